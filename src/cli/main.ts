@@ -1,0 +1,46 @@
+// The headless runner: `npm run train -- --dataset digits --method kd ...` (DESIGN §4.3).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-layers';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { installFastCpuKernels } from '../train/cpuKernels';
+import { parseArgs, UsageError, USAGE } from './args';
+import { runCli } from './run';
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  tf.env().set('IS_NODE', true);
+  await tf.setBackend('cpu');
+  installFastCpuKernels();
+  try {
+    const result = await runCli(options, process.argv.slice(2));
+    if (options.json) {
+      await writeFile(path.resolve(options.json), JSON.stringify(result, null, 2));
+      if (!options.quiet) process.stderr.write(`wrote ${options.json}\n`);
+    }
+    if (result.status === 'error') {
+      process.stderr.write(`error: ${result.error?.message}. ${result.error?.suggestion}\n`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+main().then((code) => process.exit(code));

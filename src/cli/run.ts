@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadBuiltinDataset } from '../data/load';
+import { limitSet } from '../data/split';
+import { disposeSplit, uploadSplit } from '../data/device';
+import { getArchitecture } from '../models/architectures';
+import { teacherMismatch, type TeacherCard } from '../models/catalog';
+import { runExperiment, type RunResult } from '../train/runExperiment';
+import { usesTeacher } from '../train/config';
+import type { CliOptions } from './args';
+import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir } from './nodeFiles';
+import { ProgressBar } from './progress';
+
+export async function runCli(options: CliOptions, argv: readonly string[]): Promise<RunResult> {
+  const { config } = options;
+  const log = (line: string) => {
+    if (!options.quiet) process.stderr.write(`${line}\n`);
+  };
+  const dataset = await loadBuiltinDataset(config.dataset, fetchPublicFile);
+  const train = limitSet(dataset.train, config.trainLimit);
+  const test = limitSet(dataset.test, config.testLimit);
+  const val = limitSet(dataset.val, config.testLimit);
+  if (config.batchSize > train.count) {
+    throw new Error(`Batch size ${config.batchSize} is larger than the training set (${train.count} samples)`);
+  }
+  const info = dataset.info;
+  log(`${info.name}: ${train.count} train / ${val.count} val / ${test.count} test, backend ${tf.getBackend()}`);
+
+  let teacher: tfl.LayersModel | null = null;
+  if (usesTeacher(config)) {
+    const index = await readTeacherIndex();
+    if (!options.teacherPath && !index.some((card) => card.id === config.teacher)) {
+      const forDataset = index.filter((card) => card.dataset === config.dataset).map((card) => card.id);
+      throw new Error(`--teacher: no shipped teacher "${config.teacher}" (for ${config.dataset}: ${forDataset.join(', ') || 'none'})`);
+    }
+    teacher = await loadModelFromDir(options.teacherPath ?? shippedTeacherDir(config.teacher));
+    const outputShape = teacher.outputs[0].shape;
+    const mismatch = teacherMismatch(teacher.inputs[0].shape, outputShape[outputShape.length - 1] ?? 0, info);
+    if (mismatch) throw new Error(`--teacher: ${mismatch}`);
+    teacher.trainable = false;
+  }
+  const student = getArchitecture(config.student).build(info.inputShape, info.numClasses, config.seed);
+  log(`student ${config.student} (${student.countParams().toLocaleString('en')} parameters), method ${config.method}`);
+
+  const data = {
+    info,
+    train: uploadSplit(train, info.inputShape),
+    val: uploadSplit(val, info.inputShape),
+    test: uploadSplit(test, info.inputShape),
+  };
+  const bar = new ProgressBar(options.quiet);
+  let lastLoss = Number.NaN;
+  try {
+    const result = await runExperiment({
+      config,
+      data,
+      student,
+      teacher,
+      hooks: {
+        onSteps: (points) => (lastLoss = points[points.length - 1].total),
+        onProgress: (step, total, epoch) => bar.update(step, total, `epoch ${Math.min(Math.ceil(epoch), config.epochs)}/${config.epochs} loss ${lastLoss.toFixed(4)}`),
+        onEval: (point) =>
+          bar.log(
+            `epoch ${point.epoch.toFixed(2)} step ${point.step}: train ${(point.trainAccuracy * 100).toFixed(2)}% ` +
+              `val ${(point.valAccuracy * 100).toFixed(2)}% test ${(point.testAccuracy * 100).toFixed(2)}%`,
+          ),
+        onPhase: (phase, detail) => (phase === 'caching-teacher' && detail ? bar.status(`caching teacher logits ${detail}`) : undefined),
+      },
+    });
+    bar.done();
+    log(
+      `${result.status}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% (MPA ${(result.testMpa * 100).toFixed(2)}%), ` +
+        `val ${(result.valAccuracy * 100).toFixed(2)}% (MPA ${(result.valMpa * 100).toFixed(2)}%), ` +
+        `${result.seconds.toFixed(1)} s, ${result.samplesPerSecond.toFixed(0)} samples/s`,
+    );
+    if (options.save) {
+      await saveModelToDir(student, options.save);
+      const card: TeacherCard = {
+        id: path.basename(path.resolve(options.save)),
+        dataset: config.dataset,
+        architecture: config.student,
+        label: `${getArchitecture(config.student).label} on ${info.name}`,
+        parameters: student.countParams(),
+        valAccuracy: result.valAccuracy,
+        valMpa: result.valMpa,
+        testAccuracy: result.testAccuracy,
+        testMpa: result.testMpa,
+        inputShape: info.inputShape,
+        numClasses: info.numClasses,
+        epochs: config.epochs,
+        trainSeconds: result.seconds,
+        command: `npm run train -- ${argv.join(' ')}`,
+        createdAt: new Date().toISOString(),
+      };
+      await writeFile(path.join(options.save, 'card.json'), JSON.stringify(card, null, 2));
+      log(`saved ${options.save}`);
+    }
+    return result;
+  } finally {
+    disposeSplit(data.train);
+    disposeSplit(data.val);
+    disposeSplit(data.test);
+    student.dispose();
+    teacher?.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+// Small random translations, done on the device: pad by `maxShift`, then crop each sample at
+// its own integer offset with cropAndResize (bilinear at integer positions is an exact copy).
+import * as tf from '@tensorflow/tfjs-core';
+import { randomInt } from '../train/rng';
+
+export function randomShift(images: tf.Tensor4D, maxShift: number, rng: () => number): tf.Tensor4D {
+  const [batch, height, width] = images.shape;
+  const offsets: [number, number][] = [];
+  for (let i = 0; i < batch; i++) offsets.push([randomInt(rng, 2 * maxShift + 1), randomInt(rng, 2 * maxShift + 1)]);
+  return shiftEach(images, maxShift, offsets, height, width);
+}
+
+/** Shift every sample by the same (dy, dx) pixels, filling with zeros. */
+export function shiftAll(images: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
+  const [batch, height, width] = images.shape;
+  const maxShift = Math.max(Math.abs(dy), Math.abs(dx));
+  if (maxShift === 0) return tf.clone(images);
+  const offsets: [number, number][] = Array.from({ length: batch }, () => [maxShift - dy, maxShift - dx]);
+  return shiftEach(images, maxShift, offsets, height, width);
+}
+
+function shiftEach(images: tf.Tensor4D, pad: number, offsets: [number, number][], height: number, width: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const padded = tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+    const paddedHeight = height + 2 * pad - 1;
+    const paddedWidth = width + 2 * pad - 1;
+    const boxes = offsets.map(([oy, ox]) => [
+      oy / paddedHeight,
+      ox / paddedWidth,
+      (oy + height - 1) / paddedHeight,
+      (ox + width - 1) / paddedWidth,
+    ]);
+    const boxIndices = offsets.map((_, i) => i);
+    return tf.image.cropAndResize(padded, tf.tensor2d(boxes), tf.tensor1d(boxIndices, 'int32'), [height, width], 'bilinear');
+  });
+}

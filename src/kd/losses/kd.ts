@@ -1,0 +1,32 @@
+// Hinton, Vinyals, Dean 2015, "Distilling the Knowledge in a Neural Network".
+// loss = T^2 * sum_{b,c} p_t (log p_t - log p_s) / B, p = softmax(z / T)
+// (RepDistiller DistillKL: F.kl_div(log_softmax(s/T), softmax(t/T), size_average=False) * T^2 / B).
+import * as tf from '@tensorflow/tfjs-core';
+import type { DistillInputs, DistillMethod } from '../types';
+import { temperatureParam } from '../params';
+import { klDivergenceSum } from '../ops';
+
+export const kd: DistillMethod = {
+  id: 'kd',
+  label: 'KD (soft targets)',
+  kind: 'logits',
+  paper: {
+    title: 'Distilling the Knowledge in a Neural Network',
+    authors: 'Hinton, Vinyals, Dean',
+    year: 2015,
+    url: 'https://arxiv.org/abs/1503.02531',
+  },
+  summary: "Match the teacher's softened class distribution at temperature T.",
+  params: [temperatureParam(4)],
+  defaultWeight: 0.9,
+  compute(inputs: DistillInputs, params): tf.Scalar {
+    const temperature = params.temperature ?? 4;
+    return tf.tidy(() => {
+      const batch = inputs.studentLogits.shape[0];
+      const logStudent = tf.logSoftmax(tf.div(inputs.studentLogits, temperature));
+      const logTeacher = tf.logSoftmax(tf.div(inputs.teacherLogits, temperature));
+      const sum = klDivergenceSum(logTeacher, logStudent);
+      return tf.mul(sum, (temperature * temperature) / batch) as tf.Scalar;
+    });
+  },
+};

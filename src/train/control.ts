@@ -1,0 +1,62 @@
+// Cooperative control of a running experiment: pause, resume, stop and knob changes.
+export interface LiveKnobs {
+  kdRatio: number;
+  params: Record<string, number>;
+}
+
+export class RunControl {
+  private paused = false;
+  private stopped = false;
+  private resumeWaiters: Array<() => void> = [];
+  private pending: Partial<LiveKnobs> | null = null;
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake();
+  }
+
+  /** New knob values; the loop applies them before its next step. */
+  setKnobs(knobs: Partial<LiveKnobs>): void {
+    this.pending = {
+      ...this.pending,
+      ...knobs,
+      params: { ...(this.pending?.params ?? {}), ...(knobs.params ?? {}) },
+    };
+  }
+
+  /** Knob changes since the last call, or null. */
+  takeKnobs(): Partial<LiveKnobs> | null {
+    const pending = this.pending;
+    this.pending = null;
+    return pending;
+  }
+
+  /** Resolves at once when running, else when resumed or stopped. */
+  waitWhilePaused(): Promise<void> {
+    if (!this.paused || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.resumeWaiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.resumeWaiters;
+    this.resumeWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,36 @@
+// The teacher's logits for every training sample, computed once (no augmentation => the teacher
+// sees the same inputs every epoch): a cached KD step costs a gather instead of a teacher forward.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { paddedIndexBatches, type DeviceSplit } from '../data/device';
+
+/** Logits of a frozen model in inference mode (no dropout, no batch-norm updates). */
+export function predictLogits(model: tfl.LayersModel, images: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => model.predict(images) as tf.Tensor2D);
+}
+
+export async function cacheTeacherLogits(
+  teacher: tfl.LayersModel,
+  split: DeviceSplit,
+  batchSize: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<tf.Tensor2D> {
+  const parts: tf.Tensor2D[] = [];
+  const batches = paddedIndexBatches(split.count, batchSize);
+  for (const [i, batch] of batches.entries()) {
+    parts.push(
+      tf.tidy(() => {
+        const logits = predictLogits(teacher, tf.gather(split.images, tf.tensor1d(batch.indices, 'int32')) as tf.Tensor4D);
+        return batch.valid === batchSize ? logits : tf.slice(logits, [0, 0], [batch.valid, -1]);
+      }),
+    );
+    if (i % 8 === 7) {
+      await parts[parts.length - 1].data(); // let the device drain and the UI hear progress
+      onProgress?.(Math.min((i + 1) * batchSize, split.count), split.count);
+    }
+  }
+  const cache = tf.concat(parts, 0);
+  for (const part of parts) part.dispose();
+  onProgress?.(split.count, split.count);
+  return cache;
+}
