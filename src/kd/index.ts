@@ -1,13 +1,26 @@
 // The loss API (DESIGN §4.1). Importable from Node, the worker and tests: no DOM here.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { DistillInputs } from './types';
+import type { DistillInputs, FeaturePairShape, LearnableParts } from './types';
 import { getMethod, resolveParams } from './registry';
 
-export type { DistillInputs, DistillMethod, MethodSpec, ParamSpec, MethodKind, PaperRef } from './types';
+export type {
+  DistillInputs,
+  DistillMethod,
+  MethodSpec,
+  ParamSpec,
+  MethodKind,
+  PaperRef,
+  FeaturePairShape,
+  LearnableParts,
+} from './types';
 export { METHODS, getMethod, hasMethod, resolveParams, paramProblem } from './registry';
 export { mixWeights } from './mixing';
 
-/** The distillation term of `method`, exactly as its reference implementation computes it. */
+/**
+ * The distillation term of `method`, exactly as its reference implementation computes it.
+ * Methods with trainable connectors (fitnet, mgd, vid) take them from `inputs.learnable`
+ * (see createLearnableParts); without them they use deterministic untrained ones (seed 0).
+ */
 export function computeDistillLoss(
   method: string,
   inputs: DistillInputs,
@@ -15,4 +28,19 @@ export function computeDistillLoss(
 ): tf.Scalar {
   const spec = getMethod(method);
   return spec.compute(inputs, resolveParams(spec, params));
+}
+
+/**
+ * The trainable connectors `method` needs for these layer pairs (FitNet's regressors, MGD's align
+ * convs and generators, VID's regressors and variances), or null for a method without any.
+ * The caller trains `variables` with the student, passes the parts as `inputs.learnable` on
+ * every step and disposes them at the end of the run.
+ */
+export function createLearnableParts(
+  method: string,
+  pairs: readonly FeaturePairShape[],
+  seed: number,
+): LearnableParts | null {
+  const spec = getMethod(method);
+  return spec.createLearnable ? spec.createLearnable(pairs, seed) : null;
 }

@@ -2,8 +2,20 @@
 import type { DistillMethod, MethodSpec, ParamSpec } from './types';
 import { none } from './losses/none';
 import { kd } from './losses/kd';
+import { dkd } from './losses/dkd';
+import { dist } from './losses/dist';
+import { at } from './losses/at';
+import { sp } from './losses/sp';
+import { nst } from './losses/nst';
+import { fitnet } from './losses/fitnet';
+import { mgd } from './losses/mgd';
+import { vid } from './losses/vid';
+import { rkd } from './losses/rkd';
+import { pkt } from './losses/pkt';
+import { irg } from './losses/irg';
+import { dml } from './losses/dml';
 
-const ALL: readonly DistillMethod[] = [none, kd];
+const ALL: readonly DistillMethod[] = [none, kd, dkd, dist, at, sp, nst, fitnet, mgd, vid, rkd, pkt, irg, dml];
 
 export const METHODS: readonly MethodSpec[] = ALL;
 

@@ -9,6 +9,18 @@ export interface DistillInputs {
   teacherFeatures?: tf.Tensor4D[];
   studentEmbedding?: tf.Tensor2D;
   teacherEmbedding?: tf.Tensor2D;
+  /**
+   * The trainable connectors of a method that has them (fitnet, mgd, vid), made once per run by
+   * `method.createLearnable` and trained with the student. When absent, `compute` builds
+   * deterministic ones (seed 0) for this one call and frees them: right for checking values,
+   * useless for training.
+   */
+  learnable?: LearnableParts;
+  /**
+   * Uniform [0, 1) source for methods that sample (MGD's random channel mask). When absent, the
+   * method uses the seeded stream of its learnable parts, so a run is reproducible from its seed.
+   */
+  random?: () => number;
 }
 
 /** One knob of a method: drives the UI control, the URL, the CLI `--param` and validation. */
@@ -45,7 +57,36 @@ export interface MethodSpec {
   defaultWeight: number;
 }
 
+/**
+ * The shapes of one student/teacher feature pair, NHWC, with or without the batch dimension
+ * (connectors only read the channel count, the last entry).
+ */
+export interface FeaturePairShape {
+  student: readonly number[];
+  teacher: readonly number[];
+}
+
+/**
+ * Trainable connectors that belong to the loss, not to the student (FitNet's regressor, MGD's
+ * align conv and generator, VID's regressor and variances). The training loop adds `variables`
+ * to the optimiser's list and calls `dispose` at the end of the run; they are never exported
+ * with the student model.
+ */
+export interface LearnableParts {
+  /** Id of the method that made them; `compute` refuses parts made by another method. */
+  readonly method: string;
+  /** How many feature pairs they were built for. */
+  readonly pairCount: number;
+  readonly variables: readonly tf.Variable[];
+  dispose(): void;
+}
+
 export interface DistillMethod extends MethodSpec {
   /** The distillation term only, as the reference computes it (no CE, no weight, no warmup). */
   compute(inputs: DistillInputs, params: Readonly<Record<string, number>>): tf.Scalar;
+  /**
+   * Only for methods with trainable connectors: build them for these feature pairs, initialised
+   * as the reference initialises them, from a seeded stream.
+   */
+  createLearnable?(pairs: readonly FeaturePairShape[], seed: number): LearnableParts;
 }

@@ -1,0 +1,71 @@
+// Huang, You, Wang, Qian, Xu 2022, "Knowledge Distillation from A Stronger Teacher" (NeurIPS).
+// y = softmax(z / T); pearson(a, b) = <a - mean a, b - mean b> / (|a - mean a| |b - mean b| + 1e-8)
+// loss = T^2 * (beta * (1 - mean over samples of pearson(row_s, row_t))     (inter-class)
+//             + gamma * (1 - mean over classes of pearson(col_s, col_t)))   (intra-class)
+// As DIST in hunto/image_classification_sota@d9662f7 lib/models/losses/dist_kd.py (the version
+// with tau; torchdistill DISTLoss computes the same).
+import * as tf from '@tensorflow/tfjs-core';
+import type { DistillInputs, DistillMethod } from '../types';
+import { temperatureParam } from '../params';
+import { detach, l2Norm } from '../ops';
+
+const PEARSON_EPS = 1e-8;
+
+/** Mean over rows of the Pearson correlation between matching rows of a and b. */
+function meanRowPearson(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const centredA = tf.sub(a, tf.mean(a, 1, true));
+    const centredB = tf.sub(b, tf.mean(b, 1, true));
+    const dot = tf.sum(tf.mul(centredA, centredB), 1);
+    const norms = tf.reshape(tf.mul(l2Norm(centredA, 1), l2Norm(centredB, 1)), [-1]);
+    return tf.mean(tf.div(dot, tf.add(norms, PEARSON_EPS))) as tf.Scalar;
+  });
+}
+
+export const dist: DistillMethod = {
+  id: 'dist',
+  label: 'DIST (Pearson relations)',
+  kind: 'logits',
+  paper: {
+    title: 'Knowledge Distillation from A Stronger Teacher',
+    authors: 'Huang, You, Wang, Qian, Xu',
+    year: 2022,
+    url: 'https://arxiv.org/abs/2205.10536',
+  },
+  summary: "Match how the teacher ranks classes per sample and samples per class (Pearson correlation), not exact probabilities.",
+  params: [
+    {
+      name: 'beta',
+      label: 'β (inter-class)',
+      default: 1,
+      min: 0,
+      max: 10,
+      step: 0.1,
+      help: "Weight of the per-sample term: correlation of the student's and teacher's class distributions.",
+    },
+    {
+      name: 'gamma',
+      label: 'γ (intra-class)',
+      default: 1,
+      min: 0,
+      max: 10,
+      step: 0.1,
+      help: 'Weight of the per-class term: correlation of how the batch scores each class.',
+    },
+    temperatureParam(1),
+  ],
+  defaultWeight: 1,
+  compute(inputs: DistillInputs, params): tf.Scalar {
+    const beta = params.beta ?? 1;
+    const gamma = params.gamma ?? 1;
+    const temperature = params.temperature ?? 1;
+    return tf.tidy(() => {
+      const student = tf.softmax(tf.div(inputs.studentLogits, temperature)) as tf.Tensor2D;
+      const teacher = tf.softmax(tf.div(detach(inputs.teacherLogits), temperature)) as tf.Tensor2D;
+      const inter = tf.sub(1, meanRowPearson(student, teacher));
+      const intra = tf.sub(1, meanRowPearson(tf.transpose(student), tf.transpose(teacher)));
+      const weighted = tf.add(tf.mul(inter, beta), tf.mul(intra, gamma));
+      return tf.mul(weighted, temperature * temperature) as tf.Scalar;
+    });
+  },
+};

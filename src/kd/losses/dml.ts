@@ -1,0 +1,30 @@
+// Zhang, Xiang, Hospedales, Lu 2018, "Deep Mutual Learning" (CVPR).
+// For each network: loss = T^2 * sum_{b,c} p_peer (log p_peer - log p_self) / B, p = softmax(z / T),
+// i.e. KL(p_peer || p_self) with batchmean reduction: the paper's D_KL(p2 || p1) at T = 1.
+// `teacherLogits` holds the peer's logits (detached); both networks train, each with its own CE.
+import * as tf from '@tensorflow/tfjs-core';
+import type { DistillInputs, DistillMethod } from '../types';
+import { temperatureParam } from '../params';
+import { kd } from './kd';
+import { detach } from '../ops';
+
+export const dml: DistillMethod = {
+  id: 'dml',
+  label: 'DML (mutual learning)',
+  kind: 'mutual',
+  paper: {
+    title: 'Deep Mutual Learning',
+    authors: 'Zhang, Xiang, Hospedales, Lu',
+    year: 2018,
+    url: 'https://arxiv.org/abs/1706.00384',
+  },
+  summary: "Two students learn together, each matching the other's predictions; no pretrained teacher.",
+  params: [temperatureParam(1)],
+  defaultWeight: 1,
+  compute(inputs: DistillInputs, params): tf.Scalar {
+    // The same KL as Hinton KD, with the peer in the teacher's place; the peer gets no gradient
+    // from this term even when both networks run in one taped closure.
+    const temperature = params.temperature ?? 1;
+    return tf.tidy(() => kd.compute({ ...inputs, teacherLogits: detach(inputs.teacherLogits) }, { temperature }));
+  },
+};

@@ -1,0 +1,124 @@
+// Liu, Cao, Li, Yuan, Hu, Li, Duan 2019, "Knowledge Distillation via Instance Relationship Graph" (CVPR).
+// Edge of a layer: E = squared pairwise distances of its per-sample vectors (clamped at 1e-12,
+// zero diagonal) divided by their maximum. With z the logits and e the embeddings:
+//   loss = wVertex * mse(z_s, z_t) + wEdge * mse(E(e_s), E(e_t))
+// and, when exactly two feature-map pairs (f1 before f2) are given, the reference's full form:
+//   edge = mean of the three edge MSEs (e, f1, f2), plus wTransform * mse(T_s, T_t) with
+//   T = |pool(f1) - halve(f2)|^2 per sample divided by its maximum (f1 pooled to f2's size when
+//   larger; f2's channels averaged in (even, odd) pairs when it has more).
+// As kd_losses/irg.py of AberHu/Knowledge-Distillation-Zoo (fork Corner430/Knowledge-Distillation-Zoo
+// @b8892f6), whose defaults are w_irg_vert 0.1, w_irg_edge 5, w_irg_tran 5; the author's code is Caffe.
+import * as tf from '@tensorflow/tfjs-core';
+import type { DistillInputs, DistillMethod } from '../types';
+import { adaptiveAvgPool2d, detach, flattenSamples, maxWithEvenGradient, meanSquaredError, pairwiseDistances } from '../ops';
+import { describeSample, embeddings, featurePairs } from '../inputs';
+
+const LABEL = 'IRG';
+const EPS = 1e-12;
+
+/** Max-normalised squared pairwise distances between samples (the graph's edges). */
+function edges(x: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const distances = pairwiseDistances(flattenSamples(x), true, EPS);
+    return tf.div(distances, maxWithEvenGradient(distances)) as tf.Tensor2D;
+  });
+}
+
+/** Per-sample squared distance from the earlier map to the later one, max-normalised. */
+function transformation(earlier: tf.Tensor4D, later: tf.Tensor4D, side: string): tf.Tensor1D {
+  return tf.tidy(() => {
+    let first = earlier;
+    let second = later;
+    if (first.shape[1] > second.shape[1]) first = adaptiveAvgPool2d(first, second.shape[1], second.shape[2]);
+    if (first.shape[3] < second.shape[3] && second.shape[3] % 2 === 0) {
+      const [batch, height, width, channels] = second.shape;
+      const paired = tf.reshape(second, [batch, height, width, channels / 2, 2]);
+      second = tf.mean(paired, 4) as tf.Tensor4D;
+    }
+    if (first.shape.join() !== second.shape.join()) {
+      throw new Error(
+        `${LABEL} transformation (${side}): layer 1 ${describeSample(earlier.shape)} and layer 2 ${describeSample(later.shape)} ` +
+          'cannot be matched (layer 2 needs the same or half the size of layer 1, and the same or twice its channels)',
+      );
+    }
+    const distances = tf.maximum(tf.sum(tf.square(tf.sub(flattenSamples(first), flattenSamples(second))), 1), EPS);
+    return tf.div(distances, maxWithEvenGradient(distances)) as tf.Tensor1D;
+  });
+}
+
+export const irg: DistillMethod = {
+  id: 'irg',
+  label: 'IRG (instance relationship graph)',
+  kind: 'relation',
+  paper: {
+    title: 'Knowledge Distillation via Instance Relationship Graph',
+    authors: 'Liu, Cao, Li, Yuan, Hu, Li, Duan',
+    year: 2019,
+    url: 'https://openaccess.thecvf.com/content_CVPR_2019/html/Liu_Knowledge_Distillation_via_Instance_Relationship_Graph_CVPR_2019_paper.html',
+  },
+  summary: 'Match a graph of the batch: the samples (vertices), their distances (edges) and how they move between layers.',
+  params: [
+    {
+      name: 'wVertex',
+      label: 'Vertex weight',
+      default: 0.1,
+      min: 0,
+      max: 10,
+      step: 0.05,
+      help: "Weight of the vertex term: mean squared difference of the student's and teacher's logits.",
+    },
+    {
+      name: 'wEdge',
+      label: 'Edge weight',
+      default: 5,
+      min: 0,
+      max: 50,
+      step: 0.5,
+      help: 'Weight of the edge term: max-normalised squared distances between the samples of the batch.',
+    },
+    {
+      name: 'wTransform',
+      label: 'Transformation weight',
+      default: 5,
+      min: 0,
+      max: 50,
+      step: 0.5,
+      help: 'Weight of the transformation term; used only when two feature layers per network are chosen.',
+    },
+  ],
+  defaultWeight: 1,
+  compute(inputs: DistillInputs, params): tf.Scalar {
+    const wVertex = params.wVertex ?? 0.1;
+    const wEdge = params.wEdge ?? 5;
+    const wTransform = params.wTransform ?? 5;
+    const { studentLogits, teacherLogits } = inputs;
+    if (studentLogits.shape.join() !== teacherLogits.shape.join()) {
+      throw new Error(`${LABEL}: student logits [${studentLogits.shape}] and teacher logits [${teacherLogits.shape}] differ`);
+    }
+    const [studentEmbedding, teacherEmbedding] = embeddings(inputs, LABEL);
+    const layers = (inputs.studentFeatures?.length ?? 0) + (inputs.teacherFeatures?.length ?? 0) > 0 ? featurePairs(inputs, LABEL) : [];
+    if (layers.length !== 0 && layers.length !== 2) {
+      throw new Error(`${LABEL} uses either no feature layers or exactly two per network (earlier, later); got ${layers.length}`);
+    }
+    return tf.tidy(() => {
+      const vertex = meanSquaredError(studentLogits, detach(teacherLogits));
+      const edgeLosses = [meanSquaredError(edges(studentEmbedding), edges(detach(teacherEmbedding)))];
+      let transform: tf.Scalar | null = null;
+      if (layers.length === 2) {
+        const [[studentFirst, teacherFirstMap], [studentSecond, teacherSecondMap]] = layers;
+        const teacherFirst = detach(teacherFirstMap);
+        const teacherSecond = detach(teacherSecondMap);
+        edgeLosses.push(meanSquaredError(edges(studentFirst), edges(teacherFirst)));
+        edgeLosses.push(meanSquaredError(edges(studentSecond), edges(teacherSecond)));
+        transform = meanSquaredError(
+          transformation(studentFirst, studentSecond, 'student'),
+          transformation(teacherFirst, teacherSecond, 'teacher'),
+        );
+      }
+      const edge = tf.div(tf.addN(edgeLosses), edgeLosses.length);
+      let loss = tf.add(tf.mul(vertex, wVertex), tf.mul(edge, wEdge));
+      if (transform) loss = tf.add(loss, tf.mul(transform, wTransform));
+      return loss as tf.Scalar;
+    });
+  },
+};

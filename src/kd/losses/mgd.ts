@@ -1,0 +1,133 @@
+// Yang, Li, Shen, Yuan, Yuan, Zhang 2022, "Masked Generative Distillation" (ECCV).
+// s' = align(f_s) (1x1 conv when channel counts differ); M[b, c] = 0 with probability lambdaMgd,
+// else 1 (one draw per sample and channel); G = conv3x3(ReLU(conv3x3(s' * M)));
+// loss = alphaMgd * sum((G - f_t)^2) / B, summed over pairs.
+// As MGDLoss in yzd-v/MGD@046aba2 cls/mmcls/distillation/losses/mgd.py (the classification
+// version, defaults alpha_mgd 7e-5, lambda_mgd 0.15, applied there to the last stage only).
+// The mask is drawn from `inputs.random` or the parts' own seeded stream, so runs are reproducible.
+import * as tf from '@tensorflow/tfjs-core';
+import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
+import { describeSample, featurePairs } from '../inputs';
+import { applyConv2d, channelsOf, connectorVariables, createConv2d, type Conv2dConnector } from '../connectors';
+import { withLearnableParts } from '../learnable';
+import { detach } from '../ops';
+import { seededRandom } from '../random';
+
+const LABEL = 'MGD';
+
+interface MgdConnector {
+  studentChannels: number;
+  teacherChannels: number;
+  align: Conv2dConnector | null;
+  generatorFirst: Conv2dConnector;
+  generatorSecond: Conv2dConnector;
+}
+
+export interface MgdParts extends LearnableParts {
+  readonly method: 'mgd';
+  readonly connectors: readonly MgdConnector[];
+  /** The stream the channel masks are drawn from when the inputs bring none. */
+  readonly random: () => number;
+}
+
+function buildMgdParts(pairs: readonly FeaturePairShape[], seed: number, trainable: boolean): MgdParts {
+  const random = seededRandom(seed);
+  const connectors = pairs.map((pair) => {
+    const studentChannels = channelsOf(pair.student);
+    const teacherChannels = channelsOf(pair.teacher);
+    const align =
+      studentChannels !== teacherChannels ? createConv2d(random, studentChannels, teacherChannels, 1, true, trainable) : null;
+    const generatorFirst = createConv2d(random, teacherChannels, teacherChannels, 3, true, trainable);
+    const generatorSecond = createConv2d(random, teacherChannels, teacherChannels, 3, true, trainable);
+    return { studentChannels, teacherChannels, align, generatorFirst, generatorSecond };
+  });
+  const variables = connectorVariables(
+    connectors.flatMap((c) => (c.align ? [c.align, c.generatorFirst, c.generatorSecond] : [c.generatorFirst, c.generatorSecond])),
+  );
+  // The masks get their own stream, so changing the init does not change the masks.
+  const maskRandom = seededRandom((seed ^ 0x5bd1e995) >>> 0);
+  return {
+    method: 'mgd',
+    pairCount: pairs.length,
+    connectors,
+    random: maskRandom,
+    variables,
+    dispose: () => variables.forEach((v) => v.dispose()),
+  };
+}
+
+/** [B, 1, 1, C]: 0 where a uniform draw is below lambda, else 1 (torch.rand((N, C, 1, 1)) order). */
+function channelMask(batch: number, channels: number, lambda: number, random: () => number): tf.Tensor4D {
+  const values = new Float32Array(batch * channels);
+  for (let i = 0; i < values.length; i++) values[i] = random() < lambda ? 0 : 1;
+  return tf.tensor4d(values, [batch, 1, 1, channels]);
+}
+
+export const mgd: DistillMethod = {
+  id: 'mgd',
+  label: 'MGD (masked generative)',
+  kind: 'features',
+  paper: {
+    title: 'Masked Generative Distillation',
+    authors: 'Yang, Li, Shen, Yuan, Yuan, Zhang',
+    year: 2022,
+    url: 'https://arxiv.org/abs/2205.01529',
+  },
+  summary: "Mask random channels of the student's features and train a small generator to rebuild the teacher's map from the rest.",
+  params: [
+    {
+      name: 'alphaMgd',
+      label: 'α (MGD scale)',
+      default: 7e-5,
+      min: 0,
+      max: 0.01,
+      step: 1e-5,
+      help: 'Scales the summed squared error; the paper uses 7e-5 for classification.',
+    },
+    {
+      name: 'lambdaMgd',
+      label: 'λ (mask ratio)',
+      default: 0.15,
+      min: 0,
+      max: 1,
+      step: 0.05,
+      help: "Share of the student's channels masked at random in every step before the generator rebuilds the teacher's map.",
+    },
+  ],
+  defaultWeight: 1,
+  createLearnable: (pairs, seed) => buildMgdParts(pairs, seed, true),
+  compute(inputs: DistillInputs, params): tf.Scalar {
+    const alpha = params.alphaMgd ?? 7e-5;
+    const lambda = params.lambdaMgd ?? 0.15;
+    const pairs = featurePairs(inputs, LABEL);
+    pairs.forEach(([student, teacher], index) => {
+      if (student.shape[1] !== teacher.shape[1] || student.shape[2] !== teacher.shape[2]) {
+        throw new Error(
+          `${LABEL} pair ${index + 1}: student ${describeSample(student.shape)} and teacher ${describeSample(teacher.shape)} ` +
+            'must have the same height and width (the reference asserts it); pick layers of the same spatial size',
+        );
+      }
+    });
+    return withLearnableParts('mgd', LABEL, inputs, pairs, buildMgdParts, (parts) =>
+      tf.tidy(() => {
+        const random = inputs.random ?? parts.random;
+        const losses = pairs.map(([student, teacher], index) => {
+          const connector = parts.connectors[index];
+          if (student.shape[3] !== connector.studentChannels || teacher.shape[3] !== connector.teacherChannels) {
+            throw new Error(
+              `${LABEL} pair ${index + 1}: the connector maps ${connector.studentChannels} to ${connector.teacherChannels} channels, ` +
+                `got student ${describeSample(student.shape)} and teacher ${describeSample(teacher.shape)}`,
+            );
+          }
+          const aligned = connector.align ? applyConv2d(connector.align, student) : student;
+          const [batch, , , channels] = teacher.shape;
+          const masked = tf.mul(aligned, channelMask(batch, channels, lambda, random)) as tf.Tensor4D;
+          const hidden = tf.relu(applyConv2d(connector.generatorFirst, masked));
+          const generated = applyConv2d(connector.generatorSecond, hidden);
+          return tf.div(tf.sum(tf.squaredDifference(generated, detach(teacher))), batch);
+        });
+        return tf.mul(tf.addN(losses), alpha) as tf.Scalar;
+      }),
+    );
+  },
+};

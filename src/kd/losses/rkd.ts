@@ -1,0 +1,75 @@
+// Park, Kim, Lu, Cho 2019, "Relational Knowledge Distillation" (CVPR).
+// d_ij = |e_i - e_j| (diagonal 0), divided by the mean of its non-zero entries;
+// angle_ijk = <(e_j - e_i)/|e_j - e_i|, (e_k - e_i)/|e_k - e_i|> (normalize with max(|.|, 1e-12));
+// loss = wDistance * smoothL1(d_s, d_t) + wAngle * smoothL1(angle_s, angle_t), smooth-L1 with
+// beta 1 averaged over the B^2 and B^3 entries.
+// As RepDistiller RKDLoss (HobbitLong/RepDistiller@1e2f816 distiller_zoo/RKD.py) on the embeddings.
+import * as tf from '@tensorflow/tfjs-core';
+import type { DistillInputs, DistillMethod } from '../types';
+import { detach, flattenSamples, normalize, pairwiseDistances, smoothL1Mean } from '../ops';
+import { embeddings } from '../inputs';
+
+/** Distances divided by the mean of the positive ones (the reference's t_d[t_d > 0].mean()). */
+function meanNormalizedDistances(e: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const distances = pairwiseDistances(e, false);
+    const positive = tf.step(distances); // 1 where > 0, else 0; unlike greater() it has a (zero) gradient
+    const mean = tf.div(tf.sum(tf.mul(distances, positive)), tf.sum(positive));
+    return tf.div(distances, mean) as tf.Tensor2D;
+  });
+}
+
+/** [B, B, B] cosines of the angle at e_i between e_j and e_k. */
+function tripletAngles(e: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const differences = tf.sub(tf.expandDims(e, 0), tf.expandDims(e, 1)) as tf.Tensor3D; // [i, j] = e_j - e_i
+    const directions = normalize(differences, 2);
+    return tf.matMul(directions, directions, false, true);
+  });
+}
+
+export const rkd: DistillMethod = {
+  id: 'rkd',
+  label: 'RKD (relational)',
+  kind: 'relation',
+  paper: {
+    title: 'Relational Knowledge Distillation',
+    authors: 'Park, Kim, Lu, Cho',
+    year: 2019,
+    url: 'https://arxiv.org/abs/1904.05068',
+  },
+  summary: 'Match the geometry of the batch in embedding space: pairwise distances and triplet angles.',
+  params: [
+    {
+      name: 'wDistance',
+      label: 'Distance weight',
+      default: 25,
+      min: 0,
+      max: 200,
+      step: 1,
+      help: 'Weight of the distance term: pairwise embedding distances, each normalised by its mean.',
+    },
+    {
+      name: 'wAngle',
+      label: 'Angle weight',
+      default: 50,
+      min: 0,
+      max: 200,
+      step: 1,
+      help: 'Weight of the angle term: the angles every triplet of samples forms in embedding space.',
+    },
+  ],
+  defaultWeight: 1,
+  compute(inputs: DistillInputs, params): tf.Scalar {
+    const wDistance = params.wDistance ?? 25;
+    const wAngle = params.wAngle ?? 50;
+    const [studentEmbedding, teacherEmbedding] = embeddings(inputs, 'RKD');
+    return tf.tidy(() => {
+      const student = flattenSamples(studentEmbedding);
+      const teacher = flattenSamples(detach(teacherEmbedding));
+      const distanceLoss = smoothL1Mean(meanNormalizedDistances(student), meanNormalizedDistances(teacher));
+      const angleLoss = smoothL1Mean(tripletAngles(student), tripletAngles(teacher));
+      return tf.add(tf.mul(distanceLoss, wDistance), tf.mul(angleLoss, wAngle)) as tf.Scalar;
+    });
+  },
+};

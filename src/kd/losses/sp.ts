@@ -1,0 +1,42 @@
+// Tung, Mori 2019, "Similarity-Preserving Knowledge Distillation" (ICCV).
+// G = normalize_rows(F F^T), F = the feature map flattened per sample ([B, H*W*C])
+// loss = sum over pairs of sum((G_t - G_s)^2) / B^2
+// As RepDistiller Similarity (HobbitLong/RepDistiller@1e2f816 distiller_zoo/SP.py); per-pair losses
+// summed as its training loop does. Only the batch sizes must agree: G is B x B whatever the layer.
+import * as tf from '@tensorflow/tfjs-core';
+import type { DistillInputs, DistillMethod } from '../types';
+import { detach, flattenSamples, normalizeRows } from '../ops';
+import { featurePairs } from '../inputs';
+
+/** Row-normalised batch similarity (Gram) matrix of a feature map. */
+function similarityMatrix(feature: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const flat = flattenSamples(feature);
+    return normalizeRows(tf.matMul(flat, flat, false, true));
+  });
+}
+
+export const sp: DistillMethod = {
+  id: 'sp',
+  label: 'SP (similarity preserving)',
+  kind: 'features',
+  paper: {
+    title: 'Similarity-Preserving Knowledge Distillation',
+    authors: 'Tung, Mori',
+    year: 2019,
+    url: 'https://arxiv.org/abs/1907.09682',
+  },
+  summary: 'Samples that look alike to the teacher should look alike to the student: match batch similarity matrices.',
+  params: [],
+  defaultWeight: 3000,
+  compute(inputs: DistillInputs): tf.Scalar {
+    return tf.tidy(() => {
+      const losses = featurePairs(inputs, 'SP').map(([student, teacher]) => {
+        const batch = student.shape[0];
+        const difference = tf.sub(similarityMatrix(detach(teacher)), similarityMatrix(student));
+        return tf.div(tf.sum(tf.square(difference)), batch * batch);
+      });
+      return tf.addN(losses) as tf.Scalar;
+    });
+  },
+};
