@@ -23,7 +23,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  tf.env().set('IS_NODE', true);
+  // IS_NODE only decides whether the cpu backend prints its "install tfjs-node" banner.
+  tf.env().set('IS_NODE', false);
   await tf.setBackend('cpu');
   installFastCpuKernels();
   try {

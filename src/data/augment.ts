@@ -1,5 +1,6 @@
 // Small random translations, done on the device: pad by `maxShift`, then crop each sample at
-// its own integer offset with cropAndResize (bilinear at integer positions is an exact copy).
+// its own integer offset with cropAndResize. 'nearest', not 'bilinear': the box corners are not
+// exact in float32, and bilinear then blends ~1e-7 of the neighbouring pixel into every value.
 import * as tf from '@tensorflow/tfjs-core';
 import { randomInt } from '../train/rng';
 
@@ -31,6 +32,6 @@ function shiftEach(images: tf.Tensor4D, pad: number, offsets: [number, number][]
       (ox + width - 1) / paddedWidth,
     ]);
     const boxIndices = offsets.map((_, i) => i);
-    return tf.image.cropAndResize(padded, tf.tensor2d(boxes), tf.tensor1d(boxIndices, 'int32'), [height, width], 'bilinear');
+    return tf.image.cropAndResize(padded, tf.tensor2d(boxes), tf.tensor1d(boxIndices, 'int32'), [height, width], 'nearest');
   });
 }

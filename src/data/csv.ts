@@ -20,14 +20,19 @@ export function parseLabelledCsv(text: string, options: CsvOptions): { images: F
     }
     const labelIndex = options.labelColumn === 'last' ? features : 0;
     const first = options.labelColumn === 'last' ? 0 : 1;
-    const label = Number(cells[labelIndex]);
+    const label = cellNumber(cells[labelIndex]);
     if (!Number.isInteger(label) || label < 0) throw new Error(`CSV line ${row + 1}: label "${cells[labelIndex]}" is not a class index`);
     labels[row] = label;
     for (let j = 0; j < features; j++) {
-      const value = Number(cells[first + j]);
+      const value = cellNumber(cells[first + j]);
       if (!Number.isFinite(value)) throw new Error(`CSV line ${row + 1}, column ${first + j + 1}: "${cells[first + j]}" is not a number`);
       images[row * features + j] = value / maxValue;
     }
   });
   return { images, labels, count: lines.length };
+}
+
+/** Number(''), Number(' ') are 0: an empty cell must not read as a black pixel or class 0. */
+function cellNumber(cell: string): number {
+  return cell.trim() === '' ? Number.NaN : Number(cell);
 }

@@ -1,0 +1,57 @@
+// Configuration validation: every bad knob is refused with a message naming it.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ExperimentConfig, usesTeacher, validateConfig } from '../../src/train/config';
+
+const problemsOf = (overrides: Partial<ExperimentConfig>, trainCount?: number) => validateConfig({ ...DEFAULT_CONFIG, ...overrides }, trainCount);
+
+describe('validateConfig', () => {
+  it('accepts the defaults', () => {
+    expect(validateConfig(DEFAULT_CONFIG)).toEqual([]);
+    expect(validateConfig(DEFAULT_CONFIG, 1294)).toEqual([]);
+  });
+
+  it.each([
+    [{ lr: 0 }, 'lr', /Learning rate must be greater than 0/],
+    [{ lr: -0.1 }, 'lr', /greater than 0/],
+    [{ lr: Number.NaN }, 'lr', /Learning rate must be a number/],
+    [{ kdRatio: -1 }, 'kdRatio', /kd_ratio must be at least 0 \(got -1\)/],
+    [{ batchSize: 0 }, 'batchSize', /Batch size must be a whole number of at least 1/],
+    [{ batchSize: 2.5 }, 'batchSize', /whole number/],
+    [{ epochs: 0 }, 'epochs', /Epochs must be a whole number of at least 1 \(got 0\)/],
+    [{ epochs: 1.5 }, 'epochs', /Epochs/],
+    [{ weightDecay: -1 }, 'weightDecay', /Weight decay/],
+    [{ momentum: 1 }, 'momentum', /Momentum must be in \[0, 1\)/],
+    [{ seed: 1.5 }, 'seed', /Seed must be a whole number/],
+    [{ evalEvery: 0 }, 'evalEvery', /Evaluation interval/],
+    [{ trainLimit: 0 }, 'trainLimit', /Train limit/],
+    [{ testLimit: 0 }, 'testLimit', /Test limit/],
+    [{ method: 'nope' }, 'method', /Unknown method "nope"/],
+    [{ params: { temperature: 0 } }, 'param.temperature', /Temperature T must be greater than 0/],
+    [{ params: { temperature: -3 } }, 'param.temperature', /greater than 0/],
+  ] as [Partial<ExperimentConfig>, string, RegExp][])('refuses %o on field %s', (overrides, field, message) => {
+    const problems = problemsOf(overrides);
+    expect(problems).toHaveLength(1);
+    expect(problems[0].field).toBe(field);
+    expect(problems[0].message).toMatch(message);
+  });
+
+  it('refuses a batch larger than the training set only when its size is known', () => {
+    expect(problemsOf({ batchSize: 100 })).toEqual([]);
+    expect(problemsOf({ batchSize: 100 }, 100)).toEqual([]);
+    const problems = problemsOf({ batchSize: 101 }, 100);
+    expect(problems.map((p) => p.field)).toEqual(['batchSize']);
+    expect(problems[0].message).toMatch(/Batch size 101 is larger than the training set \(100 samples\)/);
+  });
+
+  it('reports every problem, not just the first', () => {
+    expect(problemsOf({ lr: 0, epochs: 0, kdRatio: -1 }).map((p) => p.field).sort()).toEqual(['epochs', 'kdRatio', 'lr']);
+  });
+});
+
+describe('usesTeacher', () => {
+  it('is false for the from-scratch baseline and unknown methods, true for kd', () => {
+    expect(usesTeacher({ method: 'none' })).toBe(false);
+    expect(usesTeacher({ method: 'kd' })).toBe(true);
+    expect(usesTeacher({ method: 'nope' })).toBe(false);
+  });
+});

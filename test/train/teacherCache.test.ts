@@ -1,0 +1,65 @@
+// The teacher cache: logits computed once per split equal the live teacher's, batch for batch.
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { computeDistillLoss } from '../../src/kd';
+import { getArchitecture } from '../../src/models/architectures';
+import { cacheTeacherLogits, predictLogits } from '../../src/train/teacherCache';
+import type { RunData } from '../../src/train/runExperiment';
+import { CLASSES, disposeData, SHAPE, syntheticData } from './fixtures';
+
+let data: RunData;
+let teacher: tfl.LayersModel;
+
+beforeAll(() => {
+  data = syntheticData(100, 8);
+  teacher = getArchitecture('teacher-cnn').build(SHAPE, CLASSES, 4); // has dropout: inference mode matters
+});
+
+afterAll(() => {
+  disposeData(data);
+  teacher.dispose();
+});
+
+describe('cacheTeacherLogits', () => {
+  it('holds one row per sample, equal to the live teacher on the same samples (batch size not dividing the count)', async () => {
+    const progress: [number, number][] = [];
+    const cache = await cacheTeacherLogits(teacher, data.train, 16, (done, total) => progress.push([done, total]));
+    expect(cache.shape).toEqual([100, CLASSES]);
+    const live = predictLogits(teacher, data.train.images);
+    expect(tf.max(tf.abs(tf.sub(cache, live))).dataSync()[0]).toBeLessThan(1e-5);
+    expect(progress.at(-1)).toEqual([100, 100]);
+    tf.dispose([cache, live]);
+  });
+
+  it('gives the same KD loss as the live teacher on a gathered batch', async () => {
+    const cache = await cacheTeacherLogits(teacher, data.train, 64);
+    const indices = tf.tensor1d([97, 3, 50, 64, 63, 0, 99, 12], 'int32');
+    const labels = tf.gather(data.train.labels, indices) as tf.Tensor1D;
+    const images = tf.gather(data.train.images, indices) as tf.Tensor4D;
+    const studentLogits = tf.randomNormal([8, CLASSES], 0, 2, 'float32', 1) as tf.Tensor2D;
+    const cachedLogits = tf.gather(cache, indices) as tf.Tensor2D;
+    const liveLogits = predictLogits(teacher, images);
+    const params = { temperature: 4 };
+    const cached = computeDistillLoss('kd', { studentLogits, teacherLogits: cachedLogits, labels }, params);
+    const live = computeDistillLoss('kd', { studentLogits, teacherLogits: liveLogits, labels }, params);
+    const [a, b] = [cached.dataSync()[0], live.dataSync()[0]];
+    expect(b).toBeGreaterThan(0.01);
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-6 * Math.max(1, b));
+    tf.dispose([cache, indices, labels, images, studentLogits, cachedLogits, liveLogits, cached, live]);
+  });
+
+  it('runs the teacher in inference mode: the same input always gives the same logits', () => {
+    const a = predictLogits(teacher, data.val.images);
+    const b = predictLogits(teacher, data.val.images);
+    expect(a.dataSync()).toEqual(b.dataSync());
+    tf.dispose([a, b]);
+  });
+
+  it('leaves only the cache behind', async () => {
+    const before = tf.memory().numTensors;
+    const cache = await cacheTeacherLogits(teacher, data.train, 16);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    cache.dispose();
+  });
+});
