@@ -1,7 +1,8 @@
 // Command-line flags -> ExperimentConfig. Every refusal is one line naming the flag.
-import { DEFAULT_CONFIG, type ExperimentConfig, validateConfig } from '../train/config';
+import { DEFAULT_CONFIG, type DistillTerm, type ExperimentConfig, validateConfig } from '../train/config';
 import { getMethod, hasMethod, METHODS } from '../kd';
 import { BUILTIN_DATASETS } from '../data/registry';
+import { ARCHITECTURES } from '../models/architectures';
 
 export interface CliOptions {
   config: ExperimentConfig;
@@ -26,6 +27,7 @@ const NUMBER_FLAGS: Record<string, keyof ExperimentConfig> = {
   '--train-limit': 'trainLimit',
   '--test-limit': 'testLimit',
   '--eval-every': 'evalEvery',
+  '--labelled-fraction': 'labelledFraction',
 };
 
 export const USAGE = `Usage: npm run train -- [flags]
@@ -34,8 +36,18 @@ export const USAGE = `Usage: npm run train -- [flags]
   --teacher ID|PATH     a shipped teacher id or a directory with model.json (default: the dataset's teacher)
   --method ID           ${METHODS.map((m) => m.id).join(' | ')} (default kd)
   --temperature T       shorthand for --param temperature=T
-  --param NAME=VALUE    a method parameter (repeatable)
-  --kd-ratio R          weight of the distillation term (DESIGN §4.2)
+  --param NAME=VALUE    a method parameter (repeatable); in a recipe METHOD.NAME=VALUE (a plain
+                        NAME sets it on every term that has it)
+  --kd-ratio R          weight of the distillation term: kd mixes (1-r)·CE + r·KD below 1 (DESIGN §4.2),
+                        every other method trains CE + r·term (default: the method's reference weight)
+  --student-layers L    student layers the method reads, comma-separated (e.g. block2,block3), paired
+  --teacher-layers L    by position with the teacher's; default: the method's reference choice;
+                        in a recipe METHOD=L. Layers: blockN, embedding, logits
+  --recipe SPEC         several terms at once, each with its weight: kd:0.9,at:1000 (a term without
+                        a weight gets its reference weight); replaces --method and --kd-ratio
+  --peer-student ID     dml: the second student's architecture (default: the same as --student)
+  --labelled-fraction F label-free mode: only this share (0, 1] of training samples keeps its label;
+                        the others get no CE, only the distillation terms
   --optimizer adam|sgd  --lr X  --momentum M  --weight-decay W  --lr-schedule constant|cosine
   --batch-size N  --epochs N  --seed N  --augment  --eval-every STEPS
   --train-limit N  --test-limit N      use the first N samples (quick runs)
@@ -50,10 +62,42 @@ function parseNumber(flag: string, raw: string | undefined): number {
   return value;
 }
 
+/** "block2,block3" (or "at=block2,block3" when qualified) -> the term it names and the layers. */
+function parseLayers(flag: string, raw: string): { method?: string; layers: string[] } {
+  const match = /^(?:([a-z]+)=)?(.*)$/.exec(raw)!;
+  const layers = match[2].split(',').map((name) => name.trim());
+  if (layers.some((name) => !/^[A-Za-z_][\w/.-]*$/.test(name))) {
+    throw new UsageError(`${flag} expects layer names separated by commas (e.g. block2,block3), got "${raw}"`);
+  }
+  return { method: match[1], layers };
+}
+
+/** "kd:0.9,at:1000" or "kd,at" -> terms with their weights (the reference weight when omitted). */
+function parseRecipe(raw: string): DistillTerm[] {
+  return raw.split(',').map((part) => {
+    const [id, weight, extra] = part.trim().split(':');
+    if (!id || extra !== undefined) throw new UsageError(`--recipe expects METHOD[:WEIGHT],... (e.g. kd:0.9,at:1000), got "${raw}"`);
+    if (!hasMethod(id)) throw new UsageError(`--recipe: unknown method "${id}" (known: ${METHODS.map((m) => m.id).join(', ')})`);
+    return { method: id, weight: weight === undefined ? getMethod(id).defaultWeight : parseNumber(`--recipe ${id}`, weight), params: {} };
+  });
+}
+
+function assignParam(term: DistillTerm, name: string, value: number, flag: string): void {
+  const method = getMethod(term.method);
+  if (!method.params.some((p) => p.name === name)) {
+    const known = method.params.map((p) => p.name).join(', ') || 'none';
+    throw new UsageError(`${flag}: method "${method.id}" has no such parameter (its parameters: ${known})`);
+  }
+  term.params[name] = value;
+}
+
 export function parseArgs(argv: readonly string[]): CliOptions {
   const config: ExperimentConfig = { ...DEFAULT_CONFIG, params: {} };
   const given = new Set<string>();
   const params: Record<string, number> = {};
+  const qualifiedParams: { method: string; name: string; value: number }[] = [];
+  const layerFlags: { flag: '--student-layers' | '--teacher-layers'; method?: string; layers: string[] }[] = [];
+  let recipe: DistillTerm[] | null = null;
   const options: Omit<CliOptions, 'config'> = { quiet: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -88,9 +132,27 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--param': {
         const value = next();
-        const match = /^([A-Za-z][\w]*)=(.+)$/.exec(value);
-        if (!match) throw new UsageError(`--param expects NAME=VALUE, got "${value}"`);
-        params[match[1]] = parseNumber(`--param ${match[1]}`, match[2]);
+        const match = /^(?:([a-z]+)\.)?([A-Za-z][\w]*)=(.+)$/.exec(value);
+        if (!match) throw new UsageError(`--param expects NAME=VALUE (or METHOD.NAME=VALUE), got "${value}"`);
+        const [, method, name, text] = match;
+        const number = parseNumber(`--param ${method ? `${method}.` : ''}${name}`, text);
+        if (method) qualifiedParams.push({ method, name, value: number });
+        else params[name] = number;
+        break;
+      }
+      case '--student-layers':
+      case '--teacher-layers':
+        layerFlags.push({ flag, ...parseLayers(flag, next()) });
+        break;
+      case '--recipe':
+        recipe = parseRecipe(next());
+        break;
+      case '--peer-student': {
+        const value = next();
+        if (!ARCHITECTURES.some((a) => a.id === value)) {
+          throw new UsageError(`--peer-student: unknown architecture "${value}" (known: ${ARCHITECTURES.map((a) => a.id).join(', ')})`);
+        }
+        config.peerStudent = value;
         break;
       }
       case '--optimizer': {
@@ -131,17 +193,71 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!hasMethod(config.method)) {
     throw new UsageError(`--method: unknown method "${config.method}" (known: ${METHODS.map((m) => m.id).join(', ')})`);
   }
-  const method = getMethod(config.method);
-  for (const name of Object.keys(params)) {
-    if (!method.params.some((p) => p.name === name)) {
-      const known = method.params.map((p) => p.name).join(', ') || 'none';
-      throw new UsageError(`--param ${name}: method "${method.id}" has no such parameter (its parameters: ${known})`);
+  if (recipe) {
+    applyRecipe(config, recipe, given, params, qualifiedParams, layerFlags);
+  } else {
+    const method = getMethod(config.method);
+    const term: DistillTerm = { method: method.id, weight: 0, params: {} };
+    for (const [name, value] of Object.entries(params)) assignParam(term, name, value, `--param ${name}`);
+    for (const { method: id, name, value } of qualifiedParams) {
+      if (id !== method.id) throw new UsageError(`--param ${id}.${name}: the method is "${method.id}" (use --recipe to combine methods)`);
+      assignParam(term, name, value, `--param ${id}.${name}`);
     }
+    for (const { flag, method: id, layers } of layerFlags) {
+      if (id !== undefined && id !== method.id) throw new UsageError(`${flag} ${id}=...: the method is "${method.id}" (use --recipe to combine methods)`);
+      if (method.layers.reads === 'logits') throw new UsageError(`${flag}: method "${method.id}" reads only the logits and takes no layers`);
+      if (flag === '--student-layers') config.studentLayers = layers;
+      else config.teacherLayers = layers;
+    }
+    config.params = term.params;
+    if (!given.has('--kd-ratio')) config.kdRatio = method.kind === 'none' ? 0 : method.defaultWeight;
   }
-  config.params = params;
+  if (config.peerStudent !== undefined && getMethod(config.method).kind !== 'mutual') {
+    throw new UsageError('--peer-student is for --method dml only');
+  }
   if (!given.has('--teacher')) config.teacher = `${config.dataset}-teacher-cnn`;
-  if (!given.has('--kd-ratio')) config.kdRatio = method.kind === 'none' ? 0 : method.defaultWeight;
   const problems = validateConfig(config);
   if (problems.length > 0) throw new UsageError(problems[0].message);
   return { config, ...options };
+}
+
+/** --recipe: the terms get their qualified parameters and layers; plain parameter names go to every term that has them. */
+function applyRecipe(
+  config: ExperimentConfig,
+  terms: DistillTerm[],
+  given: ReadonlySet<string>,
+  params: Record<string, number>,
+  qualifiedParams: readonly { method: string; name: string; value: number }[],
+  layerFlags: readonly { flag: '--student-layers' | '--teacher-layers'; method?: string; layers: string[] }[],
+): void {
+  for (const flag of ['--method', '--kd-ratio']) {
+    if (given.has(flag)) throw new UsageError(`${flag} cannot be combined with --recipe (the recipe names the methods and their weights)`);
+  }
+  const termOf = (flag: string, id: string) => {
+    const term = terms.find((t) => t.method === id);
+    if (!term) throw new UsageError(`${flag}: the recipe has no term "${id}" (its terms: ${terms.map((t) => t.method).join(', ')})`);
+    return term;
+  };
+  for (const [name, value] of Object.entries(params)) {
+    const owners = terms.filter((term) => getMethod(term.method).params.some((p) => p.name === name));
+    if (owners.length === 0) throw new UsageError(`--param ${name}: no method of the recipe has such a parameter (write METHOD.${name}=VALUE)`);
+    for (const term of owners) term.params[name] = value;
+  }
+  for (const { method, name, value } of qualifiedParams) assignParam(termOf(`--param ${method}.${name}`, method), name, value, `--param ${method}.${name}`);
+  for (const { flag, method, layers } of layerFlags) {
+    let term: DistillTerm;
+    if (method !== undefined) term = termOf(flag, method);
+    else {
+      const readers = terms.filter((t) => getMethod(t.method).layers.reads !== 'logits');
+      if (readers.length !== 1) throw new UsageError(`${flag}: name the term it is for (e.g. ${flag} at=block1,block2)`);
+      term = readers[0];
+    }
+    if (getMethod(term.method).layers.reads === 'logits') throw new UsageError(`${flag}: method "${term.method}" reads only the logits and takes no layers`);
+    if (flag === '--student-layers') term.studentLayers = layers;
+    else term.teacherLayers = layers;
+  }
+  config.terms = terms;
+  config.method = terms[0].method;
+  config.kdRatio = terms[0].weight;
+  config.params = { ...terms[0].params };
 }

@@ -42,7 +42,8 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     teacher.trainable = false;
   }
   const student = getArchitecture(config.student).build(info.inputShape, info.numClasses, config.seed);
-  log(`student ${config.student} (${student.countParams().toLocaleString('en')} parameters), method ${config.method}`);
+  const recipe = config.terms ? config.terms.map((term) => `${term.method}:${term.weight}`).join(' + ') : config.method;
+  log(`student ${config.student} (${student.countParams().toLocaleString('en')} parameters), ${config.terms ? 'recipe' : 'method'} ${recipe}`);
 
   const data = {
     info,
@@ -70,6 +71,13 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
       },
     });
     bar.done();
+    for (const term of result.terms) {
+      if (term.studentLayers.length === 0) continue;
+      log(`${term.method}: student ${term.studentLayers.join(',')} <- teacher ${term.teacherLayers.join(',')}`);
+    }
+    if (result.peer) {
+      log(`peer ${result.peer.student}: test accuracy ${(result.peer.testAccuracy * 100).toFixed(2)}%, val ${(result.peer.valAccuracy * 100).toFixed(2)}%`);
+    }
     log(
       `${result.status}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% (MPA ${(result.testMpa * 100).toFixed(2)}%), ` +
         `val ${(result.valAccuracy * 100).toFixed(2)}% (MPA ${(result.valMpa * 100).toFixed(2)}%), ` +

@@ -12,9 +12,11 @@ export type {
   PaperRef,
   FeaturePairShape,
   LearnableParts,
+  MixingRule,
+  LayerUse,
 } from './types';
 export { METHODS, getMethod, hasMethod, resolveParams, paramProblem } from './registry';
-export { mixWeights } from './mixing';
+export { mixWeights, termWeights, warmupFactor } from './mixing';
 
 /**
  * The distillation term of `method`, exactly as its reference implementation computes it.

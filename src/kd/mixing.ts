@@ -1,10 +1,38 @@
 /**
- * DESIGN §4.2: the student minimises w_ce * CE + w_kd * L_method.
- * r in [0, 1): w_ce = 1 - r, w_kd = r (0 = hard labels only, 1 = soft only);
- * r >= 1 (feature methods' weights such as 1000): w_ce = 1, w_kd = r.
+ * How a training step weights hard-label CE against the distillation terms:
+ *   loss = w_ce * CE(student, labels) + sum_i w_i * warmup_i * L_i
+ *
+ * Each method's metadata says which rule its weight follows (`MethodSpec.mixing`):
+ * - 'ratio' (kd, the classroom slider; DESIGN §4.2): r in [0, 1): w_ce = 1 - r, w = r
+ *   (0 = hard labels only); r = 1: soft labels only (w_ce = 0); r > 1: w_ce = 1, w = r.
+ * - 'additive' (every other method, as its reference trains it: DKD with weight 1, AT with 1000,
+ *   FitNet 100, ...): w_ce = 1, w = r.
+ * In a recipe (several terms) every term contributes w_i = its own weight; w_ce comes from the
+ * first term when that one mixes by ratio, else it is 1.
+ * warmup_i is 1 except for a method with a `warmup` parameter (DKD): the training loop ramps its
+ * term by min(epoch / warmup, 1), epoch being the fractional number of epochs completed before
+ * the step (0 on the very first step; mdistiller uses the 1-based epoch number instead).
  */
+import type { MixingRule } from './types';
+
 export function mixWeights(kdRatio: number): { ce: number; kd: number } {
   if (kdRatio < 0) throw new Error(`kd_ratio must be >= 0 (got ${kdRatio})`);
   if (kdRatio >= 1) return { ce: kdRatio === 1 ? 0 : 1, kd: kdRatio };
   return { ce: 1 - kdRatio, kd: kdRatio };
+}
+
+/** w_ce and each term's w for a list of terms (a single method is a list of one; none is empty). */
+export function termWeights(terms: readonly { mixing: MixingRule; weight: number }[]): { ce: number; terms: number[] } {
+  for (const term of terms) {
+    if (!(term.weight >= 0)) throw new Error(`A term weight must be >= 0 (got ${term.weight})`);
+  }
+  const first = terms[0];
+  const ce = first && first.mixing === 'ratio' ? mixWeights(first.weight).ce : 1;
+  return { ce, terms: terms.map((term) => term.weight) };
+}
+
+/** The ramp of a term with a warmup (DKD): min(epoch / warmup, 1); a warmup of 0 means none. */
+export function warmupFactor(epoch: number, warmup: number): number {
+  if (!(warmup > 0)) return 1;
+  return Math.min(Math.max(epoch, 0) / warmup, 1);
 }

@@ -38,6 +38,32 @@ export interface ParamSpec {
 
 export type MethodKind = 'none' | 'logits' | 'features' | 'relation' | 'mutual';
 
+/**
+ * How the training loop weights the method's term against hard-label CE (see mixing.ts):
+ * 'ratio' is DESIGN §4.2's kd_ratio (w_ce = 1 - r below 1: the classroom slider, Hinton KD);
+ * 'additive' is what the other references train: CE + weight * term (w_ce = 1).
+ */
+export type MixingRule = 'ratio' | 'additive';
+
+/**
+ * Which layer outputs the training loop feeds the method, and the references' default choice.
+ * - 'logits': none (the logits are always given).
+ * - 'features': the chosen student/teacher layers, paired by position, as NHWC feature maps;
+ *   by default the last `defaultBlocks` conv blocks of each network.
+ * - 'embedding': the last chosen layer of each network, flattened per sample, as the embedding
+ *   (default: the `embedding` tap, the penultimate layer); the layers listed before it are
+ *   feature-map pairs, as many as `extraFeaturePairs` allows (IRG's transformation: 0 or 2).
+ */
+export type LayerUse =
+  | { reads: 'logits' }
+  | {
+      reads: 'features';
+      defaultBlocks: number;
+      /** The reference asserts equal height and width (MGD): defaults pick same-size blocks. */
+      sameSpatialSize?: boolean;
+    }
+  | { reads: 'embedding'; extraFeaturePairs: readonly number[] };
+
 export interface PaperRef {
   title: string;
   authors: string;
@@ -55,6 +81,10 @@ export interface MethodSpec {
   params: readonly ParamSpec[];
   /** The reference's default loss weight (kd_ratio in DESIGN §4.2 terms). */
   defaultWeight: number;
+  /** How the weight mixes with CE in training (mixing.ts). */
+  mixing: MixingRule;
+  /** Which layers the training loop feeds it and which it picks by default. */
+  layers: LayerUse;
 }
 
 /**

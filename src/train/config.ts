@@ -2,6 +2,19 @@
 import { getMethod, hasMethod, paramProblem } from '../kd';
 
 export type OptimizerId = 'adam' | 'sgd';
+
+/**
+ * One distillation term of a recipe: a method, its weight (mixing.ts says how it combines with
+ * CE), its parameters and, for methods that read layers, the student and teacher layers paired
+ * by position (absent: the method's default pairs, see defaultLayerPairs).
+ */
+export interface DistillTerm {
+  method: string;
+  weight: number;
+  params: Record<string, number>;
+  studentLayers?: string[];
+  teacherLayers?: string[];
+}
 export type LrSchedule = 'constant' | 'cosine';
 
 export interface ExperimentConfig {
@@ -27,6 +40,23 @@ export interface ExperimentConfig {
   testLimit?: number;
   /** Evaluate val and test every this many steps (and at every epoch end). */
   evalEvery: number;
+  /** Layers the single method reads (names of taps, paired by position); absent: its defaults. */
+  studentLayers?: string[];
+  teacherLayers?: string[];
+  /**
+   * A recipe: several terms trained at once, each reported on its own. When present it replaces
+   * method / kdRatio / params / studentLayers / teacherLayers (`method` should name the first
+   * term's method, so pickers show it). Methods appear at most once; none and dml cannot be part.
+   */
+  terms?: DistillTerm[];
+  /** DML only: the second student's architecture (default: the same as `student`). */
+  peerStudent?: string;
+  /**
+   * Label-free mode (SSLD-style): the share of training samples, in (0, 1], that keep their label
+   * (a fixed subset drawn from the seed); the others get no CE, only the distillation terms.
+   * Absent: 1.
+   */
+  labelledFraction?: number;
 }
 
 export const DEFAULT_CONFIG: ExperimentConfig = {
@@ -78,9 +108,15 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
   if (finite('evalEvery', 'Evaluation interval', config.evalEvery) && config.evalEvery < 1) add('evalEvery', 'Evaluation interval must be at least 1 step');
   if (config.trainLimit !== undefined && !(config.trainLimit >= 1)) add('trainLimit', 'Train limit must be at least 1');
   if (config.testLimit !== undefined && !(config.testLimit >= 1)) add('testLimit', 'Test limit must be at least 1');
+  if (config.labelledFraction !== undefined) {
+    const fraction = config.labelledFraction;
+    if (finite('labelledFraction', 'Labelled fraction', fraction) && !(fraction > 0 && fraction <= 1)) {
+      add('labelledFraction', `Labelled fraction must be in (0, 1] (got ${fraction})`);
+    }
+  }
   if (!hasMethod(config.method)) {
     add('method', `Unknown method "${config.method}"`);
-  } else {
+  } else if (!config.terms) {
     const method = getMethod(config.method);
     for (const spec of method.params) {
       const value = config.params[spec.name] ?? spec.default;
@@ -88,9 +124,60 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
       if (problem) add(`param.${spec.name}`, problem);
     }
   }
+  if (config.terms) validateTerms(config.terms, add);
   return problems;
 }
 
-export function usesTeacher(config: Pick<ExperimentConfig, 'method'>): boolean {
-  return hasMethod(config.method) && getMethod(config.method).kind !== 'none';
+function validateTerms(terms: readonly DistillTerm[], add: (field: string, message: string) => void): void {
+  if (terms.length === 0) add('terms', 'A recipe needs at least one term');
+  const seen = new Set<string>();
+  terms.forEach((term, index) => {
+    if (!hasMethod(term.method)) {
+      add(`terms.${index}.method`, `Unknown method "${term.method}" in the recipe`);
+      return;
+    }
+    const method = getMethod(term.method);
+    if (method.kind === 'none' || method.kind === 'mutual') {
+      add(`terms.${index}.method`, `${method.label} cannot be part of a recipe (train it as the single method)`);
+    }
+    if (seen.has(term.method)) add(`terms.${index}.method`, `The recipe names "${term.method}" twice; give one term several layer pairs instead`);
+    seen.add(term.method);
+    if (!Number.isFinite(term.weight) || term.weight < 0) {
+      add(`terms.${index}.weight`, `The weight of ${term.method} must be a number of at least 0 (got ${term.weight})`);
+    }
+    for (const name of Object.keys(term.params)) {
+      if (!method.params.some((spec) => spec.name === name)) {
+        const known = method.params.map((spec) => spec.name).join(', ') || 'none';
+        add(`param.${term.method}.${name}`, `Method "${term.method}" has no parameter "${name}" (its parameters: ${known})`);
+      }
+    }
+    for (const spec of method.params) {
+      const problem = paramProblem(spec, term.params[spec.name] ?? spec.default);
+      if (problem) add(`param.${term.method}.${spec.name}`, `${term.method}: ${problem}`);
+    }
+  });
+}
+
+/**
+ * The distillation terms a configuration trains: its recipe, or the single method as one term
+ * (weight kdRatio). Empty for the scratch student (method none).
+ */
+export function distillTerms(config: Pick<ExperimentConfig, 'method' | 'kdRatio' | 'params' | 'terms' | 'studentLayers' | 'teacherLayers'>): DistillTerm[] {
+  if (config.terms) return config.terms.map((term) => ({ ...term, params: { ...term.params } }));
+  if (!hasMethod(config.method) || getMethod(config.method).kind === 'none') return [];
+  const term: DistillTerm = { method: config.method, weight: config.kdRatio, params: { ...config.params } };
+  if (config.studentLayers) term.studentLayers = [...config.studentLayers];
+  if (config.teacherLayers) term.teacherLayers = [...config.teacherLayers];
+  return [term];
+}
+
+/** Whether the run needs a pretrained teacher: a term other than none and dml (its peer is a student). */
+export function usesTeacher(config: Pick<ExperimentConfig, 'method'> & Partial<Pick<ExperimentConfig, 'terms'>>): boolean {
+  const methods = config.terms ? config.terms.map((term) => term.method) : [config.method];
+  return methods.some((id) => hasMethod(id) && getMethod(id).kind !== 'none' && getMethod(id).kind !== 'mutual');
+}
+
+/** Whether the run trains two students together (DML). */
+export function isMutual(config: Pick<ExperimentConfig, 'method'> & Partial<Pick<ExperimentConfig, 'terms'>>): boolean {
+  return !config.terms && hasMethod(config.method) && getMethod(config.method).kind === 'mutual';
 }

@@ -1,6 +1,8 @@
 // Cooperative control of a running experiment: pause, resume, stop and knob changes.
 export interface LiveKnobs {
+  /** The weight of the first (or only) distillation term. */
   kdRatio: number;
+  /** Parameters of the first (or only) term; in a recipe "method.name" sets that term's. */
   params: Record<string, number>;
 }
 

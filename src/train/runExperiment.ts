@@ -1,22 +1,30 @@
 // The training loop shared by the worker, the CLI and the tests.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { computeDistillLoss, getMethod, mixWeights, resolveParams } from '../kd';
+import { getMethod, resolveParams, termWeights, warmupFactor } from '../kd';
 import type { DatasetInfo } from '../data/types';
 import { paddedIndexBatches, type DeviceSplit } from '../data/device';
-import { randomShift } from '../data/augment';
+import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from './rng';
-import { type ExperimentConfig, usesTeacher } from './config';
-import { RunControl } from './control';
-import { cacheTeacherLogits, predictLogits } from './teacherCache';
+import { type DistillTerm, type ExperimentConfig, isMutual, usesTeacher } from './config';
+import { RunControl, type LiveKnobs } from './control';
+import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes, predictLogits } from './teacherCache';
+import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
+import { buildDistillPlan, type DistillPlan, type ResolvedTerm } from './distillPlan';
 import { evaluatePredictions, type Evaluation } from './metrics';
 
+/** The losses of one step. Every value is unweighted except `total`, the loss minimised. */
 export interface StepPoint {
   step: number;
   epoch: number;
   ce: number;
+  /** The distillation value: the single method's term, or the sum of a recipe's terms. */
   kd: number;
   total: number;
+  /** Each term by method id (one entry for a single method, none for the scratch student): one chart line each. */
+  terms: Record<string, number>;
+  /** DML: the peer student's losses (its kd is its KL to the first student). */
+  peer?: { ce: number; kd: number; total: number };
 }
 
 export interface EvalPoint {
@@ -25,12 +33,27 @@ export interface EvalPoint {
   trainAccuracy: number;
   valAccuracy: number;
   testAccuracy: number;
+  /** DML: the peer student's accuracies. */
+  peer?: { trainAccuracy: number; valAccuracy: number; testAccuracy: number };
 }
 
+/** An evaluation with the mean losses of the steps since the previous one (DESIGN §4.3). */
 export interface HistoryEntry extends EvalPoint {
   ce: number;
   kd: number;
   total: number;
+  terms: Record<string, number>;
+  peer?: EvalPoint['peer'] & { ce: number; kd: number; total: number };
+}
+
+/** DML: how the second student ended. */
+export interface PeerResult {
+  student: string;
+  parameters: number;
+  testAccuracy: number;
+  testMpa: number;
+  valAccuracy: number;
+  valMpa: number;
 }
 
 export type RunStatus = 'done' | 'stopped' | 'error';
@@ -53,6 +76,12 @@ export interface RunResult {
   backend: string;
   teacherCached: boolean;
   studentParameters: number;
+  /** The distillation terms as trained: weights, parameters with defaults, resolved layer pairs. */
+  terms: ResolvedTerm[];
+  /** Training samples that kept their label (label-free mode; all of them otherwise). */
+  labelledCount: number;
+  /** DML only. */
+  peer?: PeerResult;
 }
 
 export interface RunData {
@@ -76,9 +105,17 @@ export interface RunOptions {
   data: RunData;
   student: tfl.LayersModel;
   teacher: tfl.LayersModel | null;
+  /**
+   * DML's second student; when absent runExperiment builds config.peerStudent (default: the
+   * student's architecture) from a seed derived from config.seed, and frees it at the end.
+   */
+  peer?: tfl.LayersModel;
   hooks?: RunHooks;
   control?: RunControl;
-  /** Cache the teacher's logits when augmentation is off (default true). */
+  /**
+   * Cache the teacher's outputs when augmentation is off (default true): its logits, or for
+   * layer-reading methods all its tapped outputs when they fit in FEATURE_CACHE_BYTES.
+   */
   cacheTeacher?: boolean;
   /** Flush step metrics after this many steps or this many ms, whichever first. */
   flushEverySteps?: number;
@@ -107,11 +144,26 @@ export async function evaluateModel(model: tfl.LayersModel, split: DeviceSplit, 
   return evaluatePredictions(split.hostLabels, predictions, numClasses);
 }
 
-/** Adam and momentum SGD both read `learningRate` on every step, so a schedule can set it. */
+/** Adam reads `learningRate` on every step; momentum SGD reads a scalar that only setLearningRate updates. */
 type ScheduledOptimizer = tf.Optimizer & { learningRate: number };
 
 function createOptimizer(config: ExperimentConfig): ScheduledOptimizer {
   return (config.optimizer === 'sgd' ? tf.train.momentum(config.lr, config.momentum) : tf.train.adam(config.lr)) as unknown as ScheduledOptimizer;
+}
+
+// Duck-typed: tfjs' Optimizer overrides instanceof, so every optimizer is "an SGDOptimizer".
+type SgdLike = ScheduledOptimizer & { setLearningRate?: (learningRate: number) => void; c?: tf.Scalar };
+
+function setLearningRate(optimizer: SgdLike, learningRate: number): void {
+  if (optimizer.learningRate === learningRate) return;
+  if (optimizer.setLearningRate) optimizer.setLearningRate(learningRate);
+  else optimizer.learningRate = learningRate;
+}
+
+function disposeOptimizer(optimizer: SgdLike): void {
+  optimizer.dispose();
+  // tfjs' MomentumOptimizer.dispose() forgets the learning-rate scalar its SGD base class keeps.
+  optimizer.c?.dispose();
 }
 
 function learningRateAt(config: ExperimentConfig, step: number, totalSteps: number): number {
@@ -122,18 +174,67 @@ function learningRateAt(config: ExperimentConfig, step: number, totalSteps: numb
 const SUGGESTION_NAN =
   'The loss became NaN or infinite. Lower the learning rate (try ÷10), lower kd_ratio or the temperature, or switch to Adam.';
 
+/**
+ * The fixed subset of training samples that keeps its labels in label-free mode: 1 for
+ * round(fraction * count) samples (at least one) drawn from the seed, 0 for the others.
+ */
+export function labelledSubset(count: number, fraction: number, seed: number): Float32Array {
+  const mask = new Float32Array(count);
+  if (fraction >= 1) return mask.fill(1);
+  const kept = Math.min(count, Math.max(1, Math.round(fraction * count)));
+  const order = permutation(count, createRng(deriveSeed(seed, 'labelled')));
+  for (let i = 0; i < kept; i++) mask[order[i]] = 1;
+  return mask;
+}
+
+/** The terms as the loop trains them now: the configuration's, with live knob changes applied. */
+function applyKnobs(terms: DistillTerm[], changed: Partial<LiveKnobs>): DistillTerm[] {
+  const next = terms.map((term) => ({ ...term, params: { ...term.params } }));
+  if (next.length === 0) return next;
+  // kd_ratio and plain parameter names go to the first term; "method.name" to that method's term.
+  if (changed.kdRatio !== undefined) next[0].weight = changed.kdRatio;
+  for (const [key, value] of Object.entries(changed.params ?? {})) {
+    const dot = key.indexOf('.');
+    const term = dot < 0 ? next[0] : next.find((t) => t.method === key.slice(0, dot));
+    if (!term) throw new Error(`No term of method "${key.slice(0, dot)}" to set ${key} on`);
+    const name = dot < 0 ? key : key.slice(dot + 1);
+    term.params = resolveParams(getMethod(term.method), { ...term.params, [name]: value });
+  }
+  return next;
+}
+
+/**
+ * w_ce and each term's weight at this point of training (mixing.ts): the methods' mixing rules,
+ * then the warmup ramp min(epoch / warmup, 1) of a method with a `warmup` parameter (DKD), epoch
+ * being the fractional number of epochs completed before the step.
+ */
+export function mixAt(terms: readonly DistillTerm[], epoch: number): StepMix {
+  const weights = termWeights(terms.map((term) => ({ mixing: getMethod(term.method).mixing, weight: term.weight })));
+  return {
+    ce: weights.ce,
+    terms: terms.map((term, i) => {
+      const warmup = getMethod(term.method).params.some((p) => p.name === 'warmup') ? warmupFactor(epoch, term.params.warmup ?? 0) : 1;
+      return { weight: weights.terms[i] * warmup, params: term.params };
+    }),
+  };
+}
+
 /** Train a student on a dataset already on the device, optionally distilling from a teacher. */
 export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const { config, data, student, hooks = {} } = options;
   const control = options.control ?? new RunControl();
-  const method = getMethod(config.method);
-  const teacher = usesTeacher(config) ? options.teacher : null;
-  if (usesTeacher(config) && !teacher) throw new Error(`Method "${config.method}" needs a teacher`);
+  getMethod(config.method); // an unknown method fails here, before anything is allocated
+  const needsTeacher = usesTeacher(config);
+  const teacher = needsTeacher ? options.teacher : null;
+  if (needsTeacher && !teacher) throw new Error(`Method "${config.method}" needs a teacher`);
+  const mutual = isMutual(config);
   const numClasses = data.info.numClasses;
   const batchSize = config.batchSize;
   if (batchSize > data.train.count) {
     throw new Error(`Batch size ${batchSize} is larger than the training set (${data.train.count} samples)`);
   }
+  const fraction = config.labelledFraction ?? 1;
+  if (!(fraction > 0 && fraction <= 1)) throw new Error(`Labelled fraction must be in (0, 1] (got ${fraction})`);
   const stepsPerEpoch = Math.floor(data.train.count / batchSize); // drop the last partial batch: fixed shapes
   const totalSteps = stepsPerEpoch * config.epochs;
   const evalBatchSize = options.evalBatchSize ?? 256;
@@ -141,205 +242,265 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const flushEveryMs = options.flushEveryMs ?? 250;
   const started = performance.now();
 
-  let knobs = { kdRatio: config.kdRatio, params: resolveParams(method, config.params) };
+  // Layer pairs are resolved and checked here: a refused pair fails before any training.
+  const plan: DistillPlan = buildDistillPlan(config, student, teacher, numClasses);
+  let terms = plan.terms.map(({ method, weight, params }) => ({ method, weight, params }));
+  const termIds = terms.map((term) => term.method);
+  let knobs = { kdRatio: config.kdRatio, params: terms[0]?.params ?? resolveParams(getMethod(config.method), config.params) };
+
+  let peerModel: tfl.LayersModel | null = null;
+  let peerOwned = false;
+  let peer: PeerContext | null = null;
+  let labelled: tf.Tensor1D | null = null;
+  let labelledCount = data.train.count;
   const optimizer = createOptimizer(config);
   const studentVariables = student.trainableWeights.map((w) => w.read() as tf.Variable);
   const batchRng = createRng(deriveSeed(config.seed, 'batches'));
   const augmentRng = createRng(deriveSeed(config.seed, 'augment'));
   const history: HistoryEntry[] = [];
-
   let teacherCache: tf.Tensor2D | null = null;
-  const cacheWanted = teacher !== null && !config.augment && (options.cacheTeacher ?? true);
-  if (cacheWanted && teacher) {
-    hooks.onPhase?.('caching-teacher');
-    teacherCache = await cacheTeacherLogits(teacher, data.train, evalBatchSize, (done, total) =>
-      hooks.onPhase?.('caching-teacher', `${done} / ${total}`),
-    );
-  }
+  let teacherOutputsCache: tf.Tensor[] | null = null;
 
   interface Pending {
     step: number;
     epoch: number;
-    ce: tf.Scalar;
-    kd: tf.Scalar;
-    total: tf.Scalar;
-    correct: tf.Scalar;
+    metrics: StepMetrics;
   }
   let pending: Pending[] = [];
   let lastFlush = performance.now();
-  let sinceEval = { ce: 0, kd: 0, total: 0, count: 0 };
+  const emptyTotals = () => ({ ce: 0, kd: 0, total: 0, count: 0, terms: Object.fromEntries(termIds.map((id) => [id, 0])), peer: { ce: 0, kd: 0, total: 0 } });
+  let sinceEval = emptyTotals();
   let epochCorrect = 0;
+  let peerEpochCorrect = 0;
   let epochSeen = 0;
   let failure: RunResult['error'];
   let step = 0;
   let trainMs = 0;
 
-  /** Read pending step metrics back in one transfer; returns false when a loss was not finite. */
-  const flush = async (): Promise<boolean> => {
-    if (pending.length === 0) return true;
-    const batch = pending;
-    pending = [];
-    const stacked = tf.tidy(() => tf.stack(batch.flatMap((p) => [p.ce, p.kd, p.total, p.correct])));
-    const values = await stacked.data();
-    stacked.dispose();
-    for (const p of batch) {
-      p.ce.dispose();
-      p.kd.dispose();
-      p.total.dispose();
-      p.correct.dispose();
-    }
-    const points: StepPoint[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const [ce, kd, total, correct] = [values[4 * i], values[4 * i + 1], values[4 * i + 2], values[4 * i + 3]];
-      if (!Number.isFinite(total) || !Number.isFinite(ce) || !Number.isFinite(kd)) {
-        failure = { message: `Loss is ${Number.isNaN(total) ? 'NaN' : 'infinite'} at step ${batch[i].step}`, step: batch[i].step, suggestion: SUGGESTION_NAN };
-        break;
+  try {
+    if (mutual) {
+      if (options.peer) peerModel = options.peer;
+      else {
+        peerModel = getArchitecture(config.peerStudent ?? config.student).build(data.info.inputShape, numClasses, deriveSeed(config.seed, 'peer'));
+        peerOwned = true;
       }
-      points.push({ step: batch[i].step, epoch: batch[i].epoch, ce, kd, total });
-      sinceEval = { ce: sinceEval.ce + ce, kd: sinceEval.kd + kd, total: sinceEval.total + total, count: sinceEval.count + 1 };
-      epochCorrect += correct;
-      epochSeen += batchSize;
+      peer = {
+        model: peerModel,
+        variables: peerModel.trainableWeights.map((w) => w.read() as tf.Variable),
+        optimizer: createOptimizer(config),
+      };
     }
-    if (points.length > 0) hooks.onSteps?.(points);
-    lastFlush = performance.now();
-    return failure === undefined;
-  };
+    if (fraction < 1) {
+      const mask = labelledSubset(data.train.count, fraction, config.seed);
+      labelledCount = mask.reduce((a, b) => a + b, 0);
+      labelled = tf.tensor1d(mask, 'float32');
+    }
 
-  const evaluateNow = async (epoch: number) => {
+    // Logit-only terms cache the logits; layer taps cache every tapped output when it fits
+    // (Digits: a few MB), else the teacher runs live (MNIST's feature maps would take GBs).
+    const cacheWanted = teacher !== null && !config.augment && (options.cacheTeacher ?? true);
+    const onCacheProgress = (done: number, total: number) => hooks.onPhase?.('caching-teacher', `${done} / ${total}`);
+    if (cacheWanted && teacher && plan.teacherTaps === null) {
+      hooks.onPhase?.('caching-teacher');
+      teacherCache = await cacheTeacherLogits(teacher, data.train, evalBatchSize, onCacheProgress);
+    } else if (cacheWanted && plan.teacherTaps && outputCacheBytes(plan.teacherTaps.model, data.train.count) <= FEATURE_CACHE_BYTES) {
+      hooks.onPhase?.('caching-teacher');
+      teacherOutputsCache = await cacheTeacherOutputs(plan.teacherTaps.model, data.train, evalBatchSize, onCacheProgress);
+    }
+
+    const stepContext: StepContext = {
+      student,
+      studentVariables,
+      optimizer,
+      train: data.train,
+      numClasses,
+      methodId: config.method,
+      teacher,
+      teacherCache,
+      teacherOutputsCache,
+      weightDecay: config.weightDecay,
+      augmentRng: config.augment ? augmentRng : null,
+      plan,
+      labelled,
+      peer,
+    };
+
+    /** Read pending step metrics back in one transfer; returns false when a loss was not finite. */
+    const flush = async (): Promise<boolean> => {
+      if (pending.length === 0) return true;
+      const batch = pending;
+      pending = [];
+      const tensors = batch.map((p) => stepMetricTensors(p.metrics));
+      const stacked = tf.tidy(() => tf.stack(tensors.flat()));
+      const values = await stacked.data();
+      stacked.dispose();
+      // A macrotask turn, so a worker hears pause/stop: on the cpu backend data() resolves without one.
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      for (const p of batch) disposeStepMetrics(p.metrics);
+      const points: StepPoint[] = [];
+      let offset = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const row = Array.from(values.subarray(offset, offset + tensors[i].length));
+        offset += tensors[i].length;
+        const [ce, kd, total, correct] = row;
+        const termValues = termIds.length > 1 ? row.slice(4, 4 + termIds.length) : [kd];
+        const peerValues = batch[i].metrics.peer ? row.slice(row.length - 4) : null;
+        if (!row.every(Number.isFinite)) {
+          const bad = row.find((v) => !Number.isFinite(v))!;
+          failure = { message: `Loss is ${Number.isNaN(bad) ? 'NaN' : 'infinite'} at step ${batch[i].step}`, step: batch[i].step, suggestion: SUGGESTION_NAN };
+          break;
+        }
+        const point: StepPoint = { step: batch[i].step, epoch: batch[i].epoch, ce, kd, total, terms: {} };
+        termIds.forEach((id, t) => {
+          point.terms[id] = termValues[t];
+          sinceEval.terms[id] += termValues[t];
+        });
+        if (peerValues) {
+          point.peer = { ce: peerValues[0], kd: peerValues[1], total: peerValues[2] };
+          sinceEval.peer = { ce: sinceEval.peer.ce + peerValues[0], kd: sinceEval.peer.kd + peerValues[1], total: sinceEval.peer.total + peerValues[2] };
+          peerEpochCorrect += peerValues[3];
+        }
+        points.push(point);
+        sinceEval.ce += ce;
+        sinceEval.kd += kd;
+        sinceEval.total += total;
+        sinceEval.count += 1;
+        epochCorrect += correct;
+        epochSeen += batchSize;
+      }
+      if (points.length > 0) hooks.onSteps?.(points);
+      lastFlush = performance.now();
+      return failure === undefined;
+    };
+
+    const evaluateNow = async (epoch: number) => {
+      hooks.onPhase?.('evaluating');
+      const val = await evaluateModel(student, data.val, numClasses, evalBatchSize);
+      const test = await evaluateModel(student, data.test, numClasses, evalBatchSize);
+      const point: EvalPoint = {
+        step,
+        epoch,
+        trainAccuracy: epochSeen > 0 ? epochCorrect / epochSeen : 0,
+        valAccuracy: val.accuracy,
+        testAccuracy: test.accuracy,
+      };
+      if (peerModel) {
+        const peerVal = await evaluateModel(peerModel, data.val, numClasses, evalBatchSize);
+        const peerTest = await evaluateModel(peerModel, data.test, numClasses, evalBatchSize);
+        point.peer = { trainAccuracy: epochSeen > 0 ? peerEpochCorrect / epochSeen : 0, valAccuracy: peerVal.accuracy, testAccuracy: peerTest.accuracy };
+      }
+      const n = Math.max(sinceEval.count, 1);
+      const { peer: peerPoint, ...studentPoint } = point;
+      const entry: HistoryEntry = {
+        ...studentPoint,
+        ce: sinceEval.ce / n,
+        kd: sinceEval.kd / n,
+        total: sinceEval.total / n,
+        terms: Object.fromEntries(termIds.map((id) => [id, sinceEval.terms[id] / n])),
+      };
+      if (peerPoint) entry.peer = { ...peerPoint, ce: sinceEval.peer.ce / n, kd: sinceEval.peer.kd / n, total: sinceEval.peer.total / n };
+      history.push(entry);
+      sinceEval = emptyTotals();
+      hooks.onEval?.(point);
+      hooks.onPhase?.('training');
+    };
+
+    hooks.onPhase?.('training');
+    try {
+      training: for (let epoch = 0; epoch < config.epochs; epoch++) {
+        const order = permutation(data.train.count, batchRng);
+        epochCorrect = 0;
+        peerEpochCorrect = 0;
+        epochSeen = 0;
+        for (let b = 0; b < stepsPerEpoch; b++) {
+          if (control.isPaused) {
+            if (!(await flush())) break training;
+            await control.waitWhilePaused();
+          }
+          if (control.isStopped) break training;
+          const changed = control.takeKnobs();
+          if (changed) {
+            terms = applyKnobs(terms, changed);
+            knobs = { kdRatio: changed.kdRatio ?? knobs.kdRatio, params: terms[0]?.params ?? knobs.params };
+          }
+          const stepStart = performance.now();
+          setLearningRate(optimizer, learningRateAt(config, step, totalSteps));
+          if (peer) setLearningRate(peer.optimizer as SgdLike, learningRateAt(config, step, totalSteps));
+          const mix = mixAt(terms, epoch + b / stepsPerEpoch);
+          const metrics = trainStep(stepContext, order.subarray(b * batchSize, (b + 1) * batchSize), { ...knobs, mix });
+          step++;
+          pending.push({ step, epoch, metrics });
+          trainMs += performance.now() - stepStart;
+          if (pending.length >= flushEverySteps || performance.now() - lastFlush >= flushEveryMs) {
+            const flushStart = performance.now();
+            const ok = await flush();
+            trainMs += performance.now() - flushStart;
+            if (!ok) break training;
+            hooks.onProgress?.(step, totalSteps, epoch);
+          }
+          if (step % config.evalEvery === 0 && b !== stepsPerEpoch - 1) {
+            if (!(await flush())) break training;
+            await evaluateNow(epoch + b / stepsPerEpoch);
+          }
+        }
+        if (!(await flush())) break;
+        hooks.onProgress?.(step, totalSteps, epoch + 1);
+        if (!control.isStopped) await evaluateNow(epoch + 1);
+      }
+      if (!failure) await flush();
+    } finally {
+      for (const p of pending) disposeStepMetrics(p.metrics);
+      pending = [];
+    }
+
     hooks.onPhase?.('evaluating');
     const val = await evaluateModel(student, data.val, numClasses, evalBatchSize);
     const test = await evaluateModel(student, data.test, numClasses, evalBatchSize);
-    const point: EvalPoint = {
-      step,
-      epoch,
-      trainAccuracy: epochSeen > 0 ? epochCorrect / epochSeen : 0,
-      valAccuracy: val.accuracy,
+    let peerResult: PeerResult | undefined;
+    if (peerModel) {
+      const peerVal = await evaluateModel(peerModel, data.val, numClasses, evalBatchSize);
+      const peerTest = await evaluateModel(peerModel, data.test, numClasses, evalBatchSize);
+      peerResult = {
+        student: config.peerStudent ?? config.student,
+        parameters: peerModel.countParams(),
+        testAccuracy: peerTest.accuracy,
+        testMpa: peerTest.mpa,
+        valAccuracy: peerVal.accuracy,
+        valMpa: peerVal.mpa,
+      };
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const result: RunResult = {
+      config,
+      status: failure ? 'error' : control.isStopped ? 'stopped' : 'done',
+      error: failure,
       testAccuracy: test.accuracy,
+      testMpa: test.mpa,
+      valAccuracy: val.accuracy,
+      valMpa: val.mpa,
+      perClassAccuracy: test.perClassAccuracy,
+      confusion: test.confusion,
+      history,
+      samplesPerSecond: trainMs > 0 ? (step * batchSize) / (trainMs / 1000) : 0,
+      seconds,
+      trainSeconds: trainMs / 1000,
+      steps: step,
+      backend: tf.getBackend(),
+      teacherCached: teacherCache !== null || teacherOutputsCache !== null,
+      studentParameters: student.countParams(),
+      terms: plan.terms,
+      labelledCount,
     };
-    const n = Math.max(sinceEval.count, 1);
-    history.push({ ...point, ce: sinceEval.ce / n, kd: sinceEval.kd / n, total: sinceEval.total / n });
-    sinceEval = { ce: 0, kd: 0, total: 0, count: 0 };
-    hooks.onEval?.(point);
-    hooks.onPhase?.('training');
-  };
-
-  hooks.onPhase?.('training');
-  try {
-    training: for (let epoch = 0; epoch < config.epochs; epoch++) {
-      const order = permutation(data.train.count, batchRng);
-      epochCorrect = 0;
-      epochSeen = 0;
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        if (control.isPaused) {
-          if (!(await flush())) break training;
-          await control.waitWhilePaused();
-        }
-        if (control.isStopped) break training;
-        const changed = control.takeKnobs();
-        if (changed) {
-          knobs = {
-            kdRatio: changed.kdRatio ?? knobs.kdRatio,
-            params: resolveParams(method, { ...knobs.params, ...(changed.params ?? {}) }),
-          };
-        }
-        const stepStart = performance.now();
-        const weights = teacher ? mixWeights(knobs.kdRatio) : { ce: 1, kd: 0 };
-        optimizer.learningRate = learningRateAt(config, step, totalSteps);
-        const indices = tf.tensor1d(order.subarray(b * batchSize, (b + 1) * batchSize), 'int32');
-        const labels = tf.gather(data.train.labels, indices) as tf.Tensor1D;
-        let images = tf.gather(data.train.images, indices) as tf.Tensor4D;
-        if (config.augment) {
-          const shifted = randomShift(images, 2, augmentRng);
-          images.dispose();
-          images = shifted;
-        }
-        // The teacher runs outside the optimiser's closure, so no gradient can reach it.
-        const teacherLogits = teacher
-          ? teacherCache
-            ? (tf.gather(teacherCache, indices) as tf.Tensor2D)
-            : predictLogits(teacher, images)
-          : null;
-        let ce: tf.Scalar | undefined;
-        let kd: tf.Scalar | undefined;
-        let correct: tf.Scalar | undefined;
-        const total = optimizer.minimize(
-          () => {
-            const logits = student.apply(images, { training: true }) as tf.Tensor2D;
-            const oneHot = tf.oneHot(labels, numClasses);
-            const ceLoss = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
-            const kdLoss = teacherLogits
-              ? computeDistillLoss(method.id, { studentLogits: logits, teacherLogits, labels }, knobs.params)
-              : tf.scalar(0);
-            ce = tf.keep(ceLoss);
-            kd = tf.keep(kdLoss);
-            correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar);
-            let loss = tf.add(tf.mul(ceLoss, weights.ce), tf.mul(kdLoss, weights.kd)) as tf.Scalar;
-            if (config.weightDecay > 0) {
-              // L2 on every weight, as torch's weight_decay (coupled) does for SGD and Adam.
-              const squares = studentVariables.map((v) => tf.sum(tf.square(v)));
-              loss = tf.add(loss, tf.mul(tf.addN(squares), config.weightDecay / 2)) as tf.Scalar;
-            }
-            return loss;
-          },
-          true,
-          studentVariables,
-        ) as tf.Scalar;
-        indices.dispose();
-        labels.dispose();
-        images.dispose();
-        teacherLogits?.dispose();
-        step++;
-        pending.push({ step, epoch, ce: ce!, kd: kd!, total, correct: correct! });
-        trainMs += performance.now() - stepStart;
-        if (pending.length >= flushEverySteps || performance.now() - lastFlush >= flushEveryMs) {
-          const flushStart = performance.now();
-          const ok = await flush();
-          trainMs += performance.now() - flushStart;
-          if (!ok) break training;
-          hooks.onProgress?.(step, totalSteps, epoch);
-        }
-        if (step % config.evalEvery === 0 && b !== stepsPerEpoch - 1) {
-          if (!(await flush())) break training;
-          await evaluateNow(epoch + b / stepsPerEpoch);
-        }
-      }
-      if (!(await flush())) break;
-      hooks.onProgress?.(step, totalSteps, epoch + 1);
-      if (!control.isStopped) await evaluateNow(epoch + 1);
-    }
-    if (!failure) await flush();
+    if (peerResult) result.peer = peerResult;
+    return result;
   } finally {
-    for (const p of pending) {
-      p.ce.dispose();
-      p.kd.dispose();
-      p.total.dispose();
-      p.correct.dispose();
-    }
     teacherCache?.dispose();
-    optimizer.dispose();
+    if (teacherOutputsCache) tf.dispose(teacherOutputsCache);
+    labelled?.dispose();
+    plan.dispose();
+    disposeOptimizer(optimizer);
+    if (peer) disposeOptimizer(peer.optimizer as SgdLike);
+    if (peerOwned) peerModel?.dispose();
   }
-
-  hooks.onPhase?.('evaluating');
-  const val = await evaluateModel(student, data.val, numClasses, evalBatchSize);
-  const test = await evaluateModel(student, data.test, numClasses, evalBatchSize);
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    config,
-    status: failure ? 'error' : control.isStopped ? 'stopped' : 'done',
-    error: failure,
-    testAccuracy: test.accuracy,
-    testMpa: test.mpa,
-    valAccuracy: val.accuracy,
-    valMpa: val.mpa,
-    perClassAccuracy: test.perClassAccuracy,
-    confusion: test.confusion,
-    history,
-    samplesPerSecond: trainMs > 0 ? (step * batchSize) / (trainMs / 1000) : 0,
-    seconds,
-    trainSeconds: trainMs / 1000,
-    steps: step,
-    backend: tf.getBackend(),
-    teacherCached: teacherCache !== null,
-    studentParameters: student.countParams(),
-  };
 }
+

@@ -1,5 +1,6 @@
-// The teacher's logits for every training sample, computed once (no augmentation => the teacher
-// sees the same inputs every epoch): a cached KD step costs a gather instead of a teacher forward.
+// The teacher's logits (and, when they fit, its tapped features) for every training sample,
+// computed once (no augmentation => the teacher sees the same inputs every epoch): a cached step
+// costs a gather instead of a teacher forward.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { paddedIndexBatches, type DeviceSplit } from '../data/device';
@@ -31,6 +32,45 @@ export async function cacheTeacherLogits(
   }
   const cache = tf.concat(parts, 0);
   for (const part of parts) part.dispose();
+  onProgress?.(split.count, split.count);
+  return cache;
+}
+
+/** Feature caches larger than this are not built: the teacher then runs live on every batch. */
+export const FEATURE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Bytes a cache of every output of `model` over `count` samples takes (float32). */
+export function outputCacheBytes(model: tfl.LayersModel, count: number): number {
+  return model.outputs.reduce((sum, output) => sum + output.shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1) * 4 * count, 0);
+}
+
+/**
+ * Every output of a (tapped) frozen model for every sample of a split, in sample order: the
+ * feature maps and embeddings feature/relation methods read, and the logits last.
+ */
+export async function cacheTeacherOutputs(
+  model: tfl.LayersModel,
+  split: DeviceSplit,
+  batchSize: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<tf.Tensor[]> {
+  const parts: tf.Tensor[][] = [];
+  const batches = paddedIndexBatches(split.count, batchSize);
+  for (const [i, batch] of batches.entries()) {
+    parts.push(
+      tf.tidy(() => {
+        const images = tf.gather(split.images, tf.tensor1d(batch.indices, 'int32'));
+        const outputs = [model.predict(images)].flat();
+        return batch.valid === batchSize ? outputs : outputs.map((output) => tf.slice(output, 0, batch.valid));
+      }),
+    );
+    if (i % 8 === 7) {
+      await parts[parts.length - 1][0].data();
+      onProgress?.(Math.min((i + 1) * batchSize, split.count), split.count);
+    }
+  }
+  const cache = model.outputs.map((_, o) => tf.concat(parts.map((part) => part[o]), 0));
+  for (const part of parts) tf.dispose(part);
   onProgress?.(split.count, split.count);
   return cache;
 }

@@ -52,6 +52,8 @@ export const at: DistillMethod = {
     },
   ],
   defaultWeight: 1000,
+  mixing: 'additive',
+  layers: { reads: 'features', defaultBlocks: 2 },
   compute(inputs: DistillInputs, params): tf.Scalar {
     const p = params.p ?? 2;
     return tf.tidy(() => tf.addN(attentionPairLosses(inputs, p)) as tf.Scalar);

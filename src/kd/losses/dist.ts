@@ -55,6 +55,8 @@ export const dist: DistillMethod = {
     temperatureParam(1),
   ],
   defaultWeight: 1,
+  mixing: 'additive',
+  layers: { reads: 'logits' },
   compute(inputs: DistillInputs, params): tf.Scalar {
     const beta = params.beta ?? 1;
     const gamma = params.gamma ?? 1;

@@ -92,6 +92,8 @@ export const dkd: DistillMethod = {
     },
   ],
   defaultWeight: 1,
+  mixing: 'additive',
+  layers: { reads: 'logits' },
   compute(inputs: DistillInputs, params): tf.Scalar {
     const alpha = params.alpha ?? 1;
     const beta = params.beta ?? 8;

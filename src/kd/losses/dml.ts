@@ -21,6 +21,8 @@ export const dml: DistillMethod = {
   summary: "Two students learn together, each matching the other's predictions; no pretrained teacher.",
   params: [temperatureParam(1)],
   defaultWeight: 1,
+  mixing: 'additive',
+  layers: { reads: 'logits' },
   compute(inputs: DistillInputs, params): tf.Scalar {
     // The same KL as Hinton KD, with the peer in the teacher's place; the peer gets no gradient
     // from this term even when both networks run in one taped closure.

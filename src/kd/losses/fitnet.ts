@@ -57,6 +57,8 @@ export const fitnet: DistillMethod = {
   summary: "Regress the teacher's feature map from the student's through a trained 1x1 convolution.",
   params: [],
   defaultWeight: 100,
+  mixing: 'additive',
+  layers: { reads: 'features', defaultBlocks: 1 },
   createLearnable: (pairs, seed) => buildFitnetParts(pairs, seed, true),
   compute(inputs: DistillInputs): tf.Scalar {
     const pairs = featurePairs(inputs, LABEL);

@@ -87,6 +87,8 @@ export const irg: DistillMethod = {
     },
   ],
   defaultWeight: 1,
+  mixing: 'additive',
+  layers: { reads: 'embedding', extraFeaturePairs: [0, 2] },
   compute(inputs: DistillInputs, params): tf.Scalar {
     const wVertex = params.wVertex ?? 0.1;
     const wEdge = params.wEdge ?? 5;

@@ -19,6 +19,8 @@ export const kd: DistillMethod = {
   summary: "Match the teacher's softened class distribution at temperature T.",
   params: [temperatureParam(4)],
   defaultWeight: 0.9,
+  mixing: 'ratio',
+  layers: { reads: 'logits' },
   compute(inputs: DistillInputs, params): tf.Scalar {
     const temperature = params.temperature ?? 4;
     return tf.tidy(() => {

@@ -95,6 +95,8 @@ export const mgd: DistillMethod = {
     },
   ],
   defaultWeight: 1,
+  mixing: 'additive',
+  layers: { reads: 'features', defaultBlocks: 1, sameSpatialSize: true },
   createLearnable: (pairs, seed) => buildMgdParts(pairs, seed, true),
   compute(inputs: DistillInputs, params): tf.Scalar {
     const alpha = params.alphaMgd ?? 7e-5;

@@ -9,6 +9,8 @@ export const none: DistillMethod = {
   summary: 'Train the student on hard labels only: the baseline every distilled student is compared with.',
   params: [],
   defaultWeight: 0,
+  mixing: 'additive',
+  layers: { reads: 'logits' },
   compute(): tf.Scalar {
     return tf.scalar(0);
   },

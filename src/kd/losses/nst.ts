@@ -35,6 +35,8 @@ export const nst: DistillMethod = {
   summary: "Match the distribution of the channels' spatial activation patterns (MMD, polynomial kernel).",
   params: [],
   defaultWeight: 50,
+  mixing: 'additive',
+  layers: { reads: 'features', defaultBlocks: 1 },
   compute(inputs: DistillInputs): tf.Scalar {
     return tf.tidy(() => {
       const losses = featurePairs(inputs, 'NST').map(([studentMap, teacherMap], index) => {

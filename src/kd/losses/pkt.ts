@@ -32,6 +32,8 @@ export const pkt: DistillMethod = {
   summary: "Match each sample's cosine-similarity distribution over the batch (a KL divergence).",
   params: [],
   defaultWeight: 30000,
+  mixing: 'additive',
+  layers: { reads: 'embedding', extraFeaturePairs: [0] },
   compute(inputs: DistillInputs): tf.Scalar {
     const [studentEmbedding, teacherEmbedding] = embeddings(inputs, 'PKT', 1);
     return tf.tidy(() => {

@@ -60,6 +60,8 @@ export const rkd: DistillMethod = {
     },
   ],
   defaultWeight: 1,
+  mixing: 'additive',
+  layers: { reads: 'embedding', extraFeaturePairs: [0] },
   compute(inputs: DistillInputs, params): tf.Scalar {
     const wDistance = params.wDistance ?? 25;
     const wAngle = params.wAngle ?? 50;

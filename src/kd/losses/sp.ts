@@ -29,6 +29,8 @@ export const sp: DistillMethod = {
   summary: 'Samples that look alike to the teacher should look alike to the student: match batch similarity matrices.',
   params: [],
   defaultWeight: 3000,
+  mixing: 'additive',
+  layers: { reads: 'features', defaultBlocks: 2 },
   compute(inputs: DistillInputs): tf.Scalar {
     return tf.tidy(() => {
       const losses = featurePairs(inputs, 'SP').map(([student, teacher]) => {

@@ -67,6 +67,8 @@ export const vid: DistillMethod = {
   summary: "Maximise mutual information: predict the teacher's features from the student's with a learned Gaussian.",
   params: [],
   defaultWeight: 1,
+  mixing: 'additive',
+  layers: { reads: 'features', defaultBlocks: 1 },
   createLearnable: (pairs, seed) => buildVidParts(pairs, seed, true),
   compute(inputs: DistillInputs): tf.Scalar {
     const pairs = featurePairs(inputs, LABEL);

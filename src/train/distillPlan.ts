@@ -1,0 +1,292 @@
+// From a configuration's distillation terms to what a training step needs: the layer pairs each
+// term reads (defaults per method, checked before training starts), the tapped student and
+// teacher that expose those layers, and the learnable connectors trained with the student.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {
+  computeDistillLoss,
+  createLearnableParts,
+  getMethod,
+  resolveParams,
+  type DistillInputs,
+  type DistillMethod,
+  type LearnableParts,
+} from '../kd';
+import { buildTappedModel, describeShape, listTaps, type Tap, type TappedModel } from '../models/taps';
+import { distillTerms, type DistillTerm, type ExperimentConfig } from './config';
+import { deriveSeed } from './rng';
+
+/** The layers one term reads: student and teacher tap names, paired by position. */
+export interface LayerPairs {
+  studentLayers: string[];
+  teacherLayers: string[];
+}
+
+/** A term as it trains: its parameters with defaults filled in and its layers resolved. */
+export interface ResolvedTerm extends DistillTerm {
+  studentLayers: string[];
+  teacherLayers: string[];
+}
+
+const blocksOf = (taps: readonly Tap[]) => taps.filter((tap) => tap.kind === 'block');
+const embeddingOf = (taps: readonly Tap[]) => taps.find((tap) => tap.kind === 'embedding');
+const sameSize = (a: Tap, b: Tap) => a.shape[0] === b.shape[0] && a.shape[1] === b.shape[1];
+
+/**
+ * The references' choice of layers for a method (its `layers` metadata): AT and SP the last two
+ * conv blocks of each network, NST / FitNet / VID / MGD the last block (MGD, whose reference
+ * asserts equal sizes, pairs the teacher's block with the student's last block of the same
+ * height and width when there is one), RKD / PKT / IRG the embedding, logit methods nothing.
+ * Lists may come back shorter than the method needs (an MLP has no blocks); resolveLayerPairs
+ * refuses those with a message.
+ */
+export function defaultLayerPairs(methodId: string, studentTaps: readonly Tap[], teacherTaps: readonly Tap[]): LayerPairs {
+  const use = getMethod(methodId).layers;
+  if (use.reads === 'logits') return { studentLayers: [], teacherLayers: [] };
+  if (use.reads === 'embedding') {
+    const student = embeddingOf(studentTaps);
+    const teacher = embeddingOf(teacherTaps);
+    return { studentLayers: student ? [student.name] : [], teacherLayers: teacher ? [teacher.name] : [] };
+  }
+  const studentBlocks = blocksOf(studentTaps);
+  const teacherBlocks = blocksOf(teacherTaps);
+  const count = Math.min(use.defaultBlocks, studentBlocks.length, teacherBlocks.length);
+  const teacher = teacherBlocks.slice(teacherBlocks.length - count);
+  let student = studentBlocks.slice(studentBlocks.length - count);
+  if (use.sameSpatialSize) {
+    student = teacher.map((teacherTap, i) => [...studentBlocks].reverse().find((tap) => sameSize(tap, teacherTap)) ?? student[i]);
+  }
+  return { studentLayers: student.map((tap) => tap.name), teacherLayers: teacher.map((tap) => tap.name) };
+}
+
+function describeTap(side: 'student' | 'teacher', tap: Tap): string {
+  return `${side} ${tap.name} ${describeShape(tap.shape)}`;
+}
+
+function describePairs(students: readonly Tap[], teachers: readonly Tap[]): string {
+  return students.map((student, i) => `${describeTap('student', student)} with ${teachers[i] ? describeTap('teacher', teachers[i]) : 'no teacher layer'}`).join('; ');
+}
+
+function pickTaps(side: 'student' | 'teacher', names: readonly string[], taps: readonly Tap[], label: string): Tap[] {
+  return names.map((name) => {
+    const tap = taps.find((candidate) => candidate.name === name);
+    if (!tap) throw new Error(`${label}: the ${side} has no layer "${name}" (its layers: ${taps.map((t) => `${t.name} ${describeShape(t.shape)}`).join(', ')})`);
+    return tap;
+  });
+}
+
+/**
+ * The term's layers (its own, else the method's defaults), checked against the networks' taps:
+ * names exist, the counts pair up, the method can read them. Throws an Error naming the shapes.
+ */
+export function resolveLayerPairs(term: DistillTerm, studentTaps: readonly Tap[], teacherTaps: readonly Tap[]): LayerPairs {
+  const method = getMethod(term.method);
+  const label = method.label;
+  const use = method.layers;
+  if (use.reads === 'logits') {
+    if ((term.studentLayers?.length ?? 0) > 0 || (term.teacherLayers?.length ?? 0) > 0) {
+      throw new Error(`${label} reads only the logits: it takes no student or teacher layers`);
+    }
+    return { studentLayers: [], teacherLayers: [] };
+  }
+  const defaults = defaultLayerPairs(term.method, studentTaps, teacherTaps);
+  const studentLayers = term.studentLayers ?? defaults.studentLayers;
+  const teacherLayers = term.teacherLayers ?? defaults.teacherLayers;
+  const students = pickTaps('student', studentLayers, studentTaps, label);
+  const teachers = pickTaps('teacher', teacherLayers, teacherTaps, label);
+  if (students.length === 0 || teachers.length === 0) {
+    const missing = students.length === 0 ? 'student' : 'teacher';
+    const taps = missing === 'student' ? studentTaps : teacherTaps;
+    throw new Error(
+      `${label} needs at least one layer of each network, and the ${missing} has none it can use by default ` +
+        `(its layers: ${taps.map((t) => `${t.name} ${describeShape(t.shape)}`).join(', ')}); choose them explicitly`,
+    );
+  }
+  if (students.length !== teachers.length) {
+    throw new Error(
+      `${label} pairs layers by position: got ${students.length} student layers (${studentLayers.join(', ')}) ` +
+        `and ${teachers.length} teacher layers (${teacherLayers.join(', ')})`,
+    );
+  }
+  const featureCount = use.reads === 'features' ? students.length : students.length - 1;
+  if (use.reads === 'embedding' && !use.extraFeaturePairs.includes(featureCount)) {
+    const allowed = use.extraFeaturePairs.map((n) => n + 1).join(' or ');
+    throw new Error(`${label} takes ${allowed} layer(s) per network (the last one is the embedding); got ${describePairs(students, teachers)}`);
+  }
+  for (let i = 0; i < featureCount; i++) {
+    if (students[i].shape.length !== 3 || teachers[i].shape.length !== 3) {
+      throw new Error(`${label} reads feature maps (height × width × channels) and cannot use ${describePairs([students[i]], [teachers[i]])}`);
+    }
+  }
+  return { studentLayers: [...studentLayers], teacherLayers: [...teacherLayers] };
+}
+
+/** Small deterministic values of a per-sample shape, for the dry run. */
+function probe(shape: readonly number[], batch: number, offset: number): tf.Tensor {
+  const size = batch * shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = Math.sin(0.37 * i + offset) + 0.1;
+  return tf.tensor(values, [batch, ...shape]);
+}
+
+function flattenSamples(x: tf.Tensor): tf.Tensor2D {
+  return (x.rank === 2 ? x : tf.reshape(x, [x.shape[0], -1])) as tf.Tensor2D;
+}
+
+/**
+ * Run the method once on small made-up tensors of the pairs' shapes, so a pair it cannot use
+ * (MGD on maps of different sizes, VID or AT on non-square maps, ...) is refused before training
+ * with both layers and shapes in the message, by the loss's own checks.
+ */
+export function checkLayerPairs(methodId: string, students: readonly Tap[], teachers: readonly Tap[], numClasses: number, params: Record<string, number>): void {
+  const method = getMethod(methodId);
+  if (method.layers.reads === 'logits') return;
+  if ([...students, ...teachers].some((tap) => tap.shape.some((d) => d < 1))) return; // unknown sizes: checked at the first step
+  const batch = 2;
+  try {
+    tf.dispose(tf.tidy(() => {
+      const inputs: DistillInputs = {
+        studentLogits: probe([numClasses], batch, 1) as tf.Tensor2D,
+        teacherLogits: probe([numClasses], batch, 2) as tf.Tensor2D,
+        labels: tf.tensor1d([0, Math.min(1, numClasses - 1)], 'int32'),
+        random: () => 0.5,
+      };
+      const maps = (taps: readonly Tap[], offset: number) => taps.map((tap, i) => probe(tap.shape, batch, offset + i) as tf.Tensor4D);
+      if (method.layers.reads === 'features') {
+        inputs.studentFeatures = maps(students, 3);
+        inputs.teacherFeatures = maps(teachers, 7);
+      } else {
+        const last = students.length - 1;
+        inputs.studentEmbedding = flattenSamples(probe(students[last].shape, batch, 11));
+        inputs.teacherEmbedding = flattenSamples(probe(teachers[last].shape, batch, 13));
+        if (last > 0) {
+          inputs.studentFeatures = maps(students.slice(0, last), 3);
+          inputs.teacherFeatures = maps(teachers.slice(0, last), 7);
+        }
+      }
+      return computeDistillLoss(methodId, inputs, params);
+    }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${method.label} cannot use ${describePairs(students, teachers)}: ${message}`);
+  }
+}
+
+/** A term as the step runs it: output indices in the tapped models and its learnable parts. */
+export interface PlannedTerm {
+  method: DistillMethod;
+  studentFeatures: number[];
+  teacherFeatures: number[];
+  studentEmbedding: number | null;
+  teacherEmbedding: number | null;
+  learnable: LearnableParts | null;
+}
+
+export interface DistillPlan {
+  /** The terms with their layers and parameters resolved (what the result JSON reports). */
+  terms: ResolvedTerm[];
+  planned: PlannedTerm[];
+  /** Student / teacher with [taps..., logits] outputs; null when no term reads a layer. */
+  studentTaps: TappedModel | null;
+  teacherTaps: TappedModel | null;
+  /** Every learnable connector's variables: the optimiser trains them with the student. */
+  learnableVariables: tf.Variable[];
+  /** Frees the learnable parts (never the models: the tapped ones share their weights). */
+  dispose(): void;
+}
+
+/**
+ * Resolve and check every term's layers against the student and the teacher, build the tapped
+ * models and the learnable parts (seeded from config.seed). Throws before anything is allocated
+ * when a layer choice is refused.
+ */
+export function buildDistillPlan(
+  config: ExperimentConfig,
+  student: tfl.LayersModel,
+  teacher: tfl.LayersModel | null,
+  numClasses: number,
+): DistillPlan {
+  const terms = distillTerms(config);
+  const readsLayers = terms.some((term) => getMethod(term.method).layers.reads !== 'logits');
+  const studentTaps = readsLayers ? listTaps(student) : [];
+  const teacherTaps = readsLayers && teacher ? listTaps(teacher) : [];
+  if (readsLayers && !teacher) throw new Error('Layer-reading methods need a teacher');
+
+  const resolved: ResolvedTerm[] = terms.map((term) => {
+    const method = getMethod(term.method);
+    const params = resolveParams(method, term.params);
+    const pairs = resolveLayerPairs(term, studentTaps, teacherTaps);
+    checkLayerPairs(
+      term.method,
+      pairs.studentLayers.map((name) => studentTaps.find((tap) => tap.name === name)!),
+      pairs.teacherLayers.map((name) => teacherTaps.find((tap) => tap.name === name)!),
+      numClasses,
+      params,
+    );
+    return { ...term, params, ...pairs };
+  });
+
+  const studentNames = resolved.flatMap((term) => term.studentLayers);
+  const teacherNames = resolved.flatMap((term) => term.teacherLayers);
+  const tappedStudent = studentNames.length > 0 ? buildTappedModel(student, studentNames) : null;
+  const tappedTeacher = teacherNames.length > 0 && teacher ? buildTappedModel(teacher, teacherNames) : null;
+
+  const planned: PlannedTerm[] = [];
+  try {
+    resolved.forEach((term) => {
+      const method = getMethod(term.method);
+      const studentIndices = term.studentLayers.map((name) => tappedStudent!.outputIndex(name));
+      const teacherIndices = term.teacherLayers.map((name) => tappedTeacher!.outputIndex(name));
+      const embedding = method.layers.reads === 'embedding';
+      const featureCount = embedding ? studentIndices.length - 1 : studentIndices.length;
+      const pairShapes = term.studentLayers.slice(0, featureCount).map((name, i) => ({
+        student: studentTaps.find((tap) => tap.name === name)!.shape,
+        teacher: teacherTaps.find((tap) => tap.name === term.teacherLayers[i])!.shape,
+      }));
+      const learnable = createLearnableParts(term.method, pairShapes, deriveSeed(config.seed, `learnable.${term.method}`));
+      planned.push({
+        method,
+        studentFeatures: studentIndices.slice(0, featureCount),
+        teacherFeatures: teacherIndices.slice(0, featureCount),
+        studentEmbedding: embedding ? studentIndices[featureCount] : null,
+        teacherEmbedding: embedding ? teacherIndices[featureCount] : null,
+        learnable,
+      });
+    });
+  } catch (error) {
+    for (const term of planned) term.learnable?.dispose();
+    throw error;
+  }
+  return {
+    terms: resolved,
+    planned,
+    studentTaps: tappedStudent,
+    teacherTaps: tappedTeacher,
+    learnableVariables: planned.flatMap((term) => (term.learnable ? [...term.learnable.variables] : [])),
+    dispose: () => {
+      for (const term of planned) term.learnable?.dispose();
+    },
+  };
+}
+
+/** The DistillInputs of one planned term for the step's student and teacher outputs. */
+export function termInputs(
+  term: PlannedTerm,
+  studentLogits: tf.Tensor2D,
+  teacherLogits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  studentOutputs: readonly tf.Tensor[] | null,
+  teacherOutputs: readonly tf.Tensor[] | null,
+): DistillInputs {
+  const inputs: DistillInputs = { studentLogits, teacherLogits, labels };
+  if (term.studentFeatures.length > 0 && studentOutputs && teacherOutputs) {
+    inputs.studentFeatures = term.studentFeatures.map((i) => studentOutputs[i] as tf.Tensor4D);
+    inputs.teacherFeatures = term.teacherFeatures.map((i) => teacherOutputs[i] as tf.Tensor4D);
+  }
+  if (term.studentEmbedding !== null && term.teacherEmbedding !== null && studentOutputs && teacherOutputs) {
+    inputs.studentEmbedding = flattenSamples(studentOutputs[term.studentEmbedding]);
+    inputs.teacherEmbedding = flattenSamples(teacherOutputs[term.teacherEmbedding]);
+  }
+  if (term.learnable) inputs.learnable = term.learnable;
+  return inputs;
+}

@@ -1,0 +1,273 @@
+// One optimisation step of the student, shared by runExperiment and the benchmark (which times
+// exactly this function for student-only, live-teacher and cached-teacher steps).
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { computeDistillLoss, getMethod, mixWeights } from '../kd';
+import type { DeviceSplit } from '../data/device';
+import { randomShift } from '../data/augment';
+import { predictLogits } from './teacherCache';
+import { termInputs, type DistillPlan, type PlannedTerm } from './distillPlan';
+
+/** DML's second student: trained in the same step as the first, with its own optimiser. */
+export interface PeerContext {
+  model: tfl.LayersModel;
+  variables: tf.Variable[];
+  optimizer: tf.Optimizer;
+}
+
+export interface StepContext {
+  student: tfl.LayersModel;
+  /** The student's trainable variables: the only ones the optimiser may touch (with the plan's learnable parts). */
+  studentVariables: tf.Variable[];
+  optimizer: tf.Optimizer;
+  train: DeviceSplit;
+  numClasses: number;
+  /** The single logit method when there is no plan (the benchmark). */
+  methodId: string;
+  /** null for a student trained from scratch (hard labels only) and for DML. */
+  teacher: tfl.LayersModel | null;
+  /** The teacher's logits for every training sample (see cacheTeacherLogits), or null: run it live. */
+  teacherCache: tf.Tensor2D | null;
+  /** Every output of the plan's tapped teacher for every training sample (cacheTeacherOutputs), or null: run it live. */
+  teacherOutputsCache?: readonly tf.Tensor[] | null;
+  weightDecay: number;
+  /** Random shifts of up to 2 pixels drawn from this generator; null = no augmentation. */
+  augmentRng: (() => number) | null;
+  /**
+   * The terms with their layer taps and learnable parts (runExperiment builds it with
+   * buildDistillPlan). Absent: one logit-only term of `methodId` when there is a teacher.
+   */
+  plan?: DistillPlan | null;
+  /** Label-free mode: per training sample 1 (keeps its label) or 0 (no CE); null: all labelled. */
+  labelled?: tf.Tensor1D | null;
+  /** DML: the peer student. */
+  peer?: PeerContext | null;
+}
+
+/** w_ce and, per plan term, its final weight (mixing rule and warmup applied) and parameters. */
+export interface StepMix {
+  ce: number;
+  terms: readonly { weight: number; params: Record<string, number> }[];
+}
+
+export interface StepKnobs {
+  kdRatio: number;
+  params: Record<string, number>;
+  /** Set by runExperiment for its plan; absent: the single term weighted by mixWeights(kdRatio). */
+  mix?: StepMix;
+}
+
+/** The step's metrics, still on the device: the caller reads them back in batches and disposes them. */
+export interface StepMetrics {
+  ce: tf.Scalar;
+  /** The distillation value, unweighted: the single term's, or the sum of a recipe's terms. */
+  kd: tf.Scalar;
+  total: tf.Scalar;
+  /** Number of correctly classified samples in the batch. */
+  correct: tf.Scalar;
+  /** Recipes (two terms or more): each term's unweighted value, in plan order. */
+  terms?: tf.Scalar[];
+  /** DML: the peer's CE, KL to the student, weighted total and correct count. */
+  peer?: { ce: tf.Scalar; kd: tf.Scalar; total: tf.Scalar; correct: tf.Scalar };
+}
+
+/** Every tensor a StepMetrics owns, in a fixed order: ce, kd, total, correct, terms..., peer's four. */
+export function stepMetricTensors(metrics: StepMetrics): tf.Scalar[] {
+  const { peer } = metrics;
+  return [
+    metrics.ce,
+    metrics.kd,
+    metrics.total,
+    metrics.correct,
+    ...(metrics.terms ?? []),
+    ...(peer ? [peer.ce, peer.kd, peer.total, peer.correct] : []),
+  ];
+}
+
+export function disposeStepMetrics(metrics: StepMetrics): void {
+  for (const tensor of stepMetricTensors(metrics)) tensor.dispose();
+}
+
+interface Batch {
+  indices: tf.Tensor1D;
+  labels: tf.Tensor1D;
+  images: tf.Tensor4D;
+  labelled: tf.Tensor1D | null;
+  dispose(): void;
+}
+
+function gatherBatch(context: StepContext, batchIndices: Int32Array): Batch {
+  const indices = tf.tensor1d(batchIndices, 'int32');
+  const labels = tf.gather(context.train.labels, indices) as tf.Tensor1D;
+  let images = tf.gather(context.train.images, indices) as tf.Tensor4D;
+  if (context.augmentRng) {
+    const shifted = randomShift(images, 2, context.augmentRng);
+    images.dispose();
+    images = shifted;
+  }
+  const labelled = context.labelled ? (tf.gather(context.labelled, indices) as tf.Tensor1D) : null;
+  return {
+    indices,
+    labels,
+    images,
+    labelled,
+    dispose: () => {
+      indices.dispose();
+      labels.dispose();
+      images.dispose();
+      labelled?.dispose();
+    },
+  };
+}
+
+/** Mean CE over the batch, or in label-free mode over its labelled samples only (0 when none). */
+function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, numClasses: number, labelled: tf.Tensor1D | null): tf.Scalar {
+  const oneHot = tf.oneHot(labels, numClasses);
+  if (!labelled) return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+  const perSample = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, undefined, tf.Reduction.NONE);
+  return tf.div(tf.sum(tf.mul(perSample, labelled)), tf.maximum(tf.sum(labelled), 1)) as tf.Scalar;
+}
+
+function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
+}
+
+/** L2 on every weight, as torch's weight_decay (coupled) does for SGD and Adam. */
+function withWeightDecay(loss: tf.Scalar, variables: readonly tf.Variable[], weightDecay: number): tf.Scalar {
+  if (weightDecay <= 0 || variables.length === 0) return loss;
+  const squares = variables.map((v) => tf.sum(tf.square(v)));
+  return tf.add(loss, tf.mul(tf.addN(squares), weightDecay / 2)) as tf.Scalar;
+}
+
+/** The plan's terms, or the one logit term the benchmark's context describes. */
+function stepTerms(context: StepContext): readonly PlannedTerm[] {
+  if (context.plan) return context.plan.planned;
+  if (!context.teacher) return [];
+  const method = getMethod(context.methodId);
+  return [{ method, studentFeatures: [], teacherFeatures: [], studentEmbedding: null, teacherEmbedding: null, learnable: null }];
+}
+
+function stepMix(knobs: StepKnobs, termCount: number): StepMix {
+  if (knobs.mix) return knobs.mix;
+  if (termCount === 0) return { ce: 1, terms: [] };
+  const weights = mixWeights(knobs.kdRatio);
+  return { ce: weights.ce, terms: [{ weight: weights.kd, params: knobs.params }] };
+}
+
+/** Gather the batch on the device, get the teacher's outputs (cache or live), update the student. */
+export function trainStep(context: StepContext, batchIndices: Int32Array, knobs: StepKnobs): StepMetrics {
+  if (context.peer) return mutualStep(context, context.peer, batchIndices, knobs);
+  const { student, studentVariables, optimizer, numClasses, teacher, teacherCache } = context;
+  const plan = context.plan ?? null;
+  const terms = stepTerms(context);
+  const mix = stepMix(knobs, terms.length);
+  if (mix.terms.length !== terms.length) throw new Error(`trainStep: ${terms.length} terms but ${mix.terms.length} weights`);
+  const batch = gatherBatch(context, batchIndices);
+  const { labels, images } = batch;
+
+  // The teacher runs outside the optimiser's closure, so no gradient can reach it.
+  let teacherOutputs: tf.Tensor[] | null = null;
+  let teacherLogits: tf.Tensor2D | null = null;
+  if (teacher && terms.length > 0) {
+    if (plan?.teacherTaps) {
+      const tapped = plan.teacherTaps.model;
+      const cached = context.teacherOutputsCache;
+      teacherOutputs = cached
+        ? cached.map((output) => tf.gather(output, batch.indices))
+        : tf.tidy(() => [tapped.predict(images)].flat());
+      teacherLogits = teacherOutputs[teacherOutputs.length - 1] as tf.Tensor2D;
+    } else {
+      teacherLogits = teacherCache ? (tf.gather(teacherCache, batch.indices) as tf.Tensor2D) : predictLogits(teacher, images);
+    }
+  }
+  // Label-free mode: losses that read labels (DKD) see the teacher's class for unlabelled samples.
+  const distillLabels =
+    batch.labelled && teacherLogits
+      ? tf.tidy(() => tf.where(tf.greater(batch.labelled!, 0), labels, tf.cast(tf.argMax(teacherLogits!, 1), 'int32')) as tf.Tensor1D)
+      : labels;
+  const variables = plan && plan.learnableVariables.length > 0 ? [...studentVariables, ...plan.learnableVariables] : studentVariables;
+
+  let ce: tf.Scalar | undefined;
+  let kd: tf.Scalar | undefined;
+  let correct: tf.Scalar | undefined;
+  let termValues: tf.Scalar[] | undefined;
+  const total = optimizer.minimize(
+    () => {
+      let logits: tf.Tensor2D;
+      let studentOutputs: tf.Tensor[] | null = null;
+      if (plan?.studentTaps) {
+        studentOutputs = [plan.studentTaps.model.apply(images, { training: true }) as tf.Tensor | tf.Tensor[]].flat();
+        logits = studentOutputs[studentOutputs.length - 1] as tf.Tensor2D;
+      } else {
+        logits = student.apply(images, { training: true }) as tf.Tensor2D;
+      }
+      const ceLoss = crossEntropy(logits, labels, numClasses, batch.labelled);
+      const values = terms.map((term, i) =>
+        computeDistillLoss(
+          term.method.id,
+          termInputs(term, logits, teacherLogits!, distillLabels, studentOutputs, teacherOutputs),
+          mix.terms[i].params,
+        ),
+      );
+      ce = tf.keep(ceLoss);
+      kd = tf.keep(values.length === 0 ? tf.scalar(0) : values.length === 1 ? values[0] : (tf.addN(values) as tf.Scalar));
+      if (values.length > 1) termValues = values.map((value) => tf.keep(value));
+      correct = tf.keep(correctCount(logits, labels));
+      let loss = tf.mul(ceLoss, mix.ce) as tf.Scalar;
+      values.forEach((value, i) => (loss = tf.add(loss, tf.mul(value, mix.terms[i].weight)) as tf.Scalar));
+      return withWeightDecay(loss, variables, context.weightDecay);
+    },
+    true,
+    variables,
+  ) as tf.Scalar;
+  if (distillLabels !== labels) distillLabels.dispose();
+  batch.dispose();
+  if (teacherOutputs) for (const output of teacherOutputs) output.dispose();
+  else teacherLogits?.dispose();
+  const metrics: StepMetrics = { ce: ce!, kd: kd!, total, correct: correct! };
+  if (termValues) metrics.terms = termValues;
+  return metrics;
+}
+
+/**
+ * DML (Zhang 2018): both students see the batch; each minimises w_ce * CE + w * KL(peer || self)
+ * with the other's predictions detached (dml.ts), so one backward pass gives each network its
+ * own gradients, which its own optimiser applies (the simultaneous form of the update).
+ */
+function mutualStep(context: StepContext, peer: PeerContext, batchIndices: Int32Array, knobs: StepKnobs): StepMetrics {
+  const { student, studentVariables, optimizer, numClasses } = context;
+  const mix = knobs.mix ?? { ce: 1, terms: [{ weight: knobs.kdRatio, params: knobs.params }] };
+  const weight = mix.terms[0]?.weight ?? 0;
+  const params = mix.terms[0]?.params ?? knobs.params;
+  const batch = gatherBatch(context, batchIndices);
+  const { labels, images } = batch;
+  const kept: Record<string, tf.Scalar> = {};
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = student.apply(images, { training: true }) as tf.Tensor2D;
+    const peerLogits = peer.model.apply(images, { training: true }) as tf.Tensor2D;
+    const one = (self: tf.Tensor2D, other: tf.Tensor2D, variables: readonly tf.Variable[], prefix: string) => {
+      const ceLoss = crossEntropy(self, labels, numClasses, batch.labelled);
+      const kl = computeDistillLoss('dml', { studentLogits: self, teacherLogits: other, labels }, params);
+      const total = withWeightDecay(tf.add(tf.mul(ceLoss, mix.ce), tf.mul(kl, weight)) as tf.Scalar, variables, context.weightDecay);
+      kept[`${prefix}ce`] = tf.keep(ceLoss);
+      kept[`${prefix}kd`] = tf.keep(kl);
+      kept[`${prefix}total`] = tf.keep(total);
+      kept[`${prefix}correct`] = tf.keep(correctCount(self, labels));
+      return total;
+    };
+    return tf.add(one(logits, peerLogits, studentVariables, ''), one(peerLogits, logits, peer.variables, 'peer.')) as tf.Scalar;
+  }, [...studentVariables, ...peer.variables]);
+  value.dispose();
+  const pick = (variables: readonly tf.Variable[]) => Object.fromEntries(variables.map((v) => [v.name, grads[v.name]]));
+  optimizer.applyGradients(pick(studentVariables));
+  peer.optimizer.applyGradients(pick(peer.variables));
+  for (const gradient of Object.values(grads)) gradient.dispose();
+  batch.dispose();
+  return {
+    ce: kept.ce,
+    kd: kept.kd,
+    total: kept.total,
+    correct: kept.correct,
+    peer: { ce: kept['peer.ce'], kd: kept['peer.kd'], total: kept['peer.total'], correct: kept['peer.correct'] },
+  };
+}
