@@ -1,0 +1,406 @@
+// Module-level actions: the only code that changes the store or talks to the worker client.
+// Components call these; they never hold the worker themselves.
+import { getMethod, hasMethod } from '../kd';
+import { teachersFor, TEACHERS_INDEX, type TeacherCard } from '../models/catalog';
+import { usesTeacher, type ExperimentConfig } from '../train/config';
+import type { LiveKnobs } from '../train/control';
+import { TrainerClient } from '../worker/client';
+import type { BackendName, FromWorker, TeacherSource } from '../worker/protocol';
+import { LossSeries } from './lossSeries';
+import { configProblems, CUSTOM_TEACHER } from './problems';
+import { initialRun, labStore, type LabState, type RunError, type RunSlice } from './store';
+import { decodeConfig, encodeConfig } from './url';
+import type { NumberKey } from './knobs';
+
+const CHART_POINTS = 600;
+const PUBLISH_EVERY_MS = 500;
+const HARD_STOP_AFTER_MS = 60_000;
+
+let client: TrainerClient | null = null;
+let preferredBackend: BackendName | undefined;
+let publishTimer: ReturnType<typeof setTimeout> | null = null;
+let hardStopTimer: ReturnType<typeof setTimeout> | null = null;
+let pendingUploadName = '';
+const lossSeries = new LossSeries();
+
+const get = () => labStore.getState();
+const set = labStore.setState;
+
+function setRun(patch: Partial<RunSlice['run']>): void {
+  set((state) => ({ run: { ...state.run, ...patch } }));
+}
+
+function baseUrl(): string {
+  return new URL(import.meta.env.BASE_URL, window.location.href).href;
+}
+
+// ---------------------------------------------------------------- worker
+
+function ensureClient(): TrainerClient {
+  if (client?.alive) return client;
+  client = new TrainerClient({ message: handleMessage, crash: handleCrash });
+  client.send({ type: 'init', baseUrl: baseUrl(), preferredBackend });
+  return client;
+}
+
+function dropClient(): void {
+  client?.terminate();
+  client = null;
+  if (hardStopTimer) clearTimeout(hardStopTimer);
+  hardStopTimer = null;
+  // A new worker has none of the old one's state: datasets reload on demand, uploads are gone.
+  set((state) => ({
+    datasets: Object.fromEntries(Object.entries(state.datasets).filter(([, d]) => d.status === 'ready')),
+    uploadedTeacher: null,
+    teacherUpload: state.uploadedTeacher ? { status: 'idle', message: 'The worker restarted: load your teacher again.' } : state.teacherUpload,
+  }));
+}
+
+function failRun(error: RunError): void {
+  publishLoss();
+  setRun({ status: 'error', error, phase: null });
+}
+
+function handleCrash(reason: string): void {
+  dropClient();
+  failRun({ message: reason, suggestion: 'Press Start to try again: a fresh worker will be started.' });
+}
+
+function isCurrentRun(runId: string | null): boolean {
+  return runId !== null && runId === get().run.id;
+}
+
+function handleMessage(message: FromWorker): void {
+  switch (message.type) {
+    case 'backend':
+      set({ backend: { name: message.backend, fallbackReason: message.fallbackReason } });
+      return;
+    case 'architectures':
+      set({ parameters: message.parameters });
+      return;
+    case 'datasetProgress':
+      set((state) => ({
+        datasets: {
+          ...state.datasets,
+          [message.dataset]: { ...state.datasets[message.dataset], status: 'loading', fraction: message.fraction, message: message.message },
+        },
+      }));
+      return;
+    case 'datasetReady':
+      set((state) => ({
+        datasets: { ...state.datasets, [message.summary.id]: { status: 'ready', fraction: 1, message: '', summary: message.summary } },
+      }));
+      return;
+    case 'datasetFailed':
+      set((state) => ({
+        datasets: { ...state.datasets, [message.dataset]: { status: 'failed', fraction: 0, message: message.message } },
+      }));
+      return;
+    case 'teacherChecked':
+      if (message.ok && message.inputShape && message.numClasses !== undefined) {
+        const name = pendingUploadName || 'your teacher';
+        set((state) => ({
+          uploadedTeacher: { name, parameters: message.parameters ?? 0, inputShape: message.inputShape ?? [], numClasses: message.numClasses ?? 0 },
+          teacherUpload: { status: 'accepted', message: message.message },
+          config: { ...state.config, teacher: CUSTOM_TEACHER },
+        }));
+      } else {
+        set({ teacherUpload: { status: 'refused', message: message.message } });
+      }
+      return;
+    case 'phase':
+      if (!isCurrentRun(message.runId)) return;
+      if (get().run.status === 'paused') {
+        setRun({ phase: message.phase, phaseDetail: message.detail ?? '' });
+      } else {
+        const loading = message.phase === 'loading' || message.phase === 'caching-teacher';
+        setRun({ phase: message.phase, phaseDetail: message.detail ?? '', status: loading ? 'loading' : 'training' });
+      }
+      return;
+    case 'steps':
+      if (!isCurrentRun(message.runId)) return;
+      lossSeries.push(message.points);
+      schedulePublish();
+      return;
+    case 'eval':
+      if (!isCurrentRun(message.runId)) return;
+      set((state) => ({ run: { ...state.run, evals: [...state.run.evals, message.point] } }));
+      return;
+    case 'progress':
+      if (!isCurrentRun(message.runId)) return;
+      setRun({ progress: { step: message.step, totalSteps: message.totalSteps, epoch: message.epoch } });
+      return;
+    case 'paused':
+      if (isCurrentRun(message.runId)) setRun({ status: 'paused' });
+      return;
+    case 'resumed':
+      if (isCurrentRun(message.runId)) setRun({ status: 'training' });
+      return;
+    case 'done': {
+      if (!isCurrentRun(message.runId)) return;
+      if (hardStopTimer) clearTimeout(hardStopTimer);
+      hardStopTimer = null;
+      publishLoss();
+      const { result } = message;
+      if (result.status === 'error') {
+        setRun({ result, status: 'error', phase: null, error: result.error ?? { message: 'The run failed' } });
+      } else {
+        setRun({ result, status: 'done', phase: null });
+      }
+      return;
+    }
+    case 'error':
+      if (message.runId !== null && !isCurrentRun(message.runId)) return;
+      if (hardStopTimer) clearTimeout(hardStopTimer);
+      hardStopTimer = null;
+      failRun({ message: message.message, step: message.step, suggestion: message.suggestion });
+      return;
+    case 'deviceLost':
+      dropClient();
+      set({ backend: null });
+      failRun({ message: message.message, suggestion: 'Press Start to train again: the lab will set up the GPU afresh (or fall back to another backend).' });
+      return;
+  }
+}
+
+// ---------------------------------------------------------------- chart publishing
+
+function publishLoss(): void {
+  if (publishTimer) clearTimeout(publishTimer);
+  publishTimer = null;
+  setRun({ lossRows: lossSeries.view(CHART_POINTS) });
+}
+
+/** Step metrics arrive every ~250 ms; the chart is redrawn at most every PUBLISH_EVERY_MS. */
+function schedulePublish(): void {
+  if (publishTimer) return;
+  publishTimer = setTimeout(publishLoss, PUBLISH_EVERY_MS);
+}
+
+// ---------------------------------------------------------------- set-up
+
+let urlTimer: ReturnType<typeof setTimeout> | null = null;
+
+function writeUrl(config: ExperimentConfig): void {
+  if (urlTimer) clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => {
+    const query = encodeConfig(config);
+    const current = new URLSearchParams(window.location.search);
+    // Settings of the session, not of the experiment, stay as they are.
+    const backend = current.get('backend');
+    if (backend) query.set('backend', backend);
+    window.history.replaceState(window.history.state, '', `${window.location.pathname}?${query}${window.location.hash}`);
+  }, 150);
+}
+
+async function loadTeacherIndex(): Promise<void> {
+  try {
+    const response = await fetch(new URL(TEACHERS_INDEX, baseUrl()));
+    const type = response.headers.get('content-type') ?? '';
+    // A dev server answers a missing file with index.html: only JSON counts.
+    if (!response.ok || !type.includes('json')) throw new Error(`HTTP ${response.status}`);
+    const cards = (await response.json()) as TeacherCard[];
+    if (!Array.isArray(cards)) throw new Error('not a list');
+    set({ teacherIndex: { status: 'ready', cards, message: cards.length ? '' : 'The teacher catalog is empty.' } });
+  } catch {
+    set({
+      teacherIndex: {
+        status: 'missing',
+        cards: [],
+        message: `No pretrained teachers found (${TEACHERS_INDEX} is missing). Load your own teacher or use method "none".`,
+      },
+    });
+  }
+  reconcileTeacher();
+}
+
+/** Keep the chosen teacher one that fits the dataset (a URL or a dataset change may break that). */
+function reconcileTeacher(): void {
+  const { config, teacherIndex, uploadedTeacher } = get();
+  if (config.teacher === CUSTOM_TEACHER && uploadedTeacher) return;
+  if (teacherIndex.status === 'loading') return;
+  const fitting = teachersFor(teacherIndex.cards, config.dataset);
+  if (fitting.some((card) => card.id === config.teacher)) return;
+  if (fitting.length > 0) updateConfig({ teacher: fitting[0].id });
+}
+
+/** Start the lab: configuration from the URL, the worker, the current dataset, the teachers. */
+export function initLab(): void {
+  const query = new URLSearchParams(window.location.search);
+  const backend = query.get('backend');
+  preferredBackend = backend === 'webgpu' || backend === 'webgl' || backend === 'cpu' ? backend : undefined;
+  set({ config: decodeConfig(query) });
+  labStore.subscribe((state, previous) => {
+    if (state.config !== previous.config) writeUrl(state.config);
+  });
+  writeUrl(get().config);
+  ensureClient();
+  requestDataset(get().config.dataset);
+  void loadTeacherIndex();
+}
+
+// ---------------------------------------------------------------- configuration
+
+function updateConfig(patch: Partial<ExperimentConfig>): void {
+  set((state) => ({ config: { ...state.config, ...patch } }));
+}
+
+function requestDataset(id: string): void {
+  const existing = get().datasets[id];
+  if (existing && existing.status !== 'failed') return;
+  set((state) => ({ datasets: { ...state.datasets, [id]: { status: 'loading', fraction: 0, message: 'Starting download' } } }));
+  ensureClient().send({ type: 'loadDataset', dataset: id });
+}
+
+export function setDataset(id: string): void {
+  updateConfig({ dataset: id });
+  if (get().config.teacher === CUSTOM_TEACHER && !get().uploadedTeacher) updateConfig({ teacher: '' });
+  reconcileTeacher();
+  requestDataset(id);
+}
+
+export function retryDataset(): void {
+  requestDataset(get().config.dataset);
+}
+
+export function setStudent(id: string): void {
+  updateConfig({ student: id });
+}
+
+export function setTeacher(id: string): void {
+  updateConfig({ teacher: id });
+}
+
+export function setMethod(id: string): void {
+  if (!hasMethod(id) || id === get().config.method) return;
+  const method = getMethod(id);
+  const previous = get().config;
+  // Same-named knobs (temperature) carry over; the rest start at the method's defaults.
+  const params: Record<string, number> = {};
+  for (const spec of method.params) params[spec.name] = previous.params[spec.name] ?? spec.default;
+  // A switch to another method starts from its reference loss weight; 'none' ignores the weight.
+  const kdRatio = method.kind === 'none' ? previous.kdRatio : method.defaultWeight;
+  updateConfig({ method: id, params, kdRatio });
+  reconcileTeacher();
+}
+
+function isRunActive(): boolean {
+  const status = get().run.status;
+  return status === 'loading' || status === 'training' || status === 'paused';
+}
+
+function sendLiveKnobs(knobs: Partial<LiveKnobs>): void {
+  if (!isRunActive()) return;
+  // Only values that pass validation reach the running loop.
+  const problems = configProblems(get());
+  const bad = (field: string) => problems.some((p) => p.field === field);
+  const params = Object.fromEntries(Object.entries(knobs.params ?? {}).filter(([name]) => !bad(`param.${name}`)));
+  const live: Partial<LiveKnobs> = {};
+  if (knobs.kdRatio !== undefined && !bad('kdRatio')) live.kdRatio = knobs.kdRatio;
+  if (Object.keys(params).length > 0) live.params = params;
+  if (live.kdRatio !== undefined || live.params) client?.send({ type: 'setKnobs', knobs: live });
+}
+
+export function setParam(name: string, value: number): void {
+  set((state) => ({ config: { ...state.config, params: { ...state.config.params, [name]: value } } }));
+  sendLiveKnobs({ params: { [name]: value } });
+}
+
+export function setNumber(key: NumberKey, value: number | undefined): void {
+  updateConfig({ [key]: value } as Partial<ExperimentConfig>);
+  if (key === 'kdRatio' && value !== undefined) sendLiveKnobs({ kdRatio: value });
+}
+
+export function setChoice(key: 'optimizer' | 'lrSchedule', value: string): void {
+  if (key === 'optimizer' && (value === 'adam' || value === 'sgd')) updateConfig({ optimizer: value });
+  if (key === 'lrSchedule' && (value === 'constant' || value === 'cosine')) updateConfig({ lrSchedule: value });
+}
+
+export function setAugment(on: boolean): void {
+  updateConfig({ augment: on });
+}
+
+export function setSmoothLoss(on: boolean): void {
+  set((state) => ({ ui: { ...state.ui, smoothLoss: on } }));
+}
+
+// ---------------------------------------------------------------- teachers from disk
+
+/** Send model.json and its weight files to the worker, which loads and checks them. */
+export async function uploadTeacher(files: readonly File[]): Promise<void> {
+  const modelFile = files.find((file) => file.name.endsWith('.json'));
+  if (!modelFile) {
+    set({ teacherUpload: { status: 'refused', message: 'Pick the model.json together with its weight files (.bin).' } });
+    return;
+  }
+  const weightFiles = files.filter((file) => file !== modelFile);
+  pendingUploadName = modelFile.name;
+  set({ teacherUpload: { status: 'checking', message: `Checking ${modelFile.name}…` } });
+  try {
+    const modelJson = await modelFile.text();
+    const weights = await Promise.all(weightFiles.map(async (file) => ({ name: file.name, bytes: await file.arrayBuffer() })));
+    const teacher: TeacherSource = { kind: 'files', name: modelFile.name, modelJson, weights };
+    ensureClient().send(
+      { type: 'checkTeacher', dataset: get().config.dataset, teacher },
+      weights.map((w) => w.bytes),
+    );
+  } catch (error) {
+    set({ teacherUpload: { status: 'refused', message: `Could not read the files: ${error instanceof Error ? error.message : String(error)}` } });
+  }
+}
+
+// ---------------------------------------------------------------- runs
+
+export function startRun(): void {
+  const state: LabState = get();
+  if (isRunActive()) return;
+  if (configProblems(state).length > 0) return;
+  const config = structuredClone(state.config);
+  const teacher: TeacherSource | null = usesTeacher(config)
+    ? config.teacher === CUSTOM_TEACHER
+      ? { kind: 'uploaded' }
+      : { kind: 'shipped', id: config.teacher }
+    : null;
+  const runId = `run-${Date.now().toString(36)}`;
+  lossSeries.clear();
+  if (publishTimer) clearTimeout(publishTimer);
+  publishTimer = null;
+  set({ run: { ...initialRun(), id: runId, status: 'loading', phase: 'loading', startedAt: Date.now() } });
+  const worker = ensureClient();
+  if (state.datasets[config.dataset]?.status !== 'ready') requestDataset(config.dataset);
+  worker.send({ type: 'start', runId, config, teacher });
+}
+
+export function pauseRun(): void {
+  if (get().run.status !== 'training') return;
+  setRun({ status: 'paused' });
+  client?.send({ type: 'pause' });
+}
+
+export function resumeRun(): void {
+  if (get().run.status !== 'paused') return;
+  setRun({ status: 'training' });
+  client?.send({ type: 'resume' });
+}
+
+/** Cooperative stop first; if the worker does not answer, terminate it (the hard abort). */
+export function stopRun(): void {
+  if (!isRunActive()) return;
+  client?.send({ type: 'stop' });
+  if (get().run.status === 'paused') setRun({ status: 'training' });
+  setRun({ phaseDetail: 'stopping…' });
+  if (hardStopTimer) clearTimeout(hardStopTimer);
+  hardStopTimer = setTimeout(() => {
+    hardStopTimer = null;
+    if (!isRunActive()) return;
+    dropClient();
+    failRun({ message: 'The run did not stop in time, so its worker was terminated.', suggestion: 'Press Start to begin a new run.' });
+  }, HARD_STOP_AFTER_MS);
+}
+
+// ---------------------------------------------------------------- test hooks
+
+export const debugHooks = {
+  loseDevice: () => client?.send({ type: 'debugLoseDevice' }),
+  crashWorker: () => client?.send({ type: 'debugCrash' }),
+};

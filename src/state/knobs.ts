@@ -1,0 +1,96 @@
+// The one table of experiment knobs: it drives the training controls, the defaults and the URL
+// (the tensorflow/playground way). Method parameters come from each method's own metadata.
+import { BUILTIN_DATASETS } from '../data/registry';
+import { ARCHITECTURES } from '../models/architectures';
+import { METHODS } from '../kd';
+import type { ExperimentConfig } from '../train/config';
+
+type KeysOfType<T, V> = { [K in keyof T]-?: T[K] extends V ? K : never }[keyof T];
+
+export type NumberKey = KeysOfType<ExperimentConfig, number | undefined>;
+export type ChoiceKey = KeysOfType<ExperimentConfig, string>;
+
+export interface NumberKnob {
+  kind: 'number';
+  key: NumberKey;
+  url: string;
+  label: string;
+  help: string;
+  testId: string;
+  integer: boolean;
+  /** Blank means "not set" (for example: use the whole training set). */
+  optional?: boolean;
+  min?: number;
+  max?: number;
+  step?: number;
+  placeholder?: string;
+  /** Method knobs that a paused or running experiment accepts through setKnobs. */
+  live?: boolean;
+}
+
+export interface ChoiceKnob {
+  kind: 'choice';
+  key: ChoiceKey;
+  url: string;
+  label: string;
+  testId: string;
+  /** The accepted values; absent when the list is only known at run time (teachers). */
+  options?: () => readonly string[];
+}
+
+export interface BooleanKnob {
+  kind: 'boolean';
+  key: KeysOfType<ExperimentConfig, boolean>;
+  url: string;
+  label: string;
+  help: string;
+  testId: string;
+}
+
+export type Knob = NumberKnob | ChoiceKnob | BooleanKnob;
+
+export const KNOBS: readonly Knob[] = [
+  { kind: 'choice', key: 'dataset', url: 'dataset', label: 'Dataset', testId: 'dataset-select', options: () => BUILTIN_DATASETS.map((d) => d.id) },
+  { kind: 'choice', key: 'student', url: 'student', label: 'Student', testId: 'student-select', options: () => ARCHITECTURES.filter((a) => a.role === 'student').map((a) => a.id) },
+  { kind: 'choice', key: 'teacher', url: 'teacher', label: 'Teacher', testId: 'teacher-select' },
+  { kind: 'choice', key: 'method', url: 'method', label: 'Method', testId: 'method-select', options: () => METHODS.map((m) => m.id) },
+  {
+    kind: 'number', key: 'kdRatio', url: 'kd_ratio', label: 'kd_ratio', testId: 'kd-ratio-input', integer: false, min: 0, step: 0.05, live: true,
+    help: 'Weight of the distillation term. Below 1: (1 − r)·CE + r·KD (0 = hard labels only, 1 = soft labels only). From 1 up: CE + r·KD.',
+  },
+  { kind: 'choice', key: 'optimizer', url: 'optimizer', label: 'Optimizer', testId: 'optimizer-select', options: () => ['adam', 'sgd'] },
+  { kind: 'number', key: 'lr', url: 'lr', label: 'Learning rate', testId: 'lr-input', integer: false, min: 0, step: 0.0005, help: 'Step size of the optimizer.' },
+  { kind: 'number', key: 'momentum', url: 'momentum', label: 'Momentum', testId: 'momentum-input', integer: false, min: 0, max: 0.999, step: 0.05, help: 'SGD momentum, in [0, 1).' },
+  { kind: 'number', key: 'weightDecay', url: 'wd', label: 'Weight decay', testId: 'weight-decay-input', integer: false, min: 0, step: 0.0001, help: 'L2 penalty on every student weight (0 = off).' },
+  { kind: 'choice', key: 'lrSchedule', url: 'schedule', label: 'LR schedule', testId: 'schedule-select', options: () => ['constant', 'cosine'] },
+  { kind: 'number', key: 'batchSize', url: 'batch', label: 'Batch size', testId: 'batch-size-input', integer: true, min: 1, step: 1, help: 'Samples per step; the last partial batch of an epoch is dropped.' },
+  { kind: 'number', key: 'epochs', url: 'epochs', label: 'Epochs', testId: 'epochs-input', integer: true, min: 1, step: 1, help: 'Passes over the training set.' },
+  { kind: 'number', key: 'seed', url: 'seed', label: 'Seed', testId: 'seed-input', integer: true, step: 1, help: 'Same seed, same initial weights and batch order.' },
+  { kind: 'boolean', key: 'augment', url: 'augment', label: 'Augmentation (random shifts ±2 px)', testId: 'augment-input', help: 'With augmentation on, the teacher runs live on every batch instead of from its cache.' },
+  {
+    kind: 'number', key: 'trainLimit', url: 'train_limit', label: 'Training samples', testId: 'train-limit-input', integer: true, min: 1, step: 1, optional: true,
+    placeholder: 'all', help: 'Train on the first N samples only (blank = all), for quick runs.',
+  },
+  {
+    kind: 'number', key: 'testLimit', url: 'test_limit', label: 'Val / test samples', testId: 'test-limit-input', integer: true, min: 1, step: 1, optional: true,
+    placeholder: 'all', help: 'Evaluate on the first N val and test samples only (blank = all).',
+  },
+  { kind: 'number', key: 'evalEvery', url: 'eval_every', label: 'Evaluate every', testId: 'eval-every-input', integer: true, min: 1, step: 10, help: 'Steps between val/test evaluations (and at every epoch end).' },
+];
+
+export function knobFor(key: keyof ExperimentConfig): Knob {
+  const knob = KNOBS.find((k) => k.key === key);
+  if (!knob) throw new Error(`No knob for ${String(key)}`);
+  return knob;
+}
+
+export function numberKnob(key: NumberKey): NumberKnob {
+  const knob = knobFor(key);
+  if (knob.kind !== 'number') throw new Error(`${key} is not a number knob`);
+  return knob;
+}
+
+/** data-testid of a method parameter's input (temperature keeps its historic id). */
+export function paramTestId(name: string): string {
+  return name === 'temperature' ? 'temperature-input' : `param-${name}-input`;
+}

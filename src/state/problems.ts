@@ -1,0 +1,70 @@
+// What stops a run from starting, each problem naming the control it belongs to.
+import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { getBuiltinDataset } from '../data/registry';
+import { VAL_FRACTION } from '../data/split';
+import { teacherMismatch, teachersFor } from '../models/catalog';
+import { usesTeacher, validateConfig, type ConfigProblem } from '../train/config';
+import { useLab, type LabState } from './store';
+
+export const CUSTOM_TEACHER = 'custom';
+
+/** Training samples a run would see: the loaded split, or what the registry promises. */
+export function trainCount(state: Pick<LabState, 'config' | 'datasets'>): number | undefined {
+  const { config } = state;
+  let count = state.datasets[config.dataset]?.summary?.sizes.train;
+  if (count === undefined) {
+    try {
+      const total = getBuiltinDataset(config.dataset).sizes.train;
+      count = total - Math.round(total * VAL_FRACTION);
+    } catch {
+      return undefined;
+    }
+  }
+  return config.trainLimit !== undefined && config.trainLimit >= 1 ? Math.min(count, Math.floor(config.trainLimit)) : count;
+}
+
+type ProblemInputs = Pick<LabState, 'config' | 'datasets' | 'teacherIndex' | 'uploadedTeacher'>;
+
+function teacherProblem(state: ProblemInputs): string | null {
+  const { config } = state;
+  if (!usesTeacher(config)) return null;
+  let info;
+  try {
+    info = getBuiltinDataset(config.dataset);
+  } catch {
+    return null;
+  }
+  if (config.teacher === CUSTOM_TEACHER) {
+    const uploaded = state.uploadedTeacher;
+    if (!uploaded) return 'Load a teacher from disk first, or pick a shipped one';
+    return teacherMismatch(uploaded.inputShape, uploaded.numClasses, info);
+  }
+  if (state.teacherIndex.status === 'loading') return 'The teacher catalog is still loading';
+  const fitting = teachersFor(state.teacherIndex.cards, config.dataset);
+  if (fitting.some((card) => card.id === config.teacher)) return null;
+  if (fitting.length === 0) {
+    return `No shipped teacher for ${info.name} yet. Load your own teacher, or train from scratch with method "none".`;
+  }
+  return `Pick a teacher trained on ${info.name}`;
+}
+
+export function configProblems(state: ProblemInputs): ConfigProblem[] {
+  const problems = validateConfig(state.config, trainCount(state));
+  const teacher = teacherProblem(state);
+  if (teacher) problems.push({ field: 'teacher', message: teacher });
+  return problems;
+}
+
+export function useProblems(): ConfigProblem[] {
+  const inputs = useLab(
+    useShallow((s) => ({ config: s.config, datasets: s.datasets, teacherIndex: s.teacherIndex, uploadedTeacher: s.uploadedTeacher })),
+  );
+  return useMemo(() => configProblems(inputs), [inputs]);
+}
+
+/** The message for one field (`lr`, `param.temperature`, `teacher`, …), or null. */
+export function useProblem(field: string): string | null {
+  const problems = useProblems();
+  return problems.find((p) => p.field === field)?.message ?? null;
+}

@@ -1,0 +1,122 @@
+// One zustand store made of slices, one per concern. Components read it through narrow
+// selectors (useLab(s => s.run.status)); everything that changes it lives in actions.ts.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../train/config';
+import type { TeacherCard } from '../models/catalog';
+import type { EvalPoint, RunResult } from '../train/runExperiment';
+import type { BackendName, DatasetSummary, RunPhase } from '../worker/protocol';
+import type { LossRow } from './lossSeries';
+
+export type RunStatus = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
+
+export interface ConfigSlice {
+  config: ExperimentConfig;
+}
+
+export interface DatasetState {
+  status: 'loading' | 'ready' | 'failed';
+  fraction: number;
+  message: string;
+  summary?: DatasetSummary;
+}
+
+export interface DatasetSlice {
+  datasets: Record<string, DatasetState>;
+}
+
+export interface UploadedTeacher {
+  name: string;
+  parameters: number;
+  inputShape: (number | null)[];
+  numClasses: number;
+}
+
+export interface ModelSlice {
+  /** parameters[dataset][architecture], computed in the worker; null until it reports. */
+  parameters: Record<string, Record<string, number>> | null;
+  teacherIndex: { status: 'loading' | 'ready' | 'missing'; cards: TeacherCard[]; message: string };
+  uploadedTeacher: UploadedTeacher | null;
+  teacherUpload: { status: 'idle' | 'checking' | 'accepted' | 'refused'; message: string };
+}
+
+export interface BackendSlice {
+  backend: { name: BackendName; fallbackReason: string | null } | null;
+}
+
+export interface RunError {
+  message: string;
+  step?: number;
+  suggestion?: string;
+}
+
+export interface RunSlice {
+  run: {
+    id: string | null;
+    status: RunStatus;
+    phase: RunPhase | null;
+    phaseDetail: string;
+    progress: { step: number; totalSteps: number; epoch: number } | null;
+    /** Decimated rows for the loss chart, republished at most a few times a second. */
+    lossRows: LossRow[];
+    evals: EvalPoint[];
+    result: RunResult | null;
+    error: RunError | null;
+    startedAt: number | null;
+  };
+}
+
+export interface UiSlice {
+  ui: { smoothLoss: boolean };
+}
+
+export type LabState = ConfigSlice & DatasetSlice & ModelSlice & BackendSlice & RunSlice & UiSlice;
+
+// Shared empty lists: resetting a run that shows nothing yet does not redraw the charts.
+const NO_ROWS: LossRow[] = [];
+const NO_EVALS: EvalPoint[] = [];
+
+export function initialRun(): RunSlice['run'] {
+  return {
+    id: null,
+    status: 'idle',
+    phase: null,
+    phaseDetail: '',
+    progress: null,
+    lossRows: NO_ROWS,
+    evals: NO_EVALS,
+    result: null,
+    error: null,
+    startedAt: null,
+  };
+}
+
+const createConfigSlice = (config: ExperimentConfig): ConfigSlice => ({ config });
+const createDatasetSlice = (): DatasetSlice => ({ datasets: {} });
+const createModelSlice = (): ModelSlice => ({
+  parameters: null,
+  teacherIndex: { status: 'loading', cards: [], message: 'Loading the teacher catalog…' },
+  uploadedTeacher: null,
+  teacherUpload: { status: 'idle', message: '' },
+});
+const createBackendSlice = (): BackendSlice => ({ backend: null });
+const createRunSlice = (): RunSlice => ({ run: initialRun() });
+const createUiSlice = (): UiSlice => ({ ui: { smoothLoss: true } });
+
+/** A fresh store (tests make their own; the app uses `labStore`). */
+export function createLabStore(config: ExperimentConfig = DEFAULT_CONFIG): StoreApi<LabState> {
+  return createStore<LabState>()(() => ({
+    ...createConfigSlice(config),
+    ...createDatasetSlice(),
+    ...createModelSlice(),
+    ...createBackendSlice(),
+    ...createRunSlice(),
+    ...createUiSlice(),
+  }));
+}
+
+export const labStore = createLabStore();
+
+export function useLab<T>(selector: (state: LabState) => T): T {
+  return useStore(labStore, selector);
+}

@@ -1,0 +1,52 @@
+import { memo, useDeferredValue, useMemo } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useLab } from '../../state/store';
+import type { EvalPoint } from '../../train/runExperiment';
+import { ChartLegend } from './Legend';
+import { SERIES_COLOURS } from './LossChart';
+import { stepAxis } from './ticks';
+
+const LEGEND = [
+  { label: 'train (running, this epoch)', colour: SERIES_COLOURS.train },
+  { label: 'val', colour: SERIES_COLOURS.val },
+  { label: 'test', colour: SERIES_COLOURS.test },
+];
+const Y_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
+const percent = (v: number) => `${Math.round(v * 100)}%`;
+
+export function AccuracyChart() {
+  const evals = useDeferredValue(useLab((s) => s.run.evals));
+  return (
+    <section className="panel chart-panel" aria-label="Accuracy">
+      <div className="chart-header">
+        <h2>Accuracy</h2>
+        <ChartLegend items={LEGEND} />
+      </div>
+      <div className="chart" data-testid="accuracy-chart" data-points={evals.length}>
+        {evals.length === 0 ? <p className="chart-empty">Train, val and test accuracy appear after each evaluation (every epoch and every few hundred steps).</p> : null}
+        <AccuracyLines evals={evals} />
+      </div>
+    </section>
+  );
+}
+
+const AccuracyLines = memo(function AccuracyLines({ evals }: { evals: EvalPoint[] }) {
+  const rows = useMemo(
+    () => evals.map((e) => ({ step: e.step, epoch: e.epoch, train: e.trainAccuracy, val: e.valAccuracy, test: e.testAccuracy })),
+    [evals],
+  );
+  const xAxis = useMemo(() => stepAxis(0, rows[rows.length - 1]?.step ?? 1), [rows]);
+  return (
+    <ResponsiveContainer width="100%" height={240} initialDimension={{ width: 600, height: 240 }}>
+      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+        <CartesianGrid stroke="#e7e9ee" vertical={false} />
+        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
+        <YAxis type="number" domain={[0, 1]} ticks={Y_TICKS} tickFormatter={percent} tick={{ fontSize: 12 }} stroke="#9aa1ad" width={48} />
+        <Tooltip formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
+        <Line type="linear" dataKey="train" name="train" stroke={SERIES_COLOURS.train} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} />
+        <Line type="linear" dataKey="val" name="val" stroke={SERIES_COLOURS.val} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} />
+        <Line type="linear" dataKey="test" name="test" stroke={SERIES_COLOURS.test} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});

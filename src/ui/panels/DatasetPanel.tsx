@@ -1,0 +1,117 @@
+import { memo, useEffect, useRef } from 'react';
+import { BUILTIN_DATASETS } from '../../data/registry';
+import { retryDataset, setDataset } from '../../state/actions';
+import { useLab } from '../../state/store';
+import type { DatasetSummary } from '../../worker/protocol';
+import { Panel, SelectField } from '../fields';
+import { useRunActive } from '../hooks';
+
+const DATASET_OPTIONS = BUILTIN_DATASETS.map((d) => ({ value: d.id, label: `${d.name} (${(d.sizes.train + d.sizes.test).toLocaleString('en')} images)` }));
+
+export function DatasetPanel() {
+  const dataset = useLab((s) => s.config.dataset);
+  const state = useLab((s) => s.datasets[s.config.dataset]);
+  const active = useRunActive();
+  return (
+    <Panel title="Data">
+      <SelectField label="Dataset" testId="dataset-select" value={dataset} options={DATASET_OPTIONS} onValue={setDataset} disabled={active} />
+      <DatasetProgress fraction={state?.status === 'ready' ? 1 : (state?.fraction ?? 0)} status={state?.status} message={state?.message ?? ''} />
+      {state?.status === 'failed' ? (
+        <p className="inline-error" role="alert">
+          Could not load the dataset: {state.message}{' '}
+          <button type="button" className="link-button" onClick={retryDataset}>
+            Try again
+          </button>
+        </p>
+      ) : null}
+      {state?.summary ? <DatasetCard summary={state.summary} /> : null}
+    </Panel>
+  );
+}
+
+function DatasetProgress({ fraction, status, message }: { fraction: number; status?: string; message: string }) {
+  const text = status === 'ready' ? 'Loaded and on the device' : status === 'failed' ? 'Failed' : message || 'Waiting…';
+  return (
+    <div className="dataset-progress" data-state={status ?? 'idle'}>
+      <progress data-testid="dataset-progress" max={1} value={fraction} aria-label="Dataset download progress" />
+      <span className="muted small" aria-live="polite">
+        {status === 'loading' ? `${text} · ${Math.round(fraction * 100)}%` : text}
+      </span>
+    </div>
+  );
+}
+
+const DatasetCard = memo(function DatasetCard({ summary }: { summary: DatasetSummary }) {
+  const { sizes, inputShape, classNames, classCounts } = summary;
+  return (
+    <article className="dataset-card" data-testid="dataset-card" aria-label={`${summary.name} dataset`}>
+      <p className="small">{summary.description}</p>
+      <dl className="stats-row">
+        <div>
+          <dt>Train</dt>
+          <dd>{sizes.train.toLocaleString('en')}</dd>
+        </div>
+        <div>
+          <dt>Val</dt>
+          <dd>{sizes.val.toLocaleString('en')}</dd>
+        </div>
+        <div>
+          <dt>Test</dt>
+          <dd>{sizes.test.toLocaleString('en')}</dd>
+        </div>
+        <div>
+          <dt>Input</dt>
+          <dd>{inputShape.join('×')}</dd>
+        </div>
+        <div>
+          <dt>Classes</dt>
+          <dd>{summary.numClasses}</dd>
+        </div>
+      </dl>
+      <SampleGrid summary={summary} />
+      <ul className="class-list" aria-label="Classes (training images per class)">
+        {classNames.map((name, i) => (
+          <li key={name}>
+            <span className="class-name">{name}</span> <span className="muted">{classCounts[i]?.toLocaleString('en')}</span>
+          </li>
+        ))}
+      </ul>
+      <p className="muted small">Source: {summary.source}</p>
+    </article>
+  );
+});
+
+function SampleGrid({ summary }: { summary: DatasetSummary }) {
+  return (
+    <div className="sample-grid" role="list" aria-label="Sample training images">
+      {summary.samples.map((sample, i) => (
+        <SampleImage key={i} pixels={sample.pixels} shape={summary.inputShape} label={summary.classNames[sample.label] ?? String(sample.label)} />
+      ))}
+    </div>
+  );
+}
+
+function SampleImage({ pixels, shape, label }: { pixels: Float32Array; shape: [number, number, number]; label: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [height, width, channels] = shape;
+  useEffect(() => {
+    const context = canvas.current?.getContext('2d');
+    if (!context) return;
+    const image = context.createImageData(width, height);
+    for (let p = 0; p < width * height; p++) {
+      for (let c = 0; c < 3; c++) {
+        const value = pixels[p * channels + (channels === 3 ? c : 0)] ?? 0;
+        // Grey images: dark ink on paper; colour images as they are.
+        image.data[4 * p + c] = channels === 3 ? Math.round(value * 255) : Math.round((1 - value) * 255);
+      }
+      image.data[4 * p + 3] = 255;
+    }
+    context.putImageData(image, 0, 0);
+  }, [pixels, width, height, channels]);
+  return (
+    <figure className="sample" role="listitem">
+      <canvas ref={canvas} width={width} height={height} role="img" aria-label={`Sample of class ${label}`} />
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,121 @@
+import { useId } from 'react';
+import { getBuiltinDataset } from '../../data/registry';
+import { studentArchitectures } from '../../models/architectures';
+import { teachersFor } from '../../models/catalog';
+import { setStudent, setTeacher, uploadTeacher } from '../../state/actions';
+import { CUSTOM_TEACHER, useProblem } from '../../state/problems';
+import { useLab } from '../../state/store';
+import { usesTeacher } from '../../train/config';
+import { formatCount, formatPercent, Panel, SelectField } from '../fields';
+import { useRunActive } from '../hooks';
+
+const STUDENTS = studentArchitectures();
+
+export function ModelsPanel() {
+  return (
+    <Panel title="Models">
+      <StudentPicker />
+      <TeacherPicker />
+      <TeacherUpload />
+    </Panel>
+  );
+}
+
+function StudentPicker() {
+  const student = useLab((s) => s.config.student);
+  const counts = useLab((s) => s.parameters?.[s.config.dataset]);
+  const active = useRunActive();
+  const options = STUDENTS.map((arch) => ({
+    value: arch.id,
+    label: counts?.[arch.id] !== undefined ? `${arch.label} — ${formatCount(counts[arch.id])} parameters` : arch.label,
+  }));
+  const description = STUDENTS.find((a) => a.id === student)?.description;
+  return (
+    <SelectField
+      label="Student"
+      testId="student-select"
+      value={student}
+      options={options}
+      onValue={setStudent}
+      disabled={active}
+      help={description}
+      aside={counts?.[student] !== undefined ? <span className="chip">{counts[student].toLocaleString('en')} params</span> : null}
+    />
+  );
+}
+
+function TeacherPicker() {
+  const config = useLab((s) => s.config);
+  const index = useLab((s) => s.teacherIndex);
+  const uploaded = useLab((s) => s.uploadedTeacher);
+  const studentParams = useLab((s) => s.parameters?.[s.config.dataset]?.[s.config.student]);
+  const problem = useProblem('teacher');
+  const active = useRunActive();
+  const fitting = teachersFor(index.cards, config.dataset);
+  const options: { value: string; label: string; disabled?: boolean }[] = fitting.map((card) => ({
+    value: card.id,
+    // The picker is already per dataset: "Teacher CNN on Digits 8×8" reads as "Teacher CNN".
+    label: `${card.label.replace(/ on .*$/, '')} — ${formatPercent(card.testAccuracy, 1)} test, ${formatCount(card.parameters)} params`,
+  }));
+  if (uploaded) options.push({ value: CUSTOM_TEACHER, label: `Your teacher (${uploaded.name}) — ${formatCount(uploaded.parameters)} params` });
+  const known = options.some((o) => o.value === config.teacher);
+  if (!known) options.unshift({ value: config.teacher, label: options.length ? 'Choose a teacher…' : 'No teacher available', disabled: true });
+  const card = fitting.find((c) => c.id === config.teacher);
+  const teacherParams = card?.parameters ?? (config.teacher === CUSTOM_TEACHER ? uploaded?.parameters : undefined);
+  const notUsed = !usesTeacher(config);
+  let help: string;
+  if (notUsed) help = 'Method "none" trains the student from hard labels only: no teacher.';
+  else if (card) help = `Val ${formatPercent(card.valAccuracy, 1)} · test ${formatPercent(card.testAccuracy, 1)} (MPA ${formatPercent(card.testMpa, 1)}) · ${card.epochs} epochs`;
+  else if (index.status === 'missing' || fitting.length === 0) help = index.message || `Only teachers trained on ${getBuiltinDataset(config.dataset).name} are offered.`;
+  else help = `Only teachers trained on ${getBuiltinDataset(config.dataset).name} are offered.`;
+  const ratio = teacherParams && studentParams ? teacherParams / studentParams : undefined;
+  return (
+    <SelectField
+      label="Teacher"
+      testId="teacher-select"
+      value={config.teacher}
+      options={options}
+      onValue={setTeacher}
+      disabled={active}
+      problem={notUsed ? null : problem}
+      help={help}
+      aside={ratio ? <span className="chip" title="Teacher parameters ÷ student parameters">{ratio.toFixed(ratio < 10 ? 1 : 0)}× the student</span> : null}
+    />
+  );
+}
+
+function TeacherUpload() {
+  const id = useId();
+  const upload = useLab((s) => s.teacherUpload);
+  const active = useRunActive();
+  return (
+    <div className="field">
+      <label htmlFor={id}>Load your own teacher</label>
+      <input
+        id={id}
+        data-testid="teacher-upload"
+        type="file"
+        multiple
+        accept=".json,.bin,application/json,application/octet-stream"
+        disabled={active}
+        aria-describedby={`${id}-status ${id}-help`}
+        onChange={(event) => {
+          const files = Array.from(event.target.files ?? []);
+          if (files.length) void uploadTeacher(files);
+          event.target.value = '';
+        }}
+      />
+      <p
+        id={`${id}-status`}
+        className={upload.status === 'refused' ? 'field-problem' : upload.status === 'accepted' ? 'field-ok' : 'field-help'}
+        data-testid="teacher-upload-status"
+        role={upload.status === 'refused' ? 'alert' : 'status'}
+      >
+        {upload.message}
+      </p>
+      <p id={`${id}-help`} className="field-help">
+        A TensorFlow.js layers model: pick model.json together with its weight files (.bin).
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,124 @@
+import { pauseRun, resumeRun, startRun, stopRun } from '../../state/actions';
+import { useProblems } from '../../state/problems';
+import { useLab } from '../../state/store';
+import { formatPercent } from '../fields';
+
+const PHASE_TEXT: Record<string, string> = {
+  loading: 'Preparing',
+  'caching-teacher': 'Caching teacher logits',
+  training: 'Training',
+  evaluating: 'Evaluating on val and test',
+};
+
+export function RunControls() {
+  const status = useLab((s) => s.run.status);
+  const problems = useProblems();
+  const active = status === 'loading' || status === 'training' || status === 'paused';
+  return (
+    <div className="run-controls">
+      <div className="button-row" role="group" aria-label="Run controls">
+        <button type="button" className="primary" data-testid="start-button" onClick={startRun} disabled={active || problems.length > 0}>
+          Start
+        </button>
+        <button type="button" data-testid="pause-button" onClick={pauseRun} disabled={status !== 'training'}>
+          Pause
+        </button>
+        <button type="button" data-testid="resume-button" onClick={resumeRun} disabled={status !== 'paused'}>
+          Resume
+        </button>
+        <button type="button" data-testid="stop-button" onClick={stopRun} disabled={!active}>
+          Stop
+        </button>
+      </div>
+      {problems.length > 0 && !active ? (
+        <div className="start-problems" role="status">
+          <strong>Start is disabled:</strong>
+          <ul>
+            {problems.map((p) => (
+              <li key={p.field + p.message}>{p.message}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <RunProgress />
+      <RunError />
+    </div>
+  );
+}
+
+function RunProgress() {
+  const status = useLab((s) => s.run.status);
+  const phase = useLab((s) => s.run.phase);
+  const detail = useLab((s) => s.run.phaseDetail);
+  const progress = useLab((s) => s.run.progress);
+  const epochs = useLab((s) => s.run.result?.config.epochs);
+  if (status === 'idle') return <p className="muted small">Pick a setup and press Start. Every change is saved in the page's URL.</p>;
+  const fraction = progress && progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
+  const phaseText = status === 'paused' ? 'Paused' : phase ? PHASE_TEXT[phase] : status === 'done' ? 'Finished' : status === 'error' ? 'Stopped by an error' : '';
+  return (
+    <div className="run-progress">
+      <progress max={1} value={status === 'done' ? 1 : fraction} aria-label="Run progress" data-testid="run-progress" />
+      <p className="small" aria-live="polite">
+        {phaseText}
+        {detail ? ` · ${detail}` : ''}
+        {progress ? ` · step ${progress.step.toLocaleString('en')} / ${progress.totalSteps.toLocaleString('en')} · epoch ${Math.min(Math.ceil(progress.epoch), epochs ?? Infinity)}` : ''}
+      </p>
+    </div>
+  );
+}
+
+function RunError() {
+  const status = useLab((s) => s.run.status);
+  const error = useLab((s) => s.run.error);
+  if (status !== 'error' || !error) return null;
+  return (
+    <div className="error-box" role="alert" data-testid="error-message">
+      <strong>{error.message}</strong>
+      {error.step !== undefined && !error.message.includes(`step ${error.step}`) ? <span> (step {error.step})</span> : null}
+      {error.suggestion ? <p>{error.suggestion}</p> : null}
+    </div>
+  );
+}
+
+export function ResultsPanel() {
+  const result = useLab((s) => s.run.result);
+  const evals = useLab((s) => s.run.evals);
+  const latest = evals[evals.length - 1];
+  const testAccuracy = result ? result.testAccuracy : latest?.testAccuracy;
+  const stopped = result?.status === 'stopped';
+  return (
+    <section className="panel results" aria-label="Results">
+      <div className="headline">
+        <div className="headline-stat">
+          <span className="stat-label">Test accuracy{result ? '' : latest ? ' (latest)' : ''}</span>
+          <span className="stat-value" data-testid="test-accuracy">
+            {formatPercent(testAccuracy)}
+          </span>
+        </div>
+        <Stat label="Test MPA" value={formatPercent(result?.testMpa)} testId="test-mpa" />
+        <Stat label="Val accuracy" value={formatPercent(result ? result.valAccuracy : latest?.valAccuracy)} testId="val-accuracy" />
+        <Stat label="Val MPA" value={formatPercent(result?.valMpa)} testId="val-mpa" />
+        <Stat label="Wall time" value={result ? `${result.seconds.toFixed(1)} s` : '—'} testId="wall-time" />
+        <Stat label="Samples/s" value={result ? result.samplesPerSecond.toFixed(0) : '—'} testId="samples-per-second" />
+      </div>
+      {result ? (
+        <p className="muted small">
+          {stopped ? 'Stopped early · ' : ''}
+          {result.steps.toLocaleString('en')} steps on {result.backend} · student {result.studentParameters.toLocaleString('en')} parameters
+          {result.config.method !== 'none' ? ` · teacher logits ${result.teacherCached ? 'cached' : 'computed live'}` : ''}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-label">{label}</span>
+      <span className="stat-value-small" data-testid={testId}>
+        {value}
+      </span>
+    </div>
+  );
+}
