@@ -1,0 +1,252 @@
+// `npm run bench`: samples/s of a student-only step, a KD step with the live teacher and a KD step
+// with the cached teacher logits, on tfjs cpu in Node and on cpu, webgl and webgpu in Chromium.
+// Every number times the real training step (src/train/trainStep.ts, what runExperiment runs).
+//
+//   npm run bench -- [--backends node-cpu,cpu,webgl,webgpu] [--setups mnist,digits] [--warmup 2]
+//                    [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out bench-results/bench.json]
+// --budget: seconds of timed rounds per backend after the warm-up (slow backends get fewer rounds).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { installFastCpuKernels } from '../src/train/cpuKernels';
+import { benchCurrentBackend, SETUPS, type BackendBench } from './benchSteps';
+import type { BenchPageResult } from './benchPage';
+import { CHROMIUM_PATH, launchChromium, PROJECT_ROOT, startDevServer } from '../test/e2e/chromium';
+
+/** A cached KD step may cost at most this many student-only steps (issue 2, point 12). */
+const TARGET_CACHED_RATIO = 1.15;
+const BROWSER_BACKENDS = ['cpu', 'webgl', 'webgpu'];
+const ALL_BACKENDS = ['node-cpu', ...BROWSER_BACKENDS];
+
+interface Row {
+  backend: string;
+  setup: string;
+  result: BackendBench | null;
+  skipped?: string;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
+}
+
+function positiveInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a whole number of at least 1 (got ${value})`);
+  return n;
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    backends: { type: 'string', default: ALL_BACKENDS.join(',') },
+    setups: { type: 'string', default: 'mnist' },
+    warmup: { type: 'string', default: '2' },
+    steps: { type: 'string', default: '2' },
+    'min-rounds': { type: 'string', default: '3' },
+    'max-rounds': { type: 'string', default: '15' },
+    budget: { type: 'string', default: '60' },
+    out: { type: 'string', default: 'bench-results/bench.json' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`${readUsage()}\n`);
+  process.exit(0);
+}
+const backends = flags.backends.split(',').filter(Boolean);
+for (const name of backends) if (!ALL_BACKENDS.includes(name)) usage(`--backends: unknown "${name}" (known: ${ALL_BACKENDS.join(', ')})`);
+const setups = flags.setups.split(',').filter(Boolean);
+for (const id of setups) if (!SETUPS[id]) usage(`--setups: unknown "${id}" (known: ${Object.keys(SETUPS).join(', ')})`);
+const warmup = positiveInteger('warmup', flags.warmup);
+const steps = positiveInteger('steps', flags.steps);
+const minRounds = positiveInteger('min-rounds', flags['min-rounds']);
+const maxRounds = Math.max(minRounds, positiveInteger('max-rounds', flags['max-rounds']));
+const budgetSeconds = positiveInteger('budget', flags.budget);
+const roundOptions = { warmupSteps: warmup, steps, minRounds, maxRounds, budgetSeconds };
+
+function readUsage(): string {
+  return 'npm run bench -- [--backends node-cpu,cpu,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE]';
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function benchNode(setupId: string): Promise<BackendBench> {
+  tf.env().set('IS_NODE', true);
+  if (!(await tf.setBackend('cpu'))) throw new Error('tfjs cpu backend did not start');
+  installFastCpuKernels();
+  return benchCurrentBackend({ setup: SETUPS[setupId], ...roundOptions, log });
+}
+
+interface BrowserInfo {
+  userAgent: string;
+  hardwareConcurrency: number;
+  adapter: string | null;
+}
+
+async function benchBrowser(wanted: string[]): Promise<{ rows: Row[]; info: BrowserInfo | null }> {
+  const rows: Row[] = [];
+  const info: BrowserInfo = { userAgent: '', hardwareConcurrency: 0, adapter: null };
+  const server = await startDevServer();
+  const browser = await launchChromium();
+  try {
+    for (const setup of setups) {
+      for (const backend of wanted) {
+        // A fresh page per backend: its own tfjs engine, no data moved between backends.
+        const page = await browser.context.newPage();
+        page.on('console', (message) => {
+          if (message.type() === 'error') log(`  [page ${backend}] ${message.text()}`);
+          else if (message.text().startsWith('  ')) log(message.text());
+        });
+        page.on('pageerror', (error) => log(`  [page ${backend}] uncaught: ${error.message}`));
+        page.on('response', (response) => {
+          if (response.status() >= 400) log(`  [page ${backend}] HTTP ${response.status()} ${response.url()}`);
+        });
+        const query = new URLSearchParams({
+          backend,
+          setup,
+          warmup: String(warmup),
+          steps: String(steps),
+          minRounds: String(minRounds),
+          maxRounds: String(maxRounds),
+          budget: String(budgetSeconds),
+        });
+        log(`chromium ${backend}, ${setup}`);
+        await page.goto(`${server.url}bench.html?${query}`);
+        await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: 0, polling: 1000 });
+        const outcome = (await page.evaluate(() => window.__bench)) as BenchPageResult;
+        await page.close();
+        if (outcome.ok) {
+          rows.push({ backend: `chromium-${backend}`, setup, result: outcome.result });
+          info.userAgent = outcome.userAgent;
+          info.hardwareConcurrency = outcome.hardwareConcurrency;
+          info.adapter = outcome.adapter ?? info.adapter;
+        } else if (outcome.unavailable) {
+          log(`  chromium-${backend} is not available: ${outcome.message}`);
+          rows.push({ backend: `chromium-${backend}`, setup, result: null, skipped: outcome.message });
+        } else {
+          throw new Error(`chromium-${backend} benchmark failed: ${outcome.message}`);
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return { rows, info: info.userAgent ? info : null };
+}
+
+function chromiumVersion(): string | null {
+  try {
+    return execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function table(rows: Row[]): string {
+  const header = [
+    'backend',
+    'setup',
+    'student-only',
+    'kd-live',
+    'kd-cached',
+    'cached/student (IQR)',
+    'live/student',
+    'KD term alone',
+    'rounds',
+    `cached ≤ ${TARGET_CACHED_RATIO}×`,
+  ];
+  const lines = rows.map((row) => {
+    if (!row.result) return [row.backend, row.setup, '—', '—', '—', '—', '—', '—', '—', `skipped: ${row.skipped}`];
+    const r = row.result;
+    const sps = (v: 'studentOnly' | 'kdLive' | 'kdCached') => `${r.timings[v].samplesPerSecond.toFixed(1)}/s`;
+    const [q1, q3] = r.cachedRatioQuartiles;
+    return [
+      row.backend,
+      row.setup,
+      sps('studentOnly'),
+      sps('kdLive'),
+      sps('kdCached'),
+      `${r.cachedOverStudentOnly.toFixed(2)}× (${q1.toFixed(2)}–${q3.toFixed(2)})`,
+      `${r.liveOverStudentOnly.toFixed(2)}×`,
+      `${r.kdExtraMsPerStep.toFixed(1)} ms → ${r.predictedCachedOverStudentOnly.toFixed(3)}×`,
+      String(r.rounds),
+      r.cachedOverStudentOnly <= TARGET_CACHED_RATIO ? 'yes' : 'NO',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const rows: Row[] = [];
+  if (backends.includes('node-cpu')) {
+    for (const setup of setups) {
+      log(`node cpu, ${setup}`);
+      rows.push({ backend: 'node-cpu', setup, result: await benchNode(setup) });
+    }
+  }
+  const browserBackends = BROWSER_BACKENDS.filter((b) => backends.includes(b));
+  let browserInfo: BrowserInfo | null = null;
+  if (browserBackends.length > 0) {
+    const browser = await benchBrowser(browserBackends);
+    rows.push(...browser.rows);
+    browserInfo = browser.info;
+  }
+  const measured = rows.filter((row) => row.result);
+  const report = {
+    date: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    what:
+      'ms per call of src/train/trainStep.ts (the step runExperiment runs), Adam, fixed batch shapes, random data; ' +
+      'metrics read back every 25 steps and at the end of every timed block, as runExperiment does. ' +
+      'Warm-up steps of every variant first, then rounds of `steps` steps per variant in rotating order ' +
+      '(at least min-rounds, more while the per-backend budget lasts); samples/s from the median round; ' +
+      'ratios are the median of every round\'s own ratio (variants of a round run back to back, so machine load mostly cancels).',
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      totalMemoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+      loadAverage: os.loadavg(),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      chromium: backends.some((b) => b !== 'node-cpu') ? chromiumVersion() : null,
+      browser: browserInfo,
+    },
+    tfjsVersion: tf.version_core,
+    settings: { ...roundOptions, setups: setups.map((id) => SETUPS[id]) },
+    target: {
+      maxCachedOverStudentOnly: TARGET_CACHED_RATIO,
+      metOn: measured.filter((r) => r.result!.cachedOverStudentOnly <= TARGET_CACHED_RATIO).map((r) => `${r.backend}/${r.setup}`),
+      missedOn: measured.filter((r) => r.result!.cachedOverStudentOnly > TARGET_CACHED_RATIO).map((r) => `${r.backend}/${r.setup}`),
+    },
+    results: rows,
+    seconds: (Date.now() - started) / 1000,
+  };
+  const out = path.resolve(PROJECT_ROOT, flags.out);
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    `\nsamples/s of one training step (batch ${rows[0]?.result?.batchSize ?? '?'}, median of rounds of ${steps} steps); ` +
+      `ratios: step time over the student-only step, median of per-round ratios (interquartile range);\n` +
+      `KD term alone: the work a cached KD step adds (gather of cached logits, KD loss, its gradient), timed alone, and the ratio it predicts\n`,
+  );
+  process.stdout.write(`${table(rows)}\n\n`);
+  const met = report.target.missedOn.length === 0;
+  process.stdout.write(
+    `Target (cached KD step ≤ ${TARGET_CACHED_RATIO}× a student-only step): ` +
+      (met ? `met on every measured backend.\n` : `missed on ${report.target.missedOn.join(', ')}.\n`),
+  );
+  process.stdout.write(`Wrote ${path.relative(process.cwd(), out)} (${report.seconds.toFixed(0)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores).\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,299 @@
+// The benchmark's measurement, shared by Node (scripts/bench.ts) and Chromium (scripts/benchPage.ts):
+// samples/s of the real training step (src/train/trainStep.ts) as a student-only step, a KD step
+// with the live teacher and a KD step with the cached teacher logits, on the current tfjs backend.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { computeDistillLoss } from '../src/kd';
+import { getArchitecture, type InputShape } from '../src/models/architectures';
+import { cacheTeacherLogits } from '../src/train/teacherCache';
+import { createRng, permutation } from '../src/train/rng';
+import { disposeStepMetrics, stepMetricTensors, trainStep, type StepContext, type StepMetrics } from '../src/train/trainStep';
+import type { DeviceSplit } from '../src/data/device';
+
+export const VARIANTS = ['studentOnly', 'kdLive', 'kdCached'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export interface BenchSetup {
+  id: string;
+  label: string;
+  inputShape: InputShape;
+  numClasses: number;
+  student: string;
+  teacher: string;
+  batchSize: number;
+  /** Random training samples on the device: the cache covers them all, batches are drawn from them. */
+  trainCount: number;
+}
+
+export const SETUPS: Record<string, BenchSetup> = {
+  mnist: {
+    id: 'mnist',
+    label: 'MNIST-shaped 28×28×1, teacher-cnn → tiny-cnn, batch 64',
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    student: 'tiny-cnn',
+    teacher: 'teacher-cnn',
+    batchSize: 64,
+    trainCount: 1024,
+  },
+  digits: {
+    id: 'digits',
+    label: 'Digits-shaped 8×8×1, teacher-cnn → tiny-cnn, batch 64',
+    inputShape: [8, 8, 1],
+    numClasses: 10,
+    student: 'tiny-cnn',
+    teacher: 'teacher-cnn',
+    batchSize: 64,
+    trainCount: 1024,
+  },
+};
+
+export interface BenchOptions {
+  setup: BenchSetup;
+  /** Untimed steps of every variant first (shader compilation, buffer pools, JIT). */
+  warmupSteps: number;
+  /** Timed steps of one variant per round. */
+  steps: number;
+  /**
+   * Rounds of (every variant, `steps` steps each) in rotating order: at least `minRounds`, then
+   * more until `budgetSeconds` of timed rounds have passed or `maxRounds` is reached.
+   */
+  minRounds: number;
+  maxRounds: number;
+  budgetSeconds: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface VariantTiming {
+  /** From the median round. */
+  samplesPerSecond: number;
+  msPerStep: number;
+  fastestMsPerStep: number;
+  /** ms per step of every round, in order. */
+  roundMsPerStep: number[];
+}
+
+export interface BackendBench {
+  backend: string;
+  setup: string;
+  batchSize: number;
+  studentParameters: number;
+  teacherParameters: number;
+  warmupSteps: number;
+  steps: number;
+  rounds: number;
+  timings: Record<Variant, VariantTiming>;
+  /**
+   * Step-time ratios against the student-only step (>1: slower): the median over rounds of each
+   * round's own ratio. Variants of one round run back to back, so load that other processes put
+   * on a shared machine mostly cancels in the ratio, where it would not across rounds.
+   */
+  cachedOverStudentOnly: number;
+  liveOverStudentOnly: number;
+  /** Each round's cached / student-only ratio, in order. */
+  roundCachedOverStudentOnly: number[];
+  /** The 25th and 75th percentiles of those ratios: how much the machine's load spread them. */
+  cachedRatioQuartiles: [number, number];
+  /**
+   * The work a cached KD step adds to a student-only step, timed alone over many repetitions:
+   * gather the batch's cached logits, the KD loss and its gradient for the student's logits.
+   */
+  kdExtraMsPerStep: number;
+  /** 1 + kdExtraMsPerStep / student-only ms per step: the cached/student ratio the extra work predicts. */
+  predictedCachedOverStudentOnly: number;
+  /** Tensors alive after the timed rounds minus before: 0 when nothing leaks. */
+  tensorLeak: number;
+}
+
+/** Random images in [0, 1) and labels, uploaded like a real split. */
+function randomSplit(setup: BenchSetup, seed: number): DeviceSplit {
+  const rng = createRng(seed);
+  const [h, w, c] = setup.inputShape;
+  const pixels = new Float32Array(setup.trainCount * h * w * c);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng();
+  const labels = new Int32Array(setup.trainCount);
+  for (let i = 0; i < labels.length; i++) labels[i] = Math.floor(rng() * setup.numClasses);
+  return {
+    images: tf.tensor4d(pixels, [setup.trainCount, h, w, c]),
+    labels: tf.tensor1d(labels, 'int32'),
+    hostLabels: labels,
+    count: setup.trainCount,
+  };
+}
+
+/** Let the event loop run (a page's load event, the driver's polling): cpu kernels never yield. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Linear-interpolated quantile, q in [0, 1]. */
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+}
+
+const median = (values: number[]) => quantile(values, 0.5);
+
+/**
+ * ms per repetition of what a cached KD step adds to a student-only one: the gather of the
+ * batch's cached teacher logits and the KD term with its gradient on the student's logits
+ * (the student's own forward and backward are the same in both steps).
+ */
+async function timeKdExtraWork(teacherCache: tf.Tensor2D, setup: BenchSetup, knobs: { kdRatio: number; params: Record<string, number> }): Promise<number> {
+  const studentLogits = tf.randomNormal([setup.batchSize, setup.numClasses]) as tf.Tensor2D;
+  const labels = tf.tensor1d(Array.from({ length: setup.batchSize }, (_, i) => i % setup.numClasses), 'int32');
+  const indices = new Int32Array(setup.batchSize).map((_, i) => (i * 7) % teacherCache.shape[0]);
+  const gradient = tf.grad((logits: tf.Tensor) => {
+    const teacherLogits = tf.gather(teacherCache, tf.tensor1d(indices, 'int32')) as tf.Tensor2D;
+    const kd = computeDistillLoss('kd', { studentLogits: logits as tf.Tensor2D, teacherLogits, labels }, knobs.params);
+    return tf.mul(kd, knobs.kdRatio);
+  });
+  const block = async (repetitions: number): Promise<number> => {
+    await yieldToEventLoop();
+    const started = performance.now();
+    let sum = tf.scalar(0);
+    for (let i = 0; i < repetitions; i++) {
+      const next = tf.tidy(() => tf.add(sum, tf.sum(gradient(studentLogits))));
+      sum.dispose();
+      sum = next as tf.Scalar;
+    }
+    await sum.data();
+    sum.dispose();
+    return (performance.now() - started) / repetitions;
+  };
+  try {
+    await block(5); // warm-up: kernels compiled
+    const blocks: number[] = [];
+    for (let i = 0; i < 7; i++) blocks.push(await block(20));
+    return median(blocks);
+  } finally {
+    studentLogits.dispose();
+    labels.dispose();
+  }
+}
+
+/** Read the steps' metrics back in one transfer, as runExperiment's flush does, then free them. */
+async function readBack(metrics: StepMetrics[]): Promise<number> {
+  if (metrics.length === 0) return 0;
+  const stacked = tf.tidy(() => tf.stack(metrics.flatMap(stepMetricTensors)));
+  const values = await stacked.data();
+  stacked.dispose();
+  for (const m of metrics) disposeStepMetrics(m);
+  for (const value of values) if (!Number.isFinite(value)) throw new Error('benchmark step produced a non-finite loss');
+  return values.length;
+}
+
+/** Time the three step variants on the backend tfjs is using now. */
+export async function benchCurrentBackend(options: BenchOptions): Promise<BackendBench> {
+  const { setup, warmupSteps, steps } = options;
+  const seed = options.seed ?? 1;
+  const log = options.log ?? (() => {});
+  const backend = tf.getBackend();
+  const train = randomSplit(setup, seed);
+  const student: tfl.LayersModel = getArchitecture(setup.student, 'student').build(setup.inputShape, setup.numClasses, seed);
+  const teacher: tfl.LayersModel = getArchitecture(setup.teacher, 'teacher').build(setup.inputShape, setup.numClasses, seed + 1);
+  teacher.trainable = false;
+  const optimizer = tf.train.adam(1e-3);
+  const teacherCache = await cacheTeacherLogits(teacher, train, 256);
+  const base: Omit<StepContext, 'teacher' | 'teacherCache' | 'methodId'> = {
+    student,
+    studentVariables: student.trainableWeights.map((w) => w.read() as tf.Variable),
+    optimizer,
+    train,
+    numClasses: setup.numClasses,
+    weightDecay: 0,
+    augmentRng: null,
+  };
+  const contexts: Record<Variant, StepContext> = {
+    studentOnly: { ...base, methodId: 'none', teacher: null, teacherCache: null },
+    kdLive: { ...base, methodId: 'kd', teacher, teacherCache: null },
+    kdCached: { ...base, methodId: 'kd', teacher, teacherCache },
+  };
+  const knobs = { kdRatio: 0.9, params: { temperature: 4 } };
+  const batchRng = createRng(seed + 2);
+  let order = permutation(setup.trainCount, batchRng);
+  let cursor = 0;
+  const nextBatch = (): Int32Array => {
+    if (cursor + setup.batchSize > order.length) {
+      order = permutation(setup.trainCount, batchRng);
+      cursor = 0;
+    }
+    cursor += setup.batchSize;
+    return order.subarray(cursor - setup.batchSize, cursor);
+  };
+  /** Run n steps of a variant and wait for the device; returns ms per step. */
+  const runSteps = async (variant: Variant, n: number): Promise<number> => {
+    await yieldToEventLoop();
+    const started = performance.now();
+    let pending: StepMetrics[] = [];
+    for (let i = 0; i < n; i++) {
+      pending.push(trainStep(contexts[variant], nextBatch(), knobs));
+      if (pending.length >= 25) {
+        await readBack(pending);
+        pending = [];
+      }
+    }
+    await readBack(pending);
+    return (performance.now() - started) / n;
+  };
+
+  try {
+    for (const variant of VARIANTS) {
+      const ms = await runSteps(variant, warmupSteps);
+      log(`  ${backend} warm-up ${variant}: ${ms.toFixed(0)} ms/step`);
+    }
+    const tensorsBefore = tf.memory().numTensors;
+    const perRound: Record<Variant, number[]> = { studentOnly: [], kdLive: [], kdCached: [] };
+    const timedStart = performance.now();
+    let rounds = 0;
+    while (rounds < options.minRounds || (rounds < options.maxRounds && performance.now() - timedStart < options.budgetSeconds * 1000)) {
+      // Rotate the order so slow drift (a busy machine, thermal) hits every variant alike.
+      const ordered = VARIANTS.map((_, i) => VARIANTS[(i + rounds) % VARIANTS.length]);
+      for (const variant of ordered) perRound[variant].push(await runSteps(variant, steps));
+      log(`  ${backend} round ${rounds + 1}: ` + VARIANTS.map((v) => `${v} ${perRound[v][rounds].toFixed(0)} ms`).join(', '));
+      rounds++;
+    }
+    const tensorLeak = tf.memory().numTensors - tensorsBefore;
+    const timing = (variant: Variant): VariantTiming => {
+      const msPerStep = median(perRound[variant]);
+      return {
+        msPerStep,
+        samplesPerSecond: (setup.batchSize * 1000) / msPerStep,
+        fastestMsPerStep: Math.min(...perRound[variant]),
+        roundMsPerStep: perRound[variant],
+      };
+    };
+    const timings = { studentOnly: timing('studentOnly'), kdLive: timing('kdLive'), kdCached: timing('kdCached') };
+    const ratios = (variant: Variant) => perRound[variant].map((ms, round) => ms / perRound.studentOnly[round]);
+    const roundCachedOverStudentOnly = ratios('kdCached');
+    const kdExtraMsPerStep = await timeKdExtraWork(teacherCache, setup, knobs);
+    log(`  ${backend} the KD term's own work (gather cached logits, loss, gradient): ${kdExtraMsPerStep.toFixed(2)} ms`);
+    return {
+      backend,
+      setup: setup.id,
+      batchSize: setup.batchSize,
+      studentParameters: student.countParams(),
+      teacherParameters: teacher.countParams(),
+      warmupSteps,
+      steps,
+      rounds,
+      timings,
+      cachedOverStudentOnly: median(roundCachedOverStudentOnly),
+      liveOverStudentOnly: median(ratios('kdLive')),
+      roundCachedOverStudentOnly,
+      cachedRatioQuartiles: [quantile(roundCachedOverStudentOnly, 0.25), quantile(roundCachedOverStudentOnly, 0.75)],
+      kdExtraMsPerStep,
+      predictedCachedOverStudentOnly: 1 + kdExtraMsPerStep / timings.studentOnly.msPerStep,
+      tensorLeak,
+    };
+  } finally {
+    teacherCache.dispose();
+    optimizer.dispose();
+    student.dispose();
+    teacher.dispose();
+    train.images.dispose();
+    train.labels.dispose();
+  }
+}
