@@ -180,6 +180,8 @@ function schedulePublish(): void {
 // ---------------------------------------------------------------- set-up
 
 let urlTimer: ReturnType<typeof setTimeout> | null = null;
+/** URL keys that belong to the session (backend override, open page, classroom flags), kept when the config is rewritten. */
+export const SESSION_URL_KEYS: readonly string[] = ['backend', 'view', 'hide'];
 
 function writeUrl(config: ExperimentConfig): void {
   if (urlTimer) clearTimeout(urlTimer);
@@ -187,8 +189,10 @@ function writeUrl(config: ExperimentConfig): void {
     const query = encodeConfig(config);
     const current = new URLSearchParams(window.location.search);
     // Settings of the session, not of the experiment, stay as they are.
-    const backend = current.get('backend');
-    if (backend) query.set('backend', backend);
+    for (const key of SESSION_URL_KEYS) {
+      const value = current.get(key);
+      if (value) query.set(key, value);
+    }
     window.history.replaceState(window.history.state, '', `${window.location.pathname}?${query}${window.location.hash}`);
   }, 150);
 }

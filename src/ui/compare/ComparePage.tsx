@@ -1,0 +1,3 @@
+export function ComparePage() {
+  return <section className="panel" aria-label="Compare runs" data-testid="compare-page" />;
+}
