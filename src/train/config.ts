@@ -118,6 +118,12 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
     add('method', `Unknown method "${config.method}"`);
   } else if (!config.terms) {
     const method = getMethod(config.method);
+    for (const name of Object.keys(config.params)) {
+      if (!method.params.some((spec) => spec.name === name)) {
+        const known = method.params.map((spec) => spec.name).join(', ') || 'none';
+        add(`param.${name}`, `Method "${method.id}" has no parameter "${name}" (its parameters: ${known})`);
+      }
+    }
     for (const spec of method.params) {
       const value = config.params[spec.name] ?? spec.default;
       const problem = paramProblem(spec, value);
@@ -156,6 +162,23 @@ function validateTerms(terms: readonly DistillTerm[], add: (field: string, messa
       if (problem) add(`param.${term.method}.${spec.name}`, `${term.method}: ${problem}`);
     }
   });
+}
+
+/**
+ * The configuration switched to another method: same-named parameters (temperature) carry over,
+ * the rest start at the method's defaults, and none of the old method's are left behind; the
+ * weight starts at the new method's reference weight ('none' keeps it, it ignores it).
+ */
+export function withMethod(config: ExperimentConfig, id: string): ExperimentConfig {
+  const method = getMethod(id);
+  const params: Record<string, number> = {};
+  for (const spec of method.params) params[spec.name] = config.params[spec.name] ?? spec.default;
+  const kdRatio = method.kind === 'none' ? config.kdRatio : method.defaultWeight;
+  const next: ExperimentConfig = { ...config, method: id, params, kdRatio };
+  delete next.terms;
+  delete next.studentLayers;
+  delete next.teacherLayers;
+  return next;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Configuration validation: every bad knob is refused with a message naming it.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type ExperimentConfig, usesTeacher, validateConfig } from '../../src/train/config';
+import { DEFAULT_CONFIG, type ExperimentConfig, usesTeacher, validateConfig, withMethod } from '../../src/train/config';
 
 const problemsOf = (overrides: Partial<ExperimentConfig>, trainCount?: number) => validateConfig({ ...DEFAULT_CONFIG, ...overrides }, trainCount);
 
@@ -53,5 +53,28 @@ describe('usesTeacher', () => {
     expect(usesTeacher({ method: 'none' })).toBe(false);
     expect(usesTeacher({ method: 'kd' })).toBe(true);
     expect(usesTeacher({ method: 'nope' })).toBe(false);
+  });
+});
+
+describe('withMethod', () => {
+  it('keeps same-named parameters, fills the rest with defaults and leaves none of the old method behind', () => {
+    const kd: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd', params: { temperature: 8 }, kdRatio: 0.5 };
+    const dkd = withMethod(kd, 'dkd');
+    expect(dkd.params).toEqual({ alpha: 1, beta: 8, temperature: 8, warmup: 20 });
+    expect(dkd.kdRatio).toBe(1);
+    const scratch = withMethod(kd, 'none');
+    expect(scratch.params).toEqual({});
+    expect(scratch.kdRatio).toBe(0.5);
+    expect(validateConfig(scratch)).toEqual([]);
+    const at = withMethod({ ...kd, studentLayers: ['block1'], teacherLayers: ['block1'] }, 'at');
+    expect(at.studentLayers).toBeUndefined();
+    expect(at.kdRatio).toBe(1000);
+  });
+
+  it('is needed: a parameter the method does not have is refused by validateConfig with its name', () => {
+    const leftover: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'none', params: { temperature: 4 } };
+    expect(validateConfig(leftover)).toEqual([
+      { field: 'param.temperature', message: 'Method "none" has no parameter "temperature" (its parameters: none)' },
+    ]);
   });
 });
