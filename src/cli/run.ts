@@ -61,7 +61,8 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
       teacher,
       hooks: {
         onSteps: (points) => (lastLoss = points[points.length - 1].total),
-        onProgress: (step, total, epoch) => bar.update(step, total, `epoch ${Math.min(Math.ceil(epoch), config.epochs)}/${config.epochs} loss ${lastLoss.toFixed(4)}`),
+        // The epoch a step belongs to, from 1 (the hook's epoch counts finished epochs mid-epoch).
+        onProgress: (step, total) => bar.update(step, total, `epoch ${Math.max(1, Math.min(Math.ceil((step * config.epochs) / total), config.epochs))}/${config.epochs} loss ${lastLoss.toFixed(4)}`),
         onEval: (point) =>
           bar.log(
             `epoch ${point.epoch.toFixed(2)} step ${point.step}: train ${(point.trainAccuracy * 100).toFixed(2)}% ` +
