@@ -28,6 +28,9 @@ const NUMBER_FLAGS: Record<string, keyof ExperimentConfig> = {
   '--test-limit': 'testLimit',
   '--eval-every': 'evalEvery',
   '--labelled-fraction': 'labelledFraction',
+  '--tta-shift': 'ttaShift',
+  '--ema-decay': 'emaDecay',
+  '--rdrop-alpha': 'rdropAlpha',
 };
 
 export const USAGE = `Usage: npm run train -- [flags]
@@ -48,6 +51,12 @@ export const USAGE = `Usage: npm run train -- [flags]
   --peer-student ID     dml: the second student's architecture (default: the same as --student)
   --labelled-fraction F label-free mode: only this share (0, 1] of training samples keeps its label;
                         the others get no CE, only the distillation terms
+  --tta-shift N         test-time augmentation: also report test accuracy / MPA averaging the softmax
+                        over the image and its shifts by ±N pixels along x and y (N = 1, 2, 3; 0 = off)
+  --ema-decay D         keep an exponential moving average of the student's weights (D in (0, 1), e.g.
+                        0.999; 0 = off); evaluations use it and the saved model is the average
+  --rdrop-alpha A       R-Drop: two passes with dropout 0.1 on the student's embedding, CE averaged,
+                        plus A · symmetric KL between them (0 = off)
   --optimizer adam|sgd  --lr X  --momentum M  --weight-decay W  --lr-schedule constant|cosine
   --batch-size N  --epochs N  --seed N  --augment  --eval-every STEPS
   --train-limit N  --test-limit N      use the first N samples (quick runs)

@@ -84,6 +84,9 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
         `val ${(result.valAccuracy * 100).toFixed(2)}% (MPA ${(result.valMpa * 100).toFixed(2)}%), ` +
         `${result.seconds.toFixed(1)} s, ${result.samplesPerSecond.toFixed(0)} samples/s`,
     );
+    if (result.testAccuracyTta !== null && result.testMpaTta !== null) {
+      log(`with TTA (±${config.ttaShift} px): test accuracy ${(result.testAccuracyTta * 100).toFixed(2)}% (MPA ${(result.testMpaTta * 100).toFixed(2)}%)`);
+    }
     if (options.save) {
       await saveModelToDir(student, options.save);
       const card: TeacherCard = {

@@ -57,6 +57,22 @@ export interface ExperimentConfig {
    * Absent: 1.
    */
   labelledFraction?: number;
+  /**
+   * Test-time augmentation: 0 / absent = off; 1, 2 or 3 = the test prediction averages the
+   * softmax of the image and of its shifts by ±s pixels along x and along y (5 views, zero fill).
+   */
+  ttaShift?: number;
+  /**
+   * 0 / absent = off; in (0, 1), e.g. 0.999: an exponential moving average of the student's
+   * trainable weights, updated after every step; evaluations use it and the run ends with it
+   * copied into the student.
+   */
+  emaDecay?: number;
+  /**
+   * 0 / absent = off; > 0: R-Drop (Liang et al. 2021) with this alpha: two dropout passes of the
+   * student (dropout 0.1 on its embedding), CE averaged over both + alpha * symmetric KL.
+   */
+  rdropAlpha?: number;
 }
 
 export const DEFAULT_CONFIG: ExperimentConfig = {
@@ -77,6 +93,9 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
   augment: false,
   evalEvery: 200,
 };
+
+/** The shifts test-time augmentation offers, in pixels (0 turns it off). */
+export const TTA_SHIFTS: readonly number[] = [1, 2, 3];
 
 export interface ConfigProblem {
   field: string;
@@ -113,6 +132,16 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
     if (finite('labelledFraction', 'Labelled fraction', fraction) && !(fraction > 0 && fraction <= 1)) {
       add('labelledFraction', `Labelled fraction must be in (0, 1] (got ${fraction})`);
     }
+  }
+  if (config.ttaShift !== undefined && !(config.ttaShift === 0 || TTA_SHIFTS.includes(config.ttaShift))) {
+    add('ttaShift', `TTA shift must be 0 (off), 1, 2 or 3 pixels (got ${config.ttaShift})`);
+  }
+  if (config.emaDecay !== undefined && finite('emaDecay', 'EMA decay', config.emaDecay) && !(config.emaDecay === 0 || (config.emaDecay > 0 && config.emaDecay < 1))) {
+    add('emaDecay', `EMA decay must be 0 (off) or in (0, 1), e.g. 0.999 (got ${config.emaDecay})`);
+  }
+  if (config.rdropAlpha !== undefined && finite('rdropAlpha', 'R-Drop alpha', config.rdropAlpha)) {
+    if (config.rdropAlpha < 0) add('rdropAlpha', `R-Drop alpha must be at least 0 (got ${config.rdropAlpha})`);
+    else if (config.rdropAlpha > 0 && isMutual(config)) add('rdropAlpha', 'R-Drop cannot be combined with DML');
   }
   if (!hasMethod(config.method)) {
     add('method', `Unknown method "${config.method}"`);

@@ -6,12 +6,15 @@ import type { DatasetInfo } from '../data/types';
 import { paddedIndexBatches, type DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from './rng';
-import { type DistillTerm, type ExperimentConfig, isMutual, usesTeacher } from './config';
+import { type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
 import { RunControl, type LiveKnobs } from './control';
 import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes, predictLogits } from './teacherCache';
 import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
 import { buildDistillPlan, type DistillPlan, type ResolvedTerm } from './distillPlan';
 import { evaluatePredictions, type Evaluation } from './metrics';
+import { predictWithTta } from './evaluate';
+import { WeightEma } from './ema';
+import { createRDrop, type RDropContext } from './rdrop';
 
 /** The losses of one step. Every value is unweighted except `total`, the loss minimised. */
 export interface StepPoint {
@@ -21,7 +24,10 @@ export interface StepPoint {
   /** The distillation value: the single method's term, or the sum of a recipe's terms. */
   kd: number;
   total: number;
-  /** Each term by method id (one entry for a single method, none for the scratch student): one chart line each. */
+  /**
+   * Each term by method id (one entry for a single method, none for the scratch student), plus
+   * 'rdrop' (R-Drop's symmetric KL, unweighted) when R-Drop is on: one chart line each.
+   */
   terms: Record<string, number>;
   /** DML: the peer student's losses (its kd is its KL to the first student). */
   peer?: { ce: number; kd: number; total: number };
@@ -64,6 +70,9 @@ export interface RunResult {
   error?: { message: string; step: number; suggestion: string };
   testAccuracy: number;
   testMpa: number;
+  /** Test accuracy and MPA with test-time augmentation (config.ttaShift); null when it is off. */
+  testAccuracyTta: number | null;
+  testMpaTta: number | null;
   valAccuracy: number;
   valMpa: number;
   perClassAccuracy: number[];
@@ -121,6 +130,8 @@ export interface RunOptions {
   flushEverySteps?: number;
   flushEveryMs?: number;
   evalBatchSize?: number;
+  /** R-Drop's dropout rate on the student's embedding (default RDROP_DROPOUT_RATE; tests set 0). */
+  rdropRate?: number;
 }
 
 /** The student's predicted classes on a split, in fixed-size batches. */
@@ -235,6 +246,10 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   }
   const fraction = config.labelledFraction ?? 1;
   if (!(fraction > 0 && fraction <= 1)) throw new Error(`Labelled fraction must be in (0, 1] (got ${fraction})`);
+  const extraProblem = validateConfig(config).find((problem) => ['ttaShift', 'emaDecay', 'rdropAlpha'].includes(problem.field));
+  if (extraProblem) throw new Error(extraProblem.message);
+  const ttaShift = config.ttaShift ?? 0;
+  const rdropAlpha = config.rdropAlpha ?? 0;
   const stepsPerEpoch = Math.floor(data.train.count / batchSize); // drop the last partial batch: fixed shapes
   const totalSteps = stepsPerEpoch * config.epochs;
   const evalBatchSize = options.evalBatchSize ?? 256;
@@ -246,6 +261,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const plan: DistillPlan = buildDistillPlan(config, student, teacher, numClasses);
   let terms = plan.terms.map(({ method, weight, params }) => ({ method, weight, params }));
   const termIds = terms.map((term) => term.method);
+  // The chart lines: the terms, and R-Drop's KL when it is on.
+  const chartTermIds = rdropAlpha > 0 ? [...termIds, 'rdrop'] : termIds;
   let knobs = { kdRatio: config.kdRatio, params: terms[0]?.params ?? resolveParams(getMethod(config.method), config.params) };
 
   let peerModel: tfl.LayersModel | null = null;
@@ -260,6 +277,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const history: HistoryEntry[] = [];
   let teacherCache: tf.Tensor2D | null = null;
   let teacherOutputsCache: tf.Tensor[] | null = null;
+  let ema: WeightEma | null = null;
 
   interface Pending {
     step: number;
@@ -268,7 +286,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   }
   let pending: Pending[] = [];
   let lastFlush = performance.now();
-  const emptyTotals = () => ({ ce: 0, kd: 0, total: 0, count: 0, terms: Object.fromEntries(termIds.map((id) => [id, 0])), peer: { ce: 0, kd: 0, total: 0 } });
+  const emptyTotals = () => ({ ce: 0, kd: 0, total: 0, count: 0, terms: Object.fromEntries(chartTermIds.map((id) => [id, 0])), peer: { ce: 0, kd: 0, total: 0 } });
   let sinceEval = emptyTotals();
   let epochCorrect = 0;
   let peerEpochCorrect = 0;
@@ -308,6 +326,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       teacherOutputsCache = await cacheTeacherOutputs(plan.teacherTaps.model, data.train, evalBatchSize, onCacheProgress);
     }
 
+    const rdrop: RDropContext | null =
+      rdropAlpha > 0 ? createRDrop(student, plan.studentTaps?.names ?? [], rdropAlpha, deriveSeed(config.seed, 'rdrop'), options.rdropRate) : null;
+    if (config.emaDecay) ema = new WeightEma(studentVariables, config.emaDecay);
     const stepContext: StepContext = {
       student,
       studentVariables,
@@ -323,7 +344,11 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       plan,
       labelled,
       peer,
+      rdrop,
     };
+    // With EMA on, every evaluation sees the averaged weights (the student's own are put back after).
+    const evaluateStudent = (split: DeviceSplit) =>
+      ema ? ema.withAverage(() => evaluateModel(student, split, numClasses, evalBatchSize)) : evaluateModel(student, split, numClasses, evalBatchSize);
 
     /** Read pending step metrics back in one transfer; returns false when a loss was not finite. */
     const flush = async (): Promise<boolean> => {
@@ -344,6 +369,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         offset += tensors[i].length;
         const [ce, kd, total, correct] = row;
         const termValues = termIds.length > 1 ? row.slice(4, 4 + termIds.length) : [kd];
+        const rdropValue = batch[i].metrics.rdrop ? row[4 + (termIds.length > 1 ? termIds.length : 0)] : null;
         const peerValues = batch[i].metrics.peer ? row.slice(row.length - 4) : null;
         if (!row.every(Number.isFinite)) {
           const bad = row.find((v) => !Number.isFinite(v))!;
@@ -355,6 +381,10 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           point.terms[id] = termValues[t];
           sinceEval.terms[id] += termValues[t];
         });
+        if (rdropValue !== null) {
+          point.terms.rdrop = rdropValue;
+          sinceEval.terms.rdrop += rdropValue;
+        }
         if (peerValues) {
           point.peer = { ce: peerValues[0], kd: peerValues[1], total: peerValues[2] };
           sinceEval.peer = { ce: sinceEval.peer.ce + peerValues[0], kd: sinceEval.peer.kd + peerValues[1], total: sinceEval.peer.total + peerValues[2] };
@@ -375,8 +405,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
 
     const evaluateNow = async (epoch: number) => {
       hooks.onPhase?.('evaluating');
-      const val = await evaluateModel(student, data.val, numClasses, evalBatchSize);
-      const test = await evaluateModel(student, data.test, numClasses, evalBatchSize);
+      const val = await evaluateStudent(data.val);
+      const test = await evaluateStudent(data.test);
       const point: EvalPoint = {
         step,
         epoch,
@@ -396,7 +426,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         ce: sinceEval.ce / n,
         kd: sinceEval.kd / n,
         total: sinceEval.total / n,
-        terms: Object.fromEntries(termIds.map((id) => [id, sinceEval.terms[id] / n])),
+        terms: Object.fromEntries(chartTermIds.map((id) => [id, sinceEval.terms[id] / n])),
       };
       if (peerPoint) entry.peer = { ...peerPoint, ce: sinceEval.peer.ce / n, kd: sinceEval.peer.kd / n, total: sinceEval.peer.total / n };
       history.push(entry);
@@ -428,6 +458,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           if (peer) setLearningRate(peer.optimizer as SgdLike, learningRateAt(config, step, totalSteps));
           const mix = mixAt(terms, epoch + b / stepsPerEpoch);
           const metrics = trainStep(stepContext, order.subarray(b * batchSize, (b + 1) * batchSize), { ...knobs, mix });
+          ema?.update();
           step++;
           pending.push({ step, epoch, metrics });
           trainMs += performance.now() - stepStart;
@@ -454,8 +485,11 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     }
 
     hooks.onPhase?.('evaluating');
+    // The caller gets (and exports) the model that was evaluated: with EMA on, the averaged weights.
+    ema?.copyIntoModel();
     const val = await evaluateModel(student, data.val, numClasses, evalBatchSize);
     const test = await evaluateModel(student, data.test, numClasses, evalBatchSize);
+    const testTta = ttaShift > 0 ? evaluatePredictions(data.test.hostLabels, await predictWithTta(student, data.test, ttaShift, evalBatchSize), numClasses) : null;
     let peerResult: PeerResult | undefined;
     if (peerModel) {
       const peerVal = await evaluateModel(peerModel, data.val, numClasses, evalBatchSize);
@@ -476,6 +510,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       error: failure,
       testAccuracy: test.accuracy,
       testMpa: test.mpa,
+      testAccuracyTta: testTta ? testTta.accuracy : null,
+      testMpaTta: testTta ? testTta.mpa : null,
       valAccuracy: val.accuracy,
       valMpa: val.mpa,
       perClassAccuracy: test.perClassAccuracy,
@@ -497,6 +533,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     teacherCache?.dispose();
     if (teacherOutputsCache) tf.dispose(teacherOutputsCache);
     labelled?.dispose();
+    ema?.dispose();
     plan.dispose();
     disposeOptimizer(optimizer);
     if (peer) disposeOptimizer(peer.optimizer as SgdLike);

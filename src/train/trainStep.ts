@@ -7,6 +7,7 @@ import type { DeviceSplit } from '../data/device';
 import { randomShift } from '../data/augment';
 import { predictLogits } from './teacherCache';
 import { termInputs, type DistillPlan, type PlannedTerm } from './distillPlan';
+import { rdropForward, symmetricKl, type RDropContext } from './rdrop';
 
 /** DML's second student: trained in the same step as the first, with its own optimiser. */
 export interface PeerContext {
@@ -42,6 +43,8 @@ export interface StepContext {
   labelled?: tf.Tensor1D | null;
   /** DML: the peer student. */
   peer?: PeerContext | null;
+  /** R-Drop (createRDrop): two dropout passes of the student; null / absent: one plain pass. */
+  rdrop?: RDropContext | null;
 }
 
 /** w_ce and, per plan term, its final weight (mixing rule and warmup applied) and parameters. */
@@ -67,11 +70,13 @@ export interface StepMetrics {
   correct: tf.Scalar;
   /** Recipes (two terms or more): each term's unweighted value, in plan order. */
   terms?: tf.Scalar[];
+  /** R-Drop: the symmetric KL between the two passes, unweighted (total adds alpha times it). */
+  rdrop?: tf.Scalar;
   /** DML: the peer's CE, KL to the student, weighted total and correct count. */
   peer?: { ce: tf.Scalar; kd: tf.Scalar; total: tf.Scalar; correct: tf.Scalar };
 }
 
-/** Every tensor a StepMetrics owns, in a fixed order: ce, kd, total, correct, terms..., peer's four. */
+/** Every tensor a StepMetrics owns, in a fixed order: ce, kd, total, correct, terms..., rdrop, peer's four. */
 export function stepMetricTensors(metrics: StepMetrics): tf.Scalar[] {
   const { peer } = metrics;
   return [
@@ -80,6 +85,7 @@ export function stepMetricTensors(metrics: StepMetrics): tf.Scalar[] {
     metrics.total,
     metrics.correct,
     ...(metrics.terms ?? []),
+    ...(metrics.rdrop ? [metrics.rdrop] : []),
     ...(peer ? [peer.ce, peer.kd, peer.total, peer.correct] : []),
   ];
 }
@@ -156,7 +162,11 @@ function stepMix(knobs: StepKnobs, termCount: number): StepMix {
 
 /** Gather the batch on the device, get the teacher's outputs (cache or live), update the student. */
 export function trainStep(context: StepContext, batchIndices: Int32Array, knobs: StepKnobs): StepMetrics {
-  if (context.peer) return mutualStep(context, context.peer, batchIndices, knobs);
+  if (context.peer) {
+    if (context.rdrop) throw new Error('R-Drop cannot be combined with DML');
+    return mutualStep(context, context.peer, batchIndices, knobs);
+  }
+  const rdrop = context.rdrop ?? null;
   const { student, studentVariables, optimizer, numClasses, teacher, teacherCache } = context;
   const plan = context.plan ?? null;
   const terms = stepTerms(context);
@@ -191,17 +201,30 @@ export function trainStep(context: StepContext, batchIndices: Int32Array, knobs:
   let kd: tf.Scalar | undefined;
   let correct: tf.Scalar | undefined;
   let termValues: tf.Scalar[] | undefined;
+  let rdropValue: tf.Scalar | undefined;
   const total = optimizer.minimize(
     () => {
       let logits: tf.Tensor2D;
       let studentOutputs: tf.Tensor[] | null = null;
-      if (plan?.studentTaps) {
+      let rdropCe: tf.Scalar | null = null;
+      let rdropTerm: tf.Scalar | null = null;
+      if (rdrop) {
+        // Distillation terms read the first pass: its logits and its tapped layers.
+        const passes = rdropForward(rdrop, images);
+        logits = passes.logits;
+        if (plan?.studentTaps) studentOutputs = [...passes.taps, logits];
+        const ce1 = crossEntropy(logits, labels, numClasses, batch.labelled);
+        const ce2 = crossEntropy(passes.logits2, labels, numClasses, batch.labelled);
+        rdropCe = tf.div(tf.add(ce1, ce2), 2) as tf.Scalar;
+        rdropTerm = symmetricKl(logits, passes.logits2);
+        rdropValue = tf.keep(rdropTerm);
+      } else if (plan?.studentTaps) {
         studentOutputs = [plan.studentTaps.model.apply(images, { training: true }) as tf.Tensor | tf.Tensor[]].flat();
         logits = studentOutputs[studentOutputs.length - 1] as tf.Tensor2D;
       } else {
         logits = student.apply(images, { training: true }) as tf.Tensor2D;
       }
-      const ceLoss = crossEntropy(logits, labels, numClasses, batch.labelled);
+      const ceLoss = rdropCe ?? crossEntropy(logits, labels, numClasses, batch.labelled);
       const values = terms.map((term, i) =>
         computeDistillLoss(
           term.method.id,
@@ -215,6 +238,7 @@ export function trainStep(context: StepContext, batchIndices: Int32Array, knobs:
       correct = tf.keep(correctCount(logits, labels));
       let loss = tf.mul(ceLoss, mix.ce) as tf.Scalar;
       values.forEach((value, i) => (loss = tf.add(loss, tf.mul(value, mix.terms[i].weight)) as tf.Scalar));
+      if (rdropTerm && rdrop) loss = tf.add(loss, tf.mul(rdropTerm, rdrop.alpha)) as tf.Scalar;
       return withWeightDecay(loss, variables, context.weightDecay);
     },
     true,
@@ -226,6 +250,7 @@ export function trainStep(context: StepContext, batchIndices: Int32Array, knobs:
   else teacherLogits?.dispose();
   const metrics: StepMetrics = { ce: ce!, kd: kd!, total, correct: correct! };
   if (termValues) metrics.terms = termValues;
+  if (rdropValue) metrics.rdrop = rdropValue;
   return metrics;
 }
 
