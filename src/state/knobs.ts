@@ -76,6 +76,10 @@ export const KNOBS: readonly Knob[] = [
     placeholder: 'all', help: 'Evaluate on the first N val and test samples only (blank = all).',
   },
   { kind: 'number', key: 'evalEvery', url: 'eval_every', label: 'Evaluate every', testId: 'eval-every-input', integer: true, min: 1, step: 10, help: 'Steps between val/test evaluations (and at every epoch end).' },
+  {
+    kind: 'number', key: 'labelledFraction', url: 'labelled_fraction', label: 'Labelled fraction', testId: 'labelled-fraction-input', integer: false, min: 0, max: 1, step: 0.05, optional: true,
+    placeholder: '1', help: 'Share of training samples that keep their label, in (0, 1] (blank = all); the others learn from the distillation terms only.',
+  },
 ];
 
 export function knobFor(key: keyof ExperimentConfig): Knob {

@@ -13,6 +13,23 @@ export interface LossRow {
   ceSmooth: number;
   kdSmooth: number;
   totalSmooth: number;
+  /** Each distillation term by method id (StepPoint.terms), raw and smoothed: one chart line each. */
+  terms: Record<string, number>;
+  termsSmooth: Record<string, number>;
+  /** DML: the peer student's ce, kd and total, raw and smoothed. */
+  peer?: Record<LossTerm, number>;
+  peerSmooth?: Record<LossTerm, number>;
+}
+
+/** A debiased exponential moving average per named series. */
+class Smoother {
+  private ema = new Map<string, number>();
+
+  next(name: string, value: number, weight: number): number {
+    const ema = SMOOTHING * (this.ema.get(name) ?? 0) + (1 - SMOOTHING) * value;
+    this.ema.set(name, ema);
+    return ema / weight;
+  }
 }
 
 export const SMOOTHING = 0.85;
@@ -21,6 +38,7 @@ export class LossSeries {
   private rows: LossRow[] = [];
   private ema = { ce: 0, kd: 0, total: 0 };
   private weight = 0;
+  private extra = new Smoother();
 
   get length(): number {
     return this.rows.length;
@@ -35,7 +53,10 @@ export class LossSeries {
         this.ema[term] = SMOOTHING * this.ema[term] + (1 - SMOOTHING) * point[term];
         smooth[term] = this.ema[term] / this.weight;
       }
-      this.rows.push({
+      const terms = { ...point.terms };
+      const termsSmooth: Record<string, number> = {};
+      for (const [id, value] of Object.entries(terms)) termsSmooth[id] = this.extra.next(`term.${id}`, value, this.weight);
+      const row: LossRow = {
         step: point.step,
         ce: point.ce,
         kd: point.kd,
@@ -43,7 +64,15 @@ export class LossSeries {
         ceSmooth: smooth.ce,
         kdSmooth: smooth.kd,
         totalSmooth: smooth.total,
-      });
+        terms,
+        termsSmooth,
+      };
+      if (point.peer) {
+        const peer = point.peer;
+        row.peer = { ...peer };
+        row.peerSmooth = { ce: this.extra.next('peer.ce', peer.ce, this.weight), kd: this.extra.next('peer.kd', peer.kd, this.weight), total: this.extra.next('peer.total', peer.total, this.weight) };
+      }
+      this.rows.push(row);
     }
   }
 
@@ -61,5 +90,6 @@ export class LossSeries {
     this.rows = [];
     this.ema = { ce: 0, kd: 0, total: 0 };
     this.weight = 0;
+    this.extra = new Smoother();
   }
 }

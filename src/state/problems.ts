@@ -6,6 +6,7 @@ import { VAL_FRACTION } from '../data/split';
 import { teacherMismatch, teachersFor } from '../models/catalog';
 import { usesTeacher, validateConfig, type ConfigProblem } from '../train/config';
 import { useLab, type LabState } from './store';
+import { layerCheckRequest, type LayerCheckRequest } from './layerSlice';
 
 export const CUSTOM_TEACHER = 'custom';
 
@@ -24,7 +25,7 @@ export function trainCount(state: Pick<LabState, 'config' | 'datasets'>): number
   return config.trainLimit !== undefined && config.trainLimit >= 1 ? Math.min(count, Math.floor(config.trainLimit)) : count;
 }
 
-type ProblemInputs = Pick<LabState, 'config' | 'datasets' | 'teacherIndex' | 'uploadedTeacher'>;
+type ProblemInputs = Pick<LabState, 'config' | 'datasets' | 'teacherIndex' | 'uploadedTeacher' | 'layerCheck'>;
 
 function teacherProblem(state: ProblemInputs): string | null {
   const { config } = state;
@@ -49,16 +50,37 @@ function teacherProblem(state: ProblemInputs): string | null {
   return `Pick a teacher trained on ${info.name}`;
 }
 
+/** The layer check the current set-up needs from the worker (null: nothing reads layers, or the teacher is unsettled). */
+export function layerRequest(state: Pick<LabState, 'config' | 'teacherIndex' | 'uploadedTeacher'>): LayerCheckRequest | null {
+  const { config } = state;
+  return layerCheckRequest(config, {
+    custom: config.teacher === CUSTOM_TEACHER,
+    uploadedName: state.uploadedTeacher?.name ?? null,
+    shippedIds: teachersFor(state.teacherIndex.cards, config.dataset).map((card) => card.id),
+  });
+}
+
+/** Refused layer pairs (`layers.<term index>`), and a pending check, which also holds Start back. */
+function layerProblems(state: ProblemInputs): ConfigProblem[] {
+  const request = layerRequest(state);
+  const check = state.layerCheck;
+  if (!request) return [];
+  if (check.key !== request.key || check.status === 'checking') return [{ field: 'layers', message: 'Checking the layer pairs…' }];
+  if (check.status !== 'ready') return [];
+  return check.terms.flatMap((term, index) => (term.problem ? [{ field: `layers.${index}`, message: term.problem }] : []));
+}
+
 export function configProblems(state: ProblemInputs): ConfigProblem[] {
   const problems = validateConfig(state.config, trainCount(state));
   const teacher = teacherProblem(state);
   if (teacher) problems.push({ field: 'teacher', message: teacher });
+  problems.push(...layerProblems(state));
   return problems;
 }
 
 export function useProblems(): ConfigProblem[] {
   const inputs = useLab(
-    useShallow((s) => ({ config: s.config, datasets: s.datasets, teacherIndex: s.teacherIndex, uploadedTeacher: s.uploadedTeacher })),
+    useShallow((s) => ({ config: s.config, datasets: s.datasets, teacherIndex: s.teacherIndex, uploadedTeacher: s.uploadedTeacher, layerCheck: s.layerCheck })),
   );
   return useMemo(() => configProblems(inputs), [inputs]);
 }

@@ -1,8 +1,25 @@
 // The experiment configuration as a URL query, walking the knob table; method parameters go by
-// their own names (temperature=4). A value that does not parse or validate falls back to its default.
+// their own names (temperature=4), chosen layers as student_layers=block1,block2. A recipe is
+// recipe=kd:0.9,at:1000 with each term's parameters and layers qualified by its method
+// (at.p=2, at.student_layers=block1), as the CLI spells them; the DML peer is peer_student=ID.
+// A value that does not parse or validate falls back to its default.
 import { getMethod, hasMethod, paramProblem } from '../kd';
-import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from '../train/config';
-import { KNOBS } from './knobs';
+import { studentArchitectures } from '../models/architectures';
+import { DEFAULT_CONFIG, isMutual, validateConfig, type DistillTerm, type ExperimentConfig } from '../train/config';
+import { KNOBS, numberKnob } from './knobs';
+import { withTerms } from './recipe';
+
+const STUDENT_LAYERS = 'student_layers';
+const TEACHER_LAYERS = 'teacher_layers';
+const RECIPE = 'recipe';
+const PEER_STUDENT = 'peer_student';
+
+const readsLayers = (id: string) => hasMethod(id) && getMethod(id).layers.reads !== 'logits';
+
+function setLayers(query: URLSearchParams, prefix: string, holder: { studentLayers?: string[]; teacherLayers?: string[] }): void {
+  if (holder.studentLayers) query.set(prefix + STUDENT_LAYERS, holder.studentLayers.join(','));
+  if (holder.teacherLayers) query.set(prefix + TEACHER_LAYERS, holder.teacherLayers.join(','));
+}
 
 export function encodeConfig(config: ExperimentConfig): URLSearchParams {
   const query = new URLSearchParams();
@@ -12,13 +29,58 @@ export function encodeConfig(config: ExperimentConfig): URLSearchParams {
     if (knob.kind === 'boolean') query.set(knob.url, value ? '1' : '0');
     else query.set(knob.url, String(value));
   }
-  if (hasMethod(config.method)) {
+  if (config.terms) {
+    query.set(RECIPE, config.terms.map((term) => `${term.method}:${term.weight}`).join(','));
+    for (const term of config.terms) {
+      for (const [name, value] of Object.entries(term.params)) query.set(`${term.method}.${name}`, String(value));
+      setLayers(query, `${term.method}.`, term);
+    }
+  } else if (hasMethod(config.method)) {
     for (const spec of getMethod(config.method).params) {
       const value = config.params[spec.name];
       if (value !== undefined) query.set(spec.name, String(value));
     }
+    if (readsLayers(config.method)) setLayers(query, '', config);
   }
+  if (config.peerStudent !== undefined && isMutual(config)) query.set(PEER_STUDENT, config.peerStudent);
   return query;
+}
+
+/** block1,block2 -> ['block1', 'block2']; absent or empty names -> undefined. */
+function parseLayers(text: string | null): string[] | undefined {
+  if (text === null) return undefined;
+  const names = text.split(',').map((name) => name.trim());
+  return names.length > 0 && names.every((name) => name !== '') ? names : undefined;
+}
+
+function decodeLayers(query: URLSearchParams, prefix: string, into: { studentLayers?: string[]; teacherLayers?: string[] }): void {
+  const student = parseLayers(query.get(prefix + STUDENT_LAYERS));
+  const teacher = parseLayers(query.get(prefix + TEACHER_LAYERS));
+  if (student) into.studentLayers = student;
+  if (teacher) into.teacherLayers = teacher;
+}
+
+/** The recipe's terms, each valid on its own (known method allowed in a recipe, once, weight >= 0, parameters in range). */
+function decodeTerms(query: URLSearchParams): DistillTerm[] {
+  const text = query.get(RECIPE);
+  if (!text) return [];
+  const terms: DistillTerm[] = [];
+  for (const item of text.split(',')) {
+    const [id, weightText, ...rest] = item.split(':');
+    if (rest.length > 0 || !hasMethod(id) || terms.some((term) => term.method === id)) continue;
+    const method = getMethod(id);
+    if (method.kind === 'none' || method.kind === 'mutual') continue;
+    const weight = parseNumber(weightText ?? '', false);
+    const params: Record<string, number> = {};
+    for (const spec of method.params) {
+      const value = parseNumber(query.get(`${id}.${spec.name}`) ?? '', false);
+      params[spec.name] = value !== undefined && paramProblem(spec, value) === null ? value : spec.default;
+    }
+    const term: DistillTerm = { method: id, weight: weight !== undefined && weight >= 0 ? weight : method.defaultWeight, params };
+    if (readsLayers(id)) decodeLayers(query, `${id}.`, term);
+    terms.push(term);
+  }
+  return terms;
 }
 
 function parseNumber(text: string, integer: boolean): number | undefined {
@@ -55,10 +117,22 @@ export function decodeConfig(search: string | URLSearchParams, defaults: Experim
     params[spec.name] = value !== undefined && paramProblem(spec, value) === null ? value : (defaults.params[spec.name] ?? spec.default);
   }
   config.params = params;
+  // A link naming another method but no weight means that method's reference weight (as the CLI).
+  if (query.get(numberKnob('kdRatio').url) === null && config.method !== defaults.method && method.kind !== 'none') config.kdRatio = method.defaultWeight;
+  if (readsLayers(config.method)) decodeLayers(query, '', config);
+  const terms = decodeTerms(query);
+  const recipe = terms.length > 0 ? withTerms(config, terms) : config;
+  const peer = query.get(PEER_STUDENT);
+  if (peer !== null && studentArchitectures().some((arch) => arch.id === peer)) recipe.peerStudent = peer;
+  return dropInvalid(recipe, defaults);
+}
+
+function dropInvalid(config: ExperimentConfig, defaults: ExperimentConfig): ExperimentConfig {
+  const writable = config as unknown as Record<string, unknown>;
   // Values that parse but make no sense (lr=-1) go back to their defaults, one field at a time.
   for (const problem of validateConfig(config)) {
     if (problem.field in defaults) writable[problem.field] = (defaults as unknown as Record<string, unknown>)[problem.field];
-    else if (problem.field === 'trainLimit' || problem.field === 'testLimit') delete writable[problem.field];
+    else if (problem.field === 'trainLimit' || problem.field === 'testLimit' || problem.field === 'labelledFraction') delete writable[problem.field];
   }
   return config;
 }

@@ -11,18 +11,26 @@ const LEGEND = [
   { label: 'val', colour: SERIES_COLOURS.val },
   { label: 'test', colour: SERIES_COLOURS.test },
 ];
+/** DML: the second student's curves, dashed. */
+const PEER_LEGEND = [
+  { label: 'peer train', colour: SERIES_COLOURS.train, dashed: true },
+  { label: 'peer val', colour: SERIES_COLOURS.val, dashed: true },
+  { label: 'peer test', colour: SERIES_COLOURS.test, dashed: true },
+];
+const PEER_DASH = '5 4';
 const Y_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
 const percent = (v: number) => `${Math.round(v * 100)}%`;
 
 export function AccuracyChart() {
   const evals = useDeferredValue(useLab((s) => s.run.evals));
+  const peer = evals.some((e) => e.peer !== undefined);
   return (
     <section className="panel chart-panel" aria-label="Accuracy">
       <div className="chart-header">
         <h2>Accuracy</h2>
-        <ChartLegend items={LEGEND} />
+        <ChartLegend items={peer ? [...LEGEND, ...PEER_LEGEND] : LEGEND} />
       </div>
-      <div className="chart" data-testid="accuracy-chart" data-points={evals.length}>
+      <div className="chart" data-testid="accuracy-chart" data-points={evals.length} data-lines={evals.length === 0 ? '' : peer ? 'train,val,test,peer-train,peer-val,peer-test' : 'train,val,test'}>
         {evals.length === 0 ? <p className="chart-empty">Train, val and test accuracy appear after each evaluation (every epoch and every few hundred steps).</p> : null}
         <AccuracyLines evals={evals} />
       </div>
@@ -32,9 +40,20 @@ export function AccuracyChart() {
 
 const AccuracyLines = memo(function AccuracyLines({ evals }: { evals: EvalPoint[] }) {
   const rows = useMemo(
-    () => evals.map((e) => ({ step: e.step, epoch: e.epoch, train: e.trainAccuracy, val: e.valAccuracy, test: e.testAccuracy })),
+    () =>
+      evals.map((e) => ({
+        step: e.step,
+        epoch: e.epoch,
+        train: e.trainAccuracy,
+        val: e.valAccuracy,
+        test: e.testAccuracy,
+        peerTrain: e.peer?.trainAccuracy,
+        peerVal: e.peer?.valAccuracy,
+        peerTest: e.peer?.testAccuracy,
+      })),
     [evals],
   );
+  const peer = evals.some((e) => e.peer !== undefined);
   const xAxis = useMemo(() => stepAxis(0, rows[rows.length - 1]?.step ?? 1), [rows]);
   return (
     <ResponsiveContainer width="100%" height={240} initialDimension={{ width: 600, height: 240 }}>
@@ -46,6 +65,13 @@ const AccuracyLines = memo(function AccuracyLines({ evals }: { evals: EvalPoint[
         <Line type="linear" dataKey="train" name="train" stroke={SERIES_COLOURS.train} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} />
         <Line type="linear" dataKey="val" name="val" stroke={SERIES_COLOURS.val} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} />
         <Line type="linear" dataKey="test" name="test" stroke={SERIES_COLOURS.test} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />
+        {peer ? (
+          <>
+            <Line className="accuracy-line-peer-train" type="linear" dataKey="peerTrain" name="peer train" stroke={SERIES_COLOURS.train} strokeDasharray={PEER_DASH} strokeWidth={1.4} dot={false} isAnimationActive={false} />
+            <Line className="accuracy-line-peer-val" type="linear" dataKey="peerVal" name="peer val" stroke={SERIES_COLOURS.val} strokeDasharray={PEER_DASH} strokeWidth={1.4} dot={false} isAnimationActive={false} />
+            <Line className="accuracy-line-peer-test" type="linear" dataKey="peerTest" name="peer test" stroke={SERIES_COLOURS.test} strokeDasharray={PEER_DASH} strokeWidth={1.6} dot={false} isAnimationActive={false} />
+          </>
+        ) : null}
       </LineChart>
     </ResponsiveContainer>
   );

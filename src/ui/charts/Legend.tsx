@@ -4,7 +4,11 @@ export function ChartLegend({ items }: { items: readonly { label: string; colour
     <ul className="chart-legend" aria-label="Legend">
       {items.map((item) => (
         <li key={item.label}>
-          <span className="legend-swatch" style={{ background: item.colour }} aria-hidden="true" />
+          <span
+            className="legend-swatch"
+            style={item.dashed ? { background: `repeating-linear-gradient(90deg, ${item.colour} 0 5px, transparent 5px 8px)` } : { background: item.colour }}
+            aria-hidden="true"
+          />
           {item.label}
         </li>
       ))}

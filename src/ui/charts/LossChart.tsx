@@ -8,7 +8,56 @@ import { niceTicks, stepAxis } from './ticks';
 
 export const SERIES_COLOURS = { ce: '#3b6fd8', kd: '#d9822b', total: '#2f9e6e', train: '#8a63d2', val: '#d9822b', test: '#2f9e6e' };
 
-const LEGEND = [
+/** Colours of a recipe's terms after the first (which keeps the kd colour). */
+const TERM_COLOURS = ['#d9822b', '#c2417a', '#7a5c2e', '#1b9aaa', '#8a63d2', '#b8b23a', '#5b6b7f'];
+/** The peer student's lines (DML) are dashed. */
+const PEER_DASH = '5 4';
+
+/**
+ * One line of the loss chart: ce, each distillation term by its method id (the single method's
+ * term or every term of a recipe), total, and for DML the peer student's three. `key` names the
+ * line in the chart's data-lines and in its class (loss-line-<key>) so tests can find it.
+ */
+interface LossLine {
+  key: string;
+  name: string;
+  legend: string;
+  colour: string;
+  width: number;
+  dashed: boolean;
+  value(row: LossRow, smooth: boolean): number | undefined;
+}
+
+function lossLines(rows: readonly LossRow[]): LossLine[] {
+  const last = rows[rows.length - 1];
+  const termIds = last ? Object.keys(last.terms) : [];
+  const lines: LossLine[] = [
+    { key: 'ce', name: 'ce', legend: 'ce (hard labels)', colour: SERIES_COLOURS.ce, width: 1.6, dashed: false, value: (r, s) => (s ? r.ceSmooth : r.ce) },
+  ];
+  termIds.forEach((id, i) => {
+    lines.push({
+      key: `term-${id}`,
+      name: id,
+      legend: termIds.length > 1 ? `${id} (term ${i + 1})` : `${id} (distillation)`,
+      colour: TERM_COLOURS[i % TERM_COLOURS.length],
+      width: 1.6,
+      dashed: false,
+      value: (r, s) => (s ? r.termsSmooth[id] : r.terms[id]),
+    });
+  });
+  lines.push({ key: 'total', name: 'total', legend: 'total', colour: SERIES_COLOURS.total, width: 2, dashed: false, value: (r, s) => (s ? r.totalSmooth : r.total) });
+  if (last?.peer) {
+    const peerTerm = termIds[0] ?? 'kd';
+    lines.push(
+      { key: 'peer-ce', name: 'peer ce', legend: 'peer ce', colour: SERIES_COLOURS.ce, width: 1.4, dashed: true, value: (r, s) => (s ? r.peerSmooth?.ce : r.peer?.ce) },
+      { key: `peer-term-${peerTerm}`, name: `peer ${peerTerm}`, legend: `peer ${peerTerm}`, colour: TERM_COLOURS[0], width: 1.4, dashed: true, value: (r, s) => (s ? r.peerSmooth?.kd : r.peer?.kd) },
+      { key: 'peer-total', name: 'peer total', legend: 'peer total', colour: SERIES_COLOURS.total, width: 1.6, dashed: true, value: (r, s) => (s ? r.peerSmooth?.total : r.peer?.total) },
+    );
+  }
+  return lines;
+}
+
+const FIXED_LEGEND = [
   { label: 'ce (hard labels)', colour: SERIES_COLOURS.ce },
   { label: 'kd (distillation)', colour: SERIES_COLOURS.kd },
   { label: 'total', colour: SERIES_COLOURS.total },
@@ -28,34 +77,41 @@ export function LossChart() {
   const rows = useDeferredValue(useLab((s) => s.run.lossRows));
   const smooth = useDeferredValue(useLab((s) => s.ui.smoothLoss));
   const toggleId = useId();
+  const lines = useMemo(() => lossLines(rows), [rows]);
+  const legend = rows.length === 0 ? FIXED_LEGEND : lines.map((line) => ({ label: line.legend, colour: line.colour, dashed: line.dashed }));
   return (
     <section className="panel chart-panel" aria-label="Loss per step">
       <div className="chart-header">
         <h2>Loss</h2>
-        <ChartLegend items={LEGEND} />
+        <ChartLegend items={legend} />
         <label className="toggle" htmlFor={toggleId}>
           <input id={toggleId} type="checkbox" data-testid="smooth-toggle" checked={smooth} onChange={(e) => setSmoothLoss(e.target.checked)} />
           Smoothed (EMA)
         </label>
       </div>
-      <div className="chart" data-testid="loss-chart" data-points={rows.length}>
-        {rows.length === 0 ? <p className="chart-empty">The hard-label CE, the distillation term and their weighted total appear here, step by step.</p> : null}
-        <LossLines rows={rows} smooth={smooth} />
+      <div className="chart" data-testid="loss-chart" data-points={rows.length} data-lines={rows.length === 0 ? '' : lines.map((line) => line.key).join(',')}>
+        {rows.length === 0 ? <p className="chart-empty">The hard-label CE, each distillation term and their weighted total appear here, step by step.</p> : null}
+        <LossLines rows={rows} smooth={smooth} lines={lines} />
       </div>
+      {rows.length > 0 ? <LatestLosses row={rows[rows.length - 1]} lines={lines} /> : null}
     </section>
   );
 }
 
-const LossLines = memo(function LossLines({ rows, smooth }: { rows: LossRow[]; smooth: boolean }) {
-  const suffix = smooth ? 'Smooth' : '';
+const LossLines = memo(function LossLines({ rows, smooth, lines }: { rows: LossRow[]; smooth: boolean; lines: LossLine[] }) {
   const { xAxis, yTicks, formatY } = useMemo(() => {
     let high = 0;
-    for (const row of rows) high = Math.max(high, smooth ? row.totalSmooth : row.total, smooth ? row.ceSmooth : row.ce, smooth ? row.kdSmooth : row.kd);
+    for (const row of rows) {
+      for (const line of lines) {
+        const value = line.value(row, smooth);
+        if (value !== undefined && Number.isFinite(value)) high = Math.max(high, value);
+      }
+    }
     const first = rows[0]?.step ?? 0;
     const last = rows[rows.length - 1]?.step ?? 1;
     const yTicks = niceTicks(0, high || 1, 5);
     return { xAxis: stepAxis(first, last), yTicks, formatY: tickFormatter(yTicks) };
-  }, [rows, smooth]);
+  }, [rows, smooth, lines]);
   return (
     <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 600, height: 260 }}>
       <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
@@ -63,10 +119,40 @@ const LossLines = memo(function LossLines({ rows, smooth }: { rows: LossRow[]; s
         <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
         <YAxis type="number" domain={[yTicks[0], yTicks[yTicks.length - 1]]} ticks={yTicks} tick={{ fontSize: 12 }} stroke="#9aa1ad" width={48} tickFormatter={formatY} />
         <Tooltip formatter={(v) => (typeof v === 'number' ? formatLoss(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
-        <Line type="linear" dataKey={`ce${suffix}`} name="ce" stroke={SERIES_COLOURS.ce} dot={false} strokeWidth={1.6} isAnimationActive={false} />
-        <Line type="linear" dataKey={`kd${suffix}`} name="kd" stroke={SERIES_COLOURS.kd} dot={false} strokeWidth={1.6} isAnimationActive={false} />
-        <Line type="linear" dataKey={`total${suffix}`} name="total" stroke={SERIES_COLOURS.total} dot={false} strokeWidth={2} isAnimationActive={false} />
+        {lines.map((line) => (
+          <Line
+            key={line.key}
+            className={`loss-line loss-line-${line.key}`}
+            type="linear"
+            dataKey={(row: LossRow) => line.value(row, smooth)}
+            name={line.name}
+            stroke={line.colour}
+            strokeDasharray={line.dashed ? PEER_DASH : undefined}
+            dot={false}
+            strokeWidth={line.width}
+            isAnimationActive={false}
+          />
+        ))}
       </LineChart>
     </ResponsiveContainer>
   );
 });
+
+/** The newest raw value of every line, as text (a screen reader's view of the chart, and the tests'). */
+function LatestLosses({ row, lines }: { row: LossRow; lines: LossLine[] }) {
+  return (
+    <dl className="loss-latest" data-testid="loss-latest" aria-label={`Losses at step ${row.step}`}>
+      {lines.map((line) => {
+        const value = line.value(row, false);
+        return (
+          <div key={line.key}>
+            <dt>{line.name}</dt>
+            <dd data-testid={`loss-latest-${line.key}`} data-value={String(value)}>
+              {value === undefined ? '—' : formatLoss(value)}
+            </dd>
+          </div>
+        );
+      })}
+    </dl>
+  );
+}

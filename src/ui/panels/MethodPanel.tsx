@@ -1,18 +1,29 @@
 import { getMethod, hasMethod, METHODS, type ParamSpec } from '../../kd';
+import { studentArchitectures } from '../../models/architectures';
 import { setMethod, setNumber, setParam } from '../../state/actions';
 import { numberKnob, paramTestId } from '../../state/knobs';
+import { setLabelledFraction, setPeerStudent, setRecipeMode } from '../../state/methodActions';
 import { useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
+import { distillTerms } from '../../train/config';
+import { isControlHidden } from '../classroom';
 import { NumberField, Panel, SelectField } from '../fields';
 import { useRunActive } from '../hooks';
+import { LayerPicker } from './LayerPicker';
+import { weightHelp } from './methodHelp';
+import { MethodSummary, RecipeEditor } from './RecipeEditor';
 
 const METHOD_OPTIONS = METHODS.map((m) => ({ value: m.id, label: m.label }));
 const KD_RATIO = numberKnob('kdRatio');
+const LABELLED = numberKnob('labelledFraction');
+const STUDENTS = studentArchitectures();
 
 export function MethodPanel() {
   const methodId = useLab((s) => s.config.method);
+  const recipe = useLab((s) => s.config.terms !== undefined);
   const active = useRunActive();
   const method = hasMethod(methodId) ? getMethod(methodId) : null;
+  const distils = recipe || (method !== null && method.kind !== 'none');
   return (
     <Panel title="Distillation">
       <SelectField
@@ -23,28 +34,50 @@ export function MethodPanel() {
         onValue={setMethod}
         disabled={active}
         help={
-          method ? (
-            <>
-              {method.summary}
-              {method.paper ? (
-                <>
-                  {' '}
-                  <a href={method.paper.url} target="_blank" rel="noreferrer">
-                    {method.paper.authors} {method.paper.year}
-                  </a>
-                </>
-              ) : null}
-            </>
+          recipe ? (
+            <>Picking a method here trains it alone (the recipe below is left).</>
+          ) : method ? (
+            <MethodSummary id={method.id} />
           ) : null
         }
       />
-      {method?.params.map((spec) => <ParamField key={`${method.id}.${spec.name}`} spec={spec} />)}
-      {method && method.kind !== 'none' ? <KdRatioField /> : null}
-      {method && method.kind !== 'none' ? (
+      <RecipeToggle recipe={recipe} disabled={active} />
+      {recipe ? (
+        <RecipeEditor />
+      ) : (
+        <>
+          {method?.params.map((spec) => <ParamField key={`${method.id}.${spec.name}`} spec={spec} />)}
+          {method && method.kind !== 'none' ? <KdRatioField /> : null}
+          {method?.kind === 'mutual' ? <PeerStudentPicker /> : null}
+          <SingleMethodLayers disabled={active} />
+        </>
+      )}
+      {distils ? <LabelledFractionField disabled={active} /> : null}
+      {!recipe && method && method.kind !== 'none' ? (
         <p className="muted small">Temperature and kd_ratio can be changed while a run is paused; they apply from the next step.</p>
       ) : null}
     </Panel>
   );
+}
+
+function RecipeToggle({ recipe, disabled }: { recipe: boolean; disabled: boolean }) {
+  if (isControlHidden('recipe-toggle')) return null;
+  return (
+    <div className="field field-check">
+      <label>
+        <input type="checkbox" data-testid="recipe-toggle" checked={recipe} disabled={disabled} onChange={(e) => setRecipeMode(e.target.checked)} />
+        Combine several methods (a recipe)
+      </label>
+      <p className="field-help">Each term has its own method, weight and parameters; the loss chart draws one line per term.</p>
+    </div>
+  );
+}
+
+function SingleMethodLayers({ disabled }: { disabled: boolean }) {
+  const config = useLab((s) => s.config);
+  const [term] = distillTerms(config);
+  if (!term) return null;
+  return <LayerPicker index={0} term={term} testIdPrefix="" disabled={disabled} />;
 }
 
 function ParamField({ spec }: { spec: ParamSpec }) {
@@ -67,17 +100,61 @@ function ParamField({ spec }: { spec: ParamSpec }) {
 
 function KdRatioField() {
   const value = useLab((s) => s.config.kdRatio);
+  const methodId = useLab((s) => s.config.method);
   const problem = useProblem('kdRatio');
+  const help = hasMethod(methodId) ? weightHelp(getMethod(methodId)) : KD_RATIO.help;
   return (
     <NumberField
       label={KD_RATIO.label}
-      help={KD_RATIO.help}
+      help={help}
       problem={problem}
       testId={KD_RATIO.testId}
       value={value}
       onValue={(v) => setNumber('kdRatio', v ?? Number.NaN)}
       min={KD_RATIO.min}
       step={KD_RATIO.step}
+    />
+  );
+}
+
+function PeerStudentPicker() {
+  const peer = useLab((s) => s.config.peerStudent ?? s.config.student);
+  const counts = useLab((s) => s.parameters?.[s.config.dataset]);
+  const active = useRunActive();
+  const options = STUDENTS.map((arch) => ({
+    value: arch.id,
+    label: counts?.[arch.id] !== undefined ? `${arch.label} — ${counts[arch.id].toLocaleString('en')} parameters` : arch.label,
+  }));
+  return (
+    <SelectField
+      label="Peer student"
+      testId="peer-student-select"
+      value={peer}
+      options={options}
+      onValue={setPeerStudent}
+      disabled={active}
+      help="DML trains this second student together with the first; each learns from the labels and from the other. Both curves are charted (the peer's dashed)."
+    />
+  );
+}
+
+function LabelledFractionField({ disabled }: { disabled: boolean }) {
+  const value = useLab((s) => s.config.labelledFraction);
+  const problem = useProblem('labelledFraction');
+  return (
+    <NumberField
+      label={LABELLED.label}
+      help={LABELLED.help}
+      problem={problem}
+      testId={LABELLED.testId}
+      value={value}
+      optional
+      onValue={setLabelledFraction}
+      min={LABELLED.min}
+      max={LABELLED.max}
+      step={LABELLED.step}
+      placeholder={LABELLED.placeholder}
+      disabled={disabled}
     />
   );
 }

@@ -5,7 +5,7 @@ import { teachersFor } from '../../models/catalog';
 import { setStudent, setTeacher, uploadTeacher } from '../../state/actions';
 import { CUSTOM_TEACHER, useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
-import { usesTeacher } from '../../train/config';
+import { isMutual, usesTeacher } from '../../train/config';
 import { formatCount, formatPercent, Panel, SelectField } from '../fields';
 import { useRunActive } from '../hooks';
 
@@ -64,7 +64,7 @@ function TeacherPicker() {
   const teacherParams = card?.parameters ?? (config.teacher === CUSTOM_TEACHER ? uploaded?.parameters : undefined);
   const notUsed = !usesTeacher(config);
   let help: string;
-  if (notUsed) help = 'Method "none" trains the student from hard labels only: no teacher.';
+  if (notUsed) help = isMutual(config) ? 'DML trains two students that learn from each other: no pretrained teacher.' : 'Method "none" trains the student from hard labels only: no teacher.';
   else if (card) help = `Val ${formatPercent(card.valAccuracy, 1)} · test ${formatPercent(card.testAccuracy, 1)} (MPA ${formatPercent(card.testMpa, 1)}) · ${card.epochs} epochs`;
   else if (index.status === 'missing' || fitting.length === 0) help = index.message || `Only teachers trained on ${getBuiltinDataset(config.dataset).name} are offered.`;
   else help = `Only teachers trained on ${getBuiltinDataset(config.dataset).name} are offered.`;

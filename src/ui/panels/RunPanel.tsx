@@ -2,6 +2,7 @@ import { pauseRun, resumeRun, startRun, stopRun } from '../../state/actions';
 import { useProblems } from '../../state/problems';
 import { useLab } from '../../state/store';
 import { formatPercent } from '../fields';
+import { usesTeacher } from '../../train/config';
 
 const PHASE_TEXT: Record<string, string> = {
   loading: 'Preparing',
@@ -105,7 +106,7 @@ export function ResultsPanel() {
         <p className="muted small">
           {stopped ? 'Stopped early · ' : ''}
           {result.steps.toLocaleString('en')} steps on {result.backend} · student {result.studentParameters.toLocaleString('en')} parameters
-          {result.config.method !== 'none' ? ` · teacher logits ${result.teacherCached ? 'cached' : 'computed live'}` : ''}
+          {usesTeacher(result.config) ? ` · teacher logits ${result.teacherCached ? 'cached' : 'computed live'}` : ''}
         </p>
       ) : null}
     </section>

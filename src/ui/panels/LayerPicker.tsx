@@ -1,0 +1,147 @@
+// Student and teacher layer pickers of one distillation term: pairs of taps, each shown with its
+// shape on the chosen dataset, the method's reference choice by default, and the refusal of a
+// pair the method cannot read (naming both layers and shapes) right under the pickers.
+import { useId } from 'react';
+import { getMethod, hasMethod } from '../../kd';
+import { describeShape, type Tap } from '../../models/taps';
+import { setLayerPairs } from '../../state/methodActions';
+import { layerRequest, useProblem } from '../../state/problems';
+import { useLab } from '../../state/store';
+import type { DistillTerm } from '../../train/config';
+import { layerHelp } from './methodHelp';
+
+interface LayerPickerProps {
+  /** Index of the term (0 for the single method). */
+  index: number;
+  term: DistillTerm;
+  /** Prefix of every data-testid inside ('' for the single method, 'term-1-' in a recipe). */
+  testIdPrefix: string;
+  disabled: boolean;
+}
+
+function tapOptions(taps: readonly Tap[], chosen: readonly string[]) {
+  const options = taps.map((tap) => ({ value: tap.name, label: `${tap.name} ${describeShape(tap.shape)}${tap.kind === 'block' ? '' : ` (${tap.kind})`}` }));
+  // A name from a link that this network does not have stays visible, so the refusal makes sense.
+  for (const name of chosen) if (!taps.some((tap) => tap.name === name)) options.push({ value: name, label: `${name} (not in this network)` });
+  return options;
+}
+
+export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPickerProps) {
+  const id = useId();
+  const check = useLab((s) => s.layerCheck);
+  const current = useLab((s) => layerRequest(s)?.key ?? '');
+  const problem = useProblem(`layers.${index}`);
+  if (!hasMethod(term.method)) return null;
+  const method = getMethod(term.method);
+  if (method.layers.reads === 'logits') return null;
+  const checked = check.terms[index]?.method === term.method ? check.terms[index] : undefined;
+  const studentLayers = term.studentLayers ?? checked?.defaults.studentLayers ?? [];
+  const teacherLayers = term.teacherLayers ?? checked?.defaults.teacherLayers ?? [];
+  const pairCount = Math.max(studentLayers.length, teacherLayers.length);
+  const explicit = term.studentLayers !== undefined || term.teacherLayers !== undefined;
+  const pending = check.key !== current || check.status === 'checking';
+  const studentOptions = tapOptions(check.studentTaps, studentLayers);
+  const teacherOptions = tapOptions(check.teacherTaps, teacherLayers);
+  const problemId = `${id}-problem`;
+  const helpId = `${id}-help`;
+  const describedBy = [problem ? problemId : '', helpId].filter(Boolean).join(' ');
+
+  const choose = (side: 'student' | 'teacher', pair: number, name: string) => {
+    const students = [...studentLayers];
+    const teachers = [...teacherLayers];
+    (side === 'student' ? students : teachers)[pair] = name;
+    setLayerPairs(index, { studentLayers: students, teacherLayers: teachers });
+  };
+  const addPair = () => {
+    const firstBlock = (taps: readonly Tap[]) => taps.find((tap) => tap.kind === 'block')?.name ?? taps[0]?.name ?? '';
+    // A new feature pair goes first: for embedding methods the last pair stays the embedding.
+    const embedding = method.layers.reads === 'embedding';
+    const insert = (list: string[], name: string) => (embedding ? [name, ...list] : [...list, name]);
+    setLayerPairs(index, { studentLayers: insert(studentLayers, firstBlock(check.studentTaps)), teacherLayers: insert(teacherLayers, firstBlock(check.teacherTaps)) });
+  };
+  const removePair = (pair: number) => {
+    setLayerPairs(index, { studentLayers: studentLayers.filter((_, i) => i !== pair), teacherLayers: teacherLayers.filter((_, i) => i !== pair) });
+  };
+
+  return (
+    <fieldset className={problem ? 'layer-picker field-invalid' : 'layer-picker'} data-testid={`${testIdPrefix}layer-picker`} aria-describedby={describedBy}>
+      <legend>Layer pairs {explicit ? '' : <span className="chip">reference choice</span>}</legend>
+      {check.status === 'failed' && !pending ? (
+        <p className="field-problem" role="alert">
+          The layers could not be listed: {check.message}
+        </p>
+      ) : null}
+      {pairCount === 0 && pending ? <p className="field-help">Listing the layers of both networks…</p> : null}
+      {Array.from({ length: pairCount }, (_, pair) => {
+        const role = method.layers.reads === 'embedding' && pair === pairCount - 1 ? 'embedding' : `pair ${pair + 1}`;
+        return (
+          <div className="layer-pair" key={pair} role="group" aria-label={`Layer ${role}`}>
+            <div className="layer-side">
+              <label htmlFor={`${id}-s${pair}`}>Student, {role}</label>
+              <select
+                id={`${id}-s${pair}`}
+                data-testid={`${testIdPrefix}student-layer-select-${pair}`}
+                value={studentLayers[pair] ?? ''}
+                disabled={disabled}
+                aria-invalid={problem ? true : undefined}
+                aria-describedby={describedBy}
+                onChange={(event) => choose('student', pair, event.target.value)}
+              >
+                {studentOptions.map((option) => (
+                  <option key={option.value} value={option.value}>
+                    {option.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="layer-side">
+              <label htmlFor={`${id}-t${pair}`}>Teacher, {role}</label>
+              <select
+                id={`${id}-t${pair}`}
+                data-testid={`${testIdPrefix}teacher-layer-select-${pair}`}
+                value={teacherLayers[pair] ?? ''}
+                disabled={disabled}
+                aria-invalid={problem ? true : undefined}
+                aria-describedby={describedBy}
+                onChange={(event) => choose('teacher', pair, event.target.value)}
+              >
+                {teacherOptions.map((option) => (
+                  <option key={option.value} value={option.value}>
+                    {option.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button
+              type="button"
+              className="link-button"
+              data-testid={`${testIdPrefix}remove-layer-pair-${pair}`}
+              disabled={disabled || pairCount <= 1}
+              onClick={() => removePair(pair)}
+              aria-label={`Remove layer ${role}`}
+            >
+              Remove
+            </button>
+          </div>
+        );
+      })}
+      {problem ? (
+        <p className="field-problem" id={problemId} role="alert" data-testid={`${testIdPrefix}layer-problem`}>
+          {problem}
+        </p>
+      ) : null}
+      <div className="layer-actions">
+        <button type="button" className="link-button" data-testid={`${testIdPrefix}add-layer-pair`} disabled={disabled || check.studentTaps.length === 0} onClick={addPair}>
+          Add a pair
+        </button>
+        <button type="button" className="link-button" data-testid={`${testIdPrefix}reset-layers`} disabled={disabled || !explicit} onClick={() => setLayerPairs(index, null)}>
+          Reference layers
+        </button>
+        {pending && pairCount > 0 ? <span className="muted small">checking…</span> : null}
+      </div>
+      <p className="field-help" id={helpId}>
+        {layerHelp(method)}
+      </p>
+    </fieldset>
+  );
+}
