@@ -1,6 +1,7 @@
 // Labelled native controls: every input has a label, its help text and, when the value is
 // refused, the reason right under it (linked with aria-describedby).
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { isControlHidden, isPanelHidden } from './classroom';
 
 interface FieldProps {
   id: string;
@@ -70,6 +71,8 @@ export function NumberField(props: NumberFieldProps) {
       setText(value === undefined || Number.isNaN(value) ? '' : String(value));
     }
   }, [value]);
+  // A classroom link can hide a control; its value stays in the configuration.
+  if (isControlHidden(testId)) return null;
   return (
     <Field id={id} label={label} help={help} problem={problem} aside={aside}>
       <input
@@ -111,6 +114,7 @@ interface SelectFieldProps {
 
 export function SelectField({ label, help, problem, testId, value, options, onValue, disabled, aside }: SelectFieldProps) {
   const id = useId();
+  if (isControlHidden(testId)) return null;
   return (
     <Field id={id} label={label} help={help} problem={problem} aside={aside}>
       <select
@@ -134,6 +138,7 @@ export function SelectField({ label, help, problem, testId, value, options, onVa
 
 export function Panel({ title, children, className }: { title: string; children: ReactNode; className?: string }) {
   const id = useId();
+  if (isPanelHidden(title)) return null;
   return (
     <section className={className ? `panel ${className}` : 'panel'} aria-labelledby={id}>
       <h2 id={id}>{title}</h2>

@@ -4,6 +4,7 @@ import { useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
 import { NumberField, Panel, SelectField } from '../fields';
 import { useRunActive } from '../hooks';
+import { isControlHidden } from '../classroom';
 
 const OPTIMIZERS = [
   { value: 'adam', label: 'Adam' },
@@ -65,6 +66,7 @@ function AugmentToggle() {
   const knob = knobFor('augment');
   const on = useLab((s) => s.config.augment);
   const active = useRunActive();
+  if (isControlHidden(knob.testId)) return null;
   return (
     <div className="field field-check">
       <label>

@@ -1,0 +1,85 @@
+// The preset table and the classroom `hide=` flag: pure functions over configurations.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from '../../src/train/config';
+import { applyPreset, getPreset, PRESETS, sweepRuns } from '../../src/state/presets';
+import { parseHiddenControls } from '../../src/state/classroom';
+
+const scratch: ExperimentConfig = { ...DEFAULT_CONFIG, dataset: 'fashion-mnist', method: 'none', params: {}, kdRatio: 0.3, epochs: 7, seed: 42, trainLimit: 500 };
+
+describe('presets', () => {
+  it('each gives a configuration that validates, from the defaults and from a scratch run', () => {
+    for (const preset of PRESETS) {
+      for (const start of [DEFAULT_CONFIG, scratch]) {
+        expect(validateConfig(applyPreset(start, preset)), preset.id).toEqual([]);
+      }
+    }
+  });
+
+  it('Hinton 2015: MNIST, kd at T = 20, mostly soft targets, an MLP student', () => {
+    const config = applyPreset(scratch, getPreset('hinton-2015'));
+    expect(config).toMatchObject({ dataset: 'mnist', method: 'kd', student: 'mlp', params: { temperature: 20 } });
+    // DESIGN §4.2: below 1, kd_ratio r trains (1 - r)·CE + r·KD
+    expect(config.kdRatio).toBeGreaterThan(0.5);
+    expect(config.kdRatio).toBeLessThan(1);
+  });
+
+  it('RepDistiller: T 4, kd_ratio 0.9 and its optimizer, keeping the dataset and the student', () => {
+    const start = { ...scratch, student: 'small-cnn' };
+    const config = applyPreset(start, getPreset('repdistiller'));
+    expect(config).toMatchObject({ dataset: 'fashion-mnist', student: 'small-cnn', method: 'kd', params: { temperature: 4 }, kdRatio: 0.9 });
+    expect(config).toMatchObject({ optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, batchSize: 64 });
+  });
+
+  it('soft vs hard labels: Digits KD at kd_ratio 0.5, and three runs at 0 / 0.5 / 1 that differ in kd_ratio only', () => {
+    const preset = getPreset('soft-vs-hard');
+    const config = applyPreset(scratch, preset);
+    expect(config).toMatchObject({ dataset: 'digits', method: 'kd', kdRatio: 0.5 });
+    const runs = sweepRuns(config, preset);
+    expect(runs.map((run) => run.config.kdRatio)).toEqual([0, 0.5, 1]);
+    for (const run of runs) {
+      expect({ ...run.config, kdRatio: config.kdRatio }).toEqual(config);
+      expect(validateConfig(run.config)).toEqual([]);
+    }
+    expect(runs[0].label).toMatch(/hard/i);
+    expect(runs[2].label).toMatch(/soft/i);
+    expect(sweepRuns(config, getPreset('hinton-2015'))).toEqual([]);
+  });
+
+  it('leaves the knobs it does not name as they were', () => {
+    const config = applyPreset(scratch, getPreset('hinton-2015'));
+    expect(config).toMatchObject({ epochs: 7, seed: 42, trainLimit: 500, lr: scratch.lr, batchSize: scratch.batchSize });
+  });
+
+  it('drops a recipe and layer choices: a preset is a single method', () => {
+    const recipe: ExperimentConfig = { ...DEFAULT_CONFIG, terms: [{ method: 'kd', weight: 0.9, params: { temperature: 4 } }], studentLayers: ['block2'] };
+    const config = applyPreset(recipe, getPreset('repdistiller'));
+    expect(config.terms).toBeUndefined();
+    expect(config.studentLayers).toBeUndefined();
+  });
+
+  it('refuses an unknown preset id', () => {
+    expect(() => getPreset('nope')).toThrow(/Unknown preset/);
+  });
+});
+
+describe('parseHiddenControls', () => {
+  it('maps knob keys, URL names, method parameters and panels', () => {
+    const hidden = parseHiddenControls('lr,epochs,optimizer,method,kd_ratio,temperature,training');
+    expect([...hidden.testIds].sort()).toEqual(['epochs-input', 'kd-ratio-input', 'lr-input', 'method-select', 'optimizer-select', 'temperature-input'].sort());
+    expect([...hidden.panels]).toEqual(['training']);
+    expect(hidden.unknown).toEqual([]);
+  });
+
+  it('accepts the camel-case key as well, ignores blanks and reports names it does not know', () => {
+    const hidden = parseHiddenControls(' kdRatio , ,bogus,Data');
+    expect([...hidden.testIds]).toEqual(['kd-ratio-input']);
+    expect([...hidden.panels]).toEqual(['data']);
+    expect(hidden.names).toEqual(['kdRatio', 'Data']);
+    expect(hidden.unknown).toEqual(['bogus']);
+  });
+
+  it('hides nothing without the flag', () => {
+    const hidden = parseHiddenControls(null);
+    expect(hidden.testIds.size + hidden.panels.size).toBe(0);
+  });
+});
