@@ -1,0 +1,86 @@
+// The Compare page's own store: the runs the user plans, the comparison they ran (or brought back
+// from saved runs), the queue's progress and the saved runs. Changed only by compareActions.ts.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import type { ExperimentConfig } from '../train/config';
+import type { TeacherEvaluation } from '../train/evaluate';
+import type { RowStatus, SortDirection, SortKey } from '../train/results';
+import type { RunResult } from '../train/runExperiment';
+import type { RunCurves, SavedRun, StudentFiles } from './runStore';
+
+/** A run waiting in the queue builder (not started yet). */
+export interface PlannedRun {
+  key: string;
+  label: string;
+  config: ExperimentConfig;
+}
+
+export interface TeacherScores {
+  evaluation: TeacherEvaluation;
+  parameters: number;
+  seconds: number;
+}
+
+/** One row of the comparison: the teacher, the scratch baseline or a student run. */
+export interface CompareEntry {
+  id: string;
+  label: string;
+  kind: 'teacher' | 'student';
+  config: ExperimentConfig;
+  status: RowStatus;
+  /** What the running entry is doing (loading teacher, training, evaluating). */
+  detail: string;
+  /** 0..1 through the run. */
+  progress: number;
+  result: RunResult | null;
+  teacher: TeacherScores | null;
+  error: string | null;
+  curves: RunCurves;
+  /** The trained student, exported from the worker after its run. */
+  student: StudentFiles | null;
+  /** Why the student could not be exported, when it could not. */
+  studentMessage: string;
+  /** Where the row comes from: this queue, or a saved run brought back. */
+  origin: 'queue' | 'saved';
+  /** Its id in the run database once saved. */
+  savedId: string | null;
+}
+
+export interface QueueState {
+  status: 'idle' | 'running' | 'cancelling';
+  /** Index in `entries` of the entry being run. */
+  current: number;
+  total: number;
+  /** Why the queue could not start. */
+  problem: string | null;
+}
+
+export interface CompareState {
+  planned: PlannedRun[];
+  entries: CompareEntry[];
+  queue: QueueState;
+  /** Entry ids whose curves are hidden. */
+  hidden: string[];
+  sort: { key: SortKey; direction: SortDirection } | null;
+  saved: { status: 'loading' | 'ready' | 'failed'; runs: SavedRun[]; message: string };
+  /** The last storage failure (a save, a delete, the listing), shown until dismissed. */
+  storageError: string | null;
+}
+
+export function createCompareStore(): StoreApi<CompareState> {
+  return createStore<CompareState>()(() => ({
+    planned: [],
+    entries: [],
+    queue: { status: 'idle', current: -1, total: 0, problem: null },
+    hidden: [],
+    sort: null,
+    saved: { status: 'loading', runs: [], message: '' },
+    storageError: null,
+  }));
+}
+
+export const compareStore = createCompareStore();
+
+export function useCompare<T>(selector: (state: CompareState) => T): T {
+  return useStore(compareStore, selector);
+}

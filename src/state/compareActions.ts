@@ -1,0 +1,449 @@
+// The comparison queue: runs the planned configurations one after another in the training worker
+// (the teacher's row first, then the scratch baseline, then each run), keeps their curves and
+// results, saves every finished run in IndexedDB and exports each trained student.
+import { getBuiltinDataset } from '../data/registry';
+import { usesTeacher, validateConfig, withMethod, type ExperimentConfig } from '../train/config';
+import { runLabel, studentRow, teacherRow, withDeltas, type ResultRow, type SortKey } from '../train/results';
+import type { StepPoint } from '../train/runExperiment';
+import type { FromWorker, TeacherSource } from '../worker/protocol';
+import { onWorkerCrash, onWorkerMessage, sendToWorker, uploadTeacher } from './actions';
+import { compareStore, type CompareEntry, type CompareState, type PlannedRun } from './compare';
+import { CUSTOM_TEACHER, trainCount } from './problems';
+import {
+  decimate,
+  deleteRun,
+  describeStorageError,
+  listRuns,
+  SAVED_CURVE_POINTS,
+  saveRun,
+  type CurvePoint,
+  type SavedRun,
+  type StudentFiles,
+} from './runStore';
+import { labStore } from './store';
+
+const get = () => compareStore.getState();
+const set = compareStore.setState;
+/** Curves of the running entry are republished at most this often. */
+const PUBLISH_EVERY_MS = 500;
+
+let nextKey = 1;
+let nextRequest = 1;
+let initialised = false;
+
+function patchEntry(id: string, patch: Partial<CompareEntry> | ((entry: CompareEntry) => Partial<CompareEntry>)): void {
+  set((state) => ({
+    entries: state.entries.map((entry) => (entry.id === id ? { ...entry, ...(typeof patch === 'function' ? patch(entry) : patch) } : entry)),
+  }));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// ---------------------------------------------------------------- planning
+
+/** Add one run to the queue builder. */
+export function planRun(config: ExperimentConfig, label?: string): void {
+  const key = `planned-${nextKey++}`;
+  set((state) => ({ planned: [...state.planned, { key, label: label?.trim() || runLabel(config), config: structuredClone(config) }], queue: { ...state.queue, problem: null } }));
+}
+
+export function planRuns(runs: readonly { label: string; config: ExperimentConfig }[]): void {
+  for (const run of runs) planRun(run.config, run.label);
+}
+
+export function unplanRun(key: string): void {
+  set((state) => ({ planned: state.planned.filter((run) => run.key !== key) }));
+}
+
+export function clearPlan(): void {
+  set({ planned: [] });
+}
+
+/** Why the planned runs cannot start, or null. */
+export function planProblem(planned: readonly PlannedRun[]): string | null {
+  if (planned.length === 0) return 'Add at least one run to the queue.';
+  const first = planned[0].config;
+  const lab = labStore.getState();
+  for (const run of planned) {
+    const { config } = run;
+    for (const [field, name] of [
+      ['dataset', 'dataset'],
+      ['student', 'student'],
+      ['seed', 'seed'],
+      ['testLimit', 'val / test samples'],
+    ] as const) {
+      if (config[field] !== first[field]) {
+        return `"${run.label}" uses another ${name} (${String(config[field] ?? 'all')}) than "${planned[0].label}" (${String(first[field] ?? 'all')}): a comparison shares them.`;
+      }
+    }
+    const problem = validateConfig(config, trainCount({ config, datasets: lab.datasets }))[0];
+    if (problem) return `"${run.label}": ${problem.message}`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- the queue
+
+function teacherSource(config: ExperimentConfig): TeacherSource | null {
+  if (!config.teacher) return null;
+  return config.teacher === CUSTOM_TEACHER ? { kind: 'uploaded' } : { kind: 'shipped', id: config.teacher };
+}
+
+function emptyEntry(id: string, label: string, kind: CompareEntry['kind'], config: ExperimentConfig): CompareEntry {
+  return {
+    id,
+    label,
+    kind,
+    config,
+    status: 'queued',
+    detail: '',
+    progress: 0,
+    result: null,
+    teacher: null,
+    error: null,
+    curves: { loss: [], evals: [] },
+    student: null,
+    studentMessage: '',
+    origin: 'queue',
+    savedId: null,
+  };
+}
+
+/**
+ * The comparison's rows: the teacher, the student from scratch (same student, seed and knobs,
+ * method none, TTA as the runs use it) and every planned run.
+ */
+export function comparisonEntries(planned: readonly PlannedRun[], stamp: string): CompareEntry[] {
+  const first = planned[0].config;
+  const ttaShift = Math.max(0, ...planned.map((run) => run.config.ttaShift ?? 0));
+  let teacherName = first.teacher || 'no teacher';
+  if (first.teacher === CUSTOM_TEACHER) teacherName = labStore.getState().uploadedTeacher?.name ?? 'your teacher';
+  const teacherConfig: ExperimentConfig = { ...structuredClone(first), ttaShift };
+  const baseline: ExperimentConfig = withMethod(structuredClone(first), 'none');
+  baseline.ttaShift = ttaShift;
+  delete baseline.emaDecay;
+  delete baseline.rdropAlpha;
+  delete baseline.labelledFraction;
+  return [
+    emptyEntry(`${stamp}-teacher`, `teacher (${teacherName})`, 'teacher', teacherConfig),
+    emptyEntry(`${stamp}-scratch`, 'student from scratch', 'student', baseline),
+    ...planned.map((run, i) => emptyEntry(`${stamp}-${i + 1}`, run.label, 'student', structuredClone(run.config))),
+  ];
+}
+
+export async function startComparison(): Promise<void> {
+  if (get().queue.status !== 'idle') return;
+  const { planned } = get();
+  const lab = labStore.getState().run.status;
+  let problem = planProblem(planned);
+  if (!problem && (lab === 'loading' || lab === 'training' || lab === 'paused')) problem = 'A run is training on the Lab page: stop it or wait for it to end.';
+  if (problem) {
+    set((state) => ({ queue: { ...state.queue, problem } }));
+    return;
+  }
+  const stamp = `cmp-${Date.now().toString(36)}`;
+  const entries = comparisonEntries(planned, stamp);
+  set({ entries, hidden: [], queue: { status: 'running', current: 0, total: entries.length, problem: null } });
+  for (let index = 0; index < entries.length; index++) {
+    if (get().queue.status === 'cancelling') break;
+    set((state) => ({ queue: { ...state.queue, current: index } }));
+    const entry = entries[index];
+    if (entry.kind === 'teacher') await runTeacherEntry(entry);
+    else await runStudentEntry(entry);
+  }
+  // What never started is marked cancelled.
+  set((state) => ({
+    entries: state.entries.map((entry) => (entry.status === 'queued' ? { ...entry, status: 'cancelled', detail: '' } : entry)),
+    queue: { status: 'idle', current: -1, total: state.queue.total, problem: null },
+  }));
+}
+
+/** Cancel the queue: the running run is stopped (it keeps its results so far), the rest never start. */
+export function cancelComparison(): void {
+  if (get().queue.status !== 'running') return;
+  set((state) => ({ queue: { ...state.queue, status: 'cancelling' } }));
+  const running = get().entries.find((entry) => entry.status === 'running');
+  if (running?.kind === 'student') sendToWorker({ type: 'stop' });
+}
+
+/** Resolves with the first worker message `pick` accepts; rejects when the worker dies. */
+function nextMessage<T>(pick: (message: FromWorker) => T | undefined, onOther?: (message: FromWorker) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => {
+      offMessage();
+      offCrash();
+    };
+    const offMessage = onWorkerMessage((message) => {
+      const value = pick(message);
+      if (value !== undefined) {
+        stop();
+        resolve(value);
+      } else onOther?.(message);
+    });
+    const offCrash = onWorkerCrash((reason) => {
+      stop();
+      reject(new Error(reason));
+    });
+  });
+}
+
+async function runTeacherEntry(entry: CompareEntry): Promise<void> {
+  const source = teacherSource(entry.config);
+  if (!source) {
+    patchEntry(entry.id, { status: 'error', error: 'No teacher is picked on the Lab page.' });
+    return;
+  }
+  patchEntry(entry.id, { status: 'running', detail: 'evaluating the teacher' });
+  const requestId = nextRequest++;
+  const reply = nextMessage((m) => (m.type === 'teacherEvaluated' && m.requestId === requestId ? m : undefined));
+  sendToWorker({ type: 'evaluateTeacher', requestId, dataset: entry.config.dataset, teacher: source, ttaShift: entry.config.ttaShift ?? 0, testLimit: entry.config.testLimit });
+  try {
+    const answer = await reply;
+    if (!answer.evaluation) {
+      patchEntry(entry.id, { status: 'error', detail: '', error: answer.message || 'The teacher could not be evaluated' });
+      return;
+    }
+    const teacher = { evaluation: answer.evaluation, parameters: answer.parameters, seconds: answer.seconds };
+    patchEntry(entry.id, { status: 'done', detail: '', progress: 1, teacher });
+    const id = entry.id;
+    await persist({ id, label: entry.label, savedAt: Date.now(), source: 'compare', config: entry.config, kind: 'teacher', ...teacher }, entry.id);
+  } catch (error) {
+    patchEntry(entry.id, { status: 'error', detail: '', error: describe(error) });
+  }
+}
+
+const curvePoint = (point: StepPoint): CurvePoint => ({ step: point.step, ce: point.ce, kd: point.kd, total: point.total });
+
+async function runStudentEntry(entry: CompareEntry): Promise<void> {
+  const runId = entry.id;
+  const { config } = entry;
+  if (usesTeacher(config) && !teacherSource(config)) {
+    patchEntry(runId, { status: 'error', error: `Method "${config.method}" needs a teacher: pick one on the Lab page.` });
+    return;
+  }
+  patchEntry(runId, { status: 'running', detail: 'loading' });
+  const steps: CurvePoint[] = [];
+  let publishTimer: ReturnType<typeof setTimeout> | null = null;
+  const publish = () => {
+    if (publishTimer) clearTimeout(publishTimer);
+    publishTimer = null;
+    patchEntry(runId, (current) => ({ curves: { ...current.curves, loss: decimate(steps, SAVED_CURVE_POINTS) } }));
+  };
+  const ended = nextMessage(
+    (m) => {
+      if (m.type === 'done' && m.runId === runId) return { result: m.result, error: null as string | null };
+      if (m.type === 'error' && (m.runId === runId || m.runId === null)) return { result: null, error: m.message };
+      if (m.type === 'deviceLost') return { result: null, error: m.message };
+      return undefined;
+    },
+    (m) => {
+      if (!('runId' in m) || m.runId !== runId) return;
+      if (m.type === 'steps') {
+        steps.push(...m.points.map(curvePoint));
+        if (!publishTimer) publishTimer = setTimeout(publish, PUBLISH_EVERY_MS);
+      } else if (m.type === 'eval') {
+        patchEntry(runId, (current) => ({ curves: { ...current.curves, evals: [...current.curves.evals, m.point] } }));
+      } else if (m.type === 'progress') {
+        patchEntry(runId, { progress: m.totalSteps > 0 ? m.step / m.totalSteps : 0 });
+      } else if (m.type === 'phase') {
+        patchEntry(runId, { detail: m.detail ? `${m.phase} ${m.detail}` : m.phase });
+      }
+    },
+  );
+  sendToWorker({ type: 'start', runId, config, teacher: usesTeacher(config) ? teacherSource(config) : null });
+  let outcome: Awaited<typeof ended>;
+  try {
+    outcome = await ended;
+  } catch (error) {
+    outcome = { result: null, error: describe(error) };
+  }
+  publish();
+  const { result } = outcome;
+  if (!result || result.status === 'error') {
+    patchEntry(runId, { status: 'error', detail: '', error: outcome.error ?? result?.error?.message ?? 'The run failed' });
+    return;
+  }
+  patchEntry(runId, { status: result.status, detail: '', progress: 1, result });
+  const files = await exportStudent(runId);
+  patchEntry(runId, { student: files.files, studentMessage: files.message });
+  const saved = get().entries.find((e) => e.id === runId);
+  if (!saved) return;
+  await persist(
+    { id: runId, label: entry.label, savedAt: Date.now(), source: 'compare', config, kind: 'student', result, curves: saved.curves, student: files.files },
+    runId,
+  );
+}
+
+/** The worker's last trained student (run `runId`) as model.json + weights.bin. */
+export async function exportStudent(runId: string): Promise<{ files: StudentFiles | null; message: string }> {
+  const requestId = nextRequest++;
+  const reply = nextMessage((m) => (m.type === 'studentExported' && m.requestId === requestId ? m : undefined));
+  sendToWorker({ type: 'exportStudent', requestId, runId });
+  try {
+    const answer = await reply;
+    return { files: answer.files, message: answer.message };
+  } catch (error) {
+    return { files: null, message: describe(error) };
+  }
+}
+
+// ---------------------------------------------------------------- saved runs
+
+/** Save a run; a failure is shown to the user (never swallowed) and the queue goes on. */
+async function persist(run: SavedRun, entryId: string | null): Promise<void> {
+  try {
+    await saveRun(run);
+    if (entryId) patchEntry(entryId, { savedId: run.id });
+    set((state) => ({ saved: { ...state.saved, runs: [...state.saved.runs.filter((r) => r.id !== run.id), run] } }));
+  } catch (error) {
+    set({ storageError: describeStorageError(error, `Saving "${run.label}"`) });
+  }
+}
+
+export async function refreshSavedRuns(): Promise<void> {
+  try {
+    const runs = await listRuns();
+    set({ saved: { status: 'ready', runs, message: '' } });
+  } catch (error) {
+    const message = describeStorageError(error, 'Reading the saved runs');
+    set({ saved: { status: 'failed', runs: [], message }, storageError: message });
+  }
+}
+
+export async function deleteSavedRun(id: string): Promise<void> {
+  try {
+    await deleteRun(id);
+    set((state) => ({
+      saved: { ...state.saved, runs: state.saved.runs.filter((run) => run.id !== id) },
+      entries: state.entries.filter((entry) => !(entry.origin === 'saved' && entry.savedId === id)),
+    }));
+  } catch (error) {
+    set({ storageError: describeStorageError(error, 'Deleting the saved run') });
+  }
+}
+
+export function dismissStorageError(): void {
+  set({ storageError: null });
+}
+
+function entryFromSaved(run: SavedRun): CompareEntry {
+  const entry = emptyEntry(`saved-${run.id}`, run.label, run.kind, run.config);
+  entry.origin = 'saved';
+  entry.savedId = run.id;
+  entry.progress = 1;
+  if (run.kind === 'teacher') {
+    entry.status = 'done';
+    entry.teacher = { evaluation: run.evaluation, parameters: run.parameters, seconds: run.seconds };
+  } else {
+    entry.status = run.result.status;
+    entry.result = run.result;
+    entry.curves = run.curves;
+    entry.student = run.student;
+    if (!run.student) entry.studentMessage = 'This run was saved without its student.';
+  }
+  return entry;
+}
+
+/** Show a saved run in the comparison (table and curves), or take it out again. */
+export function toggleSavedInComparison(id: string): void {
+  const state = get();
+  if (state.entries.some((entry) => entry.origin === 'saved' && entry.savedId === id)) {
+    set({ entries: state.entries.filter((entry) => !(entry.origin === 'saved' && entry.savedId === id)) });
+    return;
+  }
+  const run = state.saved.runs.find((r) => r.id === id);
+  if (run) set({ entries: [...state.entries, entryFromSaved(run)] });
+}
+
+/** Save a run the Lab page finished, with its curves and its student. */
+async function saveLabRun(runId: string): Promise<void> {
+  const { run } = labStore.getState();
+  if (run.id !== runId || !run.result || run.result.status === 'error') return;
+  const { result } = run;
+  const loss = decimate(
+    run.lossRows.map((row) => ({ step: row.step, ce: row.ce, kd: row.kd, total: row.total })),
+    SAVED_CURVE_POINTS,
+  );
+  const files = await exportStudent(runId);
+  await persist(
+    {
+      id: runId,
+      label: `${runLabel(result.config)} (Lab)`,
+      savedAt: Date.now(),
+      source: 'lab',
+      config: result.config,
+      kind: 'student',
+      result,
+      curves: { loss, evals: run.evals },
+      student: files.files,
+    },
+    null,
+  );
+}
+
+// ---------------------------------------------------------------- view
+
+export function toggleHidden(id: string): void {
+  set((state) => ({ hidden: state.hidden.includes(id) ? state.hidden.filter((h) => h !== id) : [...state.hidden, id] }));
+}
+
+/** Click on a header: sort by it (descending first for numbers), again to flip, a third time to unsort. */
+export function sortBy(key: SortKey, numeric: boolean): void {
+  set((state) => {
+    const first = numeric ? 'descending' : 'ascending';
+    if (state.sort?.key !== key) return { sort: { key, direction: first } };
+    if (state.sort.direction === first) return { sort: { key, direction: first === 'ascending' ? 'descending' : 'ascending' } };
+    return { sort: null };
+  });
+}
+
+/** The table rows of the comparison, Δ against its scratch baseline. */
+export function resultRows(entries: readonly CompareEntry[]): ResultRow[] {
+  return withDeltas(
+    entries.map((entry) =>
+      entry.kind === 'teacher'
+        ? teacherRow({
+            id: entry.id,
+            label: entry.label,
+            config: entry.config,
+            status: entry.status,
+            evaluation: entry.teacher?.evaluation ?? null,
+            parameters: entry.teacher?.parameters ?? null,
+            seconds: entry.teacher?.seconds ?? null,
+            error: entry.error,
+          })
+        : studentRow({ id: entry.id, label: entry.label, config: entry.config, status: entry.status, result: entry.result, error: entry.error }),
+    ),
+  );
+}
+
+/** Load an exported student as the Lab's teacher (the same path as picking the files by hand). */
+export async function loadStudentAsTeacher(files: StudentFiles, name: string): Promise<void> {
+  const modelName = `${name.replace(/[^A-Za-z0-9.=]+/g, '-').replace(/^-+|-+$/g, '') || 'student'}.json`;
+  await uploadTeacher([new File([files.modelJson], modelName, { type: 'application/json' }), new File([files.weights], 'weights.bin')]);
+}
+
+/** A dataset's display name, or its id when it is not a built-in one. */
+export function datasetName(id: string): string {
+  try {
+    return getBuiltinDataset(id).name;
+  } catch {
+    return id;
+  }
+}
+
+/** Start listening (Lab runs that finish are saved) and read the saved runs. Called once at start-up. */
+export function initCompare(): void {
+  if (initialised) return;
+  initialised = true;
+  onWorkerMessage((message) => {
+    if (message.type !== 'done' || message.runId !== labStore.getState().run.id) return;
+    // The lab's own handler publishes the final curves after the listeners have run.
+    setTimeout(() => void saveLabRun(message.runId), 0);
+  });
+  void refreshSavedRuns();
+}
+
+export type { CompareState };
