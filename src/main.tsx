@@ -2,6 +2,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { debugHooks, initLab } from './state/actions';
+import { startLayerChecks } from './state/layerChecks';
+import { initCompare } from './state/compareActions';
 import './ui/styles.css';
 
 declare global {
@@ -12,6 +14,8 @@ declare global {
 }
 
 initLab();
+startLayerChecks();
+initCompare();
 window.__distillLab = debugHooks;
 
 const root = document.getElementById('root');

@@ -1,16 +1,17 @@
 // Module-level actions: the only code that changes the store or talks to the worker client.
 // Components call these; they never hold the worker themselves.
-import { getMethod, hasMethod } from '../kd';
+import { hasMethod } from '../kd';
 import { teachersFor, TEACHERS_INDEX, type TeacherCard } from '../models/catalog';
-import { usesTeacher, type ExperimentConfig } from '../train/config';
+import { usesTeacher, withMethod, type ExperimentConfig } from '../train/config';
 import type { LiveKnobs } from '../train/control';
 import { TrainerClient } from '../worker/client';
-import type { BackendName, FromWorker, TeacherSource } from '../worker/protocol';
+import type { BackendName, FromWorker, TeacherSource, ToWorker } from '../worker/protocol';
 import { LossSeries } from './lossSeries';
 import { configProblems, CUSTOM_TEACHER } from './problems';
 import { initialRun, labStore, type LabState, type RunError, type RunSlice } from './store';
 import { decodeConfig, encodeConfig } from './url';
 import type { NumberKey } from './knobs';
+import { saveFaults } from './runStore';
 
 const CHART_POINTS = 600;
 const PUBLISH_EVERY_MS = 500;
@@ -63,6 +64,7 @@ function failRun(error: RunError): void {
 
 function handleCrash(reason: string): void {
   dropClient();
+  for (const listener of crashListeners) listener(reason);
   failRun({ message: reason, suggestion: 'Press Start to try again: a fresh worker will be started.' });
 }
 
@@ -70,7 +72,28 @@ function isCurrentRun(runId: string | null): boolean {
   return runId !== null && runId === get().run.id;
 }
 
+const workerListeners = new Set<(message: FromWorker) => void>();
+const crashListeners = new Set<(reason: string) => void>();
+
+/** The comparison queue hears when the worker dies (no message will come for its run). */
+export function onWorkerCrash(listener: (reason: string) => void): () => void {
+  crashListeners.add(listener);
+  return () => crashListeners.delete(listener);
+}
+
+/** Other state modules (the soft-label explorer, the run inspector) hear every worker message here. */
+export function onWorkerMessage(listener: (message: FromWorker) => void): () => void {
+  workerListeners.add(listener);
+  return () => workerListeners.delete(listener);
+}
+
+/** Send a message to the worker, starting it when needed. */
+export function sendToWorker(message: ToWorker, transfer: Transferable[] = []): void {
+  ensureClient().send(message, transfer);
+}
+
 function handleMessage(message: FromWorker): void {
+  for (const listener of workerListeners) listener(message);
   switch (message.type) {
     case 'backend':
       set({ backend: { name: message.backend, fallbackReason: message.fallbackReason } });
@@ -276,15 +299,10 @@ export function setTeacher(id: string): void {
 }
 
 export function setMethod(id: string): void {
-  if (!hasMethod(id) || id === get().config.method) return;
-  const method = getMethod(id);
-  const previous = get().config;
-  // Same-named knobs (temperature) carry over; the rest start at the method's defaults.
-  const params: Record<string, number> = {};
-  for (const spec of method.params) params[spec.name] = previous.params[spec.name] ?? spec.default;
-  // A switch to another method starts from its reference loss weight; 'none' ignores the weight.
-  const kdRatio = method.kind === 'none' ? previous.kdRatio : method.defaultWeight;
-  updateConfig({ method: id, params, kdRatio });
+  if (!hasMethod(id) || (id === get().config.method && !get().config.terms)) return;
+  // Same-named knobs (temperature) carry over, the rest (and the weight) start at the method's
+  // defaults; a recipe and chosen layers are left behind.
+  set((state) => ({ config: withMethod(state.config, id) }));
   reconcileTeacher();
 }
 
@@ -407,4 +425,11 @@ export function stopRun(): void {
 export const debugHooks = {
   loseDevice: () => client?.send({ type: 'debugLoseDevice' }),
   crashWorker: () => client?.send({ type: 'debugCrash' }),
+  /** Make the next save of a finished run fail as a full disk does: failNextSave = 'quota'. */
+  get failNextSave(): 'quota' | null {
+    return saveFaults.next;
+  },
+  set failNextSave(value: 'quota' | null) {
+    saveFaults.next = value;
+  },
 };

@@ -7,6 +7,8 @@ import type { TeacherCard } from '../models/catalog';
 import type { EvalPoint, RunResult } from '../train/runExperiment';
 import type { BackendName, DatasetSummary, RunPhase } from '../worker/protocol';
 import type { LossRow } from './lossSeries';
+import { createExplorerSlice, type ExplorerSlice } from './explorerSlice';
+import { createLayerSlice, type LayerSlice } from './layerSlice';
 
 export type RunStatus = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
 
@@ -70,7 +72,7 @@ export interface UiSlice {
   ui: { smoothLoss: boolean };
 }
 
-export type LabState = ConfigSlice & DatasetSlice & ModelSlice & BackendSlice & RunSlice & UiSlice;
+export type LabState = ConfigSlice & DatasetSlice & ModelSlice & BackendSlice & RunSlice & UiSlice & ExplorerSlice & LayerSlice;
 
 // Shared empty lists: resetting a run that shows nothing yet does not redraw the charts.
 const NO_ROWS: LossRow[] = [];
@@ -112,6 +114,8 @@ export function createLabStore(config: ExperimentConfig = DEFAULT_CONFIG): Store
     ...createBackendSlice(),
     ...createRunSlice(),
     ...createUiSlice(),
+    ...createExplorerSlice(),
+    ...createLayerSlice(),
   }));
 }
 

@@ -2,11 +2,14 @@ import { useEffect, useState } from 'react';
 import { AccuracyChart } from './charts/AccuracyChart';
 import { LossChart } from './charts/LossChart';
 import { ComparePage } from './compare/ComparePage';
+import { StorageAlert } from './compare/SavedRuns';
 import { ExplorerPage } from './explore/ExplorerPage';
 import { Header } from './Header';
 import { DatasetPanel } from './panels/DatasetPanel';
+import { InspectPanel } from './panels/InspectPanel';
 import { MethodPanel } from './panels/MethodPanel';
 import { ModelsPanel } from './panels/ModelsPanel';
+import { PresetsBar } from './panels/PresetsBar';
 import { ResultsPanel, RunControls } from './panels/RunPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { VIEWS, viewFromUrl, type ViewId } from './views';
@@ -46,9 +49,11 @@ export function App() {
           </button>
         ))}
       </nav>
+      <StorageAlert />
       {view === 'lab' ? (
         <main className="layout" id="view-lab" role="tabpanel" aria-labelledby="tab-lab">
           <div className="controls-column" aria-label="Experiment set-up">
+            <PresetsBar />
             <DatasetPanel />
             <ModelsPanel />
             <MethodPanel />
@@ -61,6 +66,7 @@ export function App() {
             <ResultsPanel />
             <LossChart />
             <AccuracyChart />
+            <InspectPanel />
           </div>
         </main>
       ) : null}

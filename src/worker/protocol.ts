@@ -2,6 +2,11 @@
 import type { ExperimentConfig } from '../train/config';
 import type { EvalPoint, RunResult, StepPoint } from '../train/runExperiment';
 import type { LiveKnobs } from '../train/control';
+import type { ExampleImage, MisclassifiedPair, TeacherView } from '../train/inspect';
+import type { DistillTerm } from '../train/config';
+import type { TermLayerCheck } from '../train/layerCheck';
+import type { Tap } from '../models/taps';
+import type { TeacherEvaluation } from '../train/evaluate';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
 
@@ -25,7 +30,19 @@ export type ToWorker =
   | { type: 'setKnobs'; knobs: Partial<LiveKnobs> }
   /** Test hooks: destroy the WebGPU device, or throw in the worker's global scope. */
   | { type: 'debugLoseDevice' }
-  | { type: 'debugCrash' };
+  | { type: 'debugCrash' }
+  /** Soft-label explorer: the teacher's logits on the first `limit` test images, and `perClass` images of each class to pick from. */
+  | { type: 'teacherView'; requestId: number; dataset: string; teacher: TeacherSource; limit: number; perClass: number }
+  /** The last trained (or the training) student's logits on test images of `dataset`, by index. */
+  | { type: 'studentView'; requestId: number; dataset: string; indices: number[] }
+  /** Run inspector: up to `limit` test images of each pair that the student of run `runId` gets wrong that way. */
+  | { type: 'misclassified'; requestId: number; runId: string; pairs: { actual: number; predicted: number }[]; limit: number }
+  /** Layer pickers: the student's and the teacher's taps on `dataset`, and each term's layers checked. */
+  | { type: 'checkLayers'; requestId: number; dataset: string; student: string; teacher: TeacherSource | null; terms: DistillTerm[] }
+  /** Compare page: the teacher's scores on the val / test samples a run with these limits uses (its table row). */
+  | { type: 'evaluateTeacher'; requestId: number; dataset: string; teacher: TeacherSource; ttaShift: number; testLimit?: number }
+  /** Model export: the last trained student (run `runId`) as model.json + weights.bin. */
+  | { type: 'exportStudent'; requestId: number; runId: string };
 
 export interface DatasetSummary {
   id: string;
@@ -68,4 +85,27 @@ export type FromWorker =
   | { type: 'done'; runId: string; result: RunResult }
   | { type: 'error'; runId: string | null; message: string; step?: number; suggestion?: string }
   /** The WebGPU device is gone: the worker cannot train any more and should be replaced. */
-  | { type: 'deviceLost'; message: string };
+  | { type: 'deviceLost'; message: string }
+  /** view is null when it could not be computed; message says why. */
+  | { type: 'teacherView'; requestId: number; view: TeacherView | null; message: string }
+  /** logits (indices × classes) is null when there is no student for that dataset; message says why. */
+  | { type: 'studentView'; requestId: number; student: StudentSummary | null; logits: Float32Array | null; message: string }
+  | { type: 'misclassified'; requestId: number; runId: string; pairs: MisclassifiedPair[] | null; message: string }
+  /** message is non-null when the layers could not be checked (then the lists are empty). */
+  | { type: 'layersChecked'; requestId: number; studentTaps: Tap[]; teacherTaps: Tap[]; terms: TermLayerCheck[]; message: string | null }
+  /** evaluation is null when the teacher could not be evaluated; message says why. */
+  | { type: 'teacherEvaluated'; requestId: number; evaluation: TeacherEvaluation | null; parameters: number; seconds: number; message: string }
+  /** files is null when that run's student is not (or no longer) in the worker; message says why. */
+  | { type: 'studentExported'; requestId: number; runId: string; files: { modelJson: string; weights: ArrayBuffer } | null; message: string };
+
+/** Which student answered a studentView request. */
+export interface StudentSummary {
+  runId: string;
+  /** 'training' while its run goes on, 'trained' after it ended (done or stopped). */
+  state: 'training' | 'trained';
+  dataset: string;
+  architecture: string;
+  method: string;
+}
+
+export type { ExampleImage, MisclassifiedPair, TeacherView };

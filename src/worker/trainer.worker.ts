@@ -9,11 +9,15 @@ import { classCounts } from '../data/split';
 import { uploadSplit, type DeviceSplit } from '../data/device';
 import type { DatasetInfo, FetchBytes, ImageSet } from '../data/types';
 import { ARCHITECTURES, countParameters, disposeModel, getArchitecture } from '../models/architectures';
-import { loadModelFromFiles } from '../models/io';
+import { loadModelFromFiles, serializeModel } from '../models/io';
 import { teacherMismatch, teacherModelPath } from '../models/catalog';
 import { runExperiment, type RunData } from '../train/runExperiment';
+import { computeTeacherView, logitsAt, misclassifiedExamples } from '../train/inspect';
 import { RunControl } from '../train/control';
 import { usesTeacher, type ExperimentConfig } from '../train/config';
+import { checkTermLayers } from '../train/layerCheck';
+import { evaluateTeacher } from '../train/evaluate';
+import { architectureTaps, listTaps } from '../models/taps';
 import { destroyWebGpuDevice, selectBackend, useCpu, webGpuDeviceLost } from './backend';
 import type { BackendName, DatasetSummary, FromWorker, TeacherSource, ToWorker } from './protocol';
 
@@ -288,6 +292,12 @@ async function resolveTeacher(source: TeacherSource, info: Pick<DatasetInfo, 'na
 // ---------------------------------------------------------------- runs
 
 let current: { runId: string; control: RunControl } | null = null;
+/**
+ * The student of the latest run, while it trains and after it ends (the explorer, the run
+ * inspector and model export read it); disposed when the next run starts.
+ */
+let lastStudent: tfl.LayersModel | null = null;
+let lastStudentRun: { runId: string; config: ExperimentConfig; state: 'training' | 'trained' } | null = null;
 
 async function startRun(runId: string, config: ExperimentConfig, teacherSource: TeacherSource | null): Promise<void> {
   if (current) {
@@ -300,6 +310,11 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
   }
   const control = new RunControl();
   current = { runId, control };
+  // An export of the previous student in flight reads its weights: let it finish first.
+  if (studentExport) await studentExport.catch(() => {});
+  disposeModel(lastStudent);
+  lastStudent = null;
+  lastStudentRun = null;
   let student: tfl.LayersModel | null = null;
   const owned: DeviceSplit[] = [];
   try {
@@ -312,6 +327,8 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
       teacher = await resolveTeacher(teacherSource, loaded.info);
     }
     student = getArchitecture(config.student, 'student').build(loaded.info.inputShape, loaded.info.numClasses, config.seed);
+    lastStudent = student;
+    lastStudentRun = { runId, config, state: 'training' };
     const limited = (split: DeviceSplit, limit: number | undefined) => {
       const result = limitSplit(split, limit);
       if (result.owned) owned.push(result.split);
@@ -341,12 +358,147 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
     // A lost device is reported once, by its own message, with the reason the browser gave.
     if (!(await causedByDeviceLoss())) post({ type: 'error', runId, message: describe(error) });
   } finally {
-    disposeModel(student);
+    if (student !== lastStudent) disposeModel(student);
+    if (lastStudentRun?.runId === runId) lastStudentRun.state = 'trained';
     for (const split of owned) {
       split.images.dispose();
       split.labels.dispose();
     }
     current = null;
+  }
+}
+
+// ---------------------------------------------------------------- looking inside (explorer, inspector)
+
+const buffersOf = (...arrays: ArrayBufferView[]) => arrays.map((array) => array.buffer as ArrayBuffer);
+
+async function answerTeacherView(request: Extract<ToWorker, { type: 'teacherView' }>): Promise<void> {
+  const { requestId } = request;
+  try {
+    const loaded = await ensureDataset(request.dataset);
+    const teacher = await resolveTeacher(request.teacher, loaded.info);
+    const view = await computeTeacherView(teacher, loaded.test, loaded.info.numClasses, request.limit, request.perClass);
+    post({ type: 'teacherView', requestId, view, message: '' }, buffersOf(view.logits, view.labels, ...view.grid.map((image) => image.pixels)));
+  } catch (error) {
+    post({ type: 'teacherView', requestId, view: null, message: describe(error) });
+  }
+}
+
+async function answerStudentView(request: Extract<ToWorker, { type: 'studentView' }>): Promise<void> {
+  const { requestId } = request;
+  const model = lastStudent;
+  const run = lastStudentRun;
+  if (!model || !run) {
+    post({ type: 'studentView', requestId, student: null, logits: null, message: 'No student has been trained yet: start a run on the Lab page.' });
+    return;
+  }
+  const student = { runId: run.runId, state: run.state, dataset: run.config.dataset, architecture: run.config.student, method: run.config.method };
+  if (run.config.dataset !== request.dataset) {
+    const name = getBuiltinDataset(run.config.dataset).name;
+    post({ type: 'studentView', requestId, student, logits: null, message: `The last student learned ${name}: train one on this dataset to see it here.` });
+    return;
+  }
+  try {
+    const loaded = await ensureDataset(request.dataset);
+    const logits = await logitsAt(model, loaded.test, request.indices);
+    post({ type: 'studentView', requestId, student, logits, message: '' }, buffersOf(logits));
+  } catch (error) {
+    post({ type: 'studentView', requestId, student, logits: null, message: describe(error) });
+  }
+}
+
+async function answerMisclassified(request: Extract<ToWorker, { type: 'misclassified' }>): Promise<void> {
+  const { requestId, runId } = request;
+  const model = lastStudent;
+  const run = lastStudentRun;
+  if (!model || run?.runId !== runId) {
+    post({ type: 'misclassified', requestId, runId, pairs: null, message: 'The student of this run is gone (a newer run replaced it).' });
+    return;
+  }
+  let test: { split: DeviceSplit; owned: boolean } | null = null;
+  try {
+    const loaded = await ensureDataset(run.config.dataset);
+    // The same test images the run was evaluated on.
+    test = limitSplit(loaded.test, run.config.testLimit);
+    const pairs = await misclassifiedExamples(model, test.split, request.pairs, request.limit);
+    post({ type: 'misclassified', requestId, runId, pairs, message: '' }, buffersOf(...pairs.flatMap((pair) => pair.examples.map((image) => image.pixels))));
+  } catch (error) {
+    post({ type: 'misclassified', requestId, runId, pairs: null, message: describe(error) });
+  } finally {
+    if (test?.owned) {
+      test.split.images.dispose();
+      test.split.labels.dispose();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- compare page: teacher row, model export
+
+async function answerEvaluateTeacher(request: Extract<ToWorker, { type: 'evaluateTeacher' }>): Promise<void> {
+  const { requestId } = request;
+  const started = performance.now();
+  let val: { split: DeviceSplit; owned: boolean } | null = null;
+  let test: { split: DeviceSplit; owned: boolean } | null = null;
+  try {
+    const loaded = await ensureDataset(request.dataset);
+    const teacher = await resolveTeacher(request.teacher, loaded.info);
+    // The same val and test samples the runs of the comparison are scored on.
+    val = limitSplit(loaded.val, request.testLimit);
+    test = limitSplit(loaded.test, request.testLimit);
+    const evaluation = await evaluateTeacher(teacher, { info: loaded.info, train: loaded.train, val: val.split, test: test.split }, { ttaShift: request.ttaShift });
+    post({ type: 'teacherEvaluated', requestId, evaluation, parameters: teacher.countParams(), seconds: (performance.now() - started) / 1000, message: '' });
+  } catch (error) {
+    post({ type: 'teacherEvaluated', requestId, evaluation: null, parameters: 0, seconds: (performance.now() - started) / 1000, message: describe(error) });
+  } finally {
+    for (const limited of [val, test]) {
+      if (limited?.owned) {
+        limited.split.images.dispose();
+        limited.split.labels.dispose();
+      }
+    }
+  }
+}
+
+/** The export of lastStudent in progress; a new run waits for it before disposing the model. */
+let studentExport: Promise<void> | null = null;
+
+async function answerExportStudent(request: Extract<ToWorker, { type: 'exportStudent' }>): Promise<void> {
+  const { requestId, runId } = request;
+  const model = lastStudent;
+  const run = lastStudentRun;
+  if (!model || run?.runId !== runId) {
+    post({ type: 'studentExported', requestId, runId, files: null, message: 'The student of this run is gone (a newer run replaced it).' });
+    return;
+  }
+  if (run.state !== 'trained') {
+    post({ type: 'studentExported', requestId, runId, files: null, message: 'The student is still training: export it when its run has ended.' });
+    return;
+  }
+  const exporting = (async () => {
+    try {
+      const files = await serializeModel(model);
+      const weights = files.weights.slice().buffer as ArrayBuffer;
+      post({ type: 'studentExported', requestId, runId, files: { modelJson: JSON.stringify(files.modelJson), weights }, message: '' }, [weights]);
+    } catch (error) {
+      post({ type: 'studentExported', requestId, runId, files: null, message: describe(error) });
+    }
+  })();
+  studentExport = exporting;
+  await exporting;
+  if (studentExport === exporting) studentExport = null;
+}
+
+// ---------------------------------------------------------------- layer pickers
+
+async function answerCheckLayers(request: Extract<ToWorker, { type: 'checkLayers' }>): Promise<void> {
+  try {
+    const info = getBuiltinDataset(request.dataset);
+    const studentTaps = architectureTaps(getArchitecture(request.student, 'student'), info.inputShape, info.numClasses);
+    const teacherTaps = request.teacher ? listTaps(await resolveTeacher(request.teacher, info)) : [];
+    const terms = checkTermLayers(request.terms, studentTaps, teacherTaps, info.numClasses);
+    post({ type: 'layersChecked', requestId: request.requestId, studentTaps, teacherTaps, terms, message: null });
+  } catch (error) {
+    post({ type: 'layersChecked', requestId: request.requestId, studentTaps: [], teacherTaps: [], terms: [], message: describe(error) });
   }
 }
 
@@ -396,6 +548,30 @@ async function handle(message: ToWorker): Promise<void> {
     case 'debugLoseDevice':
       if (tf.getBackend() === 'webgpu') destroyWebGpuDevice();
       else post({ type: 'deviceLost', message: `Simulated device loss on the ${tf.getBackend()} backend` });
+      return;
+    case 'teacherView':
+      await whenReady();
+      await answerTeacherView(message);
+      return;
+    case 'studentView':
+      await whenReady();
+      await answerStudentView(message);
+      return;
+    case 'misclassified':
+      await whenReady();
+      await answerMisclassified(message);
+      return;
+    case 'checkLayers':
+      await whenReady();
+      await answerCheckLayers(message);
+      return;
+    case 'evaluateTeacher':
+      await whenReady();
+      await answerEvaluateTeacher(message);
+      return;
+    case 'exportStudent':
+      await whenReady();
+      await answerExportStudent(message);
       return;
     case 'debugCrash':
       setTimeout(() => {

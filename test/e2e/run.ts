@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 import { launchChromium, startDevServer, startPreviewServer, type AppServer, type Browser } from './chromium';
 import { runTests } from './harness';
 import './scenarios';
+import './methods';
+import './explore';
+import './compare';
 
 const { values: flags } = parseArgs({
   options: {
