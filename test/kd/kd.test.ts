@@ -1,13 +1,12 @@
 // Hinton KD (DESIGN §4.1): golden values from the PyTorch reference, identities, numerical care
 // at extreme logits, the analytic gradient, and tensor ownership.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { computeDistillLoss } from '../../src/kd';
 
-const GOLDEN_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/golden/losses.json');
+import { GOLDEN_PATH } from '../golden/path';
 
 interface GoldenCase {
   name: string;
@@ -15,8 +14,7 @@ interface GoldenCase {
   expected: { kd?: { params: { temperature: number }; value: number }[] };
 }
 
-function loadGolden(): GoldenCase[] | null {
-  if (!existsSync(GOLDEN_PATH)) return null;
+function loadGolden(): GoldenCase[] {
   return (JSON.parse(readFileSync(GOLDEN_PATH, 'utf8')) as { cases: GoldenCase[] }).cases;
 }
 
@@ -70,8 +68,8 @@ function logits(rows: number, cols: number, scale: number, seed: number): number
 }
 
 describe('kd against the PyTorch golden values', () => {
-  it.skipIf(golden === null)(`matches every kd case of ${path.basename(GOLDEN_PATH)} (skipped: file absent)`, () => {
-    const cases = golden!.filter((c) => c.expected.kd !== undefined);
+  it(`matches every kd case of ${path.basename(GOLDEN_PATH)}`, () => {
+    const cases = golden.filter((c) => c.expected.kd !== undefined);
     expect(cases.length).toBeGreaterThan(0);
     let checked = 0;
     for (const c of cases) {

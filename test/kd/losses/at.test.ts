@@ -63,7 +63,7 @@ describe('at', () => {
     expect(method.kind).toBe('features');
   });
 
-  describe.skipIf(!golden)('golden values from RepDistiller (../shared/golden/losses.json)', () => {
+  describe('golden values from RepDistiller (test/golden/losses.json)', () => {
     for (const goldenCase of golden ?? []) {
       const pairs = goldenCase.inputs.feature_pairs;
       for (const expected of goldenCase.expected.at) {

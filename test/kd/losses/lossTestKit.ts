@@ -1,15 +1,13 @@
 // Shared plumbing for the per-method loss tests: golden data, seeded inputs, float64 array
 // arithmetic for the tests' own re-implementations of the formulas, and the gradient, leak and
 // finiteness harnesses. The formulas themselves are written out in each test file.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
 // ---------------------------------------------------------------- golden values
 
-const GOLDEN_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/golden/losses.json');
+import { GOLDEN_PATH } from '../../golden/path';
 
 export interface GoldenFeaturePair {
   student: Nested4;
@@ -34,9 +32,8 @@ export interface GoldenCase {
   };
 }
 
-/** The golden cases computed by the original PyTorch code, or null when ../shared is absent. */
-export function loadGolden(): GoldenCase[] | null {
-  if (!existsSync(GOLDEN_PATH)) return null;
+/** The golden cases computed by the original PyTorch code (test/golden/losses.json). */
+export function loadGolden(): GoldenCase[] {
   return (JSON.parse(readFileSync(GOLDEN_PATH, 'utf8')) as { cases: GoldenCase[] }).cases;
 }
 
