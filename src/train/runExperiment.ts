@@ -183,7 +183,7 @@ function learningRateAt(config: ExperimentConfig, step: number, totalSteps: numb
 }
 
 const SUGGESTION_NAN =
-  'The loss became NaN or infinite. Lower the learning rate (try ÷10), lower kd_ratio or the temperature, or switch to Adam.';
+  'The loss became NaN or infinite. Lower the learning rate (try ÷10), kd_ratio, the temperature or the weight decay, or switch to Adam.';
 
 /**
  * The fixed subset of training samples that keeps its labels in label-free mode: 1 for

@@ -36,11 +36,16 @@ let ready: Promise<void> | null = null;
 let deviceLost = false;
 let deviceLostSignal: Promise<GPUDeviceLostInfo> | null = null;
 
-/** Whether a failure was the WebGPU device going away (its `lost` promise may settle a moment later). */
-async function causedByDeviceLoss(): Promise<boolean> {
+/**
+ * Whether a failure was the WebGPU device going away. Its `lost` promise can settle seconds after
+ * the first failed GPU call (measured under load on SwiftShader), so a failure that reads like a
+ * GPU one waits longer for it than any other failure.
+ */
+async function causedByDeviceLoss(failure?: unknown): Promise<boolean> {
   if (deviceLost) return true;
   if (!deviceLostSignal) return false;
-  await Promise.race([deviceLostSignal, new Promise((resolve) => setTimeout(resolve, 500))]);
+  const gpuLike = /GPU|mapAsync|device/i.test(describe(failure ?? ''));
+  await Promise.race([deviceLostSignal, new Promise((resolve) => setTimeout(resolve, gpuLike ? 5000 : 500))]);
   return deviceLost;
 }
 
@@ -353,10 +358,12 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
         onProgress: (step, totalSteps, epoch) => post({ type: 'progress', runId, step, totalSteps, epoch }),
       },
     });
+    // A step that failed because the device went away is reported by the device-lost message.
+    if (result.status === 'error' && (await causedByDeviceLoss(result.error?.message))) return;
     post({ type: 'done', runId, result });
   } catch (error) {
     // A lost device is reported once, by its own message, with the reason the browser gave.
-    if (!(await causedByDeviceLoss())) post({ type: 'error', runId, message: describe(error) });
+    if (!(await causedByDeviceLoss(error))) post({ type: 'error', runId, message: describe(error) });
   } finally {
     if (student !== lastStudent) disposeModel(student);
     if (lastStudentRun?.runId === runId) lastStudentRun.state = 'trained';
@@ -583,7 +590,7 @@ async function handle(message: ToWorker): Promise<void> {
 
 async function reportFailure(message: string): Promise<void> {
   const runId = current?.runId ?? null;
-  if (!(await causedByDeviceLoss())) post({ type: 'error', runId, message });
+  if (!(await causedByDeviceLoss(message))) post({ type: 'error', runId, message });
 }
 
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {

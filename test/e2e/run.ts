@@ -9,6 +9,7 @@ import './scenarios';
 import './methods';
 import './explore';
 import './compare';
+import './failures';
 
 const { values: flags } = parseArgs({
   options: {
