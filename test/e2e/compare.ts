@@ -260,6 +260,11 @@ test('Compare: cancelling the queue stops the running run and never starts the r
   const scratch = page.locator('[data-testid="compare-row"][data-kind="baseline"]');
   await waitUntil(() => scratch.getAttribute('data-status'), (s) => s === 'running', 60_000, 'the baseline to start');
   await waitUntil(() => page.getByTestId('compare-progress').textContent(), (s) => /Run 2 of 4: student from scratch — training/.test(s ?? ''), 60_000, 'the baseline to train');
+  // The worker is busy with the queue: the Lab's Start waits for it, and says why.
+  await page.getByTestId('tab-lab').click();
+  assert.equal(await page.getByTestId('start-button').isDisabled(), true, "the Lab's Start must be disabled while a comparison runs");
+  await page.getByTestId('start-blocked-by-compare').waitFor({ timeout: 5_000 });
+  await page.getByTestId('tab-compare').click();
   await page.getByTestId('compare-cancel').click();
   await waitUntil(() => page.getByTestId('compare-progress').getAttribute('data-status'), (s) => s === 'idle', 60_000, 'the queue to stop');
   const rows = await tableRows(page);
@@ -274,4 +279,6 @@ test('Compare: cancelling the queue stops the running run and never starts the r
   );
   assert.match(rows[1].test, /%$/, 'the stopped run keeps the scores it reached');
   assert.equal(await page.getByTestId('compare-start').isEnabled(), true, 'the queue can run again');
+  await page.getByTestId('tab-lab').click();
+  await waitUntil(() => page.getByTestId('start-button').isEnabled(), Boolean, 5_000, "the Lab's Start to be enabled after the queue stopped");
 });

@@ -1,6 +1,7 @@
 import { pauseRun, resumeRun, startRun, stopRun } from '../../state/actions';
 import { useProblems } from '../../state/problems';
 import { useLab } from '../../state/store';
+import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
 
@@ -15,10 +16,12 @@ export function RunControls() {
   const status = useLab((s) => s.run.status);
   const problems = useProblems();
   const active = status === 'loading' || status === 'training' || status === 'paused';
+  // The worker trains one run at a time: a comparison in progress holds it.
+  const comparing = useCompare((s) => s.queue.status !== 'idle');
   return (
     <div className="run-controls">
       <div className="button-row" role="group" aria-label="Run controls">
-        <button type="button" className="primary" data-testid="start-button" onClick={startRun} disabled={active || problems.length > 0}>
+        <button type="button" className="primary" data-testid="start-button" onClick={startRun} disabled={active || comparing || problems.length > 0}>
           Start
         </button>
         <button type="button" data-testid="pause-button" onClick={pauseRun} disabled={status !== 'training'}>
@@ -31,6 +34,11 @@ export function RunControls() {
           Stop
         </button>
       </div>
+      {comparing && !active ? (
+        <p className="small muted" role="status" data-testid="start-blocked-by-compare">
+          A comparison is running on the Compare page; Start is available when it ends or is cancelled.
+        </p>
+      ) : null}
       {problems.length > 0 && !active ? (
         <div className="start-problems" role="status">
           <strong>Start is disabled:</strong>
