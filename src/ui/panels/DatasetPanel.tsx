@@ -1,9 +1,10 @@
-import { memo, useEffect, useRef } from 'react';
+import { memo } from 'react';
 import { BUILTIN_DATASETS } from '../../data/registry';
 import { retryDataset, setDataset } from '../../state/actions';
 import { useLab } from '../../state/store';
 import type { DatasetSummary } from '../../worker/protocol';
 import { Panel, SelectField } from '../fields';
+import { PixelImage } from '../PixelImage';
 import { useRunActive } from '../hooks';
 
 const DATASET_OPTIONS = BUILTIN_DATASETS.map((d) => ({ value: d.id, label: `${d.name} (${(d.sizes.train + d.sizes.test).toLocaleString('en')} images)` }));
@@ -92,25 +93,9 @@ function SampleGrid({ summary }: { summary: DatasetSummary }) {
 }
 
 function SampleImage({ pixels, shape, label }: { pixels: Float32Array; shape: [number, number, number]; label: string }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const [height, width, channels] = shape;
-  useEffect(() => {
-    const context = canvas.current?.getContext('2d');
-    if (!context) return;
-    const image = context.createImageData(width, height);
-    for (let p = 0; p < width * height; p++) {
-      for (let c = 0; c < 3; c++) {
-        const value = pixels[p * channels + (channels === 3 ? c : 0)] ?? 0;
-        // Grey images: dark ink on paper; colour images as they are.
-        image.data[4 * p + c] = channels === 3 ? Math.round(value * 255) : Math.round((1 - value) * 255);
-      }
-      image.data[4 * p + 3] = 255;
-    }
-    context.putImageData(image, 0, 0);
-  }, [pixels, width, height, channels]);
   return (
     <figure className="sample" role="listitem">
-      <canvas ref={canvas} width={width} height={height} role="img" aria-label={`Sample of class ${label}`} />
+      <PixelImage pixels={pixels} shape={shape} label={`Sample of class ${label}`} />
       <figcaption>{label}</figcaption>
     </figure>
   );
