@@ -300,8 +300,8 @@ export function setTeacher(id: string): void {
 
 export function setMethod(id: string): void {
   if (!hasMethod(id) || (id === get().config.method && !get().config.terms)) return;
-  // Same-named knobs (temperature) carry over, the rest (and the weight) start at the method's
-  // defaults; a recipe and chosen layers are left behind.
+  // The new method starts from its reference parameters and weight; a recipe and chosen layers
+  // are left behind.
   set((state) => ({ config: withMethod(state.config, id) }));
   reconcileTeacher();
 }

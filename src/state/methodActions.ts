@@ -59,7 +59,7 @@ export function removeTerm(index: number): void {
 
 export function setTermMethod(index: number, id: string): void {
   if (!hasMethod(id)) return;
-  updateTerms((terms) => terms.map((term, i) => (i === index && term.method !== id ? newTerm(id, term.params) : term)));
+  updateTerms((terms) => terms.map((term, i) => (i === index && term.method !== id ? newTerm(id) : term)));
 }
 
 export function setTermWeight(index: number, weight: number): void {

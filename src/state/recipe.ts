@@ -5,11 +5,11 @@ import { distillTerms, type DistillTerm, type ExperimentConfig } from '../train/
 /** Methods a recipe may hold: every one with a teacher term (not 'none', not DML). */
 export const RECIPE_METHODS = METHODS.filter((method) => method.kind !== 'none' && method.kind !== 'mutual');
 
-/** A new term of `id` with its reference weight and default parameters (same-named ones carried over from `from`). */
-export function newTerm(id: string, from: Record<string, number> = {}): DistillTerm {
+/** A new term of `id` with its reference weight and parameters. */
+export function newTerm(id: string): DistillTerm {
   const method = getMethod(id);
   const params: Record<string, number> = {};
-  for (const spec of method.params) params[spec.name] = from[spec.name] ?? spec.default;
+  for (const spec of method.params) params[spec.name] = spec.default;
   return { method: id, weight: method.defaultWeight, params };
 }
 
@@ -35,7 +35,7 @@ export function toRecipe(config: ExperimentConfig): ExperimentConfig {
   if (config.terms) return config;
   const terms = distillTerms(config);
   const method = getMethod(config.method);
-  return withTerms(config, method.kind === 'mutual' || terms.length === 0 ? [newTerm('kd', config.params)] : terms);
+  return withTerms(config, method.kind === 'mutual' || terms.length === 0 ? [newTerm('kd')] : terms);
 }
 
 /** A recipe back to its first term as the single method. */

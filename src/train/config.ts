@@ -194,14 +194,15 @@ function validateTerms(terms: readonly DistillTerm[], add: (field: string, messa
 }
 
 /**
- * The configuration switched to another method: same-named parameters (temperature) carry over,
- * the rest start at the method's defaults, and none of the old method's are left behind; the
- * weight starts at the new method's reference weight ('none' keeps it, it ignores it).
+ * The configuration switched to another method, with that method's reference parameters and
+ * weight ('none' keeps the weight, it ignores it). Nothing carries over, not even a parameter of
+ * the same name: DIST's τ means something else than KD's T, and its reference value is 1, not 4.
+ * The old method's recipe and layer pairs are left behind.
  */
 export function withMethod(config: ExperimentConfig, id: string): ExperimentConfig {
   const method = getMethod(id);
   const params: Record<string, number> = {};
-  for (const spec of method.params) params[spec.name] = config.params[spec.name] ?? spec.default;
+  for (const spec of method.params) params[spec.name] = spec.default;
   const kdRatio = method.kind === 'none' ? config.kdRatio : method.defaultWeight;
   const next: ExperimentConfig = { ...config, method: id, params, kdRatio };
   delete next.terms;

@@ -25,7 +25,8 @@ describe('recipe steps', () => {
   });
 
   it('the single-method fields follow the first term', () => {
-    const config = withTerms(DEFAULT_CONFIG, [newTerm('dkd', { temperature: 2 }), newTerm('at')]);
+    const dkd = { ...newTerm('dkd'), params: { ...newTerm('dkd').params, temperature: 2 } };
+    const config = withTerms(DEFAULT_CONFIG, [dkd, newTerm('at')]);
     expect(config).toMatchObject({ method: 'dkd', kdRatio: 1, params: { alpha: 1, beta: 8, temperature: 2, warmup: 20 } });
   });
 });

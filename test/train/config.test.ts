@@ -57,10 +57,12 @@ describe('usesTeacher', () => {
 });
 
 describe('withMethod', () => {
-  it('keeps same-named parameters, fills the rest with defaults and leaves none of the old method behind', () => {
+  it("starts the new method at its reference parameters and weight, and leaves none of the old method's behind", () => {
     const kd: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd', params: { temperature: 8 }, kdRatio: 0.5 };
     const dkd = withMethod(kd, 'dkd');
-    expect(dkd.params).toEqual({ alpha: 1, beta: 8, temperature: 8, warmup: 20 });
+    expect(dkd.params).toEqual({ alpha: 1, beta: 8, temperature: 4, warmup: 20 });
+    // DIST's τ shares the name but not the meaning: its reference value is 1 (Huang et al. 2022).
+    expect(withMethod(kd, 'dist').params).toEqual({ beta: 1, gamma: 1, temperature: 1 });
     expect(dkd.kdRatio).toBe(1);
     const scratch = withMethod(kd, 'none');
     expect(scratch.params).toEqual({});
