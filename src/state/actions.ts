@@ -154,7 +154,10 @@ function handleMessage(message: FromWorker): void {
       setRun({ progress: { step: message.step, totalSteps: message.totalSteps, epoch: message.epoch } });
       return;
     case 'paused':
-      if (isCurrentRun(message.runId)) setRun({ status: 'paused' });
+      if (!isCurrentRun(message.runId)) return;
+      // Every step before the pause has arrived: draw them now, then the chart stands still.
+      publishLoss();
+      setRun({ status: 'paused', pausing: false });
       return;
     case 'resumed':
       if (isCurrentRun(message.runId)) setRun({ status: 'training' });
@@ -393,9 +396,10 @@ export function startRun(): void {
   worker.send({ type: 'start', runId, config, teacher });
 }
 
+/** Ask for a pause; the status says paused when the worker confirms that the loop has stopped. */
 export function pauseRun(): void {
-  if (get().run.status !== 'training') return;
-  setRun({ status: 'paused' });
+  if (get().run.status !== 'training' || get().run.pausing) return;
+  setRun({ pausing: true });
   client?.send({ type: 'pause' });
 }
 

@@ -56,6 +56,8 @@ export interface RunSlice {
   run: {
     id: string | null;
     status: RunStatus;
+    /** Pause was pressed; the worker has not yet confirmed that the loop stopped. */
+    pausing: boolean;
     phase: RunPhase | null;
     phaseDetail: string;
     progress: { step: number; totalSteps: number; epoch: number } | null;
@@ -82,6 +84,7 @@ export function initialRun(): RunSlice['run'] {
   return {
     id: null,
     status: 'idle',
+    pausing: false,
     phase: null,
     phaseDetail: '',
     progress: null,

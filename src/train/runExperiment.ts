@@ -105,6 +105,11 @@ export interface RunHooks {
   onSteps?(points: StepPoint[]): void;
   onEval?(point: EvalPoint): void;
   onPhase?(phase: 'caching-teacher' | 'training' | 'evaluating', detail?: string): void;
+  /**
+   * The loop has stopped at a pause, after delivering every step it ran (on a GPU the last steps
+   * can finish seconds after the pause was asked for): nothing more arrives until it resumes.
+   */
+  onPaused?(step: number): void;
   /** Progress through the whole run, 0..1. */
   onProgress?(step: number, totalSteps: number, epoch: number): void;
 }
@@ -445,6 +450,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         for (let b = 0; b < stepsPerEpoch; b++) {
           if (control.isPaused) {
             if (!(await flush())) break training;
+            hooks.onPaused?.(step);
             await control.waitWhilePaused();
           }
           if (control.isStopped) break training;

@@ -356,6 +356,7 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
         onEval: (point) => post({ type: 'eval', runId, point }),
         onPhase: (phase, detail) => post({ type: 'phase', runId, phase, detail }),
         onProgress: (step, totalSteps, epoch) => post({ type: 'progress', runId, step, totalSteps, epoch }),
+        onPaused: () => post({ type: 'paused', runId }),
       },
     });
     // A step that failed because the device went away is reported by the device-lost message.
@@ -535,10 +536,8 @@ async function handle(message: ToWorker): Promise<void> {
       await startRun(message.runId, message.config, message.teacher);
       return;
     case 'pause':
-      if (current) {
-        current.control.pause();
-        post({ type: 'paused', runId: current.runId });
-      }
+      // 'paused' is posted by the loop once it has actually stopped (hooks.onPaused).
+      current?.control.pause();
       return;
     case 'resume':
       if (current) {

@@ -242,8 +242,9 @@ test('pause, change the temperature while paused, resume, stop', 300_000, async 
   await waitForStatus(page, 'paused', 10_000);
   assert.equal(await page.getByTestId('resume-button').isEnabled(), true, 'Resume must be enabled while paused');
   assert.equal(await page.getByTestId('pause-button').isDisabled(), true, 'Pause must be disabled while paused');
-  // Steps already queued may still arrive; after that the curve must stand still.
-  await sleep(3000);
+  // 'paused' is shown once the worker's loop has stopped and its last steps are drawn: from then
+  // on the curve stands still.
+  await sleep(200);
   const pausedAt = await points();
   await sleep(4000);
   assert.equal(await points(), pausedAt, 'the loss chart kept growing while paused');

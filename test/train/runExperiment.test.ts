@@ -327,6 +327,7 @@ describe('pause, resume, stop and live knobs', () => {
     const student = build('mlp', 52);
     const control = new ObservedControl();
     const steps: StepPoint[] = [];
+    const pausedAt: { step: number; delivered: number }[] = [];
     const running = runExperiment({
       config: config({ kdRatio: 0.5, epochs: 3 }),
       data,
@@ -340,6 +341,7 @@ describe('pause, resume, stop and live knobs', () => {
           if (points.at(-1)!.step === 3) control.pause();
           if (points.at(-1)!.step === 8) control.stop();
         },
+        onPaused: (step) => pausedAt.push({ step, delivered: steps.length }),
       },
     });
     await control.waiting;
@@ -347,6 +349,8 @@ describe('pause, resume, stop and live knobs', () => {
     // Paused: no step runs, however long we wait.
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
+    // The pause is confirmed once, after every step it ran was delivered.
+    expect(pausedAt).toEqual([{ step: 3, delivered: 3 }]);
     control.setKnobs({ kdRatio: 0 });
     control.resume();
     const result = await running;

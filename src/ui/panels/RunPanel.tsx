@@ -15,6 +15,7 @@ const PHASE_TEXT: Record<string, string> = {
 export function RunControls() {
   const status = useLab((s) => s.run.status);
   const problems = useProblems();
+  const pausing = useLab((s) => s.run.pausing);
   const active = status === 'loading' || status === 'training' || status === 'paused';
   // The worker trains one run at a time: a comparison in progress holds it.
   const comparing = useCompare((s) => s.queue.status !== 'idle');
@@ -24,8 +25,8 @@ export function RunControls() {
         <button type="button" className="primary" data-testid="start-button" onClick={startRun} disabled={active || comparing || problems.length > 0}>
           Start
         </button>
-        <button type="button" data-testid="pause-button" onClick={pauseRun} disabled={status !== 'training'}>
-          Pause
+        <button type="button" data-testid="pause-button" onClick={pauseRun} disabled={status !== 'training' || pausing}>
+          {pausing ? 'Pausing…' : 'Pause'}
         </button>
         <button type="button" data-testid="resume-button" onClick={resumeRun} disabled={status !== 'paused'}>
           Resume
