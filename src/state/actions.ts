@@ -349,6 +349,10 @@ export function setSmoothLoss(on: boolean): void {
   set((state) => ({ ui: { ...state.ui, smoothLoss: on } }));
 }
 
+export function setLogLoss(on: boolean): void {
+  set((state) => ({ ui: { ...state.ui, logLoss: on } }));
+}
+
 // ---------------------------------------------------------------- teachers from disk
 
 /** Send model.json and its weight files to the worker, which loads and checks them. */

@@ -71,7 +71,8 @@ export interface RunSlice {
 }
 
 export interface UiSlice {
-  ui: { smoothLoss: boolean };
+  /** logLoss: the loss chart's y axis on a log scale (a recipe's terms differ by orders of magnitude). */
+  ui: { smoothLoss: boolean; logLoss: boolean };
 }
 
 export type LabState = ConfigSlice & DatasetSlice & ModelSlice & BackendSlice & RunSlice & UiSlice & ExplorerSlice & LayerSlice;
@@ -106,7 +107,7 @@ const createModelSlice = (): ModelSlice => ({
 });
 const createBackendSlice = (): BackendSlice => ({ backend: null });
 const createRunSlice = (): RunSlice => ({ run: initialRun() });
-const createUiSlice = (): UiSlice => ({ ui: { smoothLoss: true } });
+const createUiSlice = (): UiSlice => ({ ui: { smoothLoss: true, logLoss: false } });
 
 /** A fresh store (tests make their own; the app uses `labStore`). */
 export function createLabStore(config: ExperimentConfig = DEFAULT_CONFIG): StoreApi<LabState> {

@@ -144,6 +144,21 @@ test('methods: a recipe of kd 0.9 and at 1000 charts two term lines, and its URL
   assert.ok(Math.abs(total - expected) <= 1e-3 * Math.max(1, Math.abs(expected)), `total ${total} is not 0.1·ce + 0.9·kd + 1000·at = ${expected}`);
   t.note(`kd + at: ${seconds.toFixed(1)} s; last step ce ${ce.toFixed(4)}, kd ${kd.toFixed(4)}, at ${at.toExponential(3)}, total ${total.toFixed(4)}`);
 
+  // On a linear axis the AT term (~0.005) lies on the floor next to kd (~16); a log axis lifts it.
+  const liftOffFloor = async () =>
+    page.evaluate(() => {
+      const chart = document.querySelector('[data-testid="loss-chart"]')!;
+      const floor = Math.max(...[...chart.querySelectorAll('.recharts-cartesian-grid-horizontal line')].map((l) => l.getBoundingClientRect().bottom));
+      const box = chart.querySelector('.loss-line-term-at path')!.getBoundingClientRect();
+      return floor - box.bottom;
+    });
+  const linearLift = await liftOffFloor();
+  await page.getByTestId('log-scale-toggle').check();
+  await waitUntil(() => page.getByTestId('loss-chart').getAttribute('data-scale'), (v) => v === 'log', 5_000, 'the log scale');
+  const logLift = await waitUntil(liftOffFloor, (v) => v > 20, 5_000, 'the AT line to leave the floor on a log axis');
+  assert.ok(linearLift < 5, `on a linear axis the AT line should lie on the floor, it is ${linearLift.toFixed(1)} px above it`);
+  t.note(`AT line above the floor: ${linearLift.toFixed(1)} px linear, ${logLift.toFixed(1)} px log`);
+
   const url = await waitUntil(async () => page.url(), (u) => new URL(u).searchParams.get('recipe') === 'kd:0.9,at:1000', 5_000, 'the recipe in the URL');
   const reopened = await t.context.newPage();
   try {

@@ -1,10 +1,10 @@
 import { memo, useDeferredValue, useId, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { setSmoothLoss } from '../../state/actions';
+import { setLogLoss, setSmoothLoss } from '../../state/actions';
 import { useLab } from '../../state/store';
 import type { LossRow } from '../../state/lossSeries';
 import { ChartLegend } from './Legend';
-import { niceTicks, stepAxis } from './ticks';
+import { decadeTicks, niceTicks, stepAxis } from './ticks';
 
 export const SERIES_COLOURS = { ce: '#3b6fd8', kd: '#d9822b', total: '#2f9e6e', train: '#8a63d2', val: '#d9822b', test: '#2f9e6e' };
 
@@ -65,6 +65,8 @@ const FIXED_LEGEND = [
 
 const formatLoss = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
 
+const formatDecade = (v: number) => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(1))) : v.toExponential(0));
+
 /** Tick labels with as many decimals as the tick spacing needs (0, 5, 10 or 0.02, 0.04). */
 function tickFormatter(ticks: readonly number[]): (v: number) => string {
   const spacing = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
@@ -75,8 +77,13 @@ function tickFormatter(ticks: readonly number[]): (v: number) => string {
 export function LossChart() {
   // Deferred: the chart redraws in an interruptible background render, so it never blocks input.
   const rows = useDeferredValue(useLab((s) => s.run.lossRows));
-  const smooth = useDeferredValue(useLab((s) => s.ui.smoothLoss));
+  // The checkboxes show the store's value at once; the chart follows in a deferred render.
+  const smoothChecked = useLab((s) => s.ui.smoothLoss);
+  const logChecked = useLab((s) => s.ui.logLoss);
+  const smooth = useDeferredValue(smoothChecked);
+  const log = useDeferredValue(logChecked);
   const toggleId = useId();
+  const logToggleId = useId();
   const lines = useMemo(() => lossLines(rows), [rows]);
   const legend = rows.length === 0 ? FIXED_LEGEND : lines.map((line) => ({ label: line.legend, colour: line.colour, dashed: line.dashed }));
   return (
@@ -85,46 +92,68 @@ export function LossChart() {
         <h2>Loss</h2>
         <ChartLegend items={legend} />
         <label className="toggle" htmlFor={toggleId}>
-          <input id={toggleId} type="checkbox" data-testid="smooth-toggle" checked={smooth} onChange={(e) => setSmoothLoss(e.target.checked)} />
+          <input id={toggleId} type="checkbox" data-testid="smooth-toggle" checked={smoothChecked} onChange={(e) => setSmoothLoss(e.target.checked)} />
           Smoothed (EMA)
         </label>
+        <label className="toggle" htmlFor={logToggleId} title="A log axis shows the shape of small terms next to large ones">
+          <input id={logToggleId} type="checkbox" data-testid="log-scale-toggle" checked={logChecked} onChange={(e) => setLogLoss(e.target.checked)} />
+          Log scale
+        </label>
       </div>
-      <div className="chart" data-testid="loss-chart" data-points={rows.length} data-lines={rows.length === 0 ? '' : lines.map((line) => line.key).join(',')}>
+      <div className="chart" data-testid="loss-chart" data-points={rows.length} data-scale={log ? 'log' : 'linear'} data-lines={rows.length === 0 ? '' : lines.map((line) => line.key).join(',')}>
         {rows.length === 0 ? <p className="chart-empty">The hard-label CE, each distillation term and their weighted total appear here, step by step.</p> : null}
-        <LossLines rows={rows} smooth={smooth} lines={lines} />
+        <LossLines rows={rows} smooth={smooth} log={log} lines={lines} />
       </div>
       {rows.length > 0 ? <LatestLosses row={rows[rows.length - 1]} lines={lines} /> : null}
     </section>
   );
 }
 
-const LossLines = memo(function LossLines({ rows, smooth, lines }: { rows: LossRow[]; smooth: boolean; lines: LossLine[] }) {
+const LossLines = memo(function LossLines({ rows, smooth, log, lines }: { rows: LossRow[]; smooth: boolean; log: boolean; lines: LossLine[] }) {
   const { xAxis, yTicks, formatY } = useMemo(() => {
     let high = 0;
+    let lowPositive = Infinity;
     for (const row of rows) {
       for (const line of lines) {
         const value = line.value(row, smooth);
-        if (value !== undefined && Number.isFinite(value)) high = Math.max(high, value);
+        if (value !== undefined && Number.isFinite(value)) {
+          high = Math.max(high, value);
+          if (value > 0) lowPositive = Math.min(lowPositive, value);
+        }
       }
     }
     const first = rows[0]?.step ?? 0;
     const last = rows[rows.length - 1]?.step ?? 1;
-    const yTicks = niceTicks(0, high || 1, 5);
-    return { xAxis: stepAxis(first, last), yTicks, formatY: tickFormatter(yTicks) };
-  }, [rows, smooth, lines]);
+    const yTicks = log ? decadeTicks(lowPositive, high) : niceTicks(0, high || 1, 5);
+    return { xAxis: stepAxis(first, last), yTicks, formatY: log ? formatDecade : tickFormatter(yTicks) };
+  }, [rows, smooth, log, lines]);
   return (
     <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 600, height: 260 }}>
       <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
         <CartesianGrid stroke="#e7e9ee" vertical={false} />
         <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
-        <YAxis type="number" domain={[yTicks[0], yTicks[yTicks.length - 1]]} ticks={yTicks} tick={{ fontSize: 12 }} stroke="#9aa1ad" width={48} tickFormatter={formatY} />
+        <YAxis
+          type="number"
+          scale={log ? 'log' : 'auto'}
+          allowDataOverflow={log}
+          domain={[yTicks[0], yTicks[yTicks.length - 1]]}
+          ticks={yTicks}
+          tick={{ fontSize: 12 }}
+          stroke="#9aa1ad"
+          width={48}
+          tickFormatter={formatY}
+        />
         <Tooltip formatter={(v) => (typeof v === 'number' ? formatLoss(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
         {lines.map((line) => (
           <Line
             key={line.key}
             className={`loss-line loss-line-${line.key}`}
             type="linear"
-            dataKey={(row: LossRow) => line.value(row, smooth)}
+            dataKey={(row: LossRow) => {
+              const value = line.value(row, smooth);
+              // A log axis has no place for 0 (a term that is exactly 0 leaves a gap there).
+              return log && value !== undefined && !(value > 0) ? undefined : value;
+            }}
             name={line.name}
             stroke={line.colour}
             strokeDasharray={line.dashed ? PEER_DASH : undefined}

@@ -19,3 +19,13 @@ export function stepAxis(first: number, last: number): { domain: [number, number
   const ticks = niceTicks(first, Math.max(last, first + 1), 6, true).filter((tick) => tick <= Math.max(last, first + 1));
   return { domain: [ticks[0] ?? first, Math.max(last, first + 1)], ticks };
 }
+
+/** Powers of ten from just below the smallest positive value to just above the largest. */
+export function decadeTicks(lowPositive: number, high: number): number[] {
+  if (!(lowPositive > 0 && Number.isFinite(lowPositive)) || !(high > 0)) return [0.1, 1, 10];
+  const from = Math.floor(Math.log10(lowPositive));
+  const to = Math.max(from + 1, Math.ceil(Math.log10(high)));
+  const ticks: number[] = [];
+  for (let exponent = from; exponent <= to; exponent++) ticks.push(10 ** exponent);
+  return ticks;
+}
