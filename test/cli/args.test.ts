@@ -1,17 +1,9 @@
 // Flag parsing: flags -> ExperimentConfig, and one clear refusal per bad flag.
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from '../../src/cli/args';
+import { parseArgs } from '../../src/cli/args';
+import { refusal } from './cliKit';
 import { DEFAULT_CONFIG } from '../../src/train/config';
 
-function refusal(argv: string[]): string {
-  try {
-    parseArgs(argv);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error(`parseArgs accepted ${argv.join(' ')}`);
-}
 
 describe('parseArgs', () => {
   it('gives sensible defaults: kd on digits with the dataset teacher and the method weight', () => {

@@ -1,32 +1,14 @@
 // The CLI's training and evaluation extras: --tta-shift, --ema-decay, --rdrop-alpha parse into the
 // configuration, bad values are refused with one line, and a real run reports the TTA scores.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError, USAGE } from '../../src/cli/args';
+import { parseArgs, USAGE } from '../../src/cli/args';
+import { cli, refusal } from './cliKit';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function refusal(argv: string[]): string {
-  try {
-    parseArgs(argv);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error(`parseArgs accepted ${argv.join(' ')}`);
-}
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, timeout: 150_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('parseArgs: the extras', () => {
   it('reads --tta-shift, --ema-decay and --rdrop-alpha; all are off when absent', () => {

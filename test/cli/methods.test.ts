@@ -1,26 +1,15 @@
 // The CLI's method flags: --method, --param [METHOD.]NAME=VALUE, --student-layers / --teacher-layers,
 // --recipe, --peer-student, --labelled-fraction; one clear refusal each; and real runs that save
 // only the student and refuse an unusable layer pair naming both shapes.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from '../../src/cli/args';
+import { parseArgs } from '../../src/cli/args';
+import { cli, refusal } from './cliKit';
 import { getArchitecture } from '../../src/models/architectures';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function refusal(argv: string[]): string {
-  try {
-    parseArgs(argv);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error(`parseArgs accepted ${argv.join(' ')}`);
-}
 
 describe('method flags', () => {
   it('--method with its reference weight, --param and layer lists', () => {
@@ -83,18 +72,7 @@ describe('method flags', () => {
   });
 });
 
-interface Outcome {
-  code: number;
-  stderr: string;
-}
 
-function cli(args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, timeout: 240_000 }, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stderr });
-    });
-  });
-}
 
 const QUICK = ['--dataset', 'digits', '--epochs', '1', '--train-limit', '128', '--test-limit', '64', '--quiet'];
 

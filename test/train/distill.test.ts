@@ -13,10 +13,10 @@ import { FEATURE_CACHE_BYTES, outputCacheBytes } from '../../src/train/teacherCa
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { buildDistillPlan } from '../../src/train/distillPlan';
 import { labelledSubset, mixAt, runExperiment, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
-import { trainStep, disposeStepMetrics, type StepContext } from '../../src/train/trainStep';
+import { trainStep, disposeStepMetrics } from '../../src/train/trainStep';
 import type { RunData } from '../../src/train/runExperiment';
 import type { DistillTerm, ExperimentConfig } from '../../src/train/config';
-import { CLASSES, config, disposeData, SHAPE, syntheticData, weightValues } from './fixtures';
+import { CLASSES, config, disposeData, SHAPE, stepContext, syntheticData, weightValues } from './fixtures';
 
 let data: RunData;
 
@@ -91,19 +91,7 @@ describe('learnable parts', () => {
     const student = build('tiny-cnn', 8);
     const plan = buildDistillPlan(cfg({ method }), student, teacher, CLASSES);
     const optimizer = tf.train.adam(0.01);
-    const context: StepContext = {
-      student,
-      studentVariables: student.trainableWeights.map((w) => w.read() as tf.Variable),
-      optimizer,
-      train: data.train,
-      numClasses: CLASSES,
-      methodId: method,
-      teacher,
-      teacherCache: null,
-      weightDecay: 0,
-      augmentRng: null,
-      plan,
-    };
+    const context = stepContext(student, data.train, optimizer, { methodId: method, teacher, plan });
     const learnableBefore = plan.learnableVariables.map((v) => Float32Array.from(v.dataSync()));
     const teacherBefore = weightValues(teacher);
     const metrics = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => i), { kdRatio: 1, params: {}, mix: mixAt(plan.terms, 0) });
@@ -296,19 +284,7 @@ describe('label-free mode', () => {
     });
     const values = perSample.dataSync();
     const expected = [0, 3, 5, 6, 9].reduce((sum, i) => sum + values[i], 0) / 5;
-    const context: StepContext = {
-      student,
-      studentVariables: student.trainableWeights.map((w) => w.read() as tf.Variable),
-      optimizer,
-      train: data.train,
-      numClasses: CLASSES,
-      methodId: 'none',
-      teacher: null,
-      teacherCache: null,
-      weightDecay: 0,
-      augmentRng: null,
-      labelled,
-    };
+    const context = stepContext(student, data.train, optimizer, { methodId: 'none', labelled });
     const metrics = trainStep(context, batch, { kdRatio: 0, params: {} });
     expect(metrics.ce.dataSync()[0]).toBeCloseTo(expected, 5);
     disposeStepMetrics(metrics);
@@ -336,20 +312,7 @@ describe('label-free mode', () => {
       const withTrueLabels = computeDistillLoss('dkd', { studentLogits, teacherLogits, labels: tf.gather(data.train.labels, tf.tensor1d(batch, 'int32')) as tf.Tensor1D });
       return [withTeacherClass.dataSync()[0], withTrueLabels.dataSync()[0]];
     });
-    const context: StepContext = {
-      student,
-      studentVariables: student.trainableWeights.map((w) => w.read() as tf.Variable),
-      optimizer,
-      train: data.train,
-      numClasses: CLASSES,
-      methodId: 'dkd',
-      teacher,
-      teacherCache: null,
-      weightDecay: 0,
-      augmentRng: null,
-      plan,
-      labelled,
-    };
+    const context = stepContext(student, data.train, optimizer, { methodId: 'dkd', teacher, plan, labelled });
     const metrics = trainStep(context, batch, { kdRatio: 1, params: {}, mix: mixAt(plan.terms, 0) });
     expect(metrics.ce.dataSync()[0]).toBe(0);
     expect(metrics.kd.dataSync()[0]).toBeCloseTo(expected[0], 4);

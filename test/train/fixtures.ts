@@ -1,9 +1,11 @@
 // A small synthetic 8x8 dataset on the device and a base configuration for training tests.
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { uploadSplit, disposeSplit } from '../../src/data/device';
 import type { ImageSet } from '../../src/data/types';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/train/config';
 import type { RunData } from '../../src/train/runExperiment';
+import type { StepContext } from '../../src/train/trainStep';
 
 export const SHAPE: [number, number, number] = [8, 8, 1];
 export const CLASSES = 4;
@@ -83,4 +85,28 @@ export function config(overrides: Partial<ExperimentConfig> = {}): ExperimentCon
 /** Every weight of a model as plain arrays (a snapshot that later training cannot change). */
 export function weightValues(model: tfl.LayersModel): Float32Array[] {
   return model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+}
+
+/**
+ * A training-step context for `student` on `train`, no teacher, no weight decay or augmentation;
+ * `extra` sets the rest (teacher, plan, labelled, rdrop, ...).
+ */
+export function stepContext(
+  student: tfl.LayersModel,
+  train: RunData['train'],
+  optimizer: tf.Optimizer,
+  extra: Partial<StepContext> & Pick<StepContext, 'methodId'>,
+): StepContext {
+  return {
+    student,
+    studentVariables: student.trainableWeights.map((w) => w.read() as tf.Variable),
+    optimizer,
+    train,
+    numClasses: CLASSES,
+    teacher: null,
+    teacherCache: null,
+    weightDecay: 0,
+    augmentRng: null,
+    ...extra,
+  };
 }

@@ -14,8 +14,8 @@ import { predictWithTta } from '../../src/train/evaluate';
 import { evaluatePredictions } from '../../src/train/metrics';
 import { createRDrop, RDROP_DROPOUT_RATE, symmetricKl } from '../../src/train/rdrop';
 import { runExperiment, type RunData, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
-import { disposeStepMetrics, trainStep, type StepContext } from '../../src/train/trainStep';
-import { CLASSES, config, disposeData, SHAPE, syntheticData, weightValues } from './fixtures';
+import { disposeStepMetrics, trainStep } from '../../src/train/trainStep';
+import { CLASSES, config, disposeData, SHAPE, stepContext, syntheticData, weightValues } from './fixtures';
 
 let data: RunData;
 
@@ -231,19 +231,7 @@ describe('R-Drop step', () => {
     }, 0) / expected.l1.length;
 
     const optimizer = tf.train.adam(0.01);
-    const context: StepContext = {
-      student,
-      studentVariables: student.trainableWeights.map((w) => w.read() as tf.Variable),
-      optimizer,
-      train: data.train,
-      numClasses: CLASSES,
-      methodId: 'none',
-      teacher: null,
-      teacherCache: null,
-      weightDecay: 0,
-      augmentRng: null,
-      rdrop,
-    };
+    const context = stepContext(student, data.train, optimizer, { methodId: 'none', rdrop });
     const metrics = trainStep(context, batch, { kdRatio: 0, params: {} });
     expect(metrics.ce.dataSync()[0]).toBeCloseTo(expected.ce, 5);
     expect(metrics.rdrop!.dataSync()[0]).toBeCloseTo(kl, 5);
