@@ -3,12 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getMethod, resolveParams, termWeights, warmupFactor } from '../kd';
 import type { DatasetInfo } from '../data/types';
-import { paddedIndexBatches, type DeviceSplit } from '../data/device';
+import type { DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from './rng';
 import { type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
 import { RunControl, type LiveKnobs } from './control';
-import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes, predictLogits } from './teacherCache';
+import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes } from './teacherCache';
 import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
 import { buildDistillPlan, type DistillPlan, type ResolvedTerm } from './distillPlan';
 import { evaluatePredictions, type Evaluation } from './metrics';
@@ -139,20 +139,9 @@ export interface RunOptions {
   rdropRate?: number;
 }
 
-/** The student's predicted classes on a split, in fixed-size batches. */
-export async function predictClasses(model: tfl.LayersModel, split: DeviceSplit, batchSize: number): Promise<Int32Array> {
-  const predictions = new Int32Array(split.count);
-  for (const batch of paddedIndexBatches(split.count, Math.min(batchSize, Math.max(split.count, 1)))) {
-    const classes = tf.tidy(() => {
-      const images = tf.gather(split.images, tf.tensor1d(batch.indices, 'int32')) as tf.Tensor4D;
-      return tf.argMax(predictLogits(model, images), 1);
-    });
-    const values = await classes.data();
-    classes.dispose();
-    const start = batch.indices[0];
-    for (let i = 0; i < batch.valid; i++) predictions[start + i] = values[i];
-  }
-  return predictions;
+/** The student's predicted classes on a split, in fixed-size batches (no test-time augmentation). */
+export function predictClasses(model: tfl.LayersModel, split: DeviceSplit, batchSize: number): Promise<Int32Array> {
+  return predictWithTta(model, split, 0, batchSize);
 }
 
 export async function evaluateModel(model: tfl.LayersModel, split: DeviceSplit, numClasses: number, batchSize = 256): Promise<Evaluation> {

@@ -1,9 +1,9 @@
 // The worker boundary: plain serialisable messages, told apart by `type`.
-import type { ExperimentConfig } from '../train/config';
+import type { DatasetInfo } from '../data/types';
+import type { DistillTerm, ExperimentConfig } from '../train/config';
 import type { EvalPoint, RunResult, StepPoint } from '../train/runExperiment';
 import type { LiveKnobs } from '../train/control';
 import type { ExampleImage, MisclassifiedPair, TeacherView } from '../train/inspect';
-import type { DistillTerm } from '../train/config';
 import type { TermLayerCheck } from '../train/layerCheck';
 import type { Tap } from '../models/taps';
 import type { TeacherEvaluation } from '../train/evaluate';
@@ -44,14 +44,8 @@ export type ToWorker =
   /** Model export: the last trained student (run `runId`) as model.json + weights.bin. */
   | { type: 'exportStudent'; requestId: number; runId: string };
 
-export interface DatasetSummary {
-  id: string;
-  name: string;
-  inputShape: [number, number, number];
-  numClasses: number;
-  classNames: string[];
-  description: string;
-  source: string;
+/** A loaded dataset as the page shows it: its info, split sizes, class counts and a few samples. */
+export interface DatasetSummary extends DatasetInfo {
   sizes: { train: number; val: number; test: number };
   classCounts: number[];
   /** A few training images (row-major floats in [0, 1]) with their labels, for the card's grid. */
