@@ -36,9 +36,8 @@ export const SMOOTHING = 0.85;
 
 export class LossSeries {
   private rows: LossRow[] = [];
-  private ema = { ce: 0, kd: 0, total: 0 };
   private weight = 0;
-  private extra = new Smoother();
+  private smoother = new Smoother();
 
   get length(): number {
     return this.rows.length;
@@ -49,13 +48,10 @@ export class LossSeries {
       // Debiasing: the first points are not dragged towards the EMA's zero start.
       this.weight = SMOOTHING * this.weight + (1 - SMOOTHING);
       const smooth = {} as Record<LossTerm, number>;
-      for (const term of LOSS_TERMS) {
-        this.ema[term] = SMOOTHING * this.ema[term] + (1 - SMOOTHING) * point[term];
-        smooth[term] = this.ema[term] / this.weight;
-      }
+      for (const term of LOSS_TERMS) smooth[term] = this.smoother.next(term, point[term], this.weight);
       const terms = { ...point.terms };
       const termsSmooth: Record<string, number> = {};
-      for (const [id, value] of Object.entries(terms)) termsSmooth[id] = this.extra.next(`term.${id}`, value, this.weight);
+      for (const [id, value] of Object.entries(terms)) termsSmooth[id] = this.smoother.next(`term.${id}`, value, this.weight);
       const row: LossRow = {
         step: point.step,
         ce: point.ce,
@@ -70,7 +66,7 @@ export class LossSeries {
       if (point.peer) {
         const peer = point.peer;
         row.peer = { ...peer };
-        row.peerSmooth = { ce: this.extra.next('peer.ce', peer.ce, this.weight), kd: this.extra.next('peer.kd', peer.kd, this.weight), total: this.extra.next('peer.total', peer.total, this.weight) };
+        row.peerSmooth = { ce: this.smoother.next('peer.ce', peer.ce, this.weight), kd: this.smoother.next('peer.kd', peer.kd, this.weight), total: this.smoother.next('peer.total', peer.total, this.weight) };
       }
       this.rows.push(row);
     }
@@ -88,8 +84,7 @@ export class LossSeries {
 
   clear(): void {
     this.rows = [];
-    this.ema = { ce: 0, kd: 0, total: 0 };
     this.weight = 0;
-    this.extra = new Smoother();
+    this.smoother = new Smoother();
   }
 }
