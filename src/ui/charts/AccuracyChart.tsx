@@ -1,3 +1,4 @@
+import { formatPercent } from '../fields';
 import { memo, useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../../state/store';
@@ -61,7 +62,7 @@ const AccuracyLines = memo(function AccuracyLines({ evals }: { evals: EvalPoint[
         <CartesianGrid stroke="#e7e9ee" vertical={false} />
         <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
         <YAxis type="number" domain={[0, 1]} ticks={Y_TICKS} tickFormatter={percent} tick={{ fontSize: 12 }} stroke="#9aa1ad" width={48} />
-        <Tooltip formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
+        <Tooltip formatter={(v) => (typeof v === 'number' ? formatPercent(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
         <Line type="linear" dataKey="train" name="train" stroke={SERIES_COLOURS.train} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} />
         <Line type="linear" dataKey="val" name="val" stroke={SERIES_COLOURS.val} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} />
         <Line type="linear" dataKey="test" name="test" stroke={SERIES_COLOURS.test} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />

@@ -1,5 +1,6 @@
 // Every run's curves overlaid, one colour per run: a loss (total, kd or ce) and test accuracy
 // against the step. Legend entries are buttons: each hides or shows its run's lines.
+import { formatPercent } from '../fields';
 import { memo, useDeferredValue, useId, useMemo, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { toggleHidden } from '../../state/compareActions';
@@ -147,7 +148,7 @@ const AccuracyLines = memo(function AccuracyLines({ series, teacherAccuracy }: {
         <CartesianGrid stroke="#e7e9ee" vertical={false} />
         <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} allowDuplicatedCategory={false} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
         <YAxis type="number" domain={[0, 1]} ticks={Y_TICKS} tickFormatter={percent} tick={{ fontSize: 12 }} stroke="#9aa1ad" width={48} />
-        <Tooltip formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
+        <Tooltip formatter={(v) => (typeof v === 'number' ? formatPercent(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
         {teacherAccuracy !== null ? <ReferenceLine y={teacherAccuracy} stroke="#8a909c" strokeDasharray="5 4" ifOverflow="extendDomain" /> : null}
         {series.map((s) => (
           <Line
