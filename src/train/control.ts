@@ -10,6 +10,7 @@ export class RunControl {
   private paused = false;
   private stopped = false;
   private resumeWaiters: Array<() => void> = [];
+  private stopWaiters: Array<() => void> = [];
   private pending: Partial<LiveKnobs> | null = null;
 
   get isPaused(): boolean {
@@ -32,6 +33,15 @@ export class RunControl {
   stop(): void {
     this.stopped = true;
     this.wake();
+    const waiters = this.stopWaiters;
+    this.stopWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves when stop() is called: a caller races a long await (a download) against it. */
+  whenStopped(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
   }
 
   /** New knob values; the loop applies them before its next step. */

@@ -82,6 +82,8 @@ export interface RunResult {
   seconds: number;
   trainSeconds: number;
   steps: number;
+  /** The steps the configuration asked for (a stopped run has steps < totalSteps); absent in runs saved before it was recorded. */
+  totalSteps?: number;
   backend: string;
   teacherCached: boolean;
   studentParameters: number;
@@ -314,10 +316,10 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     const onCacheProgress = (done: number, total: number) => hooks.onPhase?.('caching-teacher', `${done} / ${total}`);
     if (cacheWanted && teacher && plan.teacherTaps === null) {
       hooks.onPhase?.('caching-teacher');
-      teacherCache = await cacheTeacherLogits(teacher, data.train, evalBatchSize, onCacheProgress);
+      teacherCache = await cacheTeacherLogits(teacher, data.train, evalBatchSize, onCacheProgress, control);
     } else if (cacheWanted && plan.teacherTaps && outputCacheBytes(plan.teacherTaps.model, data.train.count) <= FEATURE_CACHE_BYTES) {
       hooks.onPhase?.('caching-teacher');
-      teacherOutputsCache = await cacheTeacherOutputs(plan.teacherTaps.model, data.train, evalBatchSize, onCacheProgress);
+      teacherOutputsCache = await cacheTeacherOutputs(plan.teacherTaps.model, data.train, evalBatchSize, onCacheProgress, control);
     }
 
     const rdrop: RDropContext | null =
@@ -516,6 +518,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       seconds,
       trainSeconds: trainMs / 1000,
       steps: step,
+      totalSteps,
       backend: tf.getBackend(),
       teacherCached: teacherCache !== null || teacherOutputsCache !== null,
       studentParameters: student.countParams(),

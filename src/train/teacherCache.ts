@@ -5,20 +5,44 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { paddedIndexBatches, type DeviceSplit } from '../data/device';
 
+/** What the cache loops read to end early: a RunControl, or anything with its stop flag. */
+export interface StopSignal {
+  readonly isStopped: boolean;
+}
+
+/** One macrotask turn: a worker hears a stop message here (on the cpu backend data() resolves without one). */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /** Logits of a frozen model in inference mode (no dropout, no batch-norm updates). */
 export function predictLogits(model: tfl.LayersModel, images: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => model.predict(images) as tf.Tensor2D);
 }
 
+/** The logits of every sample, or null when `stop` was set before the last batch (nothing is kept). */
+export function cacheTeacherLogits(teacher: tfl.LayersModel, split: DeviceSplit, batchSize: number, onProgress?: (done: number, total: number) => void): Promise<tf.Tensor2D>;
+export function cacheTeacherLogits(
+  teacher: tfl.LayersModel,
+  split: DeviceSplit,
+  batchSize: number,
+  onProgress: ((done: number, total: number) => void) | undefined,
+  stop: StopSignal,
+): Promise<tf.Tensor2D | null>;
 export async function cacheTeacherLogits(
   teacher: tfl.LayersModel,
   split: DeviceSplit,
   batchSize: number,
   onProgress?: (done: number, total: number) => void,
-): Promise<tf.Tensor2D> {
+  stop?: StopSignal,
+): Promise<tf.Tensor2D | null> {
   const parts: tf.Tensor2D[] = [];
   const batches = paddedIndexBatches(split.count, batchSize);
   for (const [i, batch] of batches.entries()) {
+    // Checked before every batch: a stop during caching ends it within one teacher forward.
+    if (stop) await nextTurn();
+    if (stop?.isStopped) {
+      tf.dispose(parts);
+      return null;
+    }
     parts.push(
       tf.tidy(() => {
         const logits = predictLogits(teacher, tf.gather(split.images, tf.tensor1d(batch.indices, 'int32')) as tf.Tensor4D);
@@ -46,17 +70,32 @@ export function outputCacheBytes(model: tfl.LayersModel, count: number): number 
 
 /**
  * Every output of a (tapped) frozen model for every sample of a split, in sample order: the
- * feature maps and embeddings feature/relation methods read, and the logits last.
+ * feature maps and embeddings feature/relation methods read, and the logits last; null when
+ * `stop` was set before the last batch.
  */
+export function cacheTeacherOutputs(model: tfl.LayersModel, split: DeviceSplit, batchSize: number, onProgress?: (done: number, total: number) => void): Promise<tf.Tensor[]>;
+export function cacheTeacherOutputs(
+  model: tfl.LayersModel,
+  split: DeviceSplit,
+  batchSize: number,
+  onProgress: ((done: number, total: number) => void) | undefined,
+  stop: StopSignal,
+): Promise<tf.Tensor[] | null>;
 export async function cacheTeacherOutputs(
   model: tfl.LayersModel,
   split: DeviceSplit,
   batchSize: number,
   onProgress?: (done: number, total: number) => void,
-): Promise<tf.Tensor[]> {
+  stop?: StopSignal,
+): Promise<tf.Tensor[] | null> {
   const parts: tf.Tensor[][] = [];
   const batches = paddedIndexBatches(split.count, batchSize);
   for (const [i, batch] of batches.entries()) {
+    if (stop) await nextTurn();
+    if (stop?.isStopped) {
+      for (const part of parts) tf.dispose(part);
+      return null;
+    }
     parts.push(
       tf.tidy(() => {
         const images = tf.gather(split.images, tf.tensor1d(batch.indices, 'int32'));
