@@ -20,6 +20,21 @@ export function uploadSplit(set: ImageSet, inputShape: [number, number, number])
   };
 }
 
+/** A new split of the samples at `indices`, gathered on the device; the caller owns it. */
+export function selectSplit(split: DeviceSplit, indices: Int32Array): DeviceSplit {
+  const positions = tf.tensor1d(indices, 'int32');
+  try {
+    return {
+      images: tf.gather(split.images, positions) as tf.Tensor4D,
+      labels: tf.gather(split.labels, positions) as tf.Tensor1D,
+      hostLabels: Int32Array.from(indices, (index) => split.hostLabels[index]),
+      count: indices.length,
+    };
+  } finally {
+    positions.dispose();
+  }
+}
+
 export function disposeSplit(split: DeviceSplit | null | undefined): void {
   if (!split) return;
   split.images.dispose();

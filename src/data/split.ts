@@ -32,6 +32,33 @@ export function limitSet(set: ImageSet, limit: number | undefined): ImageSet {
   return pickSamples(set, Array.from({ length: limit }, (_, i) => i));
 }
 
+/**
+ * Positions of the transfer set in a training split: the samples whose class is not omitted
+ * (Hinton et al. 2015, §3: a student that never sees a 3), then the first `limit` of those.
+ * Null when every sample is kept, so callers can skip a copy.
+ */
+export function transferIndices(labels: ArrayLike<number>, omitClasses: readonly number[] | undefined, limit: number | undefined): Int32Array | null {
+  const omitted = new Set(omitClasses ?? []);
+  const kept: number[] = [];
+  const cap = limit === undefined ? Infinity : Math.max(1, Math.floor(limit));
+  for (let i = 0; i < labels.length && kept.length < cap; i++) if (!omitted.has(labels[i])) kept.push(i);
+  return kept.length === labels.length ? null : Int32Array.from(kept);
+}
+
+/** The transfer set of a training split on the host (see transferIndices). */
+export function transferSet(set: ImageSet, omitClasses: readonly number[] | undefined, limit: number | undefined): ImageSet {
+  const indices = transferIndices(set.labels.subarray(0, set.count), omitClasses, limit);
+  return indices ? pickSamples(set, indices) : set;
+}
+
+/** Why these classes cannot be left out of a dataset's transfer set, or null when they can. */
+export function omittedClassesProblem(classes: readonly number[], dataset: { name: string; numClasses: number }): string | null {
+  const missing = classes.filter((c) => c >= dataset.numClasses);
+  if (missing.length > 0) return `${dataset.name} has no class ${missing.join(', ')} (its classes are 0–${dataset.numClasses - 1})`;
+  if (new Set(classes).size >= dataset.numClasses) return `leaving out every class of ${dataset.name} leaves nothing to train on`;
+  return null;
+}
+
 export function classCounts(set: ImageSet, numClasses: number): number[] {
   const counts = new Array<number>(numClasses).fill(0);
   for (const label of set.labels) counts[label]++;

@@ -2,9 +2,9 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { getBuiltinDataset } from '../data/registry';
-import { VAL_FRACTION } from '../data/split';
+import { omittedClassesProblem, VAL_FRACTION } from '../data/split';
 import { teacherMismatch, teachersFor } from '../models/catalog';
-import { usesTeacher, validateConfig, type ConfigProblem } from '../train/config';
+import { usesTeacher, validateConfig, type ConfigProblem, type ExperimentConfig } from '../train/config';
 import { useLab, type LabState } from './store';
 import { layerCheckRequest, type LayerCheckRequest } from './layerSlice';
 
@@ -13,7 +13,10 @@ export const CUSTOM_TEACHER = 'custom';
 /** Training samples a run would see: the loaded split, or what the registry promises. */
 export function trainCount(state: Pick<LabState, 'config' | 'datasets'>): number | undefined {
   const { config } = state;
-  let count = state.datasets[config.dataset]?.summary?.sizes.train;
+  const summary = state.datasets[config.dataset]?.summary;
+  let count = summary?.sizes.train;
+  // Omitted classes leave the transfer set; without the loaded class counts the limit alone is known.
+  if (count !== undefined && summary && config.omitClasses) count -= config.omitClasses.reduce((n, c) => n + (summary.classCounts[c] ?? 0), 0);
   if (count === undefined) {
     try {
       const total = getBuiltinDataset(config.dataset).sizes.train;
@@ -50,6 +53,15 @@ function teacherProblem(state: ProblemInputs): string | null {
   return `Pick a teacher trained on ${info.name}`;
 }
 
+function omittedProblem(config: ExperimentConfig): string | null {
+  if (!config.omitClasses?.length) return null;
+  try {
+    return omittedClassesProblem(config.omitClasses, getBuiltinDataset(config.dataset));
+  } catch {
+    return null;
+  }
+}
+
 /** The layer check the current set-up needs from the worker (null: nothing reads layers, or the teacher is unsettled). */
 export function layerRequest(state: Pick<LabState, 'config' | 'teacherIndex' | 'uploadedTeacher'>): LayerCheckRequest | null {
   const { config } = state;
@@ -72,6 +84,8 @@ function layerProblems(state: ProblemInputs): ConfigProblem[] {
 
 export function configProblems(state: ProblemInputs): ConfigProblem[] {
   const problems = validateConfig(state.config, trainCount(state));
+  const omitted = omittedProblem(state.config);
+  if (omitted) problems.push({ field: 'omitClasses', message: omitted });
   const teacher = teacherProblem(state);
   if (teacher) problems.push({ field: 'teacher', message: teacher });
   problems.push(...layerProblems(state));

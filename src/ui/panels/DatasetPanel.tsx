@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { BUILTIN_DATASETS } from '../../data/registry';
-import { retryDataset, setDataset } from '../../state/actions';
+import { retryDataset, setDataset, setOmitClasses } from '../../state/actions';
+import { trainCount, useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
 import type { DatasetSummary } from '../../worker/protocol';
 import { Panel, SelectField } from '../fields';
@@ -26,6 +27,7 @@ export function DatasetPanel() {
         </p>
       ) : null}
       {state?.summary ? <DatasetCard summary={state.summary} /> : null}
+      {state?.summary ? <TransferSetControls summary={state.summary} disabled={active} /> : null}
     </Panel>
   );
 }
@@ -98,5 +100,47 @@ function SampleImage({ pixels, shape, label }: { pixels: Float32Array; shape: [n
       <PixelImage pixels={pixels} shape={shape} label={`Sample of class ${label}`} />
       <figcaption>{label}</figcaption>
     </figure>
+  );
+}
+
+/**
+ * What the student trains on: how many of the training images, and which classes it never sees
+ * (Hinton et al. 2015, §3). The teacher, validation and test keep every class.
+ */
+function TransferSetControls({ summary, disabled }: { summary: DatasetSummary; disabled: boolean }) {
+  const omitted = useLab((s) => s.config.omitClasses) ?? [];
+  const count = useLab((s) => trainCount(s));
+  const problem = useProblem('omitClasses');
+  const toggle = (index: number, leaveOut: boolean) => setOmitClasses(leaveOut ? [...omitted, index] : omitted.filter((c) => c !== index));
+  return (
+    <fieldset className="transfer-set" data-testid="transfer-set">
+      <legend>What the student sees</legend>
+      <p className="small" data-testid="transfer-count">
+        Training images: <strong>{count?.toLocaleString('en') ?? '…'}</strong> of {summary.sizes.train.toLocaleString('en')}
+      </p>
+      <p className="muted small">
+        Fewer labelled images make soft labels matter more: each soft label tells the student how a digit resembles every other class, which a
+        one-hot label cannot. Leave a class out and the student never sees it; only the teacher&apos;s soft labels on the other images can teach it.
+      </p>
+      <div className="omit-classes" role="group" aria-label="Classes left out of training">
+        {summary.classNames.map((name, index) => (
+          <label key={name} className="omit-class">
+            <input
+              type="checkbox"
+              data-testid={`omit-class-${index}`}
+              checked={omitted.includes(index)}
+              disabled={disabled}
+              onChange={(event) => toggle(index, event.target.checked)}
+            />
+            leave out {name}
+          </label>
+        ))}
+      </div>
+      {problem ? (
+        <p className="inline-error" role="alert">
+          {problem}
+        </p>
+      ) : null}
+    </fieldset>
   );
 }
