@@ -5,15 +5,17 @@
 //   npm run bench -- [--backends node-cpu,cpu,webgl,webgpu] [--setups mnist,digits] [--warmup 2]
 //                    [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out bench-results/bench.json]
 // --budget: seconds of timed rounds per backend after the warm-up (slow backends get fewer rounds).
+// --pytorch-threads: the PyTorch peer (scripts/bench_torch.py) runs once per thread count; the fastest
+// is the reference of the "vs PyTorch" table. --no-pytorch skips it.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { installFastCpuKernels } from '../src/train/cpuKernels';
-import { benchCurrentBackend, SETUPS, type BackendBench } from './benchSteps';
+import { benchCurrentBackend, SETUPS, type BackendBench, type Variant } from './benchSteps';
 import type { BenchPageResult } from './benchPage';
 import { CHROMIUM_PATH, launchChromium, PROJECT_ROOT, startDevServer } from '../test/e2e/chromium';
 
@@ -50,6 +52,8 @@ const { values: flags } = parseArgs({
     'max-rounds': { type: 'string', default: '15' },
     budget: { type: 'string', default: '60' },
     out: { type: 'string', default: 'bench-results/bench.json' },
+    'pytorch-threads': { type: 'string', default: `1,${os.cpus().length}` },
+    'no-pytorch': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -69,10 +73,35 @@ const budgetSeconds = positiveInteger('budget', flags.budget);
 const roundOptions = { warmupSteps: warmup, steps, minRounds, maxRounds, budgetSeconds };
 
 function readUsage(): string {
-  return 'npm run bench -- [--backends node-cpu,cpu,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE]';
+  return 'npm run bench -- [--backends node-cpu,cpu,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE] [--pytorch-threads 1,2] [--no-pytorch]';
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const PYTHON = '/usr/bin/python3';
+
+/** scripts/bench_torch.py's output: the same three variants on the same nets in PyTorch. */
+interface PyTorchBench {
+  backend: string;
+  setup: string;
+  torch: string;
+  threads: number;
+  timings: Record<'studentOnly' | 'kdLive' | 'kdCached', { samplesPerSecond: number; msPerStep: number }>;
+}
+
+/** Why the PyTorch peer cannot run here, or null when `import torch` works. */
+function pytorchMissing(): string | null {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error) return `${PYTHON} not found`;
+  return probe.status === 0 ? null : `${PYTHON} -c "import torch" failed (apt-get install python3-torch)`;
+}
+
+function benchPyTorch(setupId: string, threads: number): PyTorchBench {
+  const script = path.join(PROJECT_ROOT, 'scripts', 'bench_torch.py');
+  const run = spawnSync(PYTHON, [script, '--setup', setupId, '--threads', String(threads)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bench_torch.py failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as PyTorchBench;
+}
 
 async function benchNode(setupId: string): Promise<BackendBench> {
   tf.env().set('IS_NODE', true);
@@ -183,9 +212,50 @@ function table(rows: Row[]): string {
   return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
 }
 
+/** The peer of each setup: the PyTorch run with the most student-only samples/s. */
+function fastestPeer(runs: PyTorchBench[], setup: string): PyTorchBench | null {
+  const forSetup = runs.filter((r) => r.setup === setup);
+  if (forSetup.length === 0) return null;
+  return forSetup.reduce((best, r) => (r.timings.studentOnly.samplesPerSecond > best.timings.studentOnly.samplesPerSecond ? r : best));
+}
+
+/** Every backend's samples/s and its ratio to PyTorch's, per variant. */
+function peerTable(rows: Row[], runs: PyTorchBench[]): string {
+  const header = ['backend', 'setup', 'student-only', 'kd-live', 'kd-cached'];
+  const lines: string[][] = [];
+  for (const run of runs) {
+    const sps = (v: Variant) => `${run.timings[v].samplesPerSecond.toFixed(0)}/s`;
+    lines.push([`pytorch (${run.threads} thread${run.threads === 1 ? '' : 's'})`, run.setup, sps('studentOnly'), sps('kdLive'), sps('kdCached')]);
+  }
+  for (const row of rows) {
+    const peer = fastestPeer(runs, row.setup);
+    if (!row.result || !peer) continue;
+    const r = row.result;
+    const cell = (v: Variant) => {
+      const ours = r.timings[v].samplesPerSecond;
+      return `${ours.toFixed(0)}/s = 1/${(peer.timings[v].samplesPerSecond / ours).toFixed(1)}`;
+    };
+    lines.push([row.backend, row.setup, cell('studentOnly'), cell('kdLive'), cell('kdCached')]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const rows: Row[] = [];
+  const pytorch: PyTorchBench[] = [];
+  const pytorchSkipped = flags['no-pytorch'] ? '--no-pytorch' : pytorchMissing();
+  if (pytorchSkipped) log(`PyTorch peer skipped: ${pytorchSkipped}`);
+  else {
+    for (const setup of setups) {
+      for (const threads of flags['pytorch-threads'].split(',').map((t) => positiveInteger('pytorch-threads', t))) {
+        log(`pytorch, ${setup}, ${threads} thread(s)`);
+        pytorch.push(benchPyTorch(setup, threads));
+      }
+    }
+  }
   if (backends.includes('node-cpu')) {
     for (const setup of setups) {
       log(`node cpu, ${setup}`);
@@ -227,6 +297,7 @@ async function main(): Promise<void> {
       missedOn: measured.filter((r) => r.result!.cachedOverStudentOnly > TARGET_CACHED_RATIO).map((r) => `${r.backend}/${r.setup}`),
     },
     results: rows,
+    pytorch: { skipped: pytorchSkipped, runs: pytorch },
     seconds: (Date.now() - started) / 1000,
   };
   const out = path.resolve(PROJECT_ROOT, flags.out);
@@ -238,6 +309,12 @@ async function main(): Promise<void> {
       `KD term alone: the work a cached KD step adds (gather of cached logits, KD loss, its gradient), timed alone, and the ratio it predicts\n`,
   );
   process.stdout.write(`${table(rows)}\n\n`);
+  if (pytorch.length > 0) {
+    process.stdout.write(
+      `vs PyTorch on the same machine, same nets, batch and variants (scripts/bench_torch.py; the fastest of its thread counts is the reference, 1/x = x times slower):\n`,
+    );
+    process.stdout.write(`${peerTable(rows, pytorch)}\n\n`);
+  } else process.stdout.write(`PyTorch peer skipped: ${pytorchSkipped}\n\n`);
   const met = report.target.missedOn.length === 0;
   process.stdout.write(
     `Target (cached KD step ≤ ${TARGET_CACHED_RATIO}× a student-only step): ` +
