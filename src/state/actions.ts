@@ -289,6 +289,14 @@ export function setDataset(id: string): void {
   requestDataset(id);
 }
 
+/** Replace the whole set-up (a preset): the dataset loads and the teacher follows it, as with the controls. */
+export function replaceConfig(next: ExperimentConfig): void {
+  const datasetChanged = next.dataset !== get().config.dataset;
+  set({ config: structuredClone(next) });
+  if (datasetChanged) setDataset(next.dataset);
+  else reconcileTeacher();
+}
+
 export function retryDataset(): void {
   requestDataset(get().config.dataset);
 }

@@ -1,8 +1,15 @@
 // One-click set-ups from the KD literature and for the classroom. Plain data plus one pure
 // function; actions turn a preset into store changes.
-import { withMethod, type ExperimentConfig } from '../train/config';
+import { DEFAULT_CONFIG, withMethod, type ExperimentConfig } from '../train/config';
 
-/** The knobs a preset sets; everything else (seed, epochs, limits…) stays as the user left it. */
+/**
+ * The knobs a preset leaves as the user set them: the data, the models, the run's length, seed and
+ * sample limits (dataset and student change only when the preset names them). Every other knob is
+ * set by the preset: its own values, or the default.
+ */
+export const PRESET_KEEPS = ['dataset', 'student', 'teacher', 'epochs', 'seed', 'trainLimit', 'valLimit', 'testLimit', 'evalEvery', 'omitClasses'] as const;
+
+/** The knobs a preset names; the others it resets to their defaults, except PRESET_KEEPS. */
 export type PresetSettings = Partial<
   Pick<ExperimentConfig, 'dataset' | 'student' | 'method' | 'kdRatio' | 'optimizer' | 'lr' | 'momentum' | 'weightDecay' | 'lrSchedule' | 'batchSize'>
 > & { params?: Record<string, number> };
@@ -56,14 +63,22 @@ export function getPreset(id: string): Preset {
 }
 
 /**
- * The configuration after a preset: its knobs set, the method's other parameters carried over or
- * at their defaults (as a method switch does), a recipe or layer choice of the old set-up dropped,
- * every other knob untouched. The teacher is left to the caller, who knows which teachers fit.
+ * The configuration after a preset: the defaults, the knobs of PRESET_KEEPS taken from `config`,
+ * then the preset's knobs (its method's other parameters at their defaults). So the same click
+ * gives the same run whatever was set before: no optimizer, recipe, layer choice or training
+ * extra (augmentation, EMA, R-Drop, TTA, label-free) of an earlier set-up survives it. The
+ * teacher is left to the caller, who knows which teachers fit.
  */
 export function applyPreset(config: ExperimentConfig, preset: Preset): ExperimentConfig {
   const { params: presetParams, ...knobs } = preset.settings;
-  const switched = withMethod(config, knobs.method ?? config.method);
-  const kdRatio = knobs.kdRatio ?? (switched.method === config.method ? config.kdRatio : switched.kdRatio);
+  const start: ExperimentConfig = structuredClone(DEFAULT_CONFIG);
+  const kept = start as unknown as Record<string, unknown>;
+  for (const key of PRESET_KEEPS) {
+    const value = (config as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) kept[key] = structuredClone(value);
+  }
+  const switched = withMethod(start, knobs.method ?? DEFAULT_CONFIG.method);
+  const kdRatio = knobs.kdRatio ?? switched.kdRatio;
   const params = { ...switched.params };
   for (const name of Object.keys(params)) if (presetParams?.[name] !== undefined) params[name] = presetParams[name];
   return { ...switched, ...knobs, kdRatio, params };

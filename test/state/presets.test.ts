@@ -1,7 +1,7 @@
 // The preset table and the classroom `hide=` flag: pure functions over configurations.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from '../../src/train/config';
-import { applyPreset, getPreset, PRESETS, sweepRuns } from '../../src/state/presets';
+import { applyPreset, getPreset, PRESET_KEEPS, PRESETS, sweepRuns } from '../../src/state/presets';
 import { parseHiddenControls } from '../../src/state/classroom';
 
 const scratch: ExperimentConfig = { ...DEFAULT_CONFIG, dataset: 'fashion-mnist', method: 'none', params: {}, kdRatio: 0.3, epochs: 7, seed: 42, trainLimit: 500 };
@@ -45,9 +45,45 @@ describe('presets', () => {
     expect(sweepRuns(config, getPreset('hinton-2015'))).toEqual([]);
   });
 
-  it('leaves the knobs it does not name as they were', () => {
+  it('keeps the run length, seed and limits it does not name', () => {
     const config = applyPreset(scratch, getPreset('hinton-2015'));
-    expect(config).toMatchObject({ epochs: 7, seed: 42, trainLimit: 500, lr: scratch.lr, batchSize: scratch.batchSize });
+    expect(config).toMatchObject({ epochs: 7, seed: 42, trainLimit: 500 });
+  });
+
+  it('the same click gives the same run whatever was set before: soft vs hard after RepDistiller is soft vs hard from the defaults', () => {
+    const softVsHard = getPreset('soft-vs-hard');
+    const fresh = applyPreset(DEFAULT_CONFIG, softVsHard);
+    const afterRepDistiller = applyPreset(applyPreset(DEFAULT_CONFIG, getPreset('repdistiller')), softVsHard);
+    expect(afterRepDistiller).toEqual(fresh);
+    expect(afterRepDistiller).toMatchObject({ optimizer: DEFAULT_CONFIG.optimizer, lr: DEFAULT_CONFIG.lr, weightDecay: DEFAULT_CONFIG.weightDecay });
+  });
+
+  it('resets every knob outside PRESET_KEEPS: extras, optimizer and schedule of an earlier set-up do not survive', () => {
+    const busy: ExperimentConfig = {
+      ...scratch,
+      optimizer: 'sgd',
+      lr: 0.2,
+      momentum: 0.5,
+      weightDecay: 0.01,
+      lrSchedule: 'cosine',
+      batchSize: 16,
+      augment: true,
+      emaDecay: 0.99,
+      rdropAlpha: 1,
+      ttaShift: 2,
+      labelledFraction: 0.5,
+      method: 'dml',
+      peerStudent: 'mlp',
+    };
+    for (const preset of PRESETS) {
+      const fromBusy = applyPreset(busy, preset);
+      // Only the kept knobs may differ between the two starting points.
+      const fromDefaults = applyPreset({ ...DEFAULT_CONFIG, ...Object.fromEntries(PRESET_KEEPS.filter((k) => k in busy).map((k) => [k, busy[k as keyof ExperimentConfig]])) }, preset);
+      expect(fromBusy, preset.id).toEqual(fromDefaults);
+      for (const extra of ['emaDecay', 'rdropAlpha', 'ttaShift', 'labelledFraction', 'peerStudent'] as const) expect(fromBusy[extra], `${preset.id} ${extra}`).toBeUndefined();
+      expect(fromBusy.augment).toBe(false);
+      expect(fromBusy).toMatchObject({ epochs: 7, seed: 42, trainLimit: 500 });
+    }
   });
 
   it('drops a recipe and layer choices: a preset is a single method', () => {

@@ -1,6 +1,10 @@
 import { useId, useState } from 'react';
 import { choosePreset, type PresetOutcome } from '../../state/presetActions';
 import { getPreset, PRESETS } from '../../state/presets';
+import { HIDEABLE_PANELS } from '../../state/classroom';
+
+/** The knobs a preset leaves alone, in words (PRESET_KEEPS). */
+const keptText = 'dataset and student (unless the preset names them), teacher, epochs, seed, sample limits, evaluation interval and omitted classes';
 import { hiddenControls } from '../classroom';
 import { Panel } from '../fields';
 import { useRunActive } from '../hooks';
@@ -46,21 +50,37 @@ export function PresetsBar() {
             ) : null}
           </>
         ) : (
-          'One click sets the dataset, method and knobs of a known set-up; epochs, seed and limits stay as they are.'
+          'One click sets up a known experiment.'
         )}
+      </p>
+      <p className="muted small" data-testid="preset-rule">
+        A preset starts from the defaults: it sets the method, its parameters, kd_ratio, optimizer, learning rate, momentum, weight decay, schedule, batch size
+        and turns the training extras (augmentation, EMA, R-Drop, TTA, label-free) off, then applies its own values. It keeps your {keptText}. The same
+        click always gives the same run.
       </p>
       <ClassroomNote />
     </Panel>
   );
 }
 
-/** Says which controls a classroom link hides, so nobody wonders where they went. */
+/** Says which controls a classroom link hides, so nobody wonders where they went, and which names it did not understand. */
 function ClassroomNote() {
-  const { names } = hiddenControls();
-  if (names.length === 0) return null;
+  const { names, unknown } = hiddenControls();
+  if (names.length === 0 && unknown.length === 0) return null;
   return (
-    <p className="classroom-note small" data-testid="classroom-note">
-      Classroom view: {names.join(', ')} {names.length === 1 ? 'is' : 'are'} hidden; their values still apply.
-    </p>
+    <>
+      {names.length > 0 ? (
+        <p className="classroom-note small" data-testid="classroom-note">
+          Classroom view: {names.join(', ')} {names.length === 1 ? 'is' : 'are'} hidden; their values still apply.
+        </p>
+      ) : null}
+      {unknown.length > 0 ? (
+        <p className="classroom-note small" role="status" data-testid="classroom-unknown">
+          This link&apos;s hide= names {unknown.map((name) => `"${name}"`).join(', ')}, which {unknown.length === 1 ? 'is' : 'are'} not a control or panel of the
+          lab, so nothing was hidden for {unknown.length === 1 ? 'it' : 'them'}. Known panels: {HIDEABLE_PANELS.join(', ')}; controls by their URL name (lr,
+          epochs, kd_ratio…).
+        </p>
+      ) : null}
+    </>
   );
 }
