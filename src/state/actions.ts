@@ -171,10 +171,17 @@ function handleMessage(message: FromWorker): void {
       if (result.status === 'error') {
         setRun({ result, status: 'error', phase: null, error: result.error ?? { message: 'The run failed' } });
       } else {
-        setRun({ result, status: 'done', phase: null });
+        setRun({ result, status: result.status, phase: null, phaseDetail: '' });
       }
       return;
     }
+    case 'stopped':
+      if (!isCurrentRun(message.runId)) return;
+      if (hardStopTimer) clearTimeout(hardStopTimer);
+      hardStopTimer = null;
+      publishLoss();
+      setRun({ status: 'stopped', phase: null, phaseDetail: '' });
+      return;
     case 'error':
       if (message.runId !== null && !isCurrentRun(message.runId)) return;
       if (hardStopTimer) clearTimeout(hardStopTimer);
@@ -254,6 +261,21 @@ function reconcileTeacher(): void {
   if (fitting.length > 0) updateConfig({ teacher: fitting[0].id });
 }
 
+/**
+ * The failed run's error gives way to the next thing that works: a change of the set-up (a knob, a
+ * preset) or a comparison. Its curves stay on the page.
+ */
+export function clearRunError(): void {
+  if (get().run.status === 'error') setRun({ status: 'idle', error: null, phase: null, phaseDetail: '' });
+}
+
+/** Leaving the page during a run loses what has not been checkpointed yet: the browser asks first. */
+function warnBeforeUnload(event: BeforeUnloadEvent): void {
+  if (!isRunActive()) return;
+  event.preventDefault();
+  event.returnValue = '';
+}
+
 /** Start the lab: configuration from the URL, the worker, the current dataset, the teachers. */
 export function initLab(): void {
   const query = new URLSearchParams(window.location.search);
@@ -261,8 +283,12 @@ export function initLab(): void {
   preferredBackend = backend === 'webgpu' || backend === 'webgl' || backend === 'cpu' ? backend : undefined;
   set({ config: decodeConfig(query) });
   labStore.subscribe((state, previous) => {
-    if (state.config !== previous.config) writeUrl(state.config);
+    if (state.config !== previous.config) {
+      writeUrl(state.config);
+      clearRunError();
+    }
   });
+  window.addEventListener('beforeunload', warnBeforeUnload);
   writeUrl(get().config);
   ensureClient();
   requestDataset(get().config.dataset);
@@ -426,6 +452,7 @@ export function stopRun(): void {
   if (!isRunActive()) return;
   client?.send({ type: 'stop' });
   if (get().run.status === 'paused') setRun({ status: 'training' });
+  // Every phase checks the stop flag at least once per batch or download: this is the last resort.
   setRun({ phaseDetail: 'stopping…' });
   if (hardStopTimer) clearTimeout(hardStopTimer);
   hardStopTimer = setTimeout(() => {

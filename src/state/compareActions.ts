@@ -6,7 +6,7 @@ import { usesTeacher, validateConfig, withMethod, type ExperimentConfig } from '
 import { runLabel, studentRow, teacherRow, withDeltas, type ResultRow, type SortKey } from '../train/results';
 import type { StepPoint } from '../train/runExperiment';
 import type { FromWorker, TeacherSource } from '../worker/protocol';
-import { onWorkerCrash, onWorkerMessage, sendToWorker, uploadTeacher } from './actions';
+import { clearRunError, onWorkerCrash, onWorkerMessage, sendToWorker, uploadTeacher } from './actions';
 import { compareStore, type CompareEntry, type CompareState, type PlannedRun } from './compare';
 import { CUSTOM_TEACHER, trainCount } from './problems';
 import {
@@ -18,9 +18,10 @@ import {
   saveRun,
   type CurvePoint,
   type SavedRun,
+  type SavedStudentRun,
   type StudentFiles,
 } from './runStore';
-import { labStore } from './store';
+import { labStore, type LabState } from './store';
 
 const get = () => compareStore.getState();
 const set = compareStore.setState;
@@ -43,7 +44,26 @@ function describe(error: unknown): string {
 
 // ---------------------------------------------------------------- planning
 
-/** Add one run to the queue builder. */
+/**
+ * What a queued run will train, in one line: the knobs a comparison does not share. A queued run
+ * keeps the configuration it had when it was added (later Lab changes do not reach it).
+ */
+export function plannedRunSummary(config: ExperimentConfig): string {
+  const parts = [
+    `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}`,
+    `${config.optimizer} lr ${config.lr}`,
+    ...(config.optimizer === 'sgd' ? [`momentum ${config.momentum}`] : []),
+    ...(config.weightDecay ? [`weight decay ${config.weightDecay}`] : []),
+    ...(config.lrSchedule === 'cosine' ? ['cosine schedule'] : []),
+    `batch ${config.batchSize}`,
+    ...(config.augment ? ['augmented'] : []),
+    `seed ${config.seed}`,
+    config.trainLimit ? `${config.trainLimit} training samples` : 'all training samples',
+  ];
+  return parts.join(' · ');
+}
+
+/** Add one run to the queue builder: its configuration is frozen here. */
 export function planRun(config: ExperimentConfig, label?: string): void {
   const key = `planned-${nextKey++}`;
   set((state) => ({ planned: [...state.planned, { key, label: label?.trim() || runLabel(config), config: structuredClone(config) }], queue: { ...state.queue, problem: null } }));
@@ -144,6 +164,7 @@ export async function startComparison(): Promise<void> {
     return;
   }
   const stamp = `cmp-${Date.now().toString(36)}`;
+  clearRunError();
   const entries = comparisonEntries(planned, stamp);
   set({ entries, hidden: [], queue: { status: 'running', current: 0, total: entries.length, problem: null } });
   for (let index = 0; index < entries.length; index++) {
@@ -235,6 +256,7 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
     (m) => {
       if (m.type === 'done' && m.runId === runId) return { result: m.result, error: null as string | null };
       if (m.type === 'error' && (m.runId === runId || m.runId === null)) return { result: null, error: m.message };
+      if (m.type === 'stopped' && m.runId === runId) return { result: null, error: null, stoppedEarly: true };
       if (m.type === 'deviceLost') return { result: null, error: m.message };
       return undefined;
     },
@@ -262,6 +284,10 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
   publish();
   const { result } = outcome;
   if (!result || result.status === 'error') {
+  if ('stoppedEarly' in outcome) {
+    patchEntry(runId, { status: 'stopped', detail: '', error: 'Stopped before its first step: nothing was trained.' });
+    return;
+  }
     patchEntry(runId, { status: 'error', detail: '', error: outcome.error ?? result?.error?.message ?? 'The run failed' });
     return;
   }
@@ -337,9 +363,10 @@ function entryFromSaved(run: SavedRun): CompareEntry {
     entry.status = 'done';
     entry.teacher = { evaluation: run.evaluation, parameters: run.parameters, seconds: run.seconds };
   } else {
-    entry.status = run.result.status;
+    entry.status = run.result?.status ?? 'stopped';
     entry.result = run.result;
     entry.curves = run.curves;
+    if (!run.result) entry.error = interruptedText(run);
     entry.student = run.student;
     if (!run.student) entry.studentMessage = 'This run was saved without its student.';
   }
@@ -434,14 +461,75 @@ export function datasetName(id: string): string {
   }
 }
 
-/** Start listening (Lab runs that finish are saved) and read the saved runs. Called once at start-up. */
+/** A Lab run is checkpointed at most this often while it trains. */
+export const CHECKPOINT_EVERY_MS = 5000;
+let lastCheckpoint: { runId: string; at: number } | null = null;
+/** Runs whose end has been heard: a late checkpoint must not overwrite their final record. */
+const endedRuns = new Set<string>();
+
+/** What a checkpoint says about its run: where it got to, and that it did not end on its own. */
+export function interruptedText(run: Pick<SavedStudentRun, 'interrupted'>): string {
+  const reached = run.interrupted ? `${run.interrupted.step.toLocaleString('en')} of ${run.interrupted.totalSteps.toLocaleString('en')}` : '?';
+  return `interrupted at step ${reached}: the page was closed, reloaded or crashed while it trained (its student was not kept)`;
+}
+
+/** The running Lab run as a checkpoint record: config, curves so far and the step reached. */
+export function labCheckpoint(run: LabState['run'], config: ExperimentConfig, now: number): SavedStudentRun | null {
+  if (!run.id || !run.progress) return null;
+  return {
+    id: run.id,
+    label: `${runLabel(config)} (Lab)`,
+    savedAt: now,
+    source: 'lab',
+    config,
+    kind: 'student',
+    result: null,
+    curves: { loss: decimate(run.lossRows.map((row) => ({ step: row.step, ce: row.ce, kd: row.kd, total: row.total })), SAVED_CURVE_POINTS), evals: run.evals },
+    student: null,
+    interrupted: { step: run.progress.step, totalSteps: run.progress.totalSteps },
+  };
+}
+
+/** Rewrite the running Lab run's checkpoint when the last one is CHECKPOINT_EVERY_MS old. */
+function checkpointLabRun(runId: string): void {
+  const now = Date.now();
+  if (endedRuns.has(runId)) return;
+  if (lastCheckpoint?.runId !== runId) lastCheckpoint = { runId, at: now };
+  if (now - lastCheckpoint.at < CHECKPOINT_EVERY_MS) return;
+  const { run } = labStore.getState();
+  const config = labRunConfigs.get(runId);
+  const record = run.id === runId && config ? labCheckpoint(run, config, now) : null;
+  if (!record) return;
+  lastCheckpoint = { runId, at: now };
+  saveRun(record).catch((error: unknown) => set({ storageError: describeStorageError(error, 'Checkpointing the running run') }));
+}
+
+/** A run that ended without a result to keep (stopped before its first step, failed): its checkpoint goes. */
+function dropCheckpoint(runId: string): void {
+  endedRuns.add(runId);
+  deleteRun(runId).catch(() => {});
+}
+
+/** The configuration each Lab run was started with (the Lab's knobs may change while it trains). */
+const labRunConfigs = new Map<string, ExperimentConfig>();
+
+/** Start listening (Lab runs are checkpointed while they train, saved when they end) and read the saved runs. Called once at start-up. */
 export function initCompare(): void {
   if (initialised) return;
   initialised = true;
   onWorkerMessage((message) => {
-    if (message.type !== 'done' || message.runId !== labStore.getState().run.id) return;
-    // The lab's own handler publishes the final curves after the listeners have run.
-    setTimeout(() => void saveLabRun(message.runId), 0);
+  labStore.subscribe((state, previous) => {
+    if (state.run.id && state.run.id !== previous.run.id) labRunConfigs.set(state.run.id, structuredClone(state.config));
+  });
+    if (!('runId' in message) || message.runId === null || message.runId !== labStore.getState().run.id) return;
+    const { runId } = message;
+    if (message.type === 'progress') checkpointLabRun(runId);
+    else if (message.type === 'stopped' || message.type === 'error' || (message.type === 'done' && message.result.status === 'error')) dropCheckpoint(runId);
+    else if (message.type === 'done') {
+      endedRuns.add(runId);
+      // The lab's own handler publishes the final curves after the listeners have run.
+      setTimeout(() => void saveLabRun(runId), 0);
+    }
   });
   void refreshSavedRuns();
 }

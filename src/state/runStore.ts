@@ -39,9 +39,16 @@ interface SavedBase {
 
 export interface SavedStudentRun extends SavedBase {
   kind: 'student';
-  result: RunResult;
+  /** null for a checkpoint: a Lab run saved while it trained (see `interrupted`). */
+  result: RunResult | null;
   curves: RunCurves;
   student: StudentFiles | null;
+  /**
+   * A checkpoint of a Lab run, rewritten every few seconds while it trains and replaced by the
+   * full record when it ends: after a reload or a crash it is what remains (curves, config, the
+   * step reached; not the student's weights).
+   */
+  interrupted?: { step: number; totalSteps: number };
 }
 
 export interface SavedTeacherRun extends SavedBase {

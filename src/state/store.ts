@@ -10,7 +10,8 @@ import type { LossRow } from './lossSeries';
 import { createExplorerSlice, type ExplorerSlice } from './explorerSlice';
 import { createLayerSlice, type LayerSlice } from './layerSlice';
 
-export type RunStatus = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
+/** 'stopped': the user stopped the run (it may have a result: the student as far as it trained). */
+export type RunStatus = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
 export interface ConfigSlice {
   config: ExperimentConfig;

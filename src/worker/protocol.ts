@@ -77,6 +77,8 @@ export type FromWorker =
   | { type: 'paused'; runId: string }
   | { type: 'resumed'; runId: string }
   | { type: 'done'; runId: string; result: RunResult }
+  /** The run was stopped before its first step (while its dataset or teacher loaded): there is no result. */
+  | { type: 'stopped'; runId: string; phase: RunPhase }
   | { type: 'error'; runId: string | null; message: string; step?: number; suggestion?: string }
   /** The WebGPU device is gone: the worker cannot train any more and should be replaced. */
   | { type: 'deviceLost'; message: string }

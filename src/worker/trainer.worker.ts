@@ -297,6 +297,8 @@ async function resolveTeacher(source: TeacherSource, info: Pick<DatasetInfo, 'na
 // ---------------------------------------------------------------- runs
 
 let current: { runId: string; control: RunControl } | null = null;
+/** What a wait raced against a stop resolves to when the stop came first. */
+const STOPPED = Symbol('stopped');
 /**
  * The student of the latest run, while it trains and after it ends (the explorer, the run
  * inspector and model export read it); disposed when the next run starts.
@@ -323,13 +325,24 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
   let student: tfl.LayersModel | null = null;
   const owned: DeviceSplit[] = [];
   try {
+    // A download can take minutes: a stop does not wait for it (the dataset keeps loading for later runs).
+    const stopped = control.whenStopped().then((): typeof STOPPED => STOPPED);
     post({ type: 'phase', runId, phase: 'loading', detail: 'dataset' });
-    const loaded = await ensureDataset(config.dataset);
+    const loaded = await Promise.race([ensureDataset(config.dataset), stopped]);
+    if (loaded === STOPPED) {
+      post({ type: 'stopped', runId, phase: 'loading' });
+      return;
+    }
     let teacher: tfl.LayersModel | null = null;
     if (usesTeacher(config)) {
       if (!teacherSource) throw new Error(`Method "${config.method}" needs a teacher`);
       post({ type: 'phase', runId, phase: 'loading', detail: 'teacher' });
-      teacher = await resolveTeacher(teacherSource, loaded.info);
+      const resolved = await Promise.race([resolveTeacher(teacherSource, loaded.info), stopped]);
+      if (resolved === STOPPED) {
+        post({ type: 'stopped', runId, phase: 'loading' });
+        return;
+      }
+      teacher = resolved;
     }
     student = getArchitecture(config.student, 'student').build(loaded.info.inputShape, loaded.info.numClasses, config.seed);
     lastStudent = student;

@@ -54,7 +54,7 @@ test('failures: a crashed worker ends the run with a visible error, and Start tr
   await startAndWaitForPoints(page);
   assert.equal(await runStatus(page), 'training', 'a new run must train after the crash');
   await page.getByTestId('stop-button').click();
-  await waitForStatus(page, ['done', 'idle'], 120_000);
+  await waitForStatus(page, ['stopped', 'done'], 120_000);
   t.note(`"${message.replace(/\s+/g, ' ')}"`);
 });
 
@@ -77,6 +77,6 @@ test('failures: a lost WebGPU device ends the run with a visible error, and Star
   await page.getByTestId('backend-badge').waitFor({ timeout: 60_000 });
   assert.equal(await runStatus(page), 'training', 'a new run must train after the device was lost');
   await page.getByTestId('stop-button').click();
-  await waitForStatus(page, ['done', 'idle'], 120_000);
+  await waitForStatus(page, ['stopped', 'done'], 120_000);
   t.note(`"${message.replace(/\s+/g, ' ')}"; backend afterwards: ${await text(page, 'backend-badge')}`);
 });

@@ -1,7 +1,7 @@
 // Page helpers for the lab, written against the data-testid hooks of DESIGN §4.4 only.
 import type { BrowserContext, Page } from 'playwright-core';
 
-export type RunStatus = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
+export type RunStatus = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
 declare global {
   interface Window {

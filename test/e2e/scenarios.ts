@@ -265,13 +265,13 @@ test('pause, change the temperature while paused, resume, stop', 300_000, async 
   assert.equal(await inputValue(page, 'temperature-input'), '2');
 
   await page.getByTestId('stop-button').click();
-  const final = await waitForStatus(page, ['done', 'idle', 'error'], 120_000);
+  const final = await waitForStatus(page, ['stopped', 'done', 'error'], 120_000);
   assert.notEqual(final, 'error', `stopping ended in an error: ${await text(page, 'error-message').catch(() => '')}`);
   assert.equal(await page.getByTestId('start-button').isEnabled(), true, 'Start must be enabled after a stop');
-  if (final === 'done') {
-    const summary = (await page.getByLabel('Results').textContent()) ?? '';
-    assert.match(summary, /stopped/i, 'after Stop the results must say the run was stopped early, not finished');
-  }
+  assert.equal(final, 'stopped', 'a stopped run must say stopped, not done');
+  const summary = (await page.getByLabel('Results').textContent()) ?? '';
+  assert.match(summary, /stopped/i, 'after Stop the results must say the run was stopped early, not finished');
+  assert.match(await text(page, 'run-stopped'), /stopped at step \d+ of \d+/, 'the run panel must say the step the run reached');
   const statuses = transitions(await statusHistory(page));
   const run = statuses.slice(statuses.indexOf('training'));
   const expectedOrder = ['training', 'paused', 'training', final];

@@ -27,6 +27,7 @@ vi.mock('../../src/state/actions', () => ({
     worker.respond?.(message);
   },
   uploadTeacher: async () => {},
+  clearRunError: () => {},
 }));
 
 const storage = vi.hoisted(() => ({ saved: new Map<string, unknown>(), failNext: false }));
@@ -46,9 +47,13 @@ vi.mock('../../src/state/runStore', async (importOriginal) => {
   };
 });
 
-const { cancelComparison, planRun, resultRows, startComparison, clearPlan } = await import('../../src/state/compareActions');
+const { cancelComparison, planRun, resultRows, startComparison, clearPlan, initCompare, plannedRunSummary, CHECKPOINT_EVERY_MS } = await import(
+  '../../src/state/compareActions'
+);
 const { compareStore } = await import('../../src/state/compare');
-const { labStore } = await import('../../src/state/store');
+const { labStore, initialRun } = await import('../../src/state/store');
+type SavedStudentRun = import('../../src/state/runStore').SavedStudentRun;
+type LossRow = import('../../src/state/lossSeries').LossRow;
 const { DEFAULT_CONFIG, withMethod } = await import('../../src/train/config');
 
 function emit(message: FromWorker): void {
@@ -83,8 +88,8 @@ function resultFor(config: ExperimentConfig, status: RunResult['status'] = 'done
   };
 }
 
-/** A worker that trains instantly; dkd fails; `hang` runs wait for a stop. */
-function scriptedWorker(options: { hang?: string } = {}): void {
+/** A worker that trains instantly; dkd fails; `hang` runs wait for a stop; `stopWhileLoading` runs are stopped before their first step. */
+function scriptedWorker(options: { hang?: string; stopWhileLoading?: string } = {}): void {
   let pendingStop: (() => void) | null = null;
   worker.respond = (raw) => {
     const message = raw as ToWorker;
@@ -101,6 +106,10 @@ function scriptedWorker(options: { hang?: string } = {}): void {
         return;
       case 'start': {
         const { runId, config } = message;
+        if (config.method === options.stopWhileLoading) {
+          pendingStop = () => emit({ type: 'stopped', runId, phase: 'loading' });
+          return;
+        }
         emit({ type: 'steps', runId, points: [1, 2, 3].map((step) => ({ step, epoch: 0, ce: 1 / step, kd: 0.5, total: 1, terms: {} })) });
         emit({ type: 'eval', runId, point: { step: 3, epoch: 0, trainAccuracy: 0.5, valAccuracy: 0.5, testAccuracy: 0.5 } });
         emit({ type: 'progress', runId, step: 3, totalSteps: 4, epoch: 0 });
@@ -216,5 +225,108 @@ describe('the comparison queue', () => {
     await startComparison();
     expect(compareStore.getState().queue.problem).toMatch(/"mnist kd" uses another dataset/);
     expect(worker.sent).toHaveLength(0);
+  });
+
+  it('a run stopped before its first step is shown as stopped, with no result and nothing saved', async () => {
+    scriptedWorker({ stopWhileLoading: 'kd' });
+    planRun(base, 'kd');
+    const done = startComparison();
+    await vi.waitFor(() => expect(compareStore.getState().entries[2]?.status).toBe('running'));
+    cancelComparison();
+    await done;
+    const entry = compareStore.getState().entries[2];
+    expect(entry.status).toBe('stopped');
+    expect(entry.result).toBeNull();
+    expect(entry.error).toMatch(/before its first step/);
+    expect(storage.saved.has(entry.id)).toBe(false);
+  });
+});
+
+describe('a queued run is frozen when it is added', () => {
+  it('trains the configuration it had when queued, not the Lab setting changed afterwards, and the page lists that configuration', async () => {
+    scriptedWorker();
+    planRun({ ...base, epochs: 10 }, 'kd');
+    labStore.setState({ config: { ...base, epochs: 3 } });
+    const planned = compareStore.getState().planned[0];
+    expect(planned.config.epochs).toBe(10);
+    expect(plannedRunSummary(planned.config)).toMatch(/^10 epochs · adam lr 0\.003 · batch 64 · seed 11/);
+    await startComparison();
+    // Every student run (baseline included) and the teacher's row use the frozen configuration.
+    expect(starts().map((m) => m.config.epochs)).toEqual([10, 10]);
+    expect(compareStore.getState().entries.map((e) => e.config.epochs)).toEqual([10, 10, 10]);
+  });
+
+  it('the summary names what differs between two queued runs', () => {
+    const sgd = plannedRunSummary({ ...base, optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'cosine', trainLimit: 500 });
+    expect(sgd).toBe('10 epochs · sgd lr 0.05 · momentum 0.9 · weight decay 0.0005 · cosine schedule · batch 64 · seed 11 · 500 training samples');
+    expect(plannedRunSummary({ ...base, epochs: 1 })).toMatch(/^1 epoch · /);
+  });
+});
+
+describe('Lab runs survive a reload as checkpoints', () => {
+  const runId = 'run-lab-checkpoint';
+  const row = (step: number) => ({ step, ce: 1 / step, kd: 0.5, total: 1 }) as LossRow;
+  let clock = 1_000_000;
+
+  function progress(step: number): void {
+    labStore.setState((state) => ({
+      run: { ...state.run, progress: { step, totalSteps: 480, epoch: 0 }, lossRows: Array.from({ length: step }, (_, i) => row(i + 1)) },
+    }));
+    for (const listener of [...worker.listeners]) listener({ type: 'progress', runId, step, totalSteps: 480, epoch: 0 });
+  }
+
+  it('checkpoints config, curves and step every few seconds; the final record of a stopped run replaces it', async () => {
+    scriptedWorker();
+    vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    initCompare();
+    labStore.setState({ config: { ...base, epochs: 10 } });
+    labStore.setState({ run: { ...initialRun(), id: runId, status: 'training', startedAt: clock } });
+    // The Lab's knobs change while the run trains: the checkpoint keeps what it was started with.
+    labStore.setState({ config: { ...base, epochs: 3 } });
+    progress(10);
+    clock += CHECKPOINT_EVERY_MS - 1;
+    progress(20);
+    expect(storage.saved.has(runId)).toBe(false);
+    clock += 1;
+    progress(25);
+    await vi.waitFor(() => expect(storage.saved.has(runId)).toBe(true));
+    const checkpoint = storage.saved.get(runId) as SavedStudentRun;
+    expect(checkpoint.result).toBeNull();
+    expect(checkpoint.interrupted).toEqual({ step: 25, totalSteps: 480 });
+    expect(checkpoint.config.epochs).toBe(10);
+    expect(checkpoint.curves.loss.map((p) => p.step)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+
+    const result = { ...resultFor({ ...base, epochs: 10 }, 'stopped'), steps: 30, totalSteps: 480 };
+    labStore.setState((state) => ({ run: { ...state.run, status: 'stopped', result } }));
+    for (const listener of [...worker.listeners]) listener({ type: 'done', runId, result });
+    await vi.waitFor(() => expect((storage.saved.get(runId) as SavedStudentRun).result?.status).toBe('stopped'));
+    const saved = storage.saved.get(runId) as SavedStudentRun;
+    expect(saved.interrupted).toBeUndefined();
+    expect(saved.result?.steps).toBe(30);
+    // A progress message arriving late does not turn the final record back into a checkpoint.
+    clock += 2 * CHECKPOINT_EVERY_MS;
+    progress(26);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((storage.saved.get(runId) as SavedStudentRun).result).not.toBeNull();
+    vi.restoreAllMocks();
+  });
+
+  it('a run that fails leaves no checkpoint behind', async () => {
+    scriptedWorker();
+    vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    initCompare();
+    const failing = `${runId}-failing`;
+    labStore.setState({ run: { ...initialRun(), id: failing, status: 'training', startedAt: clock } });
+    const tick = (step: number) => {
+      labStore.setState((state) => ({ run: { ...state.run, progress: { step, totalSteps: 480, epoch: 0 }, lossRows: [row(step)] } }));
+      for (const listener of [...worker.listeners]) listener({ type: 'progress', runId: failing, step, totalSteps: 480, epoch: 0 });
+    };
+    tick(1);
+    clock += CHECKPOINT_EVERY_MS;
+    tick(2);
+    await vi.waitFor(() => expect(storage.saved.has(failing)).toBe(true));
+    for (const listener of [...worker.listeners]) listener({ type: 'error', runId: failing, message: 'Loss is NaN at step 3' });
+    await vi.waitFor(() => expect(storage.saved.has(failing)).toBe(false));
+    vi.restoreAllMocks();
   });
 });

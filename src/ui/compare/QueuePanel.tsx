@@ -2,7 +2,7 @@
 // kd_ratio and the training extras; a sweep typed as text adds one run per value.
 import { useId, useState } from 'react';
 import { getMethod, hasMethod, METHODS } from '../../kd';
-import { cancelComparison, clearPlan, datasetName, planProblem, planRun, planRuns, startComparison, unplanRun } from '../../state/compareActions';
+import { cancelComparison, clearPlan, datasetName, plannedRunSummary, planProblem, planRun, planRuns, startComparison, unplanRun } from '../../state/compareActions';
 import { useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
 import { TTA_SHIFTS, withMethod, type ExperimentConfig } from '../../train/config';
@@ -59,10 +59,14 @@ export function QueuePanel() {
     <section className="panel compare-queue" aria-labelledby="compare-queue-title">
       <h2 id="compare-queue-title">Queue runs</h2>
       <p className="muted small" data-testid="compare-base">
-        Every run starts from the Lab&apos;s configuration — {datasetName(base.dataset)}, student {base.student}, teacher {teacherName || 'none'}, {base.epochs}{' '}
+        A run added now starts from the Lab&apos;s configuration — {datasetName(base.dataset)}, student {base.student}, teacher {teacherName || 'none'}, {base.epochs}{' '}
         epoch{base.epochs === 1 ? '' : 's'}, seed {base.seed}
         {base.trainLimit ? `, ${base.trainLimit} training samples` : ''} — and runs with the same seed: same initial weights, same batch order. The teacher and
         a student from scratch (scored with TTA when a run uses it) are always part of the comparison.
+      </p>
+      <p className="small compare-rule" data-testid="compare-rule">
+        <strong>A queued run is frozen when it is added:</strong> it trains the configuration listed beside it, whatever the Lab is set to later. To take up
+        new Lab settings, clear the queue and add the runs again.
       </p>
       <div className="compare-builder">
         <div className="compare-form" role="group" aria-label="Add a run">
@@ -224,7 +228,12 @@ function PlannedList() {
       <ol data-testid="compare-planned">
         {planned.map((run) => (
           <li key={run.key}>
-            <span>{run.label}</span>
+            <span>
+              {run.label}{' '}
+              <span className="muted small" data-testid="compare-planned-config">
+                ({plannedRunSummary(run.config)})
+              </span>
+            </span>
             <button type="button" className="link-button" onClick={() => unplanRun(run.key)} disabled={running} aria-label={`Remove ${run.label} from the queue`}>
               Remove
             </button>

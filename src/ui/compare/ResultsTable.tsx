@@ -8,6 +8,7 @@ import { RESULT_COLUMNS, rowsToCsv, rowsToJson, sortRows, type ResultRow } from 
 import { WEIGHTS_FILE } from '../../models/io';
 import { formatCount, formatPercent } from '../fields';
 import { downloadBlob } from './download';
+import { resultOutcomeText } from '../../state/runOutcome';
 
 const STATUS_TEXT: Record<ResultRow['status'], string> = {
   queued: 'queued',
@@ -136,7 +137,9 @@ function RunCell({ row, entry }: { row: ResultRow; entry: CompareEntry | undefin
         {row.ttaShift ? <span className="chip extra-on" data-testid="extra-tta">TTA ±{row.ttaShift}</span> : null}
         {row.emaDecay ? <span className="chip extra-on" data-testid="extra-ema">EMA {row.emaDecay}</span> : null}
         {row.rdropAlpha ? <span className="chip extra-on" data-testid="extra-rdrop">R-Drop {row.rdropAlpha}</span> : null}
-        {row.status !== 'done' ? <span className={`chip status-chip status-${row.status}`}>{STATUS_TEXT[row.status]}</span> : null}
+        {row.status !== 'done' ? (
+          <span className={`chip status-chip status-${row.status}`}>{row.status === 'stopped' && entry?.result ? resultOutcomeText(entry.result) : STATUS_TEXT[row.status]}</span>
+        ) : null}
       </span>
       {row.status === 'running' && entry ? (
         <progress max={1} value={entry.progress} aria-label={`Progress of ${row.label}`} className="row-progress" />

@@ -19,7 +19,7 @@ export function InspectPanel() {
   const runId = useLab((s) => s.run.id);
   const result = useLab((s) => s.run.result);
   const summary = useLab((s) => (s.run.result ? s.datasets[s.run.result.config.dataset]?.summary : undefined));
-  if (status !== 'done' || !result || !runId || result.status === 'error' || isPanelHidden('inspect')) return null;
+  if ((status !== 'done' && status !== 'stopped') || !result || !runId || result.status === 'error' || isPanelHidden('inspect')) return null;
   return (
     <Panel title="Inspect the run" className="inspect-panel">
       <InspectResult runId={runId} result={result} summary={summary} />

@@ -4,6 +4,7 @@ import { useLab } from '../../state/store';
 import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
+import { stoppedAtText } from '../../state/runOutcome';
 
 const PHASE_TEXT: Record<string, string> = {
   loading: 'Preparing',
@@ -62,8 +63,21 @@ function RunProgress() {
   const detail = useLab((s) => s.run.phaseDetail);
   const progress = useLab((s) => s.run.progress);
   const epochs = useLab((s) => s.run.result?.config.epochs);
+  const result = useLab((s) => s.run.result);
   if (status === 'idle') return <p className="muted small">Pick a setup and press Start. Every change is saved in the page's URL.</p>;
   const fraction = progress && progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
+  if (status === 'stopped') {
+    const step = result?.steps ?? progress?.step ?? 0;
+    const text = step === 0 && !result ? 'Stopped before training began: nothing was trained' : `Stopped by you: ${stoppedAtText(step, result?.totalSteps ?? progress?.totalSteps)}`;
+    return (
+      <div className="run-progress">
+        <progress max={1} value={fraction} aria-label="Run progress" data-testid="run-progress" />
+        <p className="small" aria-live="polite" data-testid="run-stopped">
+          {text}
+        </p>
+      </div>
+    );
+  }
   const phaseText = status === 'paused' ? 'Paused' : phase ? PHASE_TEXT[phase] : status === 'done' ? 'Finished' : status === 'error' ? 'Stopped by an error' : '';
   return (
     <div className="run-progress">
@@ -113,7 +127,7 @@ export function ResultsPanel() {
       </div>
       {result ? (
         <p className="muted small">
-          {stopped ? 'Stopped early · ' : ''}
+          {stopped ? `Stopped early (${stoppedAtText(result.steps, result.totalSteps)}) · ` : ''}
           {result.steps.toLocaleString('en')} steps on {result.backend} · student {result.studentParameters.toLocaleString('en')} parameters
           {usesTeacher(result.config) ? ` · teacher logits ${result.teacherCached ? 'cached' : 'computed live'}` : ''}
         </p>
