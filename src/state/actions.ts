@@ -465,8 +465,22 @@ export function stopRun(): void {
 
 // ---------------------------------------------------------------- test hooks
 
+let nextMemoryRequest = 1;
+
 export const debugHooks = {
   loseDevice: () => client?.send({ type: 'debugLoseDevice' }),
+  /** The worker's tfjs tensor count and bytes, between runs. */
+  workerMemory(): Promise<{ numTensors: number; numBytes: number; backend: string }> {
+    const requestId = nextMemoryRequest++;
+    return new Promise((resolve) => {
+      const off = onWorkerMessage((message) => {
+        if (message.type !== 'memory' || message.requestId !== requestId) return;
+        off();
+        resolve({ numTensors: message.numTensors, numBytes: message.numBytes, backend: message.backend });
+      });
+      sendToWorker({ type: 'debugMemory', requestId });
+    });
+  },
   crashWorker: () => client?.send({ type: 'debugCrash' }),
   /** Make the next save of a finished run fail as a full disk does: failNextSave = 'quota'. */
   get failNextSave(): 'quota' | null {

@@ -31,6 +31,8 @@ export type ToWorker =
   /** Test hooks: destroy the WebGPU device, or throw in the worker's global scope. */
   | { type: 'debugLoseDevice' }
   | { type: 'debugCrash' }
+  /** Test hook: the worker's tfjs memory (the soak and the refusal tests check it stays flat). */
+  | { type: 'debugMemory'; requestId: number }
   /** Soft-label explorer: the teacher's logits on the first `limit` test images, and `perClass` images of each class to pick from. */
   | { type: 'teacherView'; requestId: number; dataset: string; teacher: TeacherSource; limit: number; perClass: number }
   /** The last trained (or the training) student's logits on test images of `dataset`, by index. */
@@ -82,6 +84,7 @@ export type FromWorker =
   | { type: 'error'; runId: string | null; message: string; step?: number; suggestion?: string }
   /** The WebGPU device is gone: the worker cannot train any more and should be replaced. */
   | { type: 'deviceLost'; message: string }
+  | { type: 'memory'; requestId: number; numTensors: number; numBytes: number; backend: string }
   /** view is null when it could not be computed; message says why. */
   | { type: 'teacherView'; requestId: number; view: TeacherView | null; message: string }
   /** logits (indices × classes) is null when there is no student for that dataset; message says why. */

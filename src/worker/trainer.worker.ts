@@ -597,6 +597,11 @@ async function handle(message: ToWorker): Promise<void> {
         throw new Error('Simulated worker crash');
       });
       return;
+    case 'debugMemory': {
+      const memory = tf.memory();
+      post({ type: 'memory', requestId: message.requestId, numTensors: memory.numTensors, numBytes: memory.numBytes, backend: tf.getBackend() });
+      return;
+    }
   }
 }
 
