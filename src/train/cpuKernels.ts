@@ -2,8 +2,11 @@
 // TensorBuffer.get per element, 10-60x slower than its own forward kernels: a 9k-parameter CNN
 // step took 3 s in Node. This file registers flat-array versions of the same two kernels
 // (same maths; NHWC, dilation 1) for 'cpu' only; other layouts go to the original kernels.
+// It also registers the bit-identical kernels of cpuConv.ts (forward convolution, its input
+// gradient, bias sums, broadcast add/multiply), where a training step spent the rest of its time.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { broadcastTrailing, conv2DBackpropFilterNHWC, conv2DBackpropInputNHWC, conv2DForwardNHWC, sumLeadingRows } from './cpuConv';
 
 interface CpuBackendLike {
   data: { get(dataId: object): { values: Float32Array } };
@@ -16,44 +19,6 @@ interface BackpropFilterAttrs {
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   filterShape: [number, number, number, number];
-}
-
-export function conv2DBackpropFilterNHWC(
-  x: Float32Array,
-  dy: Float32Array,
-  convInfo: tf.backend_util.Conv2DInfo,
-): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = convInfo;
-  const { strideHeight, strideWidth, filterHeight, filterWidth } = convInfo;
-  const top = convInfo.padInfo.top;
-  const left = convInfo.padInfo.left;
-  const accumulator = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let oy = 0; oy < outHeight; oy++) {
-      for (let ox = 0; ox < outWidth; ox++) {
-        const dyBase = ((b * outHeight + oy) * outWidth + ox) * outChannels;
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const iy = oy * strideHeight + kh - top;
-          if (iy < 0 || iy >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const ix = ox * strideWidth + kw - left;
-            if (ix < 0 || ix >= inWidth) continue;
-            const xBase = ((b * inHeight + iy) * inWidth + ix) * inChannels;
-            const wBase = (kh * filterWidth + kw) * inChannels * outChannels;
-            for (let ci = 0; ci < inChannels; ci++) {
-              const xv = x[xBase + ci];
-              if (xv === 0) continue; // post-ReLU activations are mostly zero
-              const wOffset = wBase + ci * outChannels;
-              for (let co = 0; co < outChannels; co++) {
-                accumulator[wOffset + co] += xv * dy[dyBase + co];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  return Float32Array.from(accumulator);
 }
 
 /** dx of max pooling: each window's gradient goes to its first maximum in scan order. */
@@ -151,7 +116,76 @@ export function installFastCpuKernels(): void {
     return backend.makeTensorInfo(input.shape, 'float32', values);
   }) as unknown as KernelFunc;
   replaceKernel({ kernelName: 'MaxPoolGrad', backendName: 'cpu', kernelFunc: maxPoolGrad });
+  installConvolutionKernels();
   installed = true;
+}
+
+type Args = { inputs: Record<string, TensorInfo>; backend: unknown; attrs: Record<string, unknown> };
+
+/** Wrap a cpu kernel: `fast` answers the cases it knows (returns a result), the rest go to tfjs'. */
+function wrapKernel(kernelName: string, fast: (args: Args, backend: CpuBackendLike) => TensorInfo | null): void {
+  const original = tf.getKernel(kernelName, 'cpu');
+  if (!original) return;
+  const kernelFunc = ((args: Args) => fast(args, args.backend as CpuBackendLike) ?? original.kernelFunc(args as never)) as unknown as KernelFunc;
+  replaceKernel({ kernelName, backendName: 'cpu', kernelFunc });
+}
+
+const isUnitDilation = (d: unknown) => d === undefined || d === 1 || (Array.isArray(d) && d.every((v) => v === 1));
+
+function installConvolutionKernels(): void {
+  wrapKernel('Conv2D', ({ inputs: { x, filter }, attrs }, backend) => {
+    if (attrs.dataFormat === 'NCHW' || !isUnitDilation(attrs.dilations) || x.dtype !== 'float32') return null;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as 'same',
+      attrs.dimRoundingMode as 'floor' | undefined,
+    );
+    const values = conv2DForwardNHWC(backend.data.get(x.dataId).values, backend.data.get(filter.dataId).values, info);
+    return backend.makeTensorInfo(info.outShape, 'float32', values);
+  });
+  wrapKernel('Conv2DBackpropInput', ({ inputs: { dy, filter }, attrs }, backend) => {
+    if (attrs.dataFormat === 'NCHW' || dy.dtype !== 'float32') return null;
+    const info = tf.backend_util.computeConv2DInfo(
+      attrs.inputShape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as 'same',
+      attrs.dimRoundingMode as 'floor' | undefined,
+    );
+    const values = conv2DBackpropInputNHWC(backend.data.get(dy.dataId).values, backend.data.get(filter.dataId).values, info);
+    return backend.makeTensorInfo(info.inShape, 'float32', values);
+  });
+  wrapKernel('Sum', ({ inputs: { x }, attrs }, backend) => {
+    if (x.dtype !== 'float32' || x.shape.length === 0) return null;
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+    if (!axes.every((axis, i) => axis === i)) return null; // only reductions over the leading axes
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+    const kept = x.shape.slice(axes.length);
+    const values = sumLeadingRows(backend.data.get(x.dataId).values, rows, tf.util.sizeFromShape(kept));
+    const shape = attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept;
+    return backend.makeTensorInfo(shape, 'float32', values);
+  });
+  for (const [kernelName, op] of [['Add', 'add'], ['Multiply', 'mul']] as const) {
+    wrapKernel(kernelName, ({ inputs: { a, b } }, backend) => {
+      if (a.dtype !== 'float32' || b.dtype !== 'float32' || tf.util.arraysEqual(a.shape, b.shape)) return null;
+      const [large, small] = tf.util.sizeFromShape(a.shape) >= tf.util.sizeFromShape(b.shape) ? [a, b] : [b, a];
+      if (!repeatsAlongLeadingAxes(large.shape, small.shape)) return null;
+      const values = broadcastTrailing(backend.data.get(a.dataId).values, backend.data.get(b.dataId).values, op);
+      return backend.makeTensorInfo(large.shape, 'float32', values);
+    });
+  }
+}
+
+/** Whether `small`, less its leading 1s, is the tail of `large` (no deeper rank): a bias or a scalar. */
+function repeatsAlongLeadingAxes(large: number[], small: number[]): boolean {
+  if (small.length > large.length) return false;
+  const first = small.findIndex((d) => d !== 1);
+  const core = first < 0 ? [] : small.slice(first);
+  return core.every((d, i) => d === large[large.length - core.length + i]);
 }
 
 function replaceKernel(config: KernelConfig): void {
