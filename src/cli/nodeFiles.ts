@@ -1,12 +1,12 @@
 // Node-only file access for the CLI, tests and scripts: the app's public/ folder stands in for
 // its origin, and models are read from and written to directories.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { FetchBytes } from '../data/types';
-import { loadModelFromFiles, serializeModel, WEIGHTS_FILE } from '../models/io';
+import { loadModelFromSourceFiles, quoteName, serializeModel, WEIGHTS_FILE, type ModelSourceFile } from '../models/io';
 import { teacherModelPath, type TeacherCard } from '../models/catalog';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,17 +18,33 @@ export const fetchPublicFile: FetchBytes = async (relativePath, onProgress) => {
   return bytes;
 };
 
+/** A file on disk as the model loader reads it: its size first, its bytes only when asked. */
+async function diskFile(file: string, shownAs: string): Promise<ModelSourceFile | undefined> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    return undefined;
+  }
+  if (!info.isFile()) throw new Error(`${shownAs} is not a file`);
+  return { name: shownAs, size: info.size, arrayBuffer: async () => new Uint8Array(await readFile(file)).buffer };
+}
+
 export async function loadModelFromDir(dirOrModelJson: string): Promise<tfl.LayersModel> {
   const modelJsonPath = dirOrModelJson.endsWith('.json') ? dirOrModelJson : path.join(dirOrModelJson, 'model.json');
-  if (!existsSync(modelJsonPath)) throw new Error(`No model.json at ${modelJsonPath}`);
-  const modelJson = JSON.parse(await readFile(modelJsonPath, 'utf8'));
-  const files = new Map<string, Uint8Array>();
-  for (const group of modelJson.weightsManifest ?? []) {
-    for (const p of group.paths as string[]) {
-      files.set(path.basename(p), new Uint8Array(await readFile(path.join(path.dirname(modelJsonPath), p))));
+  const modelFile = await diskFile(modelJsonPath, modelJsonPath);
+  if (!modelFile) throw new Error(`No model.json at ${modelJsonPath}`);
+  const folder = path.dirname(modelJsonPath);
+  const realFolder = await realpath(folder);
+  // The loader has refused ".." and absolute paths; a symbolic link must not lead out of the folder either.
+  return loadModelFromSourceFiles(modelFile, async (manifestPath) => {
+    const file = path.join(folder, manifestPath);
+    const real = await realpath(file).catch(() => null);
+    if (real && path.relative(realFolder, real).split(path.sep)[0] === '..') {
+      throw new Error(`${modelJsonPath}: weight file ${quoteName(manifestPath)} is a link to a file outside the model's folder`);
     }
-  }
-  return loadModelFromFiles(modelJson, files);
+    return diskFile(file, file);
+  });
 }
 
 export async function saveModelToDir(model: tfl.LayersModel, dir: string): Promise<void> {

@@ -9,7 +9,7 @@ import { classCounts } from '../data/split';
 import { uploadSplit, type DeviceSplit } from '../data/device';
 import type { DatasetInfo, FetchBytes, ImageSet } from '../data/types';
 import { ARCHITECTURES, countParameters, disposeModel, getArchitecture } from '../models/architectures';
-import { loadModelFromFiles, serializeModel } from '../models/io';
+import { loadModelFromFiles, readModelManifest, serializeModel } from '../models/io';
 import { teacherMismatch, teacherModelPath } from '../models/catalog';
 import { runExperiment, type RunData } from '../train/runExperiment';
 import { computeTeacherView, logitsAt, misclassifiedExamples } from '../train/inspect';
@@ -210,14 +210,12 @@ function loadShippedTeacher(id: string): Promise<tfl.LayersModel> {
   const loading = (async () => {
     const modelPath = teacherModelPath(id);
     const folder = modelPath.slice(0, modelPath.lastIndexOf('/') + 1);
-    const modelJson = (await fetchJson(modelPath)) as ModelJson;
+    const modelJson = await fetchJson(modelPath);
     const weights = new Map<string, Uint8Array>();
-    for (const group of modelJson.weightsManifest ?? []) {
-      for (const path of group.paths) {
-        weights.set(path.split('/').pop() ?? path, await fetchBytes(folder + path));
-      }
+    for (const group of readModelManifest(modelJson, modelPath).groups) {
+      for (const path of group.paths) weights.set(path, await fetchBytes(folder + path));
     }
-    const model = await loadModelFromFiles(modelJson, weights);
+    const model = await loadModelFromFiles(modelJson, weights, modelPath);
     model.trainable = false;
     return model;
   })();
