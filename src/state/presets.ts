@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, withMethod, type ExperimentConfig } from '../train/conf
  * sample limits (dataset and student change only when the preset names them). Every other knob is
  * set by the preset: its own values, or the default.
  */
-export const PRESET_KEEPS = ['dataset', 'student', 'teacher', 'epochs', 'seed', 'trainLimit', 'valLimit', 'testLimit', 'evalEvery', 'omitClasses'] as const;
+export const PRESET_KEEPS = ['dataset', 'student', 'teacher', 'epochs', 'steps', 'seed', 'trainLimit', 'valLimit', 'testLimit', 'evalEvery', 'omitClasses'] as const;
 
 /** The knobs a preset names; the others it resets to their defaults, except PRESET_KEEPS. */
 export type PresetSettings = Partial<
