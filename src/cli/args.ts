@@ -1,5 +1,5 @@
 // Command-line flags -> ExperimentConfig. Every refusal is one line naming the flag.
-import { DEFAULT_CONFIG, type DistillTerm, type ExperimentConfig, validateConfig } from '../train/config';
+import { CURVE_EVAL_SAMPLES, DEFAULT_CONFIG, type DistillTerm, type ExperimentConfig, validateConfig } from '../train/config';
 import { getMethod, hasMethod, METHODS } from '../kd';
 import { BUILTIN_DATASETS } from '../data/registry';
 import { ARCHITECTURES } from '../models/architectures';
@@ -23,8 +23,10 @@ const NUMBER_FLAGS: Record<string, keyof ExperimentConfig> = {
   '--weight-decay': 'weightDecay',
   '--batch-size': 'batchSize',
   '--epochs': 'epochs',
+  '--steps': 'steps',
   '--seed': 'seed',
   '--train-limit': 'trainLimit',
+  '--val-limit': 'valLimit',
   '--test-limit': 'testLimit',
   '--eval-every': 'evalEvery',
   '--labelled-fraction': 'labelledFraction',
@@ -32,6 +34,9 @@ const NUMBER_FLAGS: Record<string, keyof ExperimentConfig> = {
   '--ema-decay': 'emaDecay',
   '--rdrop-alpha': 'rdropAlpha',
 };
+
+/** Flags that take whole numbers: 100.5 is refused, not cut to 100. */
+const INTEGER_FLAGS: ReadonlySet<string> = new Set(['--batch-size', '--epochs', '--steps', '--seed', '--train-limit', '--val-limit', '--test-limit', '--eval-every', '--tta-shift']);
 
 export const USAGE = `Usage: npm run train -- [flags]
   --dataset ID          ${BUILTIN_DATASETS.map((d) => d.id).join(' | ')} (default ${DEFAULT_CONFIG.dataset})
@@ -41,16 +46,18 @@ export const USAGE = `Usage: npm run train -- [flags]
   --temperature T       shorthand for --param temperature=T
   --param NAME=VALUE    a method parameter (repeatable); in a recipe METHOD.NAME=VALUE (a plain
                         NAME sets it on every term that has it)
-  --kd-ratio R          weight of the distillation term: kd mixes (1-r)·CE + r·KD below 1 (DESIGN §4.2),
-                        every other method trains CE + r·term (default: the method's reference weight)
+  --kd-ratio R          weight of the distillation term. kd: the soft-label share r in [0, 1], trained as
+                        (1-r)·CE + r·KD (1 = soft labels only); every other method trains CE + r·term
+                        (default: the method's reference weight)
   --student-layers L    student layers the method reads, comma-separated (e.g. block2,block3), paired
   --teacher-layers L    by position with the teacher's; default: the method's reference choice;
                         in a recipe METHOD=L. Layers: blockN, embedding, logits
   --recipe SPEC         several terms at once, each with its weight: kd:0.9,at:1000 (a term without
                         a weight gets its reference weight); replaces --method and --kd-ratio
   --peer-student ID     dml: the second student's architecture (default: the same as --student)
-  --labelled-fraction F label-free mode: only this share (0, 1] of training samples keeps its label;
-                        the others get no CE, only the distillation terms
+  --labelled-fraction F only this share (0, 1] of training samples keeps its label; the others are
+                        seen only through the teacher (distillation terms, no CE): soft labels plus
+                        unlabelled images, so KD sees 1/F times more images than there are labels
   --tta-shift N         test-time augmentation: also report test accuracy / MPA averaging the softmax
                         over the image and its shifts by ±N pixels along x and y (N = 1, 2, 3; 0 = off)
   --ema-decay D         keep an exponential moving average of the student's weights (D in (0, 1), e.g.
@@ -58,16 +65,34 @@ export const USAGE = `Usage: npm run train -- [flags]
   --rdrop-alpha A       R-Drop: two passes with dropout 0.1 on the student's embedding, CE averaged,
                         plus A · symmetric KL between them (0 = off)
   --optimizer adam|sgd  --lr X  --momentum M  --weight-decay W  --lr-schedule constant|cosine
-  --batch-size N  --epochs N  --seed N  --augment  --eval-every STEPS
-  --train-limit N  --test-limit N      use the first N samples (quick runs)
+  --batch-size N  --seed N  --augment
+  --epochs N            passes over the training set (default ${DEFAULT_CONFIG.epochs})
+  --steps N             a step budget instead: exactly N steps, as many epochs as that takes
+                        (give --epochs or --steps, not both)
+  --eval-every STEPS    evaluate every STEPS steps on the first ${CURVE_EVAL_SAMPLES.toLocaleString('en')} val and test samples (the
+                        history's points) and once at the end on the whole val and test splits
+  --train-limit N       train on the first N training samples only
+  --val-limit N         score validation on the first N validation samples only
+  --test-limit N        score the test on the first N test samples only (validation is not limited)
   --save DIR            write the trained model (model.json, weights.bin, card.json)
   --json FILE           write the result as JSON
   --quiet               no progress bar`;
 
+/** Decimal numbers only: Number() would also read "0x10" as 16, "0b11" as 3 and "" as 0. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function parseNumber(flag: string, raw: string | undefined): number {
   if (raw === undefined || raw.startsWith('--')) throw new UsageError(`${flag} needs a value`);
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} expects a number, got "${raw}"`);
+  if (!DECIMAL.test(raw.trim()) || !Number.isFinite(value)) {
+    throw new UsageError(`${flag} expects a number, got "${raw}"${/^[+-]?0[box]/i.test(raw.trim()) ? ' (decimal digits only)' : ''}`);
+  }
+  return value;
+}
+
+function parseInteger(flag: string, raw: string | undefined): number {
+  const value = parseNumber(flag, raw);
+  if (!Number.isInteger(value)) throw new UsageError(`${flag} expects a whole number, got "${raw}"`);
   return value;
 }
 
@@ -117,7 +142,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     };
     given.add(flag);
     if (flag in NUMBER_FLAGS) {
-      (config as unknown as Record<string, number>)[NUMBER_FLAGS[flag]] = parseNumber(flag, argv[++i]);
+      const raw = argv[++i];
+      (config as unknown as Record<string, number>)[NUMBER_FLAGS[flag]] = INTEGER_FLAGS.has(flag) ? parseInteger(flag, raw) : parseNumber(flag, raw);
       continue;
     }
     switch (flag) {
@@ -224,6 +250,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (config.peerStudent !== undefined && getMethod(config.method).kind !== 'mutual') {
     throw new UsageError('--peer-student is for --method dml only');
   }
+  if (given.has('--epochs') && given.has('--steps')) throw new UsageError('--epochs and --steps both set the run\'s length: give one (--steps wins over the default epochs)');
   if (!given.has('--teacher')) config.teacher = `${config.dataset}-teacher-cnn`;
   const problems = validateConfig(config);
   if (problems.length > 0) throw new UsageError(problems[0].message);

@@ -21,7 +21,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   const dataset = await loadBuiltinDataset(config.dataset, fetchPublicFile);
   const train = limitSet(dataset.train, config.trainLimit);
   const test = limitSet(dataset.test, config.testLimit);
-  const val = limitSet(dataset.val, config.testLimit);
+  const val = limitSet(dataset.val, config.valLimit);
   if (config.batchSize > train.count) {
     throw new Error(`Batch size ${config.batchSize} is larger than the training set (${train.count} samples)`);
   }

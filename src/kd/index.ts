@@ -16,7 +16,7 @@ export type {
   LayerUse,
 } from './types';
 export { METHODS, getMethod, hasMethod, resolveParams, paramProblem } from './registry';
-export { mixWeights, termWeights, warmupFactor } from './mixing';
+export { mixWeights, termWeights, warmupEpochs, warmupFactor } from './mixing';
 
 /**
  * The distillation term of `method`, exactly as its reference implementation computes it.

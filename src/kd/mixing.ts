@@ -3,15 +3,17 @@
  *   loss = w_ce * CE(student, labels) + sum_i w_i * warmup_i * L_i
  *
  * Each method's metadata says which rule its weight follows (`MethodSpec.mixing`):
- * - 'ratio' (kd, the classroom slider; DESIGN §4.2): r in [0, 1): w_ce = 1 - r, w = r
- *   (0 = hard labels only); r = 1: soft labels only (w_ce = 0); r > 1: w_ce = 1, w = r.
+ * - 'ratio' (kd, the classroom slider; docs/ARCHITECTURE.md): r in [0, 1): w_ce = 1 - r, w = r
+ *   (0 = hard labels only); r = 1: soft labels only (w_ce = 0); r > 1: w_ce = 1, w = r (a jump
+ *   at 1, which is why validateConfig keeps a single ratio method's r in [0, 1]).
  * - 'additive' (every other method, as its reference trains it: DKD with weight 1, AT with 1000,
  *   FitNet 100, ...): w_ce = 1, w = r.
  * In a recipe (several terms) every term contributes w_i = its own weight; w_ce comes from the
  * first term when that one mixes by ratio, else it is 1.
- * warmup_i is 1 except for a method with a `warmup` parameter (DKD): the training loop ramps its
- * term by min(epoch / warmup, 1), epoch being the fractional number of epochs completed before
- * the step (0 on the very first step; mdistiller uses the 1-based epoch number instead).
+ * warmup_i is 1 except for a method with warm-up parameters (DKD): the training loop ramps its
+ * term by min(epoch / warmupEpochs(params, run length), 1), epoch being the fractional number of
+ * epochs completed before the step (0 on the very first step; mdistiller uses the 1-based epoch
+ * number instead). The length is a share of the run, so a short run ramps like the paper's.
  */
 import type { MixingRule } from './types';
 
@@ -35,4 +37,13 @@ export function termWeights(terms: readonly { mixing: MixingRule; weight: number
 export function warmupFactor(epoch: number, warmup: number): number {
   if (!(warmup > 0)) return 1;
   return Math.min(Math.max(epoch, 0) / warmup, 1);
+}
+
+/**
+ * How many epochs a term's warm-up lasts in a run of `totalEpochs` (fractional with a step
+ * budget): `warmupEpochs` when above 0 (a fixed length), else `warmupFraction` of the run.
+ */
+export function warmupEpochs(params: Readonly<Record<string, number>>, totalEpochs: number): number {
+  if ((params.warmupEpochs ?? 0) > 0) return params.warmupEpochs;
+  return (params.warmupFraction ?? 0) * totalEpochs;
 }

@@ -92,7 +92,8 @@ export function planProblem(planned: readonly PlannedRun[]): string | null {
       ['dataset', 'dataset'],
       ['student', 'student'],
       ['seed', 'seed'],
-      ['testLimit', 'val / test samples'],
+      ['valLimit', 'validation samples'],
+      ['testLimit', 'test samples'],
     ] as const) {
       if (config[field] !== first[field]) {
         return `"${run.label}" uses another ${name} (${String(config[field] ?? 'all')}) than "${planned[0].label}" (${String(first[field] ?? 'all')}): a comparison shares them.`;
@@ -219,7 +220,7 @@ async function runTeacherEntry(entry: CompareEntry): Promise<void> {
   patchEntry(entry.id, { status: 'running', detail: 'evaluating the teacher' });
   const requestId = nextRequest++;
   const reply = nextMessage((m) => (m.type === 'teacherEvaluated' && m.requestId === requestId ? m : undefined));
-  sendToWorker({ type: 'evaluateTeacher', requestId, dataset: entry.config.dataset, teacher: source, ttaShift: entry.config.ttaShift ?? 0, testLimit: entry.config.testLimit });
+  sendToWorker({ type: 'evaluateTeacher', requestId, dataset: entry.config.dataset, teacher: source, ttaShift: entry.config.ttaShift ?? 0, valLimit: entry.config.valLimit, testLimit: entry.config.testLimit });
   try {
     const answer = await reply;
     if (!answer.evaluation) {

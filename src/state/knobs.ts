@@ -3,7 +3,7 @@
 import { BUILTIN_DATASETS } from '../data/registry';
 import { ARCHITECTURES } from '../models/architectures';
 import { METHODS } from '../kd';
-import type { ExperimentConfig } from '../train/config';
+import { CURVE_EVAL_SAMPLES, KNOB_MAXIMA, type ExperimentConfig } from '../train/config';
 
 type KeysOfType<T, V> = { [K in keyof T]-?: T[K] extends V ? K : never }[keyof T];
 
@@ -56,29 +56,41 @@ export const KNOBS: readonly Knob[] = [
   { kind: 'choice', key: 'method', url: 'method', label: 'Method', testId: 'method-select', options: () => METHODS.map((m) => m.id) },
   {
     kind: 'number', key: 'kdRatio', url: 'kd_ratio', label: 'kd_ratio', testId: 'kd-ratio-input', integer: false, min: 0, step: 0.05, live: true,
-    help: 'Weight of the distillation term. Below 1: (1 − r)·CE + r·KD (0 = hard labels only, 1 = soft labels only). From 1 up: CE + r·KD.',
+    help: 'kd: the soft-label share r from 0 to 1, trained as (1 − r)·CE + r·KD (0 = hard labels only, 1 = soft labels only). Other methods: a weight, CE + r·term.',
   },
   { kind: 'choice', key: 'optimizer', url: 'optimizer', label: 'Optimizer', testId: 'optimizer-select', options: () => ['adam', 'sgd'] },
   { kind: 'number', key: 'lr', url: 'lr', label: 'Learning rate', testId: 'lr-input', integer: false, min: 0, step: 0.0005, help: 'Step size of the optimizer.' },
   { kind: 'number', key: 'momentum', url: 'momentum', label: 'Momentum', testId: 'momentum-input', integer: false, min: 0, max: 0.999, step: 0.05, help: 'SGD momentum, in [0, 1).' },
   { kind: 'number', key: 'weightDecay', url: 'wd', label: 'Weight decay', testId: 'weight-decay-input', integer: false, min: 0, step: 0.0001, help: 'L2 penalty on every student weight (0 = off).' },
   { kind: 'choice', key: 'lrSchedule', url: 'schedule', label: 'LR schedule', testId: 'schedule-select', options: () => ['constant', 'cosine'] },
-  { kind: 'number', key: 'batchSize', url: 'batch', label: 'Batch size', testId: 'batch-size-input', integer: true, min: 1, step: 1, help: 'Samples per step; the last partial batch of an epoch is dropped.' },
-  { kind: 'number', key: 'epochs', url: 'epochs', label: 'Epochs', testId: 'epochs-input', integer: true, min: 1, step: 1, help: 'Passes over the training set.' },
+  { kind: 'number', key: 'batchSize', url: 'batch', label: 'Batch size', testId: 'batch-size-input', integer: true, min: 1, max: KNOB_MAXIMA.batchSize, step: 1, help: 'Samples per step; the last partial batch of an epoch is dropped.' },
+  { kind: 'number', key: 'epochs', url: 'epochs', label: 'Epochs', testId: 'epochs-input', integer: true, min: 1, max: KNOB_MAXIMA.epochs, step: 1, help: 'Passes over the training set (ignored when Steps is set).' },
+  {
+    kind: 'number', key: 'steps', url: 'steps', label: 'Steps', testId: 'steps-input', integer: true, min: 1, max: KNOB_MAXIMA.steps, step: 10, optional: true,
+    placeholder: 'from epochs', help: 'A step budget: when set, the run trains exactly this many steps and Epochs is ignored (blank = epochs × steps per epoch).',
+  },
   { kind: 'number', key: 'seed', url: 'seed', label: 'Seed', testId: 'seed-input', integer: true, step: 1, help: 'Same seed, same initial weights and batch order.' },
   { kind: 'boolean', key: 'augment', url: 'augment', label: 'Augmentation (random shifts ±2 px)', testId: 'augment-input', help: 'With augmentation on, the teacher runs live on every batch instead of from its cache.' },
   {
-    kind: 'number', key: 'trainLimit', url: 'train_limit', label: 'Training samples', testId: 'train-limit-input', integer: true, min: 1, step: 1, optional: true,
-    placeholder: 'all', help: 'Train on the first N samples only (blank = all), for quick runs.',
+    kind: 'number', key: 'trainLimit', url: 'train_limit', label: 'Training samples', testId: 'train-limit-input', integer: true, min: 1, max: KNOB_MAXIMA.samples, step: 1, optional: true,
+    placeholder: 'all', help: 'Train on the first N training samples only (blank = all), for quick runs.',
   },
   {
-    kind: 'number', key: 'testLimit', url: 'test_limit', label: 'Val / test samples', testId: 'test-limit-input', integer: true, min: 1, step: 1, optional: true,
-    placeholder: 'all', help: 'Evaluate on the first N val and test samples only (blank = all).',
+    kind: 'number', key: 'valLimit', url: 'val_limit', label: 'Validation samples', testId: 'val-limit-input', integer: true, min: 1, max: KNOB_MAXIMA.samples, step: 1, optional: true,
+    placeholder: 'all', help: 'Score validation on the first N validation samples only (blank = all).',
   },
-  { kind: 'number', key: 'evalEvery', url: 'eval_every', label: 'Evaluate every', testId: 'eval-every-input', integer: true, min: 1, step: 10, help: 'Steps between val/test evaluations (and at every epoch end).' },
+  {
+    kind: 'number', key: 'testLimit', url: 'test_limit', label: 'Test samples', testId: 'test-limit-input', integer: true, min: 1, max: KNOB_MAXIMA.samples, step: 1, optional: true,
+    placeholder: 'all', help: 'Score the test on the first N test samples only (blank = all); validation has its own limit.',
+  },
+  {
+    kind: 'number', key: 'evalEvery', url: 'eval_every', label: 'Evaluate every (steps)', testId: 'eval-every-input', integer: true, min: 1, max: KNOB_MAXIMA.evalEvery, step: 10,
+    help: `Steps between the curve points (scored on the first ${CURVE_EVAL_SAMPLES.toLocaleString('en')} val and test samples); the final numbers are always on the whole splits.`,
+  },
   {
     kind: 'number', key: 'labelledFraction', url: 'labelled_fraction', label: 'Labelled fraction', testId: 'labelled-fraction-input', integer: false, min: 0, max: 1, step: 0.05, optional: true,
-    placeholder: '1', help: 'Share of training samples that keep their label, in (0, 1] (blank = all); the others learn from the distillation terms only.',
+    placeholder: '1',
+    help: 'Share of training samples that keep their label, in (0, 1] (blank = all). The others are seen only through the teacher (no CE): soft labels plus unlabelled images, so at 0.1 KD sees ten times more images than scratch has labels.',
   },
 ];
 

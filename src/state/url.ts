@@ -83,8 +83,11 @@ function decodeTerms(query: URLSearchParams): DistillTerm[] {
   return terms;
 }
 
+/** Decimal numbers only: Number() would also read "0x10" as 16. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function parseNumber(text: string, integer: boolean): number | undefined {
-  if (text.trim() === '') return undefined;
+  if (!DECIMAL.test(text.trim())) return undefined;
   const value = Number(text);
   if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) return undefined;
   return value;
@@ -132,7 +135,7 @@ function dropInvalid(config: ExperimentConfig, defaults: ExperimentConfig): Expe
   // Values that parse but make no sense (lr=-1) go back to their defaults, one field at a time.
   for (const problem of validateConfig(config)) {
     if (problem.field in defaults) writable[problem.field] = (defaults as unknown as Record<string, unknown>)[problem.field];
-    else if (problem.field === 'trainLimit' || problem.field === 'testLimit' || problem.field === 'labelledFraction') delete writable[problem.field];
+    else if (problem.field === 'trainLimit' || problem.field === 'valLimit' || problem.field === 'testLimit' || problem.field === 'steps' || problem.field === 'labelledFraction') delete writable[problem.field];
   }
   return config;
 }

@@ -32,13 +32,22 @@ export interface ExperimentConfig {
   weightDecay: number;
   lrSchedule: LrSchedule;
   batchSize: number;
+  /** Passes over the training set; ignored when `steps` is set. */
   epochs: number;
+  /** A step budget: when set, the run trains exactly this many steps and `epochs` is ignored. */
+  steps?: number;
   seed: number;
   /** Random shifts of up to 2 pixels on training batches. */
   augment: boolean;
   trainLimit?: number;
+  /** The first N test samples only (the validation split has its own limit, valLimit). */
   testLimit?: number;
-  /** Evaluate val and test every this many steps (and at every epoch end). */
+  /** The first N validation samples only. */
+  valLimit?: number;
+  /**
+   * Evaluate every this many steps (the curves' points, on the first CURVE_EVAL_SAMPLES val and
+   * test samples) and once at the end on the whole val and test splits.
+   */
   evalEvery: number;
   /** Layers the single method reads (names of taps, paired by position); absent: its defaults. */
   studentLayers?: string[];
@@ -91,8 +100,25 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
   epochs: 10,
   seed: 1,
   augment: false,
-  evalEvery: 200,
+  // A default Digits run (10 epochs of 20 steps) gets a curve point per epoch.
+  evalEvery: 20,
 };
+
+/**
+ * Evaluations during the run (the curves' points) score the first this many val and test samples;
+ * the run's final numbers always use the whole splits. Digits' splits are smaller than this.
+ */
+export const CURVE_EVAL_SAMPLES = 1000;
+
+/** Upper bounds of the integer knobs: beyond them a value is a typo (epochs=1e9), not a plan. */
+export const KNOB_MAXIMA = {
+  epochs: 10_000,
+  steps: 1_000_000,
+  batchSize: 65_536,
+  evalEvery: 1_000_000,
+  /** trainLimit, valLimit and testLimit: more samples than any dataset the lab loads. */
+  samples: 10_000_000,
+} as const;
 
 /** The shifts test-time augmentation offers, in pixels (0 turns it off). */
 export const TTA_SHIFTS: readonly number[] = [1, 2, 3];
@@ -110,23 +136,30 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
     if (!Number.isFinite(value)) add(field, `${label} must be a number`);
     return Number.isFinite(value);
   };
+  const wholeNumber = (field: string, label: string, value: number, min: number, max: number) => {
+    if (!finite(field, label, value)) return false;
+    if (!Number.isInteger(value) || value < min) add(field, `${label} must be a whole number of at least ${min} (got ${value})`);
+    else if (value > max) add(field, `${label} must be at most ${max.toLocaleString('en')} (got ${value.toLocaleString('en')})`);
+    else return true;
+    return false;
+  };
   if (finite('lr', 'Learning rate', config.lr) && config.lr <= 0) add('lr', `Learning rate must be greater than 0 (got ${config.lr})`);
-  if (finite('kdRatio', 'kd_ratio', config.kdRatio) && config.kdRatio < 0) add('kdRatio', `kd_ratio must be at least 0 (got ${config.kdRatio})`);
-  if (finite('batchSize', 'Batch size', config.batchSize)) {
-    if (!Number.isInteger(config.batchSize) || config.batchSize < 1) add('batchSize', `Batch size must be a whole number of at least 1 (got ${config.batchSize})`);
-    else if (trainCount !== undefined && config.batchSize > trainCount) {
-      add('batchSize', `Batch size ${config.batchSize} is larger than the training set (${trainCount} samples)`);
-    }
+  if (finite('kdRatio', 'kd_ratio', config.kdRatio)) {
+    if (config.kdRatio < 0) add('kdRatio', `kd_ratio must be at least 0 (got ${config.kdRatio})`);
+    else if (config.kdRatio > 1 && !config.terms && hasMethod(config.method) && getMethod(config.method).mixing === 'ratio') add('kdRatio', ratioJumpMessage(config.method, config.kdRatio));
   }
-  if (finite('epochs', 'Epochs', config.epochs) && (!Number.isInteger(config.epochs) || config.epochs < 1)) {
-    add('epochs', `Epochs must be a whole number of at least 1 (got ${config.epochs})`);
+  if (wholeNumber('batchSize', 'Batch size', config.batchSize, 1, KNOB_MAXIMA.batchSize) && trainCount !== undefined && config.batchSize > trainCount) {
+    add('batchSize', `Batch size ${config.batchSize} is larger than the training set (${trainCount} samples)`);
   }
+  wholeNumber('epochs', 'Epochs', config.epochs, 1, KNOB_MAXIMA.epochs);
+  if (config.steps !== undefined) wholeNumber('steps', 'Steps', config.steps, 1, KNOB_MAXIMA.steps);
   if (finite('weightDecay', 'Weight decay', config.weightDecay) && config.weightDecay < 0) add('weightDecay', 'Weight decay must be at least 0');
   if (finite('momentum', 'Momentum', config.momentum) && (config.momentum < 0 || config.momentum >= 1)) add('momentum', 'Momentum must be in [0, 1)');
   if (!Number.isInteger(config.seed)) add('seed', `Seed must be a whole number (got ${config.seed})`);
-  if (finite('evalEvery', 'Evaluation interval', config.evalEvery) && config.evalEvery < 1) add('evalEvery', 'Evaluation interval must be at least 1 step');
-  if (config.trainLimit !== undefined && !(config.trainLimit >= 1)) add('trainLimit', 'Train limit must be at least 1');
-  if (config.testLimit !== undefined && !(config.testLimit >= 1)) add('testLimit', 'Test limit must be at least 1');
+  wholeNumber('evalEvery', 'Evaluation interval (steps)', config.evalEvery, 1, KNOB_MAXIMA.evalEvery);
+  if (config.trainLimit !== undefined) wholeNumber('trainLimit', 'Train limit', config.trainLimit, 1, KNOB_MAXIMA.samples);
+  if (config.valLimit !== undefined) wholeNumber('valLimit', 'Validation limit', config.valLimit, 1, KNOB_MAXIMA.samples);
+  if (config.testLimit !== undefined) wholeNumber('testLimit', 'Test limit', config.testLimit, 1, KNOB_MAXIMA.samples);
   if (config.labelledFraction !== undefined) {
     const fraction = config.labelledFraction;
     if (finite('labelledFraction', 'Labelled fraction', fraction) && !(fraction > 0 && fraction <= 1)) {
@@ -161,6 +194,14 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
   }
   if (config.terms) validateTerms(config.terms, add);
   return problems;
+}
+
+/** Why a ratio-mixing method (kd) refuses a weight above 1: the hard-label weight jumps there. */
+export function ratioJumpMessage(method: string, kdRatio: number): string {
+  return (
+    `${method} mixes by ratio: kd_ratio is the soft-label share, from 0 to 1 (got ${kdRatio}). ` +
+    'Above 1 the hard-label weight would jump from 0 back to 1 (CE + r·KD); for that, use a recipe.'
+  );
 }
 
 function validateTerms(terms: readonly DistillTerm[], add: (field: string, message: string) => void): void {

@@ -1,12 +1,12 @@
 // The training loop shared by the worker, the CLI and the tests.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getMethod, resolveParams, termWeights, warmupFactor } from '../kd';
+import { getMethod, resolveParams, termWeights, warmupEpochs, warmupFactor } from '../kd';
 import type { DatasetInfo } from '../data/types';
-import type { DeviceSplit } from '../data/device';
+import { disposeSplit, selectSplit, type DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from './rng';
-import { type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
+import { CURVE_EVAL_SAMPLES, type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
 import { RunControl, type LiveKnobs } from './control';
 import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes } from './teacherCache';
 import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
@@ -43,7 +43,7 @@ export interface EvalPoint {
   peer?: { trainAccuracy: number; valAccuracy: number; testAccuracy: number };
 }
 
-/** An evaluation with the mean losses of the steps since the previous one (DESIGN §4.3). */
+/** An evaluation with the mean losses of the steps since the previous one (docs/ARCHITECTURE.md, the CLI's result). */
 export interface HistoryEntry extends EvalPoint {
   ce: number;
   kd: number;
@@ -81,6 +81,8 @@ export interface RunResult {
   samplesPerSecond: number;
   seconds: number;
   trainSeconds: number;
+  /** Wall time spent evaluating (the curve points and the final full val / test); absent in runs saved before it was recorded. */
+  evalSeconds?: number;
   steps: number;
   /** The steps the configuration asked for (a stopped run has steps < totalSteps); absent in runs saved before it was recorded. */
   totalSteps?: number;
@@ -212,18 +214,25 @@ function applyKnobs(terms: DistillTerm[], changed: Partial<LiveKnobs>): DistillT
 
 /**
  * w_ce and each term's weight at this point of training (mixing.ts): the methods' mixing rules,
- * then the warmup ramp min(epoch / warmup, 1) of a method with a `warmup` parameter (DKD), epoch
- * being the fractional number of epochs completed before the step.
+ * then the warm-up ramp of a method with warm-up parameters (DKD): min(epoch / length, 1), epoch
+ * being the fractional number of epochs completed before the step and the length a share of the
+ * run's `totalEpochs` (or a fixed number of epochs when the term asks for one).
  */
-export function mixAt(terms: readonly DistillTerm[], epoch: number): StepMix {
+export function mixAt(terms: readonly DistillTerm[], epoch: number, totalEpochs: number): StepMix {
   const weights = termWeights(terms.map((term) => ({ mixing: getMethod(term.method).mixing, weight: term.weight })));
   return {
     ce: weights.ce,
     terms: terms.map((term, i) => {
-      const warmup = getMethod(term.method).params.some((p) => p.name === 'warmup') ? warmupFactor(epoch, term.params.warmup ?? 0) : 1;
+      const ramps = getMethod(term.method).params.some((p) => p.name === 'warmupFraction');
+      const warmup = ramps ? warmupFactor(epoch, warmupEpochs(term.params, totalEpochs)) : 1;
       return { weight: weights.terms[i] * warmup, params: term.params };
     }),
   };
+}
+
+/** The steps a run trains: `steps` when set (it wins over epochs), else epochs × steps per epoch. */
+export function plannedSteps(config: Pick<ExperimentConfig, 'epochs' | 'steps'>, stepsPerEpoch: number): number {
+  return config.steps ?? config.epochs * stepsPerEpoch;
 }
 
 /** Train a student on a dataset already on the device, optionally distilling from a teacher. */
@@ -247,7 +256,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const ttaShift = config.ttaShift ?? 0;
   const rdropAlpha = config.rdropAlpha ?? 0;
   const stepsPerEpoch = Math.floor(data.train.count / batchSize); // drop the last partial batch: fixed shapes
-  const totalSteps = stepsPerEpoch * config.epochs;
+  const totalSteps = plannedSteps(config, stepsPerEpoch);
+  const totalEpochs = totalSteps / stepsPerEpoch;
   const evalBatchSize = options.evalBatchSize ?? 256;
   const flushEverySteps = options.flushEverySteps ?? 25;
   const flushEveryMs = options.flushEveryMs ?? 250;
@@ -290,6 +300,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   let failure: RunResult['error'];
   let step = 0;
   let trainMs = 0;
+  let evalMs = 0;
+  let curveVal: DeviceSplit | null = null;
+  let curveTest: DeviceSplit | null = null;
 
   try {
     if (mutual) {
@@ -399,10 +412,15 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       return failure === undefined;
     };
 
+    const firstSamples = (split: DeviceSplit) =>
+      split.count > CURVE_EVAL_SAMPLES ? selectSplit(split, Int32Array.from({ length: CURVE_EVAL_SAMPLES }, (_, i) => i)) : null;
+    curveVal = firstSamples(data.val);
+    curveTest = firstSamples(data.test);
     const evaluateNow = async (epoch: number) => {
+      const evalStart = performance.now();
       hooks.onPhase?.('evaluating');
-      const val = await evaluateStudent(data.val);
-      const test = await evaluateStudent(data.test);
+      const val = await evaluateStudent(curveVal ?? data.val);
+      const test = await evaluateStudent(curveTest ?? data.test);
       const point: EvalPoint = {
         step,
         epoch,
@@ -411,8 +429,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         testAccuracy: test.accuracy,
       };
       if (peerModel) {
-        const peerVal = await evaluateModel(peerModel, data.val, numClasses, evalBatchSize);
-        const peerTest = await evaluateModel(peerModel, data.test, numClasses, evalBatchSize);
+        const peerVal = await evaluateModel(peerModel, curveVal ?? data.val, numClasses, evalBatchSize);
+        const peerTest = await evaluateModel(peerModel, curveTest ?? data.test, numClasses, evalBatchSize);
         point.peer = { trainAccuracy: epochSeen > 0 ? peerEpochCorrect / epochSeen : 0, valAccuracy: peerVal.accuracy, testAccuracy: peerTest.accuracy };
       }
       const n = Math.max(sinceEval.count, 1);
@@ -427,18 +445,20 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       if (peerPoint) entry.peer = { ...peerPoint, ce: sinceEval.peer.ce / n, kd: sinceEval.peer.kd / n, total: sinceEval.peer.total / n };
       history.push(entry);
       sinceEval = emptyTotals();
+      epochCorrect = 0;
+      peerEpochCorrect = 0;
+      epochSeen = 0;
       hooks.onEval?.(point);
       hooks.onPhase?.('training');
+      evalMs += performance.now() - evalStart;
     };
 
     hooks.onPhase?.('training');
     try {
-      training: for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const epochCount = Math.ceil(totalSteps / stepsPerEpoch);
+      training: for (let epoch = 0; epoch < epochCount; epoch++) {
         const order = permutation(data.train.count, batchRng);
-        epochCorrect = 0;
-        peerEpochCorrect = 0;
-        epochSeen = 0;
-        for (let b = 0; b < stepsPerEpoch; b++) {
+        for (let b = 0; b < stepsPerEpoch && step < totalSteps; b++) {
           if (control.isPaused) {
             if (!(await flush())) break training;
             hooks.onPaused?.(step);
@@ -453,7 +473,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           const stepStart = performance.now();
           setLearningRate(optimizer, learningRateAt(config, step, totalSteps));
           if (peer) setLearningRate(peer.optimizer as SgdLike, learningRateAt(config, step, totalSteps));
-          const mix = mixAt(terms, epoch + b / stepsPerEpoch);
+          const mix = mixAt(terms, epoch + b / stepsPerEpoch, totalEpochs);
           const metrics = trainStep(stepContext, order.subarray(b * batchSize, (b + 1) * batchSize), { ...knobs, mix });
           ema?.update();
           step++;
@@ -466,14 +486,14 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
             if (!ok) break training;
             hooks.onProgress?.(step, totalSteps, epoch);
           }
-          if (step % config.evalEvery === 0 && b !== stepsPerEpoch - 1) {
+          // Every evalEvery steps and once at the end (on the final step's count).
+          if (step % config.evalEvery === 0 || step === totalSteps) {
             if (!(await flush())) break training;
-            await evaluateNow(epoch + b / stepsPerEpoch);
+            await evaluateNow(step / stepsPerEpoch);
           }
         }
         if (!(await flush())) break;
-        hooks.onProgress?.(step, totalSteps, epoch + 1);
-        if (!control.isStopped) await evaluateNow(epoch + 1);
+        hooks.onProgress?.(step, totalSteps, Math.min(epoch + 1, totalEpochs));
       }
       if (!failure) await flush();
     } finally {
@@ -481,6 +501,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       pending = [];
     }
 
+    const finalEvalStart = performance.now();
     hooks.onPhase?.('evaluating');
     // The caller gets (and exports) the model that was evaluated: with EMA on, the averaged weights.
     ema?.copyIntoModel();
@@ -500,6 +521,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         valMpa: peerVal.mpa,
       };
     }
+    evalMs += performance.now() - finalEvalStart;
     const seconds = (performance.now() - started) / 1000;
     const result: RunResult = {
       config,
@@ -517,6 +539,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       samplesPerSecond: trainMs > 0 ? (step * batchSize) / (trainMs / 1000) : 0,
       seconds,
       trainSeconds: trainMs / 1000,
+      evalSeconds: evalMs / 1000,
       steps: step,
       totalSteps,
       backend: tf.getBackend(),
@@ -528,6 +551,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     if (peerResult) result.peer = peerResult;
     return result;
   } finally {
+    disposeSplit(curveVal);
+    disposeSplit(curveTest);
     teacherCache?.dispose();
     if (teacherOutputsCache) tf.dispose(teacherOutputsCache);
     labelled?.dispose();

@@ -144,6 +144,8 @@ export function parseSweep(text: string, base: ExperimentConfig): SweepParse {
   if (typeof values === 'string') return { ok: false, error: `${typedName}: ${values}` };
   if (values.length > MAX_SWEEP_RUNS) return { ok: false, error: `${typedName}: ${values.length} values is too many (at most ${MAX_SWEEP_RUNS})` };
   const knobName = param ? param.name : CANONICAL_NAME[field];
+  const jump = field === 'kdRatio' ? ratioJumpProblem(base, values) : null;
+  if (jump) return { ok: false, error: jump };
   const runs: SweepRun[] = [];
   for (const value of values) {
     if (field && INTEGER_FIELDS.has(field) && !Number.isInteger(value)) {
@@ -152,6 +154,8 @@ export function parseSweep(text: string, base: ExperimentConfig): SweepParse {
     const config: ExperimentConfig = structuredClone(base);
     if (param) config.params = { ...config.params, [param.name]: value };
     else config[field] = value;
+    // A recipe trains its terms' weights: kd_ratio is the first term's.
+    if (field === 'kdRatio' && config.terms?.length) config.terms[0].weight = value;
     const problem = validateConfig(config).find((p) => (param ? p.field === `param.${param.name}` : p.field === field));
     if (problem) return { ok: false, error: `${knobName} ${formatValue(value)}: ${problem.message}` };
     runs.push({ label: `${knobName}=${formatValue(value)}`, config });
@@ -159,6 +163,22 @@ export function parseSweep(text: string, base: ExperimentConfig): SweepParse {
   const duplicate = runs.find((run, i) => runs.findIndex((other) => other.label === run.label) !== i);
   if (duplicate) return { ok: false, error: `${duplicate.label} appears twice` };
   return { ok: true, knob: knobName, values, runs };
+}
+
+/**
+ * A kd_ratio sweep that crosses 1 for a ratio-mixing first term (kd): the hard-label weight falls
+ * to 0 at 1 and jumps back to 1 just above, so the runs would not be one curve.
+ */
+function ratioJumpProblem(base: ExperimentConfig, values: readonly number[]): string | null {
+  const first = base.terms?.[0]?.method ?? base.method;
+  if (!hasMethod(first) || getMethod(first).mixing !== 'ratio') return null;
+  const above = values.filter((value) => value > 1);
+  if (above.length === 0 || above.length === values.length) return null;
+  return (
+    `kd_ratio ${values.map(formatValue).join(', ')} crosses 1, where ${first}'s hard-label weight jumps: ` +
+    `(1 − r)·CE + r·${first} up to 1 (CE weight 0 at exactly 1), CE + r·${first} above (CE weight back to 1). ` +
+    'Sweep 0 … 1 (the soft-label share) or values above 1 only.'
+  );
 }
 
 function methodSweep(rest: string, base: ExperimentConfig): SweepParse {

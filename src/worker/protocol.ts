@@ -42,7 +42,7 @@ export type ToWorker =
   /** Layer pickers: the student's and the teacher's taps on `dataset`, and each term's layers checked. */
   | { type: 'checkLayers'; requestId: number; dataset: string; student: string; teacher: TeacherSource | null; terms: DistillTerm[] }
   /** Compare page: the teacher's scores on the val / test samples a run with these limits uses (its table row). */
-  | { type: 'evaluateTeacher'; requestId: number; dataset: string; teacher: TeacherSource; ttaShift: number; testLimit?: number }
+  | { type: 'evaluateTeacher'; requestId: number; dataset: string; teacher: TeacherSource; ttaShift: number; valLimit?: number; testLimit?: number }
   /** Model export: the last trained student (run `runId`) as model.json + weights.bin. */
   | { type: 'exportStudent'; requestId: number; runId: string };
 

@@ -353,7 +353,7 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
     const data: RunData = {
       info: loaded.info,
       train: limited(loaded.train, config.trainLimit),
-      val: limited(loaded.val, config.testLimit),
+      val: limited(loaded.val, config.valLimit),
       test: limited(loaded.test, config.testLimit),
     };
     const result = await runExperiment({
@@ -462,7 +462,7 @@ async function answerEvaluateTeacher(request: Extract<ToWorker, { type: 'evaluat
     const loaded = await ensureDataset(request.dataset);
     const teacher = await resolveTeacher(request.teacher, loaded.info);
     // The same val and test samples the runs of the comparison are scored on.
-    val = limitSplit(loaded.val, request.testLimit);
+    val = limitSplit(loaded.val, request.valLimit);
     test = limitSplit(loaded.test, request.testLimit);
     const evaluation = await evaluateTeacher(teacher, { info: loaded.info, train: loaded.train, val: val.split, test: test.split }, { ttaShift: request.ttaShift });
     post({ type: 'teacherEvaluated', requestId, evaluation, parameters: teacher.countParams(), seconds: (performance.now() - started) / 1000, message: '' });

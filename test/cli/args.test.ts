@@ -42,6 +42,18 @@ describe('parseArgs', () => {
     expect(parseArgs(['--teacher', 'mnist-teacher-cnn']).teacherPath).toBeUndefined();
   });
 
+  it('reads decimal spellings, --steps and the separate validation and test limits', () => {
+    expect(parseArgs(['--lr', '1e-3']).config.lr).toBe(0.001);
+    expect(parseArgs(['--lr', '.5']).config.lr).toBe(0.5);
+    expect(parseArgs(['--epochs', '1e2']).config.epochs).toBe(100);
+    const { config } = parseArgs(['--steps', '250', '--val-limit', '50', '--test-limit', '70']);
+    expect(config).toMatchObject({ steps: 250, valLimit: 50, testLimit: 70, epochs: DEFAULT_CONFIG.epochs });
+    expect(parseArgs(['--test-limit', '70']).config.valLimit).toBeUndefined();
+    // Additive methods take any weight: kd_ratio above 1 is refused for kd alone.
+    expect(parseArgs(['--method', 'dkd', '--kd-ratio', '2']).config.kdRatio).toBe(2);
+    expect(parseArgs(['--recipe', 'kd:2,at:1000']).config.terms?.[0].weight).toBe(2);
+  });
+
   it('method none defaults to kd_ratio 0', () => {
     expect(parseArgs(['--method', 'none']).config.kdRatio).toBe(0);
   });
@@ -62,6 +74,21 @@ describe('parseArgs', () => {
     [['--epochs', '--lr', '1'], /--epochs needs a value/],
     [['--dataset', 'cifar'], /--dataset: unknown dataset "cifar"/],
     [['--optimizer', 'rmsprop'], /--optimizer must be adam or sgd/],
+    // Number() reads these as 16, 3 and 0: only decimal numbers are numbers here.
+    [['--lr', '0x10'], /--lr expects a number, got "0x10" \(decimal digits only\)/],
+    [['--seed', '0b11'], /--seed expects a number, got "0b11"/],
+    [['--lr', ' '], /--lr expects a number/],
+    [['--train-limit', '100.5'], /--train-limit expects a whole number, got "100.5"/],
+    [['--epochs', '2.5'], /--epochs expects a whole number, got "2.5"/],
+    [['--batch-size', '1e1.5'], /--batch-size expects a number/],
+    [['--epochs', '1e9'], /Epochs must be at most 10,000 \(got 1,000,000,000\)/],
+    [['--steps', '0'], /Steps must be a whole number of at least 1/],
+    [['--steps', '2000000'], /Steps must be at most 1,000,000/],
+    [['--eval-every', '0'], /Evaluation interval \(steps\) must be a whole number of at least 1/],
+    [['--val-limit', '0'], /Validation limit must be a whole number of at least 1/],
+    [['--epochs', '3', '--steps', '100'], /--epochs and --steps both set the run's length: give one/],
+    // kd's kd_ratio is a share: above 1 the hard-label weight would jump from 0 back to 1.
+    [['--method', 'kd', '--kd-ratio', '1.5'], /kd mixes by ratio: kd_ratio is the soft-label share, from 0 to 1 \(got 1.5\).*jump from 0 back to 1/],
   ])('refuses %j', (argv, message) => {
     expect(refusal(argv)).toMatch(message);
   });

@@ -19,7 +19,7 @@ describe('method flags', () => {
     expect(parseArgs(['--method', 'dkd']).config.kdRatio).toBe(1);
     expect(parseArgs(['--method', 'pkt']).config.kdRatio).toBe(30000);
     // A qualified name for the single method is accepted too.
-    expect(parseArgs(['--method', 'dkd', '--param', 'dkd.warmup=5']).config.params).toEqual({ warmup: 5 });
+    expect(parseArgs(['--method', 'dkd', '--param', 'dkd.warmupEpochs=5']).config.params).toEqual({ warmupEpochs: 5 });
   });
 
   it('--recipe: weights (reference ones when omitted), qualified and shared parameters, per-term layers', () => {

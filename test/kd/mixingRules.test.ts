@@ -1,6 +1,6 @@
 // Which rule each method's weight follows in training (mixing.ts), from its metadata.
 import { describe, expect, it } from 'vitest';
-import { METHODS, termWeights, warmupFactor } from '../../src/kd';
+import { METHODS, termWeights, warmupEpochs, warmupFactor } from '../../src/kd';
 
 describe('mixing metadata', () => {
   it('only kd (the classroom slider) mixes by ratio; every other method is additive, as its reference', () => {
@@ -8,10 +8,11 @@ describe('mixing metadata', () => {
     expect(METHODS.every((m) => m.mixing === 'ratio' || m.mixing === 'additive')).toBe(true);
   });
 
-  it('only DKD has a warmup parameter (20 epochs, as mdistiller)', () => {
-    const withWarmup = METHODS.filter((m) => m.params.some((p) => p.name === 'warmup'));
+  it("only DKD has a warm-up (a share of the run: mdistiller's 20 of 240 epochs)", () => {
+    const withWarmup = METHODS.filter((m) => m.params.some((p) => p.name.startsWith('warmup')));
     expect(withWarmup.map((m) => m.id)).toEqual(['dkd']);
-    expect(withWarmup[0].params.find((p) => p.name === 'warmup')!.default).toBe(20);
+    expect(withWarmup[0].params.find((p) => p.name === 'warmupFraction')!.default).toBe(20 / 240);
+    expect(withWarmup[0].params.find((p) => p.name === 'warmupEpochs')!.default).toBe(0);
   });
 
   it('says which layers each method reads', () => {
@@ -25,7 +26,7 @@ describe('mixing metadata', () => {
 });
 
 describe('termWeights', () => {
-  it('a single ratio term follows DESIGN §4.2', () => {
+  it('a single ratio term follows the kd_ratio rule (docs/ARCHITECTURE.md)', () => {
     expect(termWeights([{ mixing: 'ratio', weight: 0.9 }]).ce).toBeCloseTo(0.1, 12);
     expect(termWeights([{ mixing: 'ratio', weight: 1 }])).toEqual({ ce: 0, terms: [1] });
     expect(termWeights([{ mixing: 'ratio', weight: 4 }])).toEqual({ ce: 1, terms: [4] });
@@ -53,5 +54,15 @@ describe('warmupFactor', () => {
     expect(warmupFactor(20, 20)).toBe(1);
     expect(warmupFactor(35, 20)).toBe(1);
     expect(warmupFactor(3, 0)).toBe(1);
+  });
+});
+
+describe('warmupEpochs', () => {
+  it('is the share of the run, or a fixed number of epochs when one is given', () => {
+    expect(warmupEpochs({ warmupFraction: 20 / 240, warmupEpochs: 0 }, 240)).toBeCloseTo(20, 12);
+    expect(warmupEpochs({ warmupFraction: 20 / 240, warmupEpochs: 0 }, 12)).toBeCloseTo(1, 12);
+    expect(warmupEpochs({ warmupFraction: 0.5, warmupEpochs: 0 }, 1.5)).toBe(0.75);
+    expect(warmupEpochs({ warmupFraction: 20 / 240, warmupEpochs: 20 }, 3)).toBe(20);
+    expect(warmupEpochs({ warmupFraction: 0, warmupEpochs: 0 }, 100)).toBe(0);
   });
 });

@@ -27,7 +27,7 @@ describe('recipe steps', () => {
   it('the single-method fields follow the first term', () => {
     const dkd = { ...newTerm('dkd'), params: { ...newTerm('dkd').params, temperature: 2 } };
     const config = withTerms(DEFAULT_CONFIG, [dkd, newTerm('at')]);
-    expect(config).toMatchObject({ method: 'dkd', kdRatio: 1, params: { alpha: 1, beta: 8, temperature: 2, warmup: 20 } });
+    expect(config).toMatchObject({ method: 'dkd', kdRatio: 1, params: { alpha: 1, beta: 8, temperature: 2, warmupFraction: 20 / 240, warmupEpochs: 0 } });
   });
 });
 

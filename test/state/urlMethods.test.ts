@@ -47,7 +47,7 @@ describe('URL round trip of the method fields', () => {
   it('the single-method fields mirror the first term of a decoded recipe', () => {
     const decoded = decodeConfig('method=none&kd_ratio=0&recipe=dkd:2,sp:3000&dkd.beta=4');
     expect(decoded.terms).toEqual([
-      { method: 'dkd', weight: 2, params: { alpha: 1, beta: 4, temperature: 4, warmup: 20 } },
+      { method: 'dkd', weight: 2, params: { alpha: 1, beta: 4, temperature: 4, warmupFraction: 20 / 240, warmupEpochs: 0 } },
       { method: 'sp', weight: 3000, params: {} },
     ]);
     expect(decoded).toMatchObject({ method: 'dkd', kdRatio: 2, params: { beta: 4 } });

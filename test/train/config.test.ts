@@ -25,6 +25,15 @@ describe('validateConfig', () => {
     [{ evalEvery: 0 }, 'evalEvery', /Evaluation interval/],
     [{ trainLimit: 0 }, 'trainLimit', /Train limit/],
     [{ testLimit: 0 }, 'testLimit', /Test limit/],
+    [{ valLimit: 0 }, 'valLimit', /Validation limit must be a whole number of at least 1/],
+    [{ trainLimit: 100.5 }, 'trainLimit', /Train limit must be a whole number/],
+    [{ epochs: 1e9 }, 'epochs', /Epochs must be at most 10,000 \(got 1,000,000,000\)/],
+    [{ steps: 0 }, 'steps', /Steps must be a whole number of at least 1/],
+    [{ steps: 1e7 }, 'steps', /Steps must be at most 1,000,000/],
+    [{ batchSize: 1e6 }, 'batchSize', /Batch size must be at most 65,536/],
+    [{ evalEvery: 1e9 }, 'evalEvery', /Evaluation interval \(steps\) must be at most/],
+    [{ testLimit: 1e12 }, 'testLimit', /Test limit must be at most 10,000,000/],
+    [{ kdRatio: 1.5 }, 'kdRatio', /kd mixes by ratio: kd_ratio is the soft-label share, from 0 to 1 \(got 1.5\)/],
     [{ method: 'nope' }, 'method', /Unknown method "nope"/],
     [{ params: { temperature: 0 } }, 'param.temperature', /Temperature T must be greater than 0/],
     [{ params: { temperature: -3 } }, 'param.temperature', /greater than 0/],
@@ -41,6 +50,15 @@ describe('validateConfig', () => {
     const problems = problemsOf({ batchSize: 101 }, 100);
     expect(problems.map((p) => p.field)).toEqual(['batchSize']);
     expect(problems[0].message).toMatch(/Batch size 101 is larger than the training set \(100 samples\)/);
+  });
+
+  it("keeps kd_ratio in [0, 1] for kd alone, where the hard-label weight would jump above 1; additive methods and recipes take any weight", () => {
+    expect(problemsOf({ method: 'kd', kdRatio: 1 })).toEqual([]);
+    expect(problemsOf({ method: 'kd', kdRatio: 0 })).toEqual([]);
+    expect(problemsOf({ method: 'dkd', params: {}, kdRatio: 8 })).toEqual([]);
+    expect(problemsOf({ method: 'at', params: {}, kdRatio: 1000 })).toEqual([]);
+    expect(problemsOf({ kdRatio: 2, terms: [{ method: 'kd', weight: 2, params: {} }, { method: 'at', weight: 1000, params: {} }] })).toEqual([]);
+    expect(problemsOf({ epochs: 10_000, steps: 1_000_000 })).toEqual([]);
   });
 
   it('reports every problem, not just the first', () => {
@@ -60,7 +78,7 @@ describe('withMethod', () => {
   it("starts the new method at its reference parameters and weight, and leaves none of the old method's behind", () => {
     const kd: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd', params: { temperature: 8 }, kdRatio: 0.5 };
     const dkd = withMethod(kd, 'dkd');
-    expect(dkd.params).toEqual({ alpha: 1, beta: 8, temperature: 4, warmup: 20 });
+    expect(dkd.params).toEqual({ alpha: 1, beta: 8, temperature: 4, warmupFraction: 20 / 240, warmupEpochs: 0 });
     // DIST's τ shares the name but not the meaning: its reference value is 1 (Huang et al. 2022).
     expect(withMethod(kd, 'dist').params).toEqual({ beta: 1, gamma: 1, temperature: 1 });
     expect(dkd.kdRatio).toBe(1);

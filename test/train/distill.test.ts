@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeDistillLoss, getMethod, METHODS } from '../../src/kd';
+import { computeDistillLoss, getMethod, METHODS, resolveParams } from '../../src/kd';
 import { getArchitecture } from '../../src/models/architectures';
 import { serializeModel } from '../../src/models/io';
 import { buildTappedModel } from '../../src/models/taps';
@@ -63,7 +63,7 @@ describe('every method in the loop', () => {
     const teacherBefore = weightValues(teacher);
     const studentBefore = weightValues(student);
     const weight = method === 'kd' ? 0.7 : 2;
-    const params: Record<string, number> = method === 'dkd' ? { warmup: 0 } : {};
+    const params: Record<string, number> = method === 'dkd' ? { warmupFraction: 0 } : {};
     const { steps, result } = await run({ config: cfg({ method, kdRatio: weight, params }), student, teacher });
     expect(result.status).toBe('done');
     expect(steps).toHaveLength(4);
@@ -94,7 +94,7 @@ describe('learnable parts', () => {
     const context = stepContext(student, data.train, optimizer, { methodId: method, teacher, plan });
     const learnableBefore = plan.learnableVariables.map((v) => Float32Array.from(v.dataSync()));
     const teacherBefore = weightValues(teacher);
-    const metrics = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => i), { kdRatio: 1, params: {}, mix: mixAt(plan.terms, 0) });
+    const metrics = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => i), { kdRatio: 1, params: {}, mix: mixAt(plan.terms, 0, 1) });
     expect(Number.isFinite(metrics.kd.dataSync()[0])).toBe(true);
     disposeStepMetrics(metrics);
     expect(plan.learnableVariables.length).toBeGreaterThan(0);
@@ -163,18 +163,19 @@ describe('recipes', () => {
         { method: 'kd', weight: 0.9, params: { temperature: 4 } },
       ],
       0,
+      1,
     );
     expect(mix.ce).toBe(1);
     expect(mix.terms.map((t) => t.weight)).toEqual([1000, 0.9]);
   });
 });
 
-describe('DKD warmup (applied by the loop)', () => {
-  it('scales the dkd term by min(epoch / warmup, 1), epoch = epochs completed before the step', async () => {
+describe('DKD warm-up (applied by the loop)', () => {
+  it('scales the dkd term by min(epoch / warm-up epochs, 1), epoch = epochs completed before the step', async () => {
     const teacher = build('teacher-cnn', 13);
     const student = build('tiny-cnn', 14);
-    // warmup 2 epochs, 4 steps per epoch: factors 0, 1/8, 2/8, ... 7/8, then 1 from epoch 2 on.
-    const { steps } = await run({ config: cfg({ method: 'dkd', kdRatio: 1, params: { warmup: 2 }, epochs: 3 }), student, teacher });
+    // warm-up 2/3 of a 3-epoch run = 2 epochs, 4 steps per epoch: factors 0, 1/8, ... 7/8, then 1.
+    const { steps } = await run({ config: cfg({ method: 'dkd', kdRatio: 1, params: { warmupFraction: 2 / 3 }, epochs: 3 }), student, teacher });
     expect(steps).toHaveLength(12);
     steps.forEach((point, i) => {
       const factor = Math.min(i / 4 / 2, 1);
@@ -182,8 +183,39 @@ describe('DKD warmup (applied by the loop)', () => {
       expect(point.total, `step ${i + 1}`).toBeCloseTo(point.ce + factor * point.kd, 5);
     });
     expect(steps[0].total).toBeCloseTo(steps[0].ce, 6); // epoch 0: the term is off
-    expect(mixAt([{ method: 'dkd', weight: 1, params: { warmup: 20 } }], 0.5).terms[0].weight).toBeCloseTo(0.025, 12);
-    expect(mixAt([{ method: 'dkd', weight: 1, params: { warmup: 0 } }], 0).terms[0].weight).toBe(1);
+    expect(mixAt([{ method: 'dkd', weight: 1, params: { warmupFraction: 0, warmupEpochs: 20 } }], 0.5, 3).terms[0].weight).toBeCloseTo(0.025, 12);
+    expect(mixAt([{ method: 'dkd', weight: 1, params: { warmupFraction: 0, warmupEpochs: 0 } }], 0, 3).terms[0].weight).toBe(1);
+    teacher.dispose();
+    student.dispose();
+  });
+
+  it('reaches full weight at the same share of any run as mdistiller (20 of 240 epochs)', () => {
+    const dkd = (epoch: number, totalEpochs: number) => mixAt([{ method: 'dkd', weight: 2, params: resolveParams(getMethod('dkd'), {}) }], epoch, totalEpochs).terms[0].weight / 2;
+    for (const totalEpochs of [3, 10, 240, 1000]) {
+      // Half-way through the ramp at 10/240 of the run, full weight from 20/240 on, whatever the length.
+      expect(dkd((10 / 240) * totalEpochs, totalEpochs), `${totalEpochs} epochs`).toBeCloseTo(0.5, 12);
+      expect(dkd((20 / 240) * totalEpochs, totalEpochs), `${totalEpochs} epochs`).toBeCloseTo(1, 12);
+      expect(dkd((5 / 240) * totalEpochs, totalEpochs), `${totalEpochs} epochs`).toBeCloseTo(0.25, 12);
+    }
+    // The paper's own schedule is the special case of 240 epochs: epoch 10 of 240 is half-way.
+    expect(dkd(10, 240)).toBeCloseTo(0.5, 12);
+    // A fixed length in epochs keeps the old meaning: 20 epochs whatever the run (15 % of a 3-epoch run's end).
+    const fixed = resolveParams(getMethod('dkd'), { warmupEpochs: 20 });
+    expect(mixAt([{ method: 'dkd', weight: 1, params: fixed }], 3, 3).terms[0].weight).toBeCloseTo(0.15, 12);
+    expect(mixAt([{ method: 'dkd', weight: 1, params: fixed }], 3, 1000).terms[0].weight).toBeCloseTo(0.15, 12);
+  });
+
+  it('ramps over the same share with a step budget (steps instead of epochs)', async () => {
+    const teacher = build('teacher-cnn', 13);
+    const student = build('tiny-cnn', 14);
+    // 6 steps at 4 steps per epoch = 1.5 epochs; warm-up 0.5 of the run = 0.75 epoch = 3 steps.
+    const { steps, result } = await run({ config: cfg({ method: 'dkd', kdRatio: 1, params: { warmupFraction: 0.5 }, epochs: 3, steps: 6 }), student, teacher });
+    expect(result.steps).toBe(6);
+    expect(steps).toHaveLength(6);
+    steps.forEach((point, i) => {
+      const factor = Math.min(i / 4 / 0.75, 1);
+      expect(point.total, `step ${i + 1}`).toBeCloseTo(point.ce + factor * point.kd, 5);
+    });
     teacher.dispose();
     student.dispose();
   });
@@ -300,7 +332,7 @@ describe('label-free mode', () => {
   it('losses that read labels (DKD) see the teacher’s class for unlabelled samples', () => {
     const teacher = build('teacher-cnn', 26);
     const student = build('tiny-cnn', 27);
-    const plan = buildDistillPlan(cfg({ method: 'dkd', kdRatio: 1, params: { warmup: 0 } }), student, teacher, CLASSES);
+    const plan = buildDistillPlan(cfg({ method: 'dkd', kdRatio: 1, params: { warmupFraction: 0 } }), student, teacher, CLASSES);
     const optimizer = tf.train.adam(0.01);
     const labelled = tf.zeros([64]) as tf.Tensor1D;
     const batch = Int32Array.from({ length: 16 }, (_, i) => i);
@@ -313,7 +345,7 @@ describe('label-free mode', () => {
       return [withTeacherClass.dataSync()[0], withTrueLabels.dataSync()[0]];
     });
     const context = stepContext(student, data.train, optimizer, { methodId: 'dkd', teacher, plan, labelled });
-    const metrics = trainStep(context, batch, { kdRatio: 1, params: {}, mix: mixAt(plan.terms, 0) });
+    const metrics = trainStep(context, batch, { kdRatio: 1, params: {}, mix: mixAt(plan.terms, 0, 1) });
     expect(metrics.ce.dataSync()[0]).toBe(0);
     expect(metrics.kd.dataSync()[0]).toBeCloseTo(expected[0], 4);
     expect(Math.abs(expected[0] - expected[1])).toBeGreaterThan(1e-3); // the untrained teacher disagrees with the labels

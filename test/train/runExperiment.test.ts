@@ -6,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getArchitecture } from '../../src/models/architectures';
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { RunControl } from '../../src/train/control';
-import { runExperiment, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
+import { evaluateModel, runExperiment, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
 import type { RunData } from '../../src/train/runExperiment';
-import { CLASSES, config, disposeData, ID_PIXEL, SHAPE, syntheticData, weightValues } from './fixtures';
+import { CURVE_EVAL_SAMPLES } from '../../src/train/config';
+import { disposeSplit, selectSplit, uploadSplit } from '../../src/data/device';
+import { CLASSES, config, disposeData, ID_PIXEL, SHAPE, syntheticData, syntheticSet, weightValues } from './fixtures';
 
 let data: RunData;
 
@@ -199,7 +201,7 @@ describe('mixing in the loop (DESIGN §4.2)', () => {
 });
 
 describe('results and history', () => {
-  it('drops the last partial batch, evaluates every evalEvery steps and at epoch ends, and reports §4.3 fields', async () => {
+  it('drops the last partial batch, evaluates every evalEvery steps and once at the end (not at every epoch end), and reports the CLI result fields', async () => {
     const student = build('mlp', 31);
     const evals: number[] = [];
     const progress: number[] = [];
@@ -213,9 +215,10 @@ describe('results and history', () => {
     expect(result.steps).toBe(8);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(steps.map((s) => s.epoch)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
-    // Step 3 and 6 (evalEvery), 4 and 8 (epoch ends).
-    expect(evals).toEqual([3, 4, 6, 8]);
-    expect(result.history.map((h) => h.step)).toEqual([3, 4, 6, 8]);
+    // Step 3 and 6 (evalEvery) and 8 (the end); the end of epoch 1 (step 4) is not an evaluation.
+    expect(evals).toEqual([3, 6, 8]);
+    expect(result.history.map((h) => h.step)).toEqual([3, 6, 8]);
+    expect(result.history.map((h) => h.epoch)).toEqual([0.75, 1.5, 2]);
     expect(progress.at(-1)).toBe(8);
     for (const entry of result.history) {
       for (const key of ['trainAccuracy', 'valAccuracy', 'testAccuracy'] as const) {
@@ -227,8 +230,10 @@ describe('results and history', () => {
     // The history's losses are means over the steps since the previous evaluation.
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     expect(result.history[0].ce).toBeCloseTo(mean(steps.slice(0, 3).map((s) => s.ce)), 5);
-    expect(result.history[1].ce).toBeCloseTo(steps[3].ce, 5);
-    expect(result.history[2].total).toBeCloseTo(mean(steps.slice(4, 6).map((s) => s.total)), 5);
+    expect(result.history[1].ce).toBeCloseTo(mean(steps.slice(3, 6).map((s) => s.ce)), 5);
+    expect(result.history[2].total).toBeCloseTo(mean(steps.slice(6, 8).map((s) => s.total)), 5);
+    expect(result.evalSeconds).toBeGreaterThan(0);
+    expect(result.evalSeconds!).toBeLessThan(result.seconds);
 
     expect(result.status).toBe('done');
     expect(result.backend).toBe('cpu');
@@ -239,6 +244,55 @@ describe('results and history', () => {
     expect(result.perClassAccuracy).toHaveLength(CLASSES);
     expect(result.testMpa).toBeGreaterThanOrEqual(0);
     expect(result.studentParameters).toBe(student.countParams());
+    student.dispose();
+  });
+
+  it('a step budget wins over epochs: the same batches as an epoch run, cut at the budget', async () => {
+    const byEpochs = build('mlp', 33);
+    const byEpochsBatches = recordBatches(byEpochs);
+    // 192 / 32 = 6 steps per epoch: 2 epochs = 12 steps; a budget of 9 steps stops mid-epoch 2.
+    const epochRun = await run({ config: config({ method: 'none', params: {}, epochs: 2 }), student: byEpochs, teacher: null });
+    const budgeted = build('mlp', 33);
+    const budgetedBatches = recordBatches(budgeted);
+    const evals: number[] = [];
+    const stepRun = await run({
+      config: config({ method: 'none', params: {}, epochs: 50, steps: 9, evalEvery: 4 }),
+      student: budgeted,
+      teacher: null,
+      hooks: { onEval: (point) => evals.push(point.step) },
+    });
+    expect(epochRun.result.steps).toBe(12);
+    expect(stepRun.result.steps).toBe(9);
+    expect(budgetedBatches).toEqual(byEpochsBatches.slice(0, 9));
+    expect(stepRun.steps.map((p) => p.total)).toEqual(epochRun.steps.slice(0, 9).map((p) => p.total));
+    expect(evals).toEqual([4, 8, 9]);
+    expect(stepRun.result.history.at(-1)).toMatchObject({ step: 9, epoch: 1.5 });
+    byEpochs.dispose();
+    budgeted.dispose();
+  });
+
+  it('scores the curve points on the first CURVE_EVAL_SAMPLES val / test samples and the final numbers on the whole splits, leaking nothing', async () => {
+    const count = CURVE_EVAL_SAMPLES + 200;
+    const test = syntheticSet(count, 5);
+    // The samples past the curve subset carry wrong labels: the full split scores lower.
+    for (let i = CURVE_EVAL_SAMPLES; i < count; i++) test.labels[i] = (test.labels[i] + 1) % CLASSES;
+    const big: RunData = { ...data, val: uploadSplit(test, SHAPE), test: uploadSplit(test, SHAPE) };
+    const student = build('mlp', 34);
+    const tensorsBefore = tf.memory().numTensors;
+    const result = await runExperiment({ config: config({ method: 'none', params: {}, epochs: 3 }), data: big, student, teacher: null });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    const subset = selectSplit(big.test, Int32Array.from({ length: CURVE_EVAL_SAMPLES }, (_, i) => i));
+    const onSubset = await evaluateModel(student, subset, CLASSES);
+    const onWhole = await evaluateModel(student, big.test, CLASSES);
+    expect(onSubset.accuracy).toBeGreaterThan(onWhole.accuracy);
+    expect(result.history.at(-1)!.testAccuracy).toBe(onSubset.accuracy);
+    expect(result.history.at(-1)!.valAccuracy).toBe(onSubset.accuracy);
+    expect(result.testAccuracy).toBe(onWhole.accuracy);
+    expect(result.valAccuracy).toBe(onWhole.accuracy);
+    expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(count);
+    disposeSplit(subset);
+    disposeSplit(big.val);
+    disposeSplit(big.test);
     student.dispose();
   });
 

@@ -75,4 +75,31 @@ describe('parseSweep', () => {
     expect(error('temperature 2, 2')).toMatch(/temperature=2 appears twice/);
     expect(error('temperature 1, 2', { ...base, method: 'none', params: {} })).toMatch(/method "none" has no parameters/);
   });
+
+  it("refuses a kd_ratio sweep across 1 for kd, naming the hard-label weight's jump", () => {
+    expect(error('kd_ratio 0.5, 1, 2')).toMatch(/crosses 1, where kd's hard-label weight jumps.*CE weight 0 at exactly 1.*CE weight back to 1/);
+    expect(error('kd_ratio 0 … 2')).toMatch(/crosses 1/);
+    // kd alone is a share: above 1 is refused with the same reason.
+    expect(error('kd_ratio 2, 3')).toMatch(/kd_ratio 2: kd mixes by ratio.*jump from 0 back to 1/);
+    // Additive methods have no jump: any weights sweep.
+    const dkd = { ...base, method: 'dkd', params: {}, kdRatio: 1 };
+    expect(runs('kd_ratio 0.5, 1, 2', dkd).map((r) => r.config.kdRatio)).toEqual([0.5, 1, 2]);
+  });
+
+  it('a kd_ratio sweep of a recipe sets its first term, and refuses to cross 1 when that term is kd', () => {
+    const recipe: ExperimentConfig = {
+      ...base,
+      terms: [
+        { method: 'kd', weight: 0.9, params: { temperature: 4 } },
+        { method: 'at', weight: 1000, params: { p: 2 } },
+      ],
+    };
+    const list = runs('kd_ratio 0.25, 0.5', recipe);
+    expect(list.map((r) => r.config.terms?.[0].weight)).toEqual([0.25, 0.5]);
+    expect(list.map((r) => r.config.terms?.[1].weight)).toEqual([1000, 1000]);
+    expect(recipe.terms?.[0].weight).toBe(0.9);
+    expect(error('kd_ratio 0.5, 4', recipe)).toMatch(/crosses 1/);
+    // Above 1 only, a recipe's kd term trains CE + r·KD: allowed.
+    expect(runs('kd_ratio 2, 4', recipe).map((r) => r.config.terms?.[0].weight)).toEqual([2, 4]);
+  });
 });

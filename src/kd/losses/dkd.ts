@@ -3,11 +3,15 @@
 //   TCKD = sum_b KL([p_t(g), sum_{j!=g} p_t(j)] || [p_s(g), sum_{j!=g} p_s(j)])
 //   NCKD = sum_b KL(softmax(z_t/T - 1000*1_g) || softmax(z_s/T - 1000*1_g))
 // As mdistiller dkd_loss (megvii-research/mdistiller@a08d46f mdistiller/distillers/DKD.py).
-// The warmup factor min(epoch / warmup, 1) is the training loop's, not part of this term.
+// The warm-up factor min(epoch / warm-up epochs, 1) is the training loop's, not part of this term;
+// its length is a share of the run (mixing.ts warmupEpochs), mdistiller's 20 of 240 epochs by default.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
 import { temperatureParam } from '../params';
 import { detach, klDivergenceSum } from '../ops';
+
+/** mdistiller's CIFAR schedule ramps DKD over 20 of its 240 epochs. */
+export const DKD_REFERENCE_WARMUP_FRACTION = 20 / 240;
 
 /** The gt class is pushed down by this much before NCKD's softmax, exactly as the reference. */
 const NCKD_GT_SUPPRESSION = 1000;
@@ -82,13 +86,22 @@ export const dkd: DistillMethod = {
     },
     temperatureParam(4),
     {
-      name: 'warmup',
-      label: 'Warmup epochs',
-      default: 20,
+      name: 'warmupFraction',
+      label: 'Warm-up (share of the run)',
+      default: DKD_REFERENCE_WARMUP_FRACTION,
       min: 0,
-      max: 200,
+      max: 1,
+      step: 0.01,
+      help: "The DKD term ramps linearly from 0 to full weight over this share of the run's steps; 0.083 = mdistiller's 20 of 240 epochs, so a run of any length ramps like the paper's. 0 turns the ramp off.",
+    },
+    {
+      name: 'warmupEpochs',
+      label: 'Warm-up in epochs (fixed)',
+      default: 0,
+      min: 0,
+      max: 10000,
       step: 1,
-      help: 'The DKD term is scaled by min(epoch / warmup, 1) during training; 0 turns the ramp off.',
+      help: "Above 0, replaces the share: the ramp lasts this many epochs whatever the run's length (mdistiller's 20, meant for 240 epochs). 0 = use the share.",
     },
   ],
   defaultWeight: 1,

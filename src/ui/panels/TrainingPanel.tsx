@@ -29,9 +29,11 @@ export function TrainingPanel() {
         <SelectField label="LR schedule" testId={knobFor('lrSchedule').testId} value={schedule} options={SCHEDULES} onValue={(v) => setChoice('lrSchedule', v)} disabled={active} />
         <KnobField knob="batchSize" />
         <KnobField knob="epochs" />
+        <KnobField knob="steps" />
         <KnobField knob="seed" />
         <KnobField knob="evalEvery" />
         <KnobField knob="trainLimit" />
+        <KnobField knob="valLimit" />
         <KnobField knob="testLimit" />
       </div>
       <AugmentToggle />

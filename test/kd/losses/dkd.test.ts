@@ -60,10 +60,10 @@ function dkdValue(student: Nested2, teacher: Nested2, labels: number[], params?:
 }
 
 describe('dkd', () => {
-  it('has the reference defaults: alpha 1, beta 8, T 4, warmup 20 epochs, weight 1', () => {
+  it('has the reference defaults: alpha 1, beta 8, T 4, warm-up over 20/240 of the run (mdistiller: 20 of 240 epochs), weight 1', () => {
     const method = getMethod('dkd');
     const defaults = Object.fromEntries(method.params.map((p) => [p.name, p.default]));
-    expect(defaults).toEqual({ alpha: 1, beta: 8, temperature: 4, warmup: 20 });
+    expect(defaults).toEqual({ alpha: 1, beta: 8, temperature: 4, warmupFraction: 20 / 240, warmupEpochs: 0 });
     expect(method.defaultWeight).toBe(1);
     expect(method.kind).toBe('logits');
     expect(method.paper?.url).toMatch(/^https:\/\//);
@@ -118,7 +118,7 @@ describe('dkd', () => {
     const student = randomMatrix(14, 4, 6);
     const teacher = randomMatrix(15, 4, 6);
     const labels = [0, 1, 2, 3];
-    expect(dkdValue(student, teacher, labels, { warmup: 1 })).toBe(dkdValue(student, teacher, labels, { warmup: 200 }));
+    expect(dkdValue(student, teacher, labels, { warmupFraction: 0.01, warmupEpochs: 1 })).toBe(dkdValue(student, teacher, labels, { warmupFraction: 1, warmupEpochs: 200 }));
   });
 
   it('is unchanged when the batch is reordered (a per-sample sum)', () => {
