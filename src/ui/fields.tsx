@@ -57,11 +57,13 @@ interface NumberFieldProps {
   placeholder?: string;
   disabled?: boolean;
   aside?: ReactNode;
+  /** A range slider beside the number, over [min, max] (both needed): for a bounded share. */
+  slider?: { testId: string; label: string };
 }
 
 /** A number input that keeps what the user types ("0.", "") while the store holds numbers. */
 export function NumberField(props: NumberFieldProps) {
-  const { label, help, problem, testId, value, onValue, optional, min, max, step, placeholder, disabled, aside } = props;
+  const { label, help, problem, testId, value, onValue, optional, min, max, step, placeholder, disabled, aside, slider } = props;
   const id = useId();
   const [text, setText] = useState(value === undefined || Number.isNaN(value) ? '' : String(value));
   const sent = useRef(value);
@@ -73,29 +75,55 @@ export function NumberField(props: NumberFieldProps) {
   }, [value]);
   // A classroom link can hide a control; its value stays in the configuration.
   if (isControlHidden(testId)) return null;
+  const numberInput = (
+    <input
+      id={id}
+      data-testid={testId}
+      type="number"
+      inputMode="decimal"
+      value={text}
+      min={min}
+      max={max}
+      step={step ?? 'any'}
+      placeholder={placeholder}
+      disabled={disabled}
+      aria-invalid={problem ? true : undefined}
+      aria-describedby={describedBy(id, help, problem)}
+      onChange={(event) => {
+        const next = event.target.value;
+        setText(next);
+        const parsed = next.trim() === '' ? (optional ? undefined : Number.NaN) : Number(next);
+        sent.current = parsed;
+        onValue(parsed);
+      }}
+    />
+  );
+  const sliderValue = value !== undefined && Number.isFinite(value) ? Math.min(Math.max(value, min ?? 0), max ?? 1) : (min ?? 0);
   return (
     <Field id={id} label={label} help={help} problem={problem} aside={aside}>
-      <input
-        id={id}
-        data-testid={testId}
-        type="number"
-        inputMode="decimal"
-        value={text}
-        min={min}
-        max={max}
-        step={step ?? 'any'}
-        placeholder={placeholder}
-        disabled={disabled}
-        aria-invalid={problem ? true : undefined}
-        aria-describedby={describedBy(id, help, problem)}
-        onChange={(event) => {
-          const next = event.target.value;
-          setText(next);
-          const parsed = next.trim() === '' ? (optional ? undefined : Number.NaN) : Number(next);
-          sent.current = parsed;
-          onValue(parsed);
-        }}
-      />
+      {slider ? (
+        <div className="slider-row">
+          <input
+            type="range"
+            data-testid={slider.testId}
+            aria-label={slider.label}
+            min={min}
+            max={max}
+            step={step ?? 'any'}
+            value={sliderValue}
+            disabled={disabled}
+            onChange={(event) => {
+              const next = Number(event.target.value);
+              setText(event.target.value);
+              sent.current = next;
+              onValue(next);
+            }}
+          />
+          {numberInput}
+        </div>
+      ) : (
+        numberInput
+      )}
     </Field>
   );
 }

@@ -98,15 +98,35 @@ function ParamField({ spec }: { spec: ParamSpec }) {
   );
 }
 
+/**
+ * kd mixes by ratio: its weight is a share in [0, 1], a slider with the number beside it. Every
+ * other method adds its term to CE: a plain weight on the method's own scale.
+ */
 function KdRatioField() {
   const value = useLab((s) => s.config.kdRatio);
   const methodId = useLab((s) => s.config.method);
   const problem = useProblem('kdRatio');
-  const help = hasMethod(methodId) ? weightHelp(getMethod(methodId)) : KD_RATIO.help;
+  const method = hasMethod(methodId) ? getMethod(methodId) : null;
+  if (method?.mixing === 'ratio') {
+    return (
+      <NumberField
+        label={`Soft-label share r (${KD_RATIO.label})`}
+        help={`Trains (1 − r)·CE + r·${method.id}: 0 = hard labels only, 1 = the teacher's soft labels only. A share stops at 1: above it the hard-label weight would jump back to 1 (CE + r·${method.id}; a recipe trains that).`}
+        problem={problem}
+        testId={KD_RATIO.testId}
+        value={value}
+        onValue={(v) => setNumber('kdRatio', v ?? Number.NaN)}
+        min={0}
+        max={1}
+        step={KD_RATIO.step}
+        slider={{ testId: 'kd-ratio-slider', label: 'Soft-label share' }}
+      />
+    );
+  }
   return (
     <NumberField
-      label={KD_RATIO.label}
-      help={help}
+      label={`Weight of the ${method?.id ?? 'distillation'} term (${KD_RATIO.label})`}
+      help={method ? weightHelp(method) : KD_RATIO.help}
       problem={problem}
       testId={KD_RATIO.testId}
       value={value}
