@@ -31,11 +31,35 @@ export interface ResultRow {
   seconds: number | null;
   /** Test accuracy minus the baseline's; null when either is missing. */
   deltaTestAccuracy: number | null;
+  /** The run's seed (null for the teacher). */
+  seed: number | null;
+  /** Test images scored (the confusion matrix's total); null without a result. */
+  testCount: number | null;
+  /**
+   * Standard deviation of test accuracy over the seeds of this row's configuration, when at least
+   * two seeds of it are in the table; null otherwise.
+   */
+  seedSpread: number | null;
+  /** Why the Δ is not a difference: at most one test image, or smaller than the seed spread. */
+  deltaNote: DeltaNote | null;
 }
+
+export type DeltaNote = 'within-one-image' | 'below-seed-spread';
 
 function extrasOf(config: ExperimentConfig): Pick<ResultRow, 'ttaShift' | 'emaDecay' | 'rdropAlpha'> {
   return { ttaShift: config.ttaShift ?? 0, emaDecay: config.emaDecay ?? 0, rdropAlpha: config.rdropAlpha ?? 0 };
 }
+
+/** The configuration without its seed, keys sorted: rows with the same key differ only in seed. */
+function sameRunKey(config: ExperimentConfig): string {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+      : value;
+  return JSON.stringify(canonical({ ...config, seed: null }));
+}
+
+const confusionTotal = (confusion: readonly (readonly number[])[]) => confusion.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
 
 const EMPTY_SCORES = {
   valAccuracy: null,
@@ -46,6 +70,9 @@ const EMPTY_SCORES = {
   testMpaTta: null,
   parameters: null,
   seconds: null,
+  testCount: null,
+  seedSpread: null,
+  deltaNote: null,
 } as const;
 
 /** A student's row; `result` is null while it is queued or running, or when it failed before ending. */
@@ -60,10 +87,11 @@ export function studentRow(input: {
   const { id, label, config, result } = input;
   const kind: RowKind = config.method === 'none' ? 'baseline' : 'student';
   const error = input.error ?? result?.error?.message ?? null;
-  const base: ResultRow = { id, label, kind, method: config.method, status: input.status, error, ...extrasOf(config), ...EMPTY_SCORES, deltaTestAccuracy: null };
+  const base: ResultRow = { id, label, kind, method: config.method, status: input.status, error, ...extrasOf(config), ...EMPTY_SCORES, deltaTestAccuracy: null, seed: config.seed };
+  runKeys.set(base, sameRunKey(config));
   // A run that failed mid-way reports zeros: they are not scores.
   if (!result || result.status === 'error') return base;
-  return {
+  const scored: ResultRow = {
     ...base,
     valAccuracy: result.valAccuracy,
     valMpa: result.valMpa,
@@ -73,8 +101,14 @@ export function studentRow(input: {
     testMpaTta: result.testMpaTta ?? null,
     parameters: result.studentParameters,
     seconds: result.seconds,
+    testCount: result.confusion.length > 0 ? confusionTotal(result.confusion) : null,
   };
+  runKeys.set(scored, sameRunKey(config));
+  return scored;
 }
+
+// Which rows are the same configuration apart from the seed, without a field in the exports.
+const runKeys = new WeakMap<ResultRow, string>();
 
 export function teacherRow(input: {
   id: string;
@@ -99,6 +133,7 @@ export function teacherRow(input: {
     rdropAlpha: 0,
     ...EMPTY_SCORES,
     deltaTestAccuracy: null,
+    seed: null,
   };
   if (!evaluation) return row;
   return {
@@ -111,20 +146,53 @@ export function teacherRow(input: {
     testMpaTta: evaluation.testMpaTta,
     parameters: input.parameters,
     seconds: input.seconds,
+    testCount: evaluation.confusion.length > 0 ? confusionTotal(evaluation.confusion) : null,
   };
+}
+
+/** Sample standard deviation (n − 1); null under two values. */
+export function sampleStd(values: readonly number[]): number | null {
+  if (values.length < 2) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
 }
 
 /**
  * Every row's Δ test accuracy against the baseline (the first finished row of kind 'baseline');
- * all null when there is none. The baseline's own Δ is 0.
+ * all null when there is none. The baseline's own Δ is 0. A Δ of at most one test image
+ * (1 / test images) or smaller than the seed spread (of the row's configuration or the baseline's, when
+ * several seeds of it are in the table) gets a note: it is not a measured difference.
  */
 export function withDeltas(rows: readonly ResultRow[]): ResultRow[] {
+  const scores = new Map<string, Map<number, number>>();
+  for (const row of rows) {
+    const key = runKeys.get(row);
+    if (key === undefined || row.testAccuracy === null || row.seed === null) continue;
+    if (!scores.has(key)) scores.set(key, new Map());
+    scores.get(key)!.set(row.seed, row.testAccuracy);
+  }
+  const spreadOf = (row: ResultRow | undefined) => {
+    const key = row ? runKeys.get(row) : undefined;
+    return key === undefined ? null : sampleStd([...(scores.get(key)?.values() ?? [])]);
+  };
   const baseline = rows.find((row) => row.kind === 'baseline' && row.testAccuracy !== null);
   const reference = baseline?.testAccuracy ?? null;
-  return rows.map((row) => ({
-    ...row,
-    deltaTestAccuracy: reference === null || row.testAccuracy === null ? null : row.testAccuracy - reference,
-  }));
+  const baselineSpread = spreadOf(baseline);
+  return rows.map((row) => {
+    const delta = reference === null || row.testAccuracy === null ? null : row.testAccuracy - reference;
+    const seedSpread = spreadOf(row);
+    const spreads = [seedSpread, baselineSpread].filter((value): value is number => value !== null);
+    let deltaNote: DeltaNote | null = null;
+    if (delta !== null && row !== baseline && row.kind !== 'teacher') {
+      // Accuracies on one test set differ by whole images: 0 or ±1 image is no evidence.
+      if (row.testCount !== null && Math.abs(delta) * row.testCount < 1 + 1e-6) deltaNote = 'within-one-image';
+      else if (spreads.length > 0 && Math.abs(delta) < Math.max(...spreads)) deltaNote = 'below-seed-spread';
+    }
+    const next = { ...row, deltaTestAccuracy: delta, seedSpread, deltaNote };
+    const key = runKeys.get(row);
+    if (key !== undefined) runKeys.set(next, key);
+    return next;
+  });
 }
 
 export type SortKey =

@@ -74,6 +74,40 @@ describe('result rows', () => {
     expect(noBaseline.every((r) => r.deltaTestAccuracy === null)).toBe(true);
   });
 
+  it('marks a Δ of at most one test image (1 / test images scored)', () => {
+    // 359 test images (Digits): one image is 1/359 = 0.28 points.
+    const confusion = (correct: number) => [[correct, 359 - correct]];
+    const scored = (config: ExperimentConfig, correct: number) => result(config, correct / 359, { confusion: confusion(correct) });
+    const rows = withDeltas([
+      studentRow({ id: 'scratch', label: 'scratch', config: scratchConfig, status: 'done', result: scored(scratchConfig, 350) }),
+      studentRow({ id: 'same', label: 'same', config: kdConfig, status: 'done', result: scored(kdConfig, 350) }),
+      studentRow({ id: 'one', label: 'one image', config: { ...kdConfig, kdRatio: 0.5 }, status: 'done', result: scored(kdConfig, 351) }),
+      studentRow({ id: 'two', label: 'two images', config: { ...kdConfig, kdRatio: 0.6 }, status: 'done', result: scored(kdConfig, 348) }),
+    ]);
+    expect(rows.map((r) => r.testCount)).toEqual([359, 359, 359, 359]);
+    expect(rows.map((r) => r.deltaNote)).toEqual([null, 'within-one-image', 'within-one-image', null]);
+    expect(rows[2].deltaTestAccuracy).toBeCloseTo(1 / 359, 12);
+    expect(rows[3].deltaTestAccuracy).toBeCloseTo(-2 / 359, 12);
+  });
+
+  it('with several seeds of a configuration, marks a Δ within their spread (sample std) and reports it', () => {
+    const seeded = (config: ExperimentConfig, seed: number, accuracy: number, id: string) =>
+      studentRow({ id, label: id, config: { ...config, seed }, status: 'done', result: result({ ...config, seed }, accuracy, { confusion: [[1000]] }) });
+    const rows = withDeltas([
+      seeded(scratchConfig, 1, 0.8, 'scratch-1'),
+      seeded(scratchConfig, 2, 0.9, 'scratch-2'),
+      seeded(scratchConfig, 3, 0.82, 'scratch-3'),
+      seeded(kdConfig, 1, 0.85, 'kd-1'), // +5 points: within the scratch spread (std 5.3 points)
+      seeded({ ...kdConfig, kdRatio: 0.5 }, 1, 0.95, 'other'), // +15 points: outside it
+    ]);
+    expect(rows[0].seedSpread).toBeCloseTo(Math.sqrt(0.0028), 12);
+    expect(rows[3].seedSpread).toBeNull(); // one seed of its own configuration
+    // Seed 2 of scratch is 10 points above seed 1: more than the spread; seed 3 is within it.
+    expect(rows.map((r) => r.deltaNote)).toEqual([null, null, 'below-seed-spread', 'below-seed-spread', null]);
+    // Without the other seeds there is no spread to compare with.
+    expect(withDeltas([rows[0], rows[3]]).map((r) => r.deltaNote)).toEqual([null, null]);
+  });
+
   it('sorts by a column either way, rows without a value last, ties in their original order', () => {
     const rows = table();
     expect(sortRows(rows, 'testAccuracy', 'descending').map((r) => r.id)).toEqual(['teacher', 'a', 'scratch', 'c', 'b']);

@@ -4,11 +4,26 @@ import { useMemo, useState } from 'react';
 import { loadStudentAsTeacher, resultRows, sortBy } from '../../state/compareActions';
 import { useCompare, type CompareEntry } from '../../state/compare';
 import type { StudentFiles } from '../../state/runStore';
-import { RESULT_COLUMNS, rowsToCsv, rowsToJson, sortRows, type ResultRow } from '../../train/results';
+import { RESULT_COLUMNS, rowsToCsv, rowsToJson, sortRows, type DeltaNote, type ResultRow } from '../../train/results';
 import { WEIGHTS_FILE } from '../../models/io';
 import { formatCount, formatPercent } from '../fields';
 import { downloadBlob } from './download';
 import { resultOutcomeText } from '../../state/runOutcome';
+
+const DELTA_NOTE_TEXT: Record<DeltaNote, { short: string; title: (row: ResultRow) => string }> = {
+  'within-one-image': {
+    short: '≤ 1 test image',
+    title: (row) => `At most one test image (1 / ${row.testCount ?? '?'} = ${formatPoints(1 / (row.testCount ?? 1))}): not a difference between methods.`,
+  },
+  'below-seed-spread': {
+    short: '< seed spread',
+    title: (row) => `Smaller than the spread over seeds${row.seedSpread !== null ? ` (std ${formatPoints(row.seedSpread)})` : ''}: not a difference between methods.`,
+  },
+};
+
+function formatPoints(fraction: number): string {
+  return `${(fraction * 100).toFixed(2)} pp`;
+}
 
 const STATUS_TEXT: Record<ResultRow['status'], string> = {
   queued: 'queued',
@@ -54,6 +69,7 @@ export function ResultsTable() {
     );
   }
   const exportRows = shown;
+  const testCount = rows.find((row) => row.kind === 'baseline' && row.testCount !== null)?.testCount ?? null;
   const configs = Object.fromEntries(entries.map((entry) => [entry.id, entry.config]));
   return (
     <section className="panel compare-results" aria-labelledby="compare-results-title">
@@ -109,6 +125,11 @@ export function ResultsTable() {
                     ) : (
                       <td key={column.key} className={column.numeric ? 'numeric' : undefined} data-column={column.key}>
                         {formatCell(row, column.key)}
+                        {column.key === 'deltaTestAccuracy' && row.deltaNote ? (
+                          <span className="chip delta-note" data-testid="delta-note" data-note={row.deltaNote} title={DELTA_NOTE_TEXT[row.deltaNote].title(row)}>
+                            {DELTA_NOTE_TEXT[row.deltaNote].short}
+                          </span>
+                        ) : null}
                       </td>
                     ),
                   )}
@@ -122,6 +143,8 @@ export function ResultsTable() {
       <p className="muted small">
         Accuracies are on the val / test samples every run shares; MPA is the mean per-class accuracy; Δ is the difference to the student from scratch in
         percentage points.
+        {testCount !== null ? ` One test image is ${formatPoints(1 / testCount)} (1 / ${testCount.toLocaleString('en')}): a Δ of at most that is marked “≤ 1 test image”.` : ''}{' '}
+        With several seeds of a run in the table, a Δ within their spread (standard deviation) is marked “&lt; seed spread”.
       </p>
     </section>
   );
