@@ -399,17 +399,9 @@ export async function uploadTeacher(files: readonly File[]): Promise<void> {
   const weightFiles = files.filter((file) => file !== modelFile);
   pendingUploadName = modelFile.name;
   set({ teacherUpload: { status: 'checking', message: `Checking ${modelFile.name}…` } });
-  try {
-    const modelJson = await modelFile.text();
-    const weights = await Promise.all(weightFiles.map(async (file) => ({ name: file.name, bytes: await file.arrayBuffer() })));
-    const teacher: TeacherSource = { kind: 'files', name: modelFile.name, modelJson, weights };
-    ensureClient().send(
-      { type: 'checkTeacher', dataset: get().config.dataset, teacher },
-      weights.map((w) => w.bytes),
-    );
-  } catch (error) {
-    set({ teacherUpload: { status: 'refused', message: `Could not read the files: ${error instanceof Error ? error.message : String(error)}` } });
-  }
+  // Not read here: a 100 MB model.json read and parsed on the page's thread froze it for seconds.
+  const teacher: TeacherSource = { kind: 'files', modelFile, weightFiles };
+  ensureClient().send({ type: 'checkTeacher', dataset: get().config.dataset, teacher });
 }
 
 // ---------------------------------------------------------------- runs

@@ -16,7 +16,8 @@ export type BackendName = 'webgpu' | 'webgl' | 'cpu';
  */
 export type TeacherSource =
   | { kind: 'shipped'; id: string }
-  | { kind: 'files'; name: string; modelJson: string; weights: { name: string; bytes: ArrayBuffer }[] }
+  /** Files travel unread (a File is a handle): the worker checks their sizes, then reads and parses them. */
+  | { kind: 'files'; modelFile: File; weightFiles: File[] }
   | { kind: 'uploaded' };
 
 export type ToWorker =

@@ -9,7 +9,7 @@ import { classCounts } from '../data/split';
 import { uploadSplit, type DeviceSplit } from '../data/device';
 import type { DatasetInfo, FetchBytes, ImageSet } from '../data/types';
 import { ARCHITECTURES, countParameters, disposeModel, getArchitecture } from '../models/architectures';
-import { loadModelFromFiles, readModelManifest, serializeModel } from '../models/io';
+import { loadModelFromFiles, loadModelFromSourceFiles, readModelManifest, serializeModel, weightFileName } from '../models/io';
 import { teacherMismatch, teacherModelPath } from '../models/catalog';
 import { runExperiment, type RunData } from '../train/runExperiment';
 import { computeTeacherView, logitsAt, misclassifiedExamples } from '../train/inspect';
@@ -202,8 +202,6 @@ async function fetchJson(path: string): Promise<unknown> {
   return response.json();
 }
 
-type ModelJson = Parameters<typeof loadModelFromFiles>[0];
-
 function loadShippedTeacher(id: string): Promise<tfl.LayersModel> {
   const existing = shippedTeachers.get(id);
   if (existing) return existing;
@@ -225,14 +223,9 @@ function loadShippedTeacher(id: string): Promise<tfl.LayersModel> {
 }
 
 async function loadTeacherFiles(source: Extract<TeacherSource, { kind: 'files' }>): Promise<tfl.LayersModel> {
-  let modelJson: ModelJson;
-  try {
-    modelJson = JSON.parse(source.modelJson) as ModelJson;
-  } catch {
-    throw new Error(`${source.name} is not valid JSON`);
-  }
-  const weights = new Map(source.weights.map((file) => [file.name, new Uint8Array(file.bytes)]));
-  const model = await loadModelFromFiles(modelJson, weights);
+  // Uploads are matched by plain file name: the browser gives no folders.
+  const byName = new Map(source.weightFiles.map((file) => [file.name, file]));
+  const model = await loadModelFromSourceFiles(source.modelFile, (manifestPath) => byName.get(weightFileName(manifestPath)));
   model.trainable = false;
   return model;
 }
@@ -259,11 +252,11 @@ async function checkTeacher(dataset: string, source: TeacherSource): Promise<voi
         return;
       }
       if (uploadedTeacher) disposeModel(uploadedTeacher.model);
-      uploadedTeacher = { name: source.name, model };
+      uploadedTeacher = { name: source.modelFile.name, model };
       post({
         type: 'teacherChecked',
         ok: true,
-        message: `${source.name} fits ${info.name}`,
+        message: `${source.modelFile.name} fits ${info.name}`,
         parameters: model.countParams(),
         ...modelShape(model),
       });
@@ -285,7 +278,7 @@ async function resolveTeacher(source: TeacherSource, info: Pick<DatasetInfo, 'na
   } else {
     model = await loadTeacherFiles(source);
     if (uploadedTeacher) disposeModel(uploadedTeacher.model);
-    uploadedTeacher = { name: source.name, model };
+    uploadedTeacher = { name: source.modelFile.name, model };
   }
   const mismatch = mismatchFor(model, info);
   if (mismatch) throw new Error(mismatch);
