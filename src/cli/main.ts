@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { installFastCpuKernels } from '../train/cpuKernels';
 import { parseArgs, UsageError, USAGE } from './args';
+import { checkJsonFile, checkSaveFolder, writeFailure } from './nodeFiles';
 import { runCli } from './run';
 
 async function main(): Promise<number> {
@@ -23,15 +24,32 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // Where the results go is checked before training: a bad path must not cost the run.
+  try {
+    if (options.save) await checkSaveFolder(options.save);
+    if (options.json) await checkJsonFile(options.json);
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
   // IS_NODE only decides whether the cpu backend prints its "install tfjs-node" banner.
   tf.env().set('IS_NODE', false);
   await tf.setBackend('cpu');
   installFastCpuKernels();
   try {
-    const result = await runCli(options, process.argv.slice(2));
+    const { result, saveFailure } = await runCli(options, process.argv.slice(2));
     if (options.json) {
-      await writeFile(path.resolve(options.json), JSON.stringify(result, null, 2));
-      if (!options.quiet) process.stderr.write(`wrote ${options.json}\n`);
+      try {
+        await writeFile(path.resolve(options.json), JSON.stringify(result, null, 2));
+        if (!options.quiet) process.stderr.write(`wrote ${options.json}\n`);
+      } catch (error) {
+        process.stderr.write(`error: ${writeFailure('--json', options.json, error)}\n`);
+        return 1;
+      }
+    }
+    if (saveFailure) {
+      process.stderr.write(`error: ${saveFailure}\n`);
+      return 1;
     }
     if (result.status === 'error') {
       process.stderr.write(`error: ${result.error?.message}. ${result.error?.suggestion}\n`);

@@ -10,10 +10,16 @@ import { teacherMismatch, type TeacherCard } from '../models/catalog';
 import { runExperiment, type RunResult } from '../train/runExperiment';
 import { usesTeacher } from '../train/config';
 import type { CliOptions } from './args';
-import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir } from './nodeFiles';
+import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir, writeFailure } from './nodeFiles';
 import { ProgressBar } from './progress';
 
-export async function runCli(options: CliOptions, argv: readonly string[]): Promise<RunResult> {
+export interface CliRun {
+  result: RunResult;
+  /** One line naming --save and its path when the trained model could not be written. */
+  saveFailure: string | null;
+}
+
+export async function runCli(options: CliOptions, argv: readonly string[]): Promise<CliRun> {
   const { config } = options;
   const log = (line: string) => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
@@ -87,29 +93,35 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     if (result.testAccuracyTta !== null && result.testMpaTta !== null) {
       log(`with TTA (±${config.ttaShift} px): test accuracy ${(result.testAccuracyTta * 100).toFixed(2)}% (MPA ${(result.testMpaTta * 100).toFixed(2)}%)`);
     }
+    let saveFailure: string | null = null;
     if (options.save) {
-      await saveModelToDir(student, options.save);
-      const card: TeacherCard = {
-        id: path.basename(path.resolve(options.save)),
-        dataset: config.dataset,
-        architecture: config.student,
-        label: `${getArchitecture(config.student).label} on ${info.name}`,
-        parameters: student.countParams(),
-        valAccuracy: result.valAccuracy,
-        valMpa: result.valMpa,
-        testAccuracy: result.testAccuracy,
-        testMpa: result.testMpa,
-        inputShape: info.inputShape,
-        numClasses: info.numClasses,
-        epochs: config.epochs,
-        trainSeconds: result.seconds,
-        command: `npm run train -- ${argv.join(' ')}`,
-        createdAt: new Date().toISOString(),
-      };
-      await writeFile(path.join(options.save, 'card.json'), JSON.stringify(card, null, 2));
-      log(`saved ${options.save}`);
+      try {
+        await saveModelToDir(student, options.save);
+        const card: TeacherCard = {
+          id: path.basename(path.resolve(options.save)),
+          dataset: config.dataset,
+          architecture: config.student,
+          label: `${getArchitecture(config.student).label} on ${info.name}`,
+          parameters: student.countParams(),
+          valAccuracy: result.valAccuracy,
+          valMpa: result.valMpa,
+          testAccuracy: result.testAccuracy,
+          testMpa: result.testMpa,
+          inputShape: info.inputShape,
+          numClasses: info.numClasses,
+          epochs: config.epochs,
+          trainSeconds: result.seconds,
+          command: `npm run train -- ${argv.join(' ')}`,
+          createdAt: new Date().toISOString(),
+        };
+        await writeFile(path.join(options.save, 'card.json'), JSON.stringify(card, null, 2));
+        log(`saved ${options.save}`);
+      } catch (error) {
+        // The run's result still stands: main writes --json before it reports this.
+        saveFailure = writeFailure('--save', options.save, error);
+      }
     }
-    return result;
+    return { result, saveFailure };
   } finally {
     disposeSplit(data.train);
     disposeSplit(data.val);
