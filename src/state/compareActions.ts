@@ -164,8 +164,8 @@ export async function startComparison(): Promise<void> {
     set((state) => ({ queue: { ...state.queue, problem } }));
     return;
   }
-  const stamp = `cmp-${Date.now().toString(36)}`;
   clearRunError();
+  const stamp = `cmp-${Date.now().toString(36)}`;
   const entries = comparisonEntries(planned, stamp);
   set({ entries, hidden: [], queue: { status: 'running', current: 0, total: entries.length, problem: null } });
   for (let index = 0; index < entries.length; index++) {
@@ -256,8 +256,8 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
   const ended = nextMessage(
     (m) => {
       if (m.type === 'done' && m.runId === runId) return { result: m.result, error: null as string | null };
-      if (m.type === 'error' && (m.runId === runId || m.runId === null)) return { result: null, error: m.message };
       if (m.type === 'stopped' && m.runId === runId) return { result: null, error: null, stoppedEarly: true };
+      if (m.type === 'error' && (m.runId === runId || m.runId === null)) return { result: null, error: m.message };
       if (m.type === 'deviceLost') return { result: null, error: m.message };
       return undefined;
     },
@@ -284,11 +284,11 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
   }
   publish();
   const { result } = outcome;
-  if (!result || result.status === 'error') {
   if ('stoppedEarly' in outcome) {
     patchEntry(runId, { status: 'stopped', detail: '', error: 'Stopped before its first step: nothing was trained.' });
     return;
   }
+  if (!result || result.status === 'error') {
     patchEntry(runId, { status: 'error', detail: '', error: outcome.error ?? result?.error?.message ?? 'The run failed' });
     return;
   }
@@ -366,8 +366,8 @@ function entryFromSaved(run: SavedRun): CompareEntry {
   } else {
     entry.status = run.result?.status ?? 'stopped';
     entry.result = run.result;
-    entry.curves = run.curves;
     if (!run.result) entry.error = interruptedText(run);
+    entry.curves = run.curves;
     entry.student = run.student;
     if (!run.student) entry.studentMessage = 'This run was saved without its student.';
   }
@@ -491,12 +491,11 @@ export function labCheckpoint(run: LabState['run'], config: ExperimentConfig, no
   };
 }
 
-/** Rewrite the running Lab run's checkpoint when the last one is CHECKPOINT_EVERY_MS old. */
+/** Write the running Lab run's checkpoint at its first progress, then whenever the last one is CHECKPOINT_EVERY_MS old. */
 function checkpointLabRun(runId: string): void {
   const now = Date.now();
   if (endedRuns.has(runId)) return;
-  if (lastCheckpoint?.runId !== runId) lastCheckpoint = { runId, at: now };
-  if (now - lastCheckpoint.at < CHECKPOINT_EVERY_MS) return;
+  if (lastCheckpoint?.runId === runId && now - lastCheckpoint.at < CHECKPOINT_EVERY_MS) return;
   const { run } = labStore.getState();
   const config = labRunConfigs.get(runId);
   const record = run.id === runId && config ? labCheckpoint(run, config, now) : null;
@@ -518,10 +517,10 @@ const labRunConfigs = new Map<string, ExperimentConfig>();
 export function initCompare(): void {
   if (initialised) return;
   initialised = true;
-  onWorkerMessage((message) => {
   labStore.subscribe((state, previous) => {
     if (state.run.id && state.run.id !== previous.run.id) labRunConfigs.set(state.run.id, structuredClone(state.config));
   });
+  onWorkerMessage((message) => {
     if (!('runId' in message) || message.runId === null || message.runId !== labStore.getState().run.id) return;
     const { runId } = message;
     if (message.type === 'progress') checkpointLabRun(runId);

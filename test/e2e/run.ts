@@ -1,28 +1,43 @@
-// Browser tests: `node --import tsx test/e2e/run.ts [--dev] [--filter TEXT]`.
+// Browser tests: `node --import tsx test/e2e/run.ts [--dev] [--filter TEXT] [--soak [--runs N]]`.
+// --soak runs only the slow tier (test/e2e/soak.ts: many runs back to back in one page), never by default.
 // Builds the lab and serves the build (what users get; `--dev` uses the Vite dev server instead),
 // drives Debian's Chromium headless on the WebGPU path, prints one line per test and ends with
 // "N passed, N failed"; exits non-zero on any failure.
 import { parseArgs } from 'node:util';
 import { launchChromium, startDevServer, startPreviewServer, type AppServer, type Browser } from './chromium';
 import { runTests } from './harness';
-import './scenarios';
-import './methods';
-import './explore';
-import './compare';
-import './failures';
 
 const { values: flags } = parseArgs({
   options: {
     dev: { type: 'boolean', default: false },
     filter: { type: 'string' },
+    soak: { type: 'boolean', default: false },
+    runs: { type: 'string' },
   },
 });
+
+/** Registers the tests of the chosen tier. */
+async function registerTests(): Promise<void> {
+  if (flags.soak) {
+    if (flags.runs) process.env.SOAK_RUNS = flags.runs;
+    await import('./soak');
+    return;
+  }
+  await import('./scenarios');
+  await import('./methods');
+  await import('./explore');
+  await import('./compare');
+  await import('./failures');
+  await import('./malformedUploads');
+  await import('./lifecycle');
+}
 
 async function main(): Promise<number> {
   const started = performance.now();
   let server: AppServer | null = null;
   let browser: Browser | null = null;
   try {
+    await registerTests();
     server = flags.dev ? await startDevServer() : await startPreviewServer();
     console.log(`serving the lab at ${server.url} (${flags.dev ? 'vite dev server' : 'production build'}, ready after ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     browser = await launchChromium();

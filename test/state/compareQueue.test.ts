@@ -283,13 +283,16 @@ describe('Lab runs survive a reload as checkpoints', () => {
     labStore.setState({ run: { ...initialRun(), id: runId, status: 'training', startedAt: clock } });
     // The Lab's knobs change while the run trains: the checkpoint keeps what it was started with.
     labStore.setState({ config: { ...base, epochs: 3 } });
+    // The first progress writes a checkpoint at once, the next ones when the last is CHECKPOINT_EVERY_MS old.
     progress(10);
+    await vi.waitFor(() => expect((storage.saved.get(runId) as SavedStudentRun | undefined)?.interrupted?.step).toBe(10));
     clock += CHECKPOINT_EVERY_MS - 1;
     progress(20);
-    expect(storage.saved.has(runId)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((storage.saved.get(runId) as SavedStudentRun).interrupted?.step).toBe(10);
     clock += 1;
     progress(25);
-    await vi.waitFor(() => expect(storage.saved.has(runId)).toBe(true));
+    await vi.waitFor(() => expect((storage.saved.get(runId) as SavedStudentRun).interrupted?.step).toBe(25));
     const checkpoint = storage.saved.get(runId) as SavedStudentRun;
     expect(checkpoint.result).toBeNull();
     expect(checkpoint.interrupted).toEqual({ step: 25, totalSteps: 480 });
@@ -322,8 +325,6 @@ describe('Lab runs survive a reload as checkpoints', () => {
       for (const listener of [...worker.listeners]) listener({ type: 'progress', runId: failing, step, totalSteps: 480, epoch: 0 });
     };
     tick(1);
-    clock += CHECKPOINT_EVERY_MS;
-    tick(2);
     await vi.waitFor(() => expect(storage.saved.has(failing)).toBe(true));
     for (const listener of [...worker.listeners]) listener({ type: 'error', runId: failing, message: 'Loss is NaN at step 3' });
     await vi.waitFor(() => expect(storage.saved.has(failing)).toBe(false));

@@ -1,0 +1,133 @@
+// A run's life in the browser: Stop in the middle of caching the teacher, a reload mid-run, an
+// error that gives way to the next action, and the built page's Content-Security-Policy.
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { test } from './harness';
+import { chartGeometry, openLab, runStatus, text, waitForStatus, waitUntil } from './lab';
+
+declare global {
+  interface Window {
+    __violations?: string[];
+  }
+}
+
+/** A Digits KD run long enough that it is still training when the test interferes. */
+const LONG_RUN = new URLSearchParams({ dataset: 'digits', method: 'kd', epochs: '50', eval_every: '1000', train_limit: '512', test_limit: '128' });
+
+async function startAndWaitForPoints(page: Page): Promise<number> {
+  await page.getByTestId('start-button').click();
+  await waitForStatus(page, 'training', 120_000);
+  return waitUntil(async () => (await chartGeometry(page, 'loss-chart')).points, (n) => n >= 2, 120_000, 'loss points');
+}
+
+test('lifecycle: Stop while the teacher logits are cached ends the run as stopped within seconds, not after the whole cache', 300_000, async (t) => {
+  const { page } = t;
+  // MNIST on the cpu backend: caching 12,000 teacher forwards takes about a minute here, one batch of 256 a few seconds.
+  const query = new URLSearchParams({ dataset: 'mnist', method: 'kd', epochs: '1', eval_every: '1000', train_limit: '12000', test_limit: '256', val_limit: '256', backend: 'cpu' });
+  await openLab(page, `${t.server.url}?${query}`);
+  await page.getByTestId('start-button').click();
+  await page.getByText('Caching teacher logits').waitFor({ timeout: 180_000 });
+  await page.waitForTimeout(1500);
+  const clicked = performance.now();
+  await page.getByTestId('stop-button').click();
+  const final = await waitForStatus(page, ['stopped', 'done', 'error'], 60_000);
+  const seconds = (performance.now() - clicked) / 1000;
+  assert.equal(final, 'stopped', `a stop during caching ended "${final}": ${await text(page, 'error-message').catch(() => '')}`);
+  assert.match(await text(page, 'run-stopped'), /stopped at step 0 of [\d,]+/, 'the run panel must say it stopped before any step');
+  // One teacher batch plus the evaluation of the untrained student on 256 + 256 images.
+  assert.ok(seconds < 20, `the stop took ${seconds.toFixed(1)} s`);
+  assert.equal(await page.getByTestId('start-button').isEnabled(), true, 'Start must be usable after the stop');
+  t.note(`stopped ${seconds.toFixed(1)} s after the click, during caching (cpu backend)`);
+});
+
+test('lifecycle: reloading mid-run asks first, and the run stays in the saved list as interrupted with its curve and step', 300_000, async (t) => {
+  const { page } = t;
+  await openLab(page, `${t.server.url}?${LONG_RUN}`);
+  await startAndWaitForPoints(page);
+  // Checkpoints are written every 5 s of progress.
+  await page.waitForTimeout(7000);
+  const checkpoints = await page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const open = indexedDB.open('distillation-lab');
+        open.onsuccess = () => {
+          const request = open.result.transaction('runs', 'readonly').objectStore('runs').getAll();
+          request.onsuccess = () => resolve(JSON.stringify((request.result as { id: string; interrupted?: unknown }[]).map((run) => [run.id, run.interrupted])));
+          request.onerror = () => resolve(`read failed: ${request.error}`);
+        };
+        open.onerror = () => resolve(`open failed: ${open.error}`);
+      }),
+  );
+  const storageError = await page.getByTestId('storage-error').textContent({ timeout: 100 }).catch(() => 'none');
+  assert.match(checkpoints, /"interrupted"|\{"step"/, `no checkpoint in IndexedDB while the run trains: ${checkpoints}; storage error: ${storageError}`);
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.type());
+    void dialog.accept();
+  });
+  await page.reload();
+  assert.deepEqual(dialogs, ['beforeunload'], 'the browser must ask before leaving a running run');
+  await page.getByTestId('backend-badge').waitFor({ timeout: 120_000 });
+  assert.equal(await runStatus(page), 'idle');
+  await page.getByTestId('tab-compare').click();
+  const interrupted = page.locator('[data-testid="saved-run"][data-outcome="interrupted"]');
+  await interrupted
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(async () => {
+      const saved = await page.locator('[data-testid="saved-run"]').evaluateAll((items) => items.map((item) => `${item.getAttribute('data-outcome')}: ${item.textContent}`));
+      const storage = await page.getByTestId('storage-error').textContent({ timeout: 100 }).catch(() => 'none');
+      throw new Error(`no interrupted run in the saved list (storage error: ${storage}); saved: ${saved.join(' | ')}`);
+    });
+  const outcome = await interrupted.first().getByTestId('saved-run-outcome').textContent();
+  assert.match(outcome ?? '', /interrupted at step [\d,]+ of [\d,]+/, `the saved run must say where it was interrupted: ${outcome}`);
+  // Its curve comes back in the comparison.
+  await interrupted.first().getByTestId('saved-run-show').check();
+  const row = page.locator('[data-testid="compare-row"][data-status="stopped"]');
+  await row.first().waitFor({ timeout: 10_000 });
+  t.note(`"${outcome}"`);
+});
+
+test('lifecycle: an error gives way to the next action that works (a preset click)', 240_000, async (t) => {
+  const { page } = t;
+  t.allowConsoleError(/crash|worker|Simulated/i);
+  await openLab(page, `${t.server.url}?${LONG_RUN}`);
+  await startAndWaitForPoints(page);
+  await page.evaluate(() => window.__distillLab?.crashWorker());
+  await waitForStatus(page, 'error', 30_000);
+  await page.getByTestId('error-message').waitFor();
+  await page.getByTestId('preset-repdistiller').click();
+  await waitForStatus(page, 'idle', 5_000);
+  assert.equal(await page.getByTestId('error-message').count(), 0, 'the red banner must go when the next action succeeds');
+});
+
+test('lifecycle: the built page has a strict Content-Security-Policy, and training still works under it; unknown hide= names are listed', 240_000, async (t) => {
+  const { page } = t;
+  t.allowConsoleError(/Content Security Policy|Refused to|Failed to fetch/i);
+  await page.addInitScript({ content: "window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.effectiveDirective));" });
+  const query = new URLSearchParams({ dataset: 'digits', method: 'kd', epochs: '1', eval_every: '1000', train_limit: '256', test_limit: '64', val_limit: '64', hide: 'lr,bogus' });
+  await openLab(page, `${t.server.url}?${query}`);
+  const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  assert.ok(policy, 'the built index.html must carry a Content-Security-Policy');
+  for (const directive of ["script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'", "connect-src 'self'"]) assert.ok(policy.includes(directive), `the policy lacks ${directive}: ${policy}`);
+  assert.match(await text(page, 'classroom-unknown'), /"bogus"/);
+  // An inline script and a request to another origin are refused.
+  const inlineRan = await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.__inlineRan = true';
+    document.head.append(script);
+    return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true;
+  });
+  assert.equal(inlineRan, false, 'an inline script ran under the policy');
+  const fetched = await page.evaluate(() => fetch('http://127.0.0.2:9/').then(() => 'fetched', () => 'refused'));
+  assert.equal(fetched, 'refused');
+  const violations = await page.evaluate(() => window.__violations ?? []);
+  assert.ok(violations.includes('script-src-elem') && violations.includes('connect-src'), `expected script and connect violations, got ${violations.join(', ')}`);
+  // The worker and the backend still train under the policy.
+  await page.getByTestId('start-button').click();
+  const final = await waitForStatus(page, ['done', 'error'], 180_000);
+  assert.equal(final, 'done', await text(page, 'error-message').catch(() => ''));
+  const others = (await page.evaluate(() => window.__violations ?? [])).slice(violations.length);
+  assert.deepEqual(others, [], 'training must not trip the policy');
+  t.note(`backend ${await text(page, 'backend-badge')}; policy: ${policy}`);
+});
