@@ -58,6 +58,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     test: uploadSplit(test, info.inputShape),
   };
   const bar = new ProgressBar(options.quiet);
+  const stepsPerEpoch = Math.floor(train.count / config.batchSize);
   let lastLoss = Number.NaN;
   try {
     const result = await runExperiment({
@@ -68,7 +69,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
       hooks: {
         onSteps: (points) => (lastLoss = points[points.length - 1].total),
         // The epoch a step belongs to, from 1 (the hook's epoch counts finished epochs mid-epoch).
-        onProgress: (step, total) => bar.update(step, total, `epoch ${Math.max(1, Math.min(Math.ceil((step * config.epochs) / total), config.epochs))}/${config.epochs} loss ${lastLoss.toFixed(4)}`),
+        onProgress: (step, total) => bar.update(step, total, `epoch ${Math.max(1, Math.ceil(step / stepsPerEpoch))}/${Math.ceil(total / stepsPerEpoch)} loss ${lastLoss.toFixed(4)}`),
         onEval: (point) =>
           bar.log(
             `epoch ${point.epoch.toFixed(2)} step ${point.step}: train ${(point.trainAccuracy * 100).toFixed(2)}% ` +
@@ -88,7 +89,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     log(
       `${result.status}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% (MPA ${(result.testMpa * 100).toFixed(2)}%), ` +
         `val ${(result.valAccuracy * 100).toFixed(2)}% (MPA ${(result.valMpa * 100).toFixed(2)}%), ` +
-        `${result.seconds.toFixed(1)} s, ${result.samplesPerSecond.toFixed(0)} samples/s`,
+        `${result.seconds.toFixed(1)} s (training ${result.trainSeconds.toFixed(1)} s, evaluating ${(result.evalSeconds ?? 0).toFixed(1)} s), ${result.samplesPerSecond.toFixed(0)} samples/s`,
     );
     if (result.testAccuracyTta !== null && result.testMpaTta !== null) {
       log(`with TTA (±${config.ttaShift} px): test accuracy ${(result.testAccuracyTta * 100).toFixed(2)}% (MPA ${(result.testMpaTta * 100).toFixed(2)}%)`);
