@@ -95,11 +95,23 @@ export function resolveLayerPairs(term: DistillTerm, studentTaps: readonly Tap[]
   const students = pickTaps('student', studentLayers, studentTaps, label);
   const teachers = pickTaps('teacher', teacherLayers, teacherTaps, label);
   if (students.length === 0 || teachers.length === 0) {
-    const missing = students.length === 0 ? 'student' : 'teacher';
-    const taps = missing === 'student' ? studentTaps : teacherTaps;
+    // Default lists come back empty on both sides when either network lacks the layers: blame the one that does.
+    const hasDefault = (taps: readonly Tap[]) => (use.reads === 'embedding' ? embeddingOf(taps) !== undefined : blocksOf(taps).length > 0);
+    const lacking = (side: 'student' | 'teacher') => {
+      const [picked, given, taps] = side === 'student' ? [students, term.studentLayers, studentTaps] : [teachers, term.teacherLayers, teacherTaps];
+      return picked.length === 0 && (given !== undefined || !hasDefault(taps));
+    };
+    const layersOf = (taps: readonly Tap[]) => taps.map((t) => `${t.name} ${describeShape(t.shape)}`).join(', ');
+    if (lacking('student') && lacking('teacher')) {
+      throw new Error(
+        `${label} needs at least one layer of each network, and neither network has one it can use by default ` +
+          `(student layers: ${layersOf(studentTaps)}; teacher layers: ${layersOf(teacherTaps)}); choose them explicitly`,
+      );
+    }
+    const missing = lacking('teacher') ? 'teacher' : 'student';
     throw new Error(
       `${label} needs at least one layer of each network, and the ${missing} has none it can use by default ` +
-        `(its layers: ${taps.map((t) => `${t.name} ${describeShape(t.shape)}`).join(', ')}); choose them explicitly`,
+        `(its layers: ${layersOf(missing === 'student' ? studentTaps : teacherTaps)}); choose them explicitly`,
     );
   }
   if (students.length !== teachers.length) {

@@ -102,6 +102,14 @@ describe('refusals before training', () => {
     expect(planFor({ method: 'at', params: {} }, 'mlp')).toThrow(/AT .* needs at least one layer of each network, and the student has none/);
   });
 
+  it('blames the network that lacks the layers: a teacher without conv blocks, a student without, or both', () => {
+    const student = taps('tiny-cnn');
+    const flatTeacher = taps('mlp');
+    expect(() => resolveLayerPairs({ method: 'at', weight: 1, params: {} }, student, flatTeacher)).toThrow(/needs at least one layer of each network, and the teacher has none it can use by default \(its layers: embedding/);
+    expect(() => resolveLayerPairs({ method: 'at', weight: 1, params: {} }, flatTeacher, teacher)).toThrow(/and the student has none it can use by default/);
+    expect(() => resolveLayerPairs({ method: 'at', weight: 1, params: {} }, flatTeacher, flatTeacher)).toThrow(/and neither network has one it can use by default \(student layers: .*; teacher layers: /);
+  });
+
   it('accepts IRG with two feature pairs before the embedding and a relation method on a flattened block', () => {
     expect(planFor({ method: 'irg', params: {}, studentLayers: ['block1', 'block2', 'embedding'], teacherLayers: ['block1', 'block2', 'embedding'] })).not.toThrow();
     expect(planFor({ method: 'rkd', params: {}, studentLayers: ['block2'], teacherLayers: ['embedding'] })).not.toThrow();
