@@ -61,7 +61,8 @@ export const USAGE = `Usage: npm run train -- [flags]
   --tta-shift N         test-time augmentation: also report test accuracy / MPA averaging the softmax
                         over the image and its shifts by ±N pixels along x and y (N = 1, 2, 3; 0 = off)
   --ema-decay D         keep an exponential moving average of the student's weights (D in (0, 1), e.g.
-                        0.999; 0 = off); evaluations use it and the saved model is the average
+                        0.999; 0 = off); evaluations use it and the saved model is the average. It
+                        averages over about 1/(1-D) steps (0.999: 1,000), whatever the run's length
   --rdrop-alpha A       R-Drop: two passes with dropout 0.1 on the student's embedding, CE averaged,
                         plus A · symmetric KL between them (0 = off)
   --optimizer adam|sgd  --lr X  --momentum M  --weight-decay W  --lr-schedule constant|cosine

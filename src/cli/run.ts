@@ -7,7 +7,7 @@ import { limitSet } from '../data/split';
 import { disposeSplit, uploadSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { teacherMismatch, type TeacherCard } from '../models/catalog';
-import { runExperiment, type RunResult } from '../train/runExperiment';
+import { runExperiment, scheduleNotes, type RunResult } from '../train/runExperiment';
 import { usesTeacher } from '../train/config';
 import type { CliOptions } from './args';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir, writeFailure } from './nodeFiles';
@@ -59,6 +59,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   };
   const bar = new ProgressBar(options.quiet);
   const stepsPerEpoch = Math.floor(train.count / config.batchSize);
+  for (const note of scheduleNotes(config, stepsPerEpoch)) log(note);
   let lastLoss = Number.NaN;
   try {
     const result = await runExperiment({

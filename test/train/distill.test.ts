@@ -12,7 +12,7 @@ import { buildTappedModel } from '../../src/models/taps';
 import { FEATURE_CACHE_BYTES, outputCacheBytes } from '../../src/train/teacherCache';
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { buildDistillPlan } from '../../src/train/distillPlan';
-import { labelledSubset, mixAt, runExperiment, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
+import { labelledSubset, mixAt, runExperiment, scheduleNotes, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
 import { trainStep, disposeStepMetrics } from '../../src/train/trainStep';
 import type { RunData } from '../../src/train/runExperiment';
 import type { DistillTerm, ExperimentConfig } from '../../src/train/config';
@@ -203,6 +203,19 @@ describe('DKD warm-up (applied by the loop)', () => {
     const fixed = resolveParams(getMethod('dkd'), { warmupEpochs: 20 });
     expect(mixAt([{ method: 'dkd', weight: 1, params: fixed }], 3, 3).terms[0].weight).toBeCloseTo(0.15, 12);
     expect(mixAt([{ method: 'dkd', weight: 1, params: fixed }], 3, 1000).terms[0].weight).toBeCloseTo(0.15, 12);
+  });
+
+  it('says what share of the run the warm-up and the EMA horizon cover', () => {
+    // 20 steps per epoch, 3 epochs: the warm-up is 20/240 of 60 steps = 5 steps.
+    const dkd: ExperimentConfig = cfg({ method: 'dkd', kdRatio: 1, params: {}, epochs: 3 });
+    expect(scheduleNotes(dkd, 20)).toEqual(['dkd warm-up: 5 steps, 8.3 % of the run\'s 60 steps']);
+    // A fixed 20 epochs outlasts a 3-epoch run: 667 % of it.
+    expect(scheduleNotes({ ...dkd, params: { warmupEpochs: 20 } }, 20)).toEqual(['dkd warm-up: 400 steps, 666.7 % of the run\'s 60 steps']);
+    expect(scheduleNotes({ ...dkd, steps: 600, emaDecay: 0.999 }, 20)).toEqual([
+      'dkd warm-up: 50 steps, 8.3 % of the run\'s 600 steps',
+      'EMA decay 0.999 averages over about 1,000 steps, 166.7 % of the run\'s 600 steps',
+    ]);
+    expect(scheduleNotes(cfg({ method: 'kd', params: { temperature: 4 } }), 20)).toEqual([]);
   });
 
   it('ramps over the same share with a step budget (steps instead of epochs)', async () => {
