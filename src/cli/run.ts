@@ -9,6 +9,7 @@ import { getArchitecture } from '../models/architectures';
 import { teacherMismatch, type TeacherCard } from '../models/catalog';
 import { runExperiment, scheduleNotes, type RunResult } from '../train/runExperiment';
 import { usesTeacher } from '../train/config';
+import { RunControl } from '../train/control';
 import type { CliOptions } from './args';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir, writeFailure } from './nodeFiles';
 import { ProgressBar } from './progress';
@@ -61,12 +62,20 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   const stepsPerEpoch = Math.floor(train.count / config.batchSize);
   for (const note of scheduleNotes(config, stepsPerEpoch)) log(note);
   let lastLoss = Number.NaN;
+  // Ctrl-C stops the run at the next batch and still reports it ("status": "stopped" in --json); a second Ctrl-C quits at once.
+  const control = new RunControl();
+  const stopOnInterrupt = () => {
+    bar.log('stopping after the current batch (Ctrl-C again to quit at once)');
+    control.stop();
+  };
+  process.once('SIGINT', stopOnInterrupt);
   try {
     const result = await runExperiment({
       config,
       data,
       student,
       teacher,
+      control,
       hooks: {
         onSteps: (points) => (lastLoss = points[points.length - 1].total),
         // The epoch a step belongs to, from 1 (the hook's epoch counts finished epochs mid-epoch).
@@ -125,6 +134,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     }
     return { result, saveFailure };
   } finally {
+    process.off('SIGINT', stopOnInterrupt);
     disposeSplit(data.train);
     disposeSplit(data.val);
     disposeSplit(data.test);
