@@ -3,6 +3,7 @@ import { CURVE_EVAL_SAMPLES, DEFAULT_CONFIG, type DistillTerm, type ExperimentCo
 import { getMethod, hasMethod, METHODS } from '../kd';
 import { BUILTIN_DATASETS } from '../data/registry';
 import { ARCHITECTURES } from '../models/architectures';
+import { omittedClassesProblem } from '../data/split';
 
 export interface CliOptions {
   config: ExperimentConfig;
@@ -72,6 +73,9 @@ export const USAGE = `Usage: npm run train -- [flags]
                         (give --epochs or --steps, not both)
   --eval-every STEPS    evaluate every STEPS steps on the first ${CURVE_EVAL_SAMPLES.toLocaleString('en')} val and test samples (the
                         history's points) and once at the end on the whole val and test splits
+  --omit-classes C[,C]  leave these classes out of the training (transfer) set; the teacher, val and
+                        test keep them (Hinton 2015 §3); the result reports their test accuracy
+                        before and after a logit bias chosen on val
   --train-limit N       train on the first N training samples only
   --val-limit N         score validation on the first N validation samples only
   --test-limit N        score the test on the first N test samples only (validation is not limited)
@@ -206,6 +210,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--augment':
         config.augment = true;
         break;
+      case '--omit-classes': {
+        const value = next();
+        if (!/^\d+(,\d+)*$/.test(value)) throw new UsageError(`--omit-classes expects class indices separated by commas (e.g. 3 or 3,5), got "${value}"`);
+        config.omitClasses = value.split(',').map(Number);
+        break;
+      }
       case '--save':
         options.save = next();
         break;
@@ -226,6 +236,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!BUILTIN_DATASETS.some((d) => d.id === config.dataset)) {
     throw new UsageError(`--dataset: unknown dataset "${config.dataset}" (known: ${BUILTIN_DATASETS.map((d) => d.id).join(', ')})`);
   }
+  const omitProblem = config.omitClasses ? omittedClassesProblem(config.omitClasses, BUILTIN_DATASETS.find((d) => d.id === config.dataset)!) : null;
+  if (omitProblem) throw new UsageError(`--omit-classes: ${omitProblem}`);
   if (!hasMethod(config.method)) {
     throw new UsageError(`--method: unknown method "${config.method}" (known: ${METHODS.map((m) => m.id).join(', ')})`);
   }

@@ -3,11 +3,12 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadBuiltinDataset } from '../data/load';
-import { limitSet } from '../data/split';
+import { limitSet, transferSet } from '../data/split';
 import { disposeSplit, uploadSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { teacherMismatch, type TeacherCard } from '../models/catalog';
 import { runExperiment, scheduleNotes, type RunResult } from '../train/runExperiment';
+import { omittedClassReport } from '../train/omittedClasses';
 import { usesTeacher } from '../train/config';
 import { RunControl } from '../train/control';
 import type { CliOptions } from './args';
@@ -26,7 +27,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
   const dataset = await loadBuiltinDataset(config.dataset, fetchPublicFile);
-  const train = limitSet(dataset.train, config.trainLimit);
+  const train = transferSet(dataset.train, config.omitClasses, config.trainLimit);
   const test = limitSet(dataset.test, config.testLimit);
   const val = limitSet(dataset.val, config.valLimit);
   if (config.batchSize > train.count) {
@@ -89,6 +90,15 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
       },
     });
     bar.done();
+    if (config.omitClasses?.length) {
+      result.omitted = await omittedClassReport(student, data.val, data.test, config.omitClasses, info.numClasses);
+      const o = result.omitted;
+      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+      log(
+        `never seen in training: class ${o.classes.join(', ')}: ${pct(o.omittedTestAccuracy)} of its ${o.omittedTestCount} test images; ` +
+          `with a logit bias of ${o.bias} (chosen on val) ${pct(o.omittedTestAccuracyCorrected)} (all test images ${pct(o.testAccuracy)} -> ${pct(o.testAccuracyCorrected)})`,
+      );
+    }
     for (const term of result.terms) {
       if (term.studentLayers.length === 0) continue;
       log(`${term.method}: student ${term.studentLayers.join(',')} <- teacher ${term.teacherLayers.join(',')}`);

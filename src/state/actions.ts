@@ -375,6 +375,12 @@ export function setChoice(key: 'optimizer' | 'lrSchedule', value: string): void 
   if (key === 'lrSchedule' && (value === 'constant' || value === 'cosine')) updateConfig({ lrSchedule: value });
 }
 
+/** Classes left out of the transfer set (sorted; none: the whole training set). */
+export function setOmitClasses(classes: readonly number[]): void {
+  const sorted = [...new Set(classes)].sort((x, y) => x - y);
+  updateConfig({ omitClasses: sorted.length > 0 ? sorted : undefined });
+}
+
 export function setAugment(on: boolean): void {
   updateConfig({ augment: on });
 }

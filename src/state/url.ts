@@ -13,6 +13,7 @@ const STUDENT_LAYERS = 'student_layers';
 const TEACHER_LAYERS = 'teacher_layers';
 const RECIPE = 'recipe';
 const PEER_STUDENT = 'peer_student';
+const OMIT = 'omit';
 
 const readsLayers = (id: string) => hasMethod(id) && getMethod(id).layers.reads !== 'logits';
 
@@ -43,6 +44,7 @@ export function encodeConfig(config: ExperimentConfig): URLSearchParams {
     if (readsLayers(config.method)) setLayers(query, '', config);
   }
   if (config.peerStudent !== undefined && isMutual(config)) query.set(PEER_STUDENT, config.peerStudent);
+  if (config.omitClasses?.length) query.set(OMIT, config.omitClasses.join(','));
   return query;
 }
 
@@ -127,6 +129,8 @@ export function decodeConfig(search: string | URLSearchParams, defaults: Experim
   const recipe = terms.length > 0 ? withTerms(config, terms) : config;
   const peer = query.get(PEER_STUDENT);
   if (peer !== null && studentArchitectures().some((arch) => arch.id === peer)) recipe.peerStudent = peer;
+  const omit = query.get(OMIT);
+  if (omit !== null && /^\d{1,3}(,\d{1,3})*$/.test(omit)) recipe.omitClasses = omit.split(',').map(Number);
   return dropInvalid(recipe, defaults);
 }
 
@@ -135,7 +139,7 @@ function dropInvalid(config: ExperimentConfig, defaults: ExperimentConfig): Expe
   // Values that parse but make no sense (lr=-1) go back to their defaults, one field at a time.
   for (const problem of validateConfig(config)) {
     if (problem.field in defaults) writable[problem.field] = (defaults as unknown as Record<string, unknown>)[problem.field];
-    else if (problem.field === 'trainLimit' || problem.field === 'valLimit' || problem.field === 'testLimit' || problem.field === 'steps' || problem.field === 'labelledFraction') delete writable[problem.field];
+    else if (problem.field === 'trainLimit' || problem.field === 'valLimit' || problem.field === 'testLimit' || problem.field === 'steps' || problem.field === 'labelledFraction' || problem.field === 'omitClasses') delete writable[problem.field];
   }
   return config;
 }

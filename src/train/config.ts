@@ -40,6 +40,11 @@ export interface ExperimentConfig {
   /** Random shifts of up to 2 pixels on training batches. */
   augment: boolean;
   trainLimit?: number;
+  /**
+   * Classes left out of the transfer (training) set, e.g. [3] (Hinton et al. 2015, §3); the
+   * teacher, the validation and the test splits keep them. Absent or empty: none.
+   */
+  omitClasses?: number[];
   /** The first N test samples only (the validation split has its own limit, valLimit). */
   testLimit?: number;
   /** The first N validation samples only. */
@@ -160,6 +165,11 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
   if (config.trainLimit !== undefined) wholeNumber('trainLimit', 'Train limit', config.trainLimit, 1, KNOB_MAXIMA.samples);
   if (config.valLimit !== undefined) wholeNumber('valLimit', 'Validation limit', config.valLimit, 1, KNOB_MAXIMA.samples);
   if (config.testLimit !== undefined) wholeNumber('testLimit', 'Test limit', config.testLimit, 1, KNOB_MAXIMA.samples);
+  if (config.omitClasses !== undefined) {
+    const classes = config.omitClasses;
+    if (!classes.every((c) => Number.isInteger(c) && c >= 0)) add('omitClasses', `Omitted classes must be class indices (whole numbers from 0), got ${classes.join(',')}`);
+    else if (new Set(classes).size !== classes.length) add('omitClasses', `Omitted classes name a class twice (${classes.join(',')})`);
+  }
   if (config.labelledFraction !== undefined) {
     const fraction = config.labelledFraction;
     if (finite('labelledFraction', 'Labelled fraction', fraction) && !(fraction > 0 && fraction <= 1)) {

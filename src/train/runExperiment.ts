@@ -14,6 +14,7 @@ import { buildDistillPlan, type DistillPlan, type ResolvedTerm } from './distill
 import { evaluatePredictions, type Evaluation } from './metrics';
 import { predictWithTta } from './evaluate';
 import { WeightEma } from './ema';
+import type { OmittedClassReport } from './omittedClasses';
 import { createRDrop, type RDropContext } from './rdrop';
 
 /** The losses of one step. Every value is unweighted except `total`, the loss minimised. */
@@ -95,6 +96,8 @@ export interface RunResult {
   labelledCount: number;
   /** DML only. */
   peer?: PeerResult;
+  /** With classes left out of the transfer set: their test accuracy before and after a bias correction. */
+  omitted?: OmittedClassReport;
 }
 
 export interface RunData {

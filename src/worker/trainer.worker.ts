@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { BUILTIN_DATASETS, getBuiltinDataset } from '../data/registry';
 import { loadBuiltinDataset } from '../data/load';
-import { classCounts } from '../data/split';
-import { uploadSplit, type DeviceSplit } from '../data/device';
+import { classCounts, transferIndices } from '../data/split';
+import { selectSplit, uploadSplit, type DeviceSplit } from '../data/device';
 import type { DatasetInfo, FetchBytes, ImageSet } from '../data/types';
 import { ARCHITECTURES, countParameters, disposeModel, getArchitecture } from '../models/architectures';
 import { loadModelFromFiles, loadModelFromSourceFiles, readModelManifest, serializeModel, weightFileName } from '../models/io';
@@ -14,6 +14,7 @@ import { teacherMismatch, teacherModelPath } from '../models/catalog';
 import { runExperiment, type RunData } from '../train/runExperiment';
 import { computeTeacherView, logitsAt, misclassifiedExamples } from '../train/inspect';
 import { RunControl } from '../train/control';
+import { omittedClassReport } from '../train/omittedClasses';
 import { usesTeacher, type ExperimentConfig } from '../train/config';
 import { checkTermLayers } from '../train/layerCheck';
 import { evaluateTeacher } from '../train/evaluate';
@@ -343,9 +344,17 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
       if (result.owned) owned.push(result.split);
       return result.split;
     };
+    // The transfer set: omitted classes left out, then the first trainLimit samples.
+    const transferSplit = (split: DeviceSplit) => {
+      const indices = transferIndices(split.hostLabels, config.omitClasses, config.trainLimit);
+      if (!indices) return split;
+      const selected = selectSplit(split, indices);
+      owned.push(selected);
+      return selected;
+    };
     const data: RunData = {
       info: loaded.info,
-      train: limited(loaded.train, config.trainLimit),
+      train: transferSplit(loaded.train),
       val: limited(loaded.val, config.valLimit),
       test: limited(loaded.test, config.testLimit),
     };
@@ -365,6 +374,9 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
     });
     // A step that failed because the device went away is reported by the device-lost message.
     if (result.status === 'error' && (await causedByDeviceLoss(result.error?.message))) return;
+    if (config.omitClasses?.length && result.status !== 'error') {
+      result.omitted = await omittedClassReport(student, data.val, data.test, config.omitClasses, loaded.info.numClasses);
+    }
     post({ type: 'done', runId, result });
   } catch (error) {
     // A lost device is reported once, by its own message, with the reason the browser gave.

@@ -5,6 +5,7 @@ import { requestMisclassified } from '../../state/explorer';
 import { mostConfusedPairs } from '../../state/softLabels';
 import { useLab } from '../../state/store';
 import type { RunResult } from '../../train/runExperiment';
+import type { OmittedClassReport } from '../../train/omittedClasses';
 import type { DatasetSummary } from '../../worker/protocol';
 import { isPanelHidden } from '../classroom';
 import { formatPercent, Panel } from '../fields';
@@ -34,6 +35,7 @@ function InspectResult({ runId, result, summary }: { runId: string; result: RunR
   const testSize = summary ? (testLimit !== undefined ? Math.min(testLimit, summary.sizes.test) : summary.sizes.test) : undefined;
   const pairs = useMemo(() => mostConfusedPairs(result.confusion, PAIRS_SHOWN), [result.confusion]);
   const classTotals = result.confusion.map((row) => row.reduce((a, b) => a + b, 0));
+  const omitted = new Set(result.omitted?.classes ?? result.config.omitClasses ?? []);
   useEffect(() => {
     requestMisclassified(
       runId,
@@ -48,13 +50,17 @@ function InspectResult({ runId, result, summary }: { runId: string; result: RunR
         <span data-testid="inspect-test-size">{testSize?.toLocaleString('en') ?? '—'}</span> test images
         {testLimit !== undefined ? ` (limited to the first ${testLimit.toLocaleString('en')})` : ''}.
       </p>
+      {result.omitted ? <OmittedClasses report={result.omitted} names={names} /> : null}
       <div className="inspect-columns">
         <section aria-labelledby="per-class-heading" className="inspect-section">
           <h3 id="per-class-heading">Per-class accuracy</h3>
           <ul className="class-bars" data-testid="per-class-accuracy">
             {result.perClassAccuracy.map((accuracy, c) => (
-              <li key={c} className="class-bar-row">
-                <span className="class-bar-name">{names[c]}</span>
+              <li key={c} className={omitted.has(c) ? 'class-bar-row omitted' : 'class-bar-row'} data-omitted={omitted.has(c) ? 'true' : undefined}>
+                <span className="class-bar-name">
+                  {names[c]}
+                  {omitted.has(c) ? <span className="omitted-tag" title="Left out of the training set: the student never saw one"> never seen</span> : null}
+                </span>
                 <span className="class-bar-track" aria-hidden="true">
                   <span className="class-bar-fill" style={{ width: `${Number.isFinite(accuracy) ? accuracy * 100 : 0}%` }} />
                 </span>
@@ -132,6 +138,32 @@ function ConfusedPairs({
           })}
         </ol>
       )}
+    </section>
+  );
+}
+
+/**
+ * The classes the student never saw in training: how many of their test images it still gets
+ * right through the teacher's soft labels, and after Hinton's bias correction chosen on val.
+ */
+function OmittedClasses({ report, names }: { report: OmittedClassReport; names: readonly string[] }) {
+  const classes = report.classes.map((c) => names[c] ?? String(c)).join(', ');
+  return (
+    <section className="omitted-report" data-testid="omitted-report" aria-label="Classes never seen in training">
+      <p>
+        The student never saw a <strong>{classes}</strong> in training, yet it recognises{' '}
+        <strong data-testid="omitted-accuracy" data-value={report.omittedTestAccuracy}>
+          {formatPercent(report.omittedTestAccuracy, 1)}
+        </strong>{' '}
+        of the {report.omittedTestCount.toLocaleString('en')} test images of {classes}.
+      </p>
+      <p className="small">
+        Raising the {classes} logit by <strong>{report.bias}</strong> (chosen on the validation split, as Hinton et al. 2015 do) gives{' '}
+        <strong data-testid="omitted-accuracy-corrected" data-value={report.omittedTestAccuracyCorrected}>
+          {formatPercent(report.omittedTestAccuracyCorrected, 1)}
+        </strong>{' '}
+        on them, and {formatPercent(report.testAccuracyCorrected, 1)} on all test images (without it: {formatPercent(report.testAccuracy, 1)}).
+      </p>
     </section>
   );
 }
