@@ -390,6 +390,11 @@ async function saveLabRun(runId: string): Promise<void> {
   const { run } = labStore.getState();
   if (run.id !== runId || !run.result || run.result.status === 'error') return;
   const { result } = run;
+  // Stopped before its first step (while the teacher was cached): nothing was trained, nothing to keep.
+  if (result.steps === 0) {
+    dropCheckpoint(runId);
+    return;
+  }
   const loss = decimate(
     run.lossRows.map((row) => ({ step: row.step, ce: row.ce, kd: row.kd, total: row.total })),
     SAVED_CURVE_POINTS,

@@ -314,6 +314,19 @@ describe('Lab runs survive a reload as checkpoints', () => {
     vi.restoreAllMocks();
   });
 
+  it('a Lab run stopped before its first step is not kept', async () => {
+    scriptedWorker();
+    initCompare();
+    const untrained = `${runId}-untrained`;
+    labStore.setState({ run: { ...initialRun(), id: untrained, status: 'loading', startedAt: clock } });
+    const result = { ...resultFor(base, 'stopped'), steps: 0, totalSteps: 480 };
+    labStore.setState((state) => ({ run: { ...state.run, status: 'stopped', result } }));
+    for (const listener of [...worker.listeners]) listener({ type: 'done', runId: untrained, result });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(storage.saved.has(untrained)).toBe(false);
+    expect((worker.sent as ToWorker[]).some((m) => m.type === 'exportStudent')).toBe(false);
+  });
+
   it('a run that fails leaves no checkpoint behind', async () => {
     scriptedWorker();
     vi.spyOn(Date, 'now').mockImplementation(() => clock);

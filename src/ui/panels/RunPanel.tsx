@@ -68,7 +68,7 @@ function RunProgress() {
   const fraction = progress && progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
   if (status === 'stopped') {
     const step = result?.steps ?? progress?.step ?? 0;
-    const text = step === 0 && !result ? 'Stopped before training began: nothing was trained' : `Stopped by you: ${stoppedAtText(step, result?.totalSteps ?? progress?.totalSteps)}`;
+    const text = step === 0 && !result ? 'Stopped before training began: nothing was trained' : `Run ${stoppedAtText(step, result?.totalSteps ?? progress?.totalSteps)}`;
     return (
       <div className="run-progress">
         <progress max={1} value={fraction} aria-label="Run progress" data-testid="run-progress" />
