@@ -6,26 +6,41 @@ export interface CsvOptions {
   maxValue: number;
   /** Expected number of pixel columns; a row with another count is refused. */
   features: number;
+  /** Labels must be below this (the dataset's class count). */
+  numClasses?: number;
+  /** How messages name the file. */
+  name?: string;
+}
+
+/** A cell as a message quotes it: control characters and undecodable bytes escaped, cut to 20 characters. */
+function quoteCell(cell: string): string {
+  const shown = cell.length > 20 ? `${cell.slice(0, 17)}...` : cell;
+  return JSON.stringify(shown).replace(/[\u007f-\u009f\ufffd]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function parseLabelledCsv(text: string, options: CsvOptions): { images: Float32Array; labels: Int32Array; count: number } {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const { features, maxValue } = options;
+  const where = options.name ? `${options.name}: ` : '';
+  if (lines.length === 0) throw new Error(`${where}the CSV holds no samples (expected one line of ${features} pixels and a label per image)`);
   const images = new Float32Array(lines.length * features);
   const labels = new Int32Array(lines.length);
   lines.forEach((line, row) => {
     const cells = line.split(',');
     if (cells.length !== features + 1) {
-      throw new Error(`CSV line ${row + 1}: expected ${features + 1} columns, found ${cells.length}`);
+      throw new Error(`${where}CSV line ${row + 1}: expected ${features + 1} columns, found ${cells.length}`);
     }
     const labelIndex = options.labelColumn === 'last' ? features : 0;
     const first = options.labelColumn === 'last' ? 0 : 1;
     const label = cellNumber(cells[labelIndex]);
-    if (!Number.isInteger(label) || label < 0) throw new Error(`CSV line ${row + 1}: label "${cells[labelIndex]}" is not a class index`);
+    if (!Number.isInteger(label) || label < 0) throw new Error(`${where}CSV line ${row + 1}: label ${quoteCell(cells[labelIndex])} is not a class index`);
+    if (options.numClasses !== undefined && label >= options.numClasses) {
+      throw new Error(`${where}CSV line ${row + 1}: label ${label} is out of range for ${options.numClasses} classes`);
+    }
     labels[row] = label;
     for (let j = 0; j < features; j++) {
       const value = cellNumber(cells[first + j]);
-      if (!Number.isFinite(value)) throw new Error(`CSV line ${row + 1}, column ${first + j + 1}: "${cells[first + j]}" is not a number`);
+      if (!Number.isFinite(value)) throw new Error(`${where}CSV line ${row + 1}, column ${first + j + 1}: ${quoteCell(cells[first + j])} is not a number`);
       images[row * features + j] = value / maxValue;
     }
   });

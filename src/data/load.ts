@@ -33,7 +33,7 @@ export async function loadBuiltinDataset(
       loaded.set(path, 1);
       totals.set(path, 1);
       report(`Downloading ${spec.name}`);
-      return [path, await maybeGunzip(bytes)] as const;
+      return [path, await maybeGunzip(bytes, path)] as const;
     }),
   );
   onProgress({ fraction: 1, message: `Parsing ${spec.name}` });
@@ -62,17 +62,25 @@ function parseBuiltin(spec: BuiltinDataset, file: (path: string) => Uint8Array):
   if (spec.format === 'csv') {
     const [h, w, c] = spec.inputShape;
     const text = new TextDecoder().decode(file(spec.files.trainImages));
-    const all = parseLabelledCsv(text, { labelColumn: 'last', maxValue: 16, features: h * w * c });
+    const all = parseLabelledCsv(text, { labelColumn: 'last', maxValue: 16, features: h * w * c, numClasses: spec.numClasses, name: spec.files.trainImages });
     [trainAll, test] = carveSplit(all, spec.testFraction ?? 0.2, SPLIT_SEED + 1);
   } else {
     const { trainLabels, testImages, testLabels } = spec.files;
     if (!trainLabels || !testImages || !testLabels) throw new Error(`${spec.id}: IDX datasets need four files`);
-    trainAll = idxToImageSet(
-      parseIdx(file(spec.files.trainImages), 'train images'),
-      parseIdx(file(trainLabels), 'train labels'),
-      spec.numClasses,
-    );
-    test = idxToImageSet(parseIdx(file(testImages), 'test images'), parseIdx(file(testLabels), 'test labels'), spec.numClasses);
+    // Messages name the file and its part: "datasets/mnist/t10k-labels-idx1-ubyte.gz (test labels): ...".
+    const part = (path: string, what: string) => {
+      const name = `${path} (${what})`;
+      return { name, idx: parseIdx(file(path), name) };
+    };
+    const imageSet = (images: ReturnType<typeof part>, labels: ReturnType<typeof part>) => {
+      const set = idxToImageSet(images.idx, labels.idx, spec.numClasses, { images: images.name, labels: labels.name });
+      if (set.shape.join(',') !== spec.inputShape.join(',')) {
+        throw new Error(`${images.name}: images are ${set.shape.join('×')}, ${spec.name} has ${spec.inputShape.join('×')} images`);
+      }
+      return set;
+    };
+    trainAll = imageSet(part(spec.files.trainImages, 'train images'), part(trainLabels, 'train labels'));
+    test = imageSet(part(testImages, 'test images'), part(testLabels, 'test labels'));
   }
   const [train, val] = carveSplit(trainAll, VAL_FRACTION, SPLIT_SEED);
   return { info, train, val, test };
