@@ -277,9 +277,11 @@ export async function loadModelFromFiles(modelJson: unknown, weightFiles: Map<st
   const model = await buildTopology(manifest.modelTopology, fileName);
   let decoded: tf.NamedTensorMap = {};
   try {
-    checkWeightsMatchLayers(model, specs, fileName);
+    // A saved optimizer's state (group "optimizer") takes bytes in the file but belongs to no layer.
+    const layerSpecs = specs.filter((spec) => spec.group !== 'optimizer');
+    checkWeightsMatchLayers(model, layerSpecs, fileName);
     decoded = tf.io.decodeWeights(weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer, specs);
-    model.loadWeights(decoded);
+    model.loadWeights(Object.fromEntries(layerSpecs.map((spec) => [spec.name, decoded[spec.name]])));
     return model;
   } catch (error) {
     model.dispose();

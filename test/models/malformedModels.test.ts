@@ -62,6 +62,18 @@ describe('malformed teacher files', () => {
     }
   });
 
+  it('loads a model whose manifest also carries optimizer state (bytes that belong to no layer)', async () => {
+    const json = JSON.parse(JSON.stringify(valid.modelJson)) as { weightsManifest: { weights: Record<string, unknown>[] }[] };
+    json.weightsManifest[0].weights.push({ name: 'iter', shape: [], dtype: 'int32', group: 'optimizer' });
+    const weights = new Uint8Array(valid.bytes + 4);
+    weights.set(valid.weights);
+    const before = tf.memory().numTensors;
+    const model = await loadModelFromFiles(json, new Map([[WEIGHTS_FILE, weights]]));
+    expect(model.countParams() * 4).toBe(valid.bytes);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('covers each kind of damage the loader must refuse', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(20);
     expect(new Set(corpus.map((c) => c.name)).size).toBe(corpus.length);
