@@ -44,8 +44,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
       throw new Error(`--teacher: no shipped teacher "${config.teacher}" (for ${config.dataset}: ${forDataset.join(', ') || 'none'})`);
     }
     teacher = await loadModelFromDir(options.teacherPath ?? shippedTeacherDir(config.teacher));
-    const outputShape = teacher.outputs[0].shape;
-    const mismatch = teacherMismatch(teacher.inputs[0].shape, outputShape[outputShape.length - 1] ?? 0, info);
+    const mismatch = teacherMismatch(teacher.inputs[0].shape, teacher.outputs[0].shape, info);
     if (mismatch) throw new Error(`--teacher: ${mismatch}`);
     teacher.trainable = false;
   }

@@ -237,8 +237,7 @@ function modelShape(model: tfl.LayersModel): { inputShape: (number | null)[]; nu
 }
 
 function mismatchFor(model: tfl.LayersModel, info: Pick<DatasetInfo, 'name' | 'inputShape' | 'numClasses'>): string | null {
-  const { inputShape, numClasses } = modelShape(model);
-  return teacherMismatch(inputShape, numClasses, info);
+  return teacherMismatch(model.inputs[0].shape, model.outputs[0].shape, info);
 }
 
 async function checkTeacher(dataset: string, source: TeacherSource): Promise<void> {
@@ -370,6 +369,7 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
         onPhase: (phase, detail) => post({ type: 'phase', runId, phase, detail }),
         onProgress: (step, totalSteps, epoch) => post({ type: 'progress', runId, step, totalSteps, epoch }),
         onPaused: () => post({ type: 'paused', runId }),
+        onKnobs: (change) => post({ type: 'knobs', runId, change }),
       },
     });
     // A step that failed because the device went away is reported by the device-lost message.

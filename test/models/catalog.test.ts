@@ -27,6 +27,14 @@ describe('teacherMismatch', () => {
     expect(teacherMismatch([null, 64], 10, digits)).toContain('[?×64]');
   });
 
+  it('refuses an input of another rank even when its last sizes fit, and an output that is not one score per class', () => {
+    expect(teacherMismatch([null, 1, 8, 8, 1], 10, digits)).toContain('[1×8×8×1]');
+    expect(teacherMismatch([null, 8, 8, 1], [null, 10], digits)).toBeNull();
+    expect(teacherMismatch([null, 8, 8, 1], [null, 8, 8, 10], digits)).toBe(
+      'This teacher outputs [8×8×10] per image, not one score per class: a teacher for Digits 8×8 ends in 10 logits.',
+    );
+  });
+
   it('accepts unknown spatial dimensions (a fully convolutional model)', () => {
     expect(teacherMismatch([null, null, null, 1], 10, digits)).toBeNull();
   });
