@@ -86,7 +86,7 @@ interface PyTorchBench {
   setup: string;
   torch: string;
   threads: number;
-  timings: Record<'studentOnly' | 'kdLive' | 'kdCached', { samplesPerSecond: number; msPerStep: number }>;
+  timings: Record<'studentOnly' | 'kdLive' | 'kdCached', { samplesPerSecond: number; msPerStep: number; samplesPerCpuSecond: number }>;
 }
 
 /** Why the PyTorch peer cannot run here, or null when `import torch` works. */
@@ -224,7 +224,7 @@ function peerTable(rows: Row[], runs: PyTorchBench[]): string {
   const header = ['backend', 'setup', 'student-only', 'kd-live', 'kd-cached'];
   const lines: string[][] = [];
   for (const run of runs) {
-    const sps = (v: Variant) => `${run.timings[v].samplesPerSecond.toFixed(0)}/s`;
+    const sps = (v: Variant) => `${run.timings[v].samplesPerSecond.toFixed(0)}/s (cpu ${run.timings[v].samplesPerCpuSecond.toFixed(0)})`;
     lines.push([`pytorch (${run.threads} thread${run.threads === 1 ? '' : 's'})`, run.setup, sps('studentOnly'), sps('kdLive'), sps('kdCached')]);
   }
   for (const row of rows) {
@@ -233,7 +233,10 @@ function peerTable(rows: Row[], runs: PyTorchBench[]): string {
     const r = row.result;
     const cell = (v: Variant) => {
       const ours = r.timings[v].samplesPerSecond;
-      return `${ours.toFixed(0)}/s = 1/${(peer.timings[v].samplesPerSecond / ours).toFixed(1)}`;
+      const wall = `${ours.toFixed(0)}/s = 1/${(peer.timings[v].samplesPerSecond / ours).toFixed(1)}`;
+      const cpu = r.timings[v].samplesPerCpuSecond;
+      const oneThread = runs.find((run) => run.setup === row.setup && run.threads === 1);
+      return cpu && oneThread ? `${wall} (cpu ${cpu.toFixed(0)} = 1/${(oneThread.timings[v].samplesPerCpuSecond / cpu).toFixed(1)})` : wall;
     };
     lines.push([row.backend, row.setup, cell('studentOnly'), cell('kdLive'), cell('kdCached')]);
   }
@@ -311,7 +314,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${table(rows)}\n\n`);
   if (pytorch.length > 0) {
     process.stdout.write(
-      `vs PyTorch on the same machine, same nets, batch and variants (scripts/bench_torch.py; the fastest of its thread counts is the reference, 1/x = x times slower):\n`,
+      `vs PyTorch on the same machine, same nets, batch and variants (scripts/bench_torch.py; the fastest of its thread counts is the reference, 1/x = x times slower;\n` +
+        `(cpu N): samples per CPU-second, compared with single-threaded PyTorch: the fair ratio when other work shares the machine):\n`,
     );
     process.stdout.write(`${peerTable(rows, pytorch)}\n\n`);
   } else process.stdout.write(`PyTorch peer skipped: ${pytorchSkipped}\n\n`);

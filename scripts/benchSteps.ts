@@ -72,6 +72,11 @@ export interface VariantTiming {
   fastestMsPerStep: number;
   /** ms per step of every round, in order. */
   roundMsPerStep: number[];
+  /**
+   * Node only: samples per second of this process's CPU time (median round). On a machine shared
+   * with other work, wall time stretches with the load; CPU time of a single-threaded step barely does.
+   */
+  samplesPerCpuSecond?: number;
 }
 
 export interface BackendBench {
@@ -223,9 +228,12 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
     cursor += setup.batchSize;
     return order.subarray(cursor - setup.batchSize, cursor);
   };
-  /** Run n steps of a variant and wait for the device; returns ms per step. */
-  const runSteps = async (variant: Variant, n: number): Promise<number> => {
+  const cpuClock = typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? () => process.cpuUsage() : null;
+  const perRoundCpu: Record<Variant, number[]> = { studentOnly: [], kdLive: [], kdCached: [] };
+  /** Run n steps of a variant and wait for the device; returns ms per step (and records CPU ms per step). */
+  const runSteps = async (variant: Variant, n: number, timed = false): Promise<number> => {
     await yieldToEventLoop();
+    const cpuStarted = cpuClock?.();
     const started = performance.now();
     let pending: StepMetrics[] = [];
     for (let i = 0; i < n; i++) {
@@ -236,7 +244,12 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
       }
     }
     await readBack(pending);
-    return (performance.now() - started) / n;
+    const ms = (performance.now() - started) / n;
+    if (timed && cpuClock && cpuStarted) {
+      const used = process.cpuUsage(cpuStarted);
+      perRoundCpu[variant].push((used.user + used.system) / 1000 / n);
+    }
+    return ms;
   };
 
   try {
@@ -251,7 +264,7 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
     while (rounds < options.minRounds || (rounds < options.maxRounds && performance.now() - timedStart < options.budgetSeconds * 1000)) {
       // Rotate the order so slow drift (a busy machine, thermal) hits every variant alike.
       const ordered = VARIANTS.map((_, i) => VARIANTS[(i + rounds) % VARIANTS.length]);
-      for (const variant of ordered) perRound[variant].push(await runSteps(variant, steps));
+      for (const variant of ordered) perRound[variant].push(await runSteps(variant, steps, true));
       log(`  ${backend} round ${rounds + 1}: ` + VARIANTS.map((v) => `${v} ${perRound[v][rounds].toFixed(0)} ms`).join(', '));
       rounds++;
     }
@@ -263,6 +276,7 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
         samplesPerSecond: (setup.batchSize * 1000) / msPerStep,
         fastestMsPerStep: Math.min(...perRound[variant]),
         roundMsPerStep: perRound[variant],
+        ...(perRoundCpu[variant].length > 0 ? { samplesPerCpuSecond: (setup.batchSize * 1000) / median(perRoundCpu[variant]) } : {}),
       };
     };
     const timings = { studentOnly: timing('studentOnly'), kdLive: timing('kdLive'), kdCached: timing('kdCached') };
