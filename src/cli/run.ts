@@ -13,6 +13,7 @@ import { usesTeacher } from '../train/config';
 import { RunControl } from '../train/control';
 import type { CliOptions } from './args';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir, writeFailure } from './nodeFiles';
+import { shippedLogitsForRun } from '../models/shippedLogits';
 import { ProgressBar } from './progress';
 
 export interface CliRun {
@@ -48,6 +49,13 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     if (mismatch) throw new Error(`--teacher: ${mismatch}`);
     teacher.trainable = false;
   }
+  // A shipped teacher's training-split logits come with it: no teacher pass before the first step.
+  let teacherLogits: Float32Array | null = null;
+  if (teacher && !options.teacherPath && !config.augment) {
+    const shipped = await shippedLogitsForRun(config.teacher, fetchPublicFile, dataset.train, train);
+    teacherLogits = shipped.logits;
+    log(shipped.logits ? `teacher logits: ${shipped.note}` : `teacher logits: to compute (${shipped.note})`);
+  }
   const student = getArchitecture(config.student).build(info.inputShape, info.numClasses, config.seed);
   const recipe = config.terms ? config.terms.map((term) => `${term.method}:${term.weight}`).join(' + ') : config.method;
   log(`student ${config.student} (${student.countParams().toLocaleString('en')} parameters), ${config.terms ? 'recipe' : 'method'} ${recipe}`);
@@ -75,6 +83,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
       data,
       student,
       teacher,
+      teacherLogits,
       control,
       hooks: {
         onSteps: (points) => (lastLoss = points[points.length - 1].total),

@@ -14,6 +14,15 @@ export type PresetSettings = Partial<
   Pick<ExperimentConfig, 'dataset' | 'student' | 'method' | 'kdRatio' | 'optimizer' | 'lr' | 'momentum' | 'weightDecay' | 'lrSchedule' | 'batchSize'>
 > & { params?: Record<string, number> };
 
+/**
+ * The run a demo depends on: its length, the images it trains on and is scored on, and the classes
+ * it never sees. A preset that names a run sets all of these (an absent field is cleared: the
+ * whole split, no omitted class), so its numbers are the ones its description states.
+ */
+export type PresetRun = Pick<ExperimentConfig, 'epochs' | 'evalEvery'> & Partial<Pick<ExperimentConfig, 'trainLimit' | 'omitClasses' | 'steps'>>;
+
+const RUN_KEYS = ['epochs', 'evalEvery', 'trainLimit', 'valLimit', 'testLimit', 'omitClasses', 'steps'] as const;
+
 export interface Preset {
   id: string;
   label: string;
@@ -22,6 +31,10 @@ export interface Preset {
   settings: PresetSettings;
   /** Runs that differ in kd_ratio only, queued on the Compare page. */
   kdRatioSweep?: readonly { kdRatio: number; label: string }[];
+  /** The run shape the preset's claim depends on (a classroom demo); absent: the user's is kept. */
+  run?: PresetRun;
+  /** Seeds each queued run is repeated over on the Compare page (absent: 1). */
+  seeds?: number;
 }
 
 export const PRESETS: readonly Preset[] = [
@@ -43,16 +56,29 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     id: 'soft-vs-hard',
-    label: 'Soft vs hard labels (Digits, kd_ratio 0 / 0.5 / 1)',
+    label: 'Soft vs hard labels: 100 images',
     description:
-      'The classroom comparison on Digits: the same student trained on hard labels only (kd_ratio 0), half and half (0.5), ' +
-      "and on the teacher's soft labels only (1), at T = 4.",
-    settings: { dataset: 'digits', student: 'tiny-cnn', method: 'kd', params: { temperature: 4 }, kdRatio: 0.5 },
+      'The few-label race on Digits: the same student trained on 100 images with their hard labels only (kd_ratio 0), half and half (0.5), ' +
+      "and on the teacher's soft labels only (1, T = 20), each over 3 seeds. With so few labels a one-hot label says little; a soft label also says " +
+      'which other digits an image resembles. Measured with the CLI over 3 seeds: hard 83.8 % ± 2.3, soft 91.8 % ± 1.6 (README, "What distillation does").',
+    settings: { dataset: 'digits', student: 'tiny-cnn', method: 'kd', params: { temperature: 20 }, kdRatio: 1 },
+    run: { trainLimit: 100, epochs: 60, evalEvery: 5 },
+    seeds: 3,
     kdRatioSweep: [
       { kdRatio: 0, label: 'Hard labels only (kd_ratio 0)' },
       { kdRatio: 0.5, label: 'Half and half (kd_ratio 0.5)' },
       { kdRatio: 1, label: 'Soft labels only (kd_ratio 1)' },
     ],
+  },
+  {
+    id: 'never-seen',
+    label: 'A digit never seen: no 3s',
+    description:
+      'Hinton, Vinyals & Dean 2015, §3: every 3 is left out of the training images; the teacher still knows 3s. Distilled at T = 20 on soft labels only, ' +
+      'the student recognises most test 3s without having seen one (the inspector shows how many, and after raising the 3 logit by a bias chosen on ' +
+      'validation); a student trained from scratch on the same images recognises none.',
+    settings: { dataset: 'digits', student: 'tiny-cnn', method: 'kd', params: { temperature: 20 }, kdRatio: 1 },
+    run: { omitClasses: [3], epochs: 20, evalEvery: 20 },
   },
 ];
 
@@ -81,7 +107,13 @@ export function applyPreset(config: ExperimentConfig, preset: Preset): Experimen
   const kdRatio = knobs.kdRatio ?? switched.kdRatio;
   const params = { ...switched.params };
   for (const name of Object.keys(params)) if (presetParams?.[name] !== undefined) params[name] = presetParams[name];
-  return { ...switched, ...knobs, kdRatio, params };
+  const next: ExperimentConfig = { ...switched, ...knobs, kdRatio, params };
+  if (preset.run) {
+    const writable = next as unknown as Record<string, unknown>;
+    for (const key of RUN_KEYS) delete writable[key];
+    Object.assign(next, structuredClone(preset.run));
+  }
+  return next;
 }
 
 /** The preset's kd_ratio sweep as runs of `config` (the Lab's configuration after the preset). */

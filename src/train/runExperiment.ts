@@ -138,6 +138,11 @@ export interface RunOptions {
    * layer-reading methods all its tapped outputs when they fit in FEATURE_CACHE_BYTES.
    */
   cacheTeacher?: boolean;
+  /**
+   * The teacher's logits for every training sample, in order (shipped with the teacher, see
+   * src/models/shippedLogits.ts): used where the logits would be cached, instead of computing them.
+   */
+  teacherLogits?: Float32Array | null;
   /** Flush step metrics after this many steps or this many ms, whichever first. */
   flushEverySteps?: number;
   flushEveryMs?: number;
@@ -353,7 +358,10 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     const onCacheProgress = (done: number, total: number) => hooks.onPhase?.('caching-teacher', `${done} / ${total}`);
     if (cacheWanted && teacher && plan.teacherTaps === null) {
       hooks.onPhase?.('caching-teacher');
-      teacherCache = await cacheTeacherLogits(teacher, data.train, evalBatchSize, onCacheProgress, control);
+      teacherCache =
+        options.teacherLogits?.length === data.train.count * numClasses
+          ? tf.tensor2d(options.teacherLogits, [data.train.count, numClasses])
+          : await cacheTeacherLogits(teacher, data.train, evalBatchSize, onCacheProgress, control);
     } else if (cacheWanted && plan.teacherTaps && outputCacheBytes(plan.teacherTaps.model, data.train.count) <= FEATURE_CACHE_BYTES) {
       hooks.onPhase?.('caching-teacher');
       teacherOutputsCache = await cacheTeacherOutputs(plan.teacherTaps.model, data.train, evalBatchSize, onCacheProgress, control);

@@ -4,12 +4,13 @@ import { LossChart } from './charts/LossChart';
 import { ComparePage } from './compare/ComparePage';
 import { StorageAlert } from './compare/SavedRuns';
 import { ExplorerPage } from './explore/ExplorerPage';
+import { ClassroomPage } from './classroom/ClassroomPage';
 import { Header } from './Header';
 import { DatasetPanel } from './panels/DatasetPanel';
 import { InspectPanel } from './panels/InspectPanel';
 import { MethodPanel } from './panels/MethodPanel';
 import { ModelsPanel } from './panels/ModelsPanel';
-import { PresetsBar } from './panels/PresetsBar';
+import { ClassroomNote, PresetsBar } from './panels/PresetsBar';
 import { ResultsPanel, RunControls } from './panels/RunPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { VIEWS, viewFromUrl, type ViewId } from './views';
@@ -50,6 +51,7 @@ export function App() {
         ))}
       </nav>
       <StorageAlert />
+      <ClassroomNote />
       {view === 'lab' ? (
         <main className="layout" id="view-lab" role="tabpanel" aria-labelledby="tab-lab">
           <div className="controls-column" aria-label="Experiment set-up">
@@ -78,6 +80,11 @@ export function App() {
       {view === 'explore' ? (
         <main className="page" id="view-explore" role="tabpanel" aria-labelledby="tab-explore">
           <ExplorerPage />
+        </main>
+      ) : null}
+      {view === 'classroom' ? (
+        <main className="page" id="view-classroom" role="tabpanel" aria-labelledby="tab-classroom">
+          <ClassroomPage onOpen={open} />
         </main>
       ) : null}
     </div>

@@ -30,10 +30,11 @@ describe('presets', () => {
     expect(config).toMatchObject({ optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, batchSize: 64 });
   });
 
-  it('soft vs hard labels: Digits KD at kd_ratio 0.5, and three runs at 0 / 0.5 / 1 that differ in kd_ratio only', () => {
+  it('soft vs hard labels: 100 Digits images, KD at T = 20, and three runs at kd_ratio 0 / 0.5 / 1 that differ in kd_ratio only, over 3 seeds', () => {
     const preset = getPreset('soft-vs-hard');
     const config = applyPreset(scratch, preset);
-    expect(config).toMatchObject({ dataset: 'digits', method: 'kd', kdRatio: 0.5 });
+    expect(config).toMatchObject({ dataset: 'digits', method: 'kd', kdRatio: 1, params: { temperature: 20 }, trainLimit: 100, epochs: 60 });
+    expect(preset.seeds).toBe(3);
     const runs = sweepRuns(config, preset);
     expect(runs.map((run) => run.config.kdRatio)).toEqual([0, 0.5, 1]);
     for (const run of runs) {
@@ -82,8 +83,21 @@ describe('presets', () => {
       expect(fromBusy, preset.id).toEqual(fromDefaults);
       for (const extra of ['emaDecay', 'rdropAlpha', 'ttaShift', 'labelledFraction', 'peerStudent'] as const) expect(fromBusy[extra], `${preset.id} ${extra}`).toBeUndefined();
       expect(fromBusy.augment).toBe(false);
-      expect(fromBusy).toMatchObject({ epochs: 7, seed: 42, trainLimit: 500 });
+      expect(fromBusy).toMatchObject(preset.run ? { seed: 42, ...preset.run } : { epochs: 7, seed: 42, trainLimit: 500 });
     }
+  });
+
+  it('a classroom demo sets its whole run: length, images and omitted classes, whatever was set before', () => {
+    const busy: ExperimentConfig = { ...scratch, dataset: 'mnist', omitClasses: [5], valLimit: 50, testLimit: 50, steps: 9, evalEvery: 3 };
+    for (const id of ['soft-vs-hard', 'never-seen']) {
+      const preset = getPreset(id);
+      const fromBusy = applyPreset(busy, preset);
+      expect(fromBusy, id).toEqual(applyPreset({ ...DEFAULT_CONFIG, seed: busy.seed }, preset));
+      for (const key of ['valLimit', 'testLimit', 'steps'] as const) expect(fromBusy[key], `${id} ${key}`).toBeUndefined();
+    }
+    expect(applyPreset(busy, getPreset('never-seen'))).toMatchObject({ dataset: 'digits', omitClasses: [3], method: 'kd', kdRatio: 1, params: { temperature: 20 } });
+    expect(applyPreset(busy, getPreset('never-seen')).trainLimit).toBeUndefined();
+    expect(applyPreset(busy, getPreset('soft-vs-hard')).omitClasses).toBeUndefined();
   });
 
   it('drops a recipe and layer choices: a preset is a single method', () => {

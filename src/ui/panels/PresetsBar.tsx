@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { choosePreset, type PresetOutcome } from '../../state/presetActions';
-import { getPreset, PRESETS } from '../../state/presets';
+import { getPreset, PRESETS, type PresetRun } from '../../state/presets';
 import { HIDEABLE_PANELS } from '../../state/classroom';
 
 /** The knobs a preset leaves alone, in words (PRESET_KEEPS). */
@@ -39,6 +39,7 @@ export function PresetsBar() {
         {preset ? (
           <>
             {preset.description}
+            {preset.run ? <span data-testid="preset-run"> It sets its own run: {describeRun(preset.run)}.</span> : null}
             {outcome.queued > 0 ? (
               <span className="preset-outcome" data-testid="preset-queued">
                 {' '}
@@ -55,16 +56,26 @@ export function PresetsBar() {
       </p>
       <p className="muted small" data-testid="preset-rule">
         A preset starts from the defaults: it sets the method, its parameters, kd_ratio, optimizer, learning rate, momentum, weight decay, schedule, batch size
-        and turns the training extras (augmentation, EMA, R-Drop, TTA, label-free) off, then applies its own values. It keeps your {keptText}. The same
+        and turns the training extras (augmentation, EMA, R-Drop, TTA, label-free) off, then applies its own values. It keeps your {keptText}, except that a classroom demo sets its own run (its numbers depend on it). The same
         click always gives the same run.
       </p>
-      <ClassroomNote />
     </Panel>
   );
 }
 
-/** Says which controls a classroom link hides, so nobody wonders where they went, and which names it did not understand. */
-function ClassroomNote() {
+/** A demo preset's run in words: "100 training images, 60 epochs, class 3 left out". */
+function describeRun(run: PresetRun): string {
+  const parts = [run.trainLimit !== undefined ? `${run.trainLimit.toLocaleString('en')} training images` : 'the whole training set'];
+  parts.push(run.steps !== undefined ? `${run.steps.toLocaleString('en')} steps` : `${run.epochs} epochs`);
+  if (run.omitClasses?.length) parts.push(`class ${run.omitClasses.join(', ')} left out of training`);
+  return parts.join(', ');
+}
+
+/**
+ * Says which controls a classroom link hides, so nobody wonders where they went, and which names it
+ * did not understand; shown on every page, even when the presets panel itself is hidden.
+ */
+export function ClassroomNote() {
   const { names, unknown } = hiddenControls();
   if (names.length === 0 && unknown.length === 0) return null;
   return (
