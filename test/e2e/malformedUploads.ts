@@ -79,6 +79,13 @@ test('uploads: malformed teachers are refused with a message naming the file, ke
       assert.deepEqual(await workerMemory(page), before, `after "${testCase.name}" the worker's tensors and bytes must be as before`);
       seen.push(`${testCase.name}: "${message}"`);
     }
+    // 100 MB of weights for a 1,936-value model (sparse too): refused by its size, before it is read.
+    const hugeWeights = path.join(hugeDir, WEIGHTS_FILE);
+    await writeFile(hugeWeights, '');
+    await truncate(hugeWeights, 100_000_000);
+    const oversized = await upload(page, [validFiles[0], hugeWeights], new RegExp(`^weights\\.bin: expected exactly ${valid.bytes} bytes for ${valid.count} weights \\(as model\\.json describes them\\), got 100000000$`));
+    assert.deepEqual(await workerMemory(page), before, 'after 100 MB of weights the worker memory must be as before');
+    seen.push(`100 MB weights.bin: "${oversized}"`);
     const longTasksBefore = await page.evaluate(() => window.__e2e?.longTasks.length ?? 0);
     const huge = await upload(page, [hugeModel, validFiles[1]], new RegExp(`^model\\.json is 100000000 bytes: a tfjs model\\.json describes layers and weights in at most ${MAX_MODEL_JSON_BYTES} bytes`));
     assert.deepEqual(await workerMemory(page), before, 'after the 100 MB model.json the worker memory must be as before');
