@@ -12,6 +12,7 @@ import { initialRun, labStore, type LabState, type RunError, type RunSlice } fro
 import { decodeConfig, encodeConfig } from './url';
 import type { NumberKey } from './knobs';
 import { saveFaults } from './runStore';
+import { LiveKnobThrottle } from './liveKnobThrottle';
 
 const CHART_POINTS = 600;
 const PUBLISH_EVERY_MS = 500;
@@ -161,6 +162,10 @@ function handleMessage(message: FromWorker): void {
       return;
     case 'resumed':
       if (isCurrentRun(message.runId)) setRun({ status: 'training' });
+      return;
+    case 'knobs':
+      if (!isCurrentRun(message.runId)) return;
+      set((state) => ({ run: { ...state.run, knobChanges: [...state.run.knobChanges, message.change] } }));
       return;
     case 'done': {
       if (!isCurrentRun(message.runId)) return;
@@ -348,9 +353,9 @@ function isRunActive(): boolean {
   return status === 'loading' || status === 'training' || status === 'paused';
 }
 
-function sendLiveKnobs(knobs: Partial<LiveKnobs>): void {
+/** Send knob changes to the running loop: only values that pass validation when they leave. */
+function sendValidKnobs(knobs: Partial<LiveKnobs>): void {
   if (!isRunActive()) return;
-  // Only values that pass validation reach the running loop.
   const problems = configProblems(get());
   const bad = (field: string) => problems.some((p) => p.field === field);
   const params = Object.fromEntries(Object.entries(knobs.params ?? {}).filter(([name]) => !bad(`param.${name}`)));
@@ -358,6 +363,12 @@ function sendLiveKnobs(knobs: Partial<LiveKnobs>): void {
   if (knobs.kdRatio !== undefined && !bad('kdRatio')) live.kdRatio = knobs.kdRatio;
   if (Object.keys(params).length > 0) live.params = params;
   if (live.kdRatio !== undefined || live.params) client?.send({ type: 'setKnobs', knobs: live });
+}
+
+const liveKnobs = new LiveKnobThrottle(sendValidKnobs);
+
+function sendLiveKnobs(knobs: Partial<LiveKnobs>): void {
+  if (isRunActive()) liveKnobs.push(knobs);
 }
 
 export function setParam(name: string, value: number): void {
@@ -423,6 +434,8 @@ export function startRun(): void {
       : { kind: 'shipped', id: config.teacher }
     : null;
   const runId = `run-${Date.now().toString(36)}`;
+  // The new run starts from the configuration as it is now: nothing left to send to it.
+  liveKnobs.cancel();
   lossSeries.clear();
   if (publishTimer) clearTimeout(publishTimer);
   publishTimer = null;

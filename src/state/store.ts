@@ -5,6 +5,7 @@ import { useStore } from 'zustand';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../train/config';
 import type { TeacherCard } from '../models/catalog';
 import type { EvalPoint, RunResult } from '../train/runExperiment';
+import type { KnobChange } from '../train/control';
 import type { BackendName, DatasetSummary, RunPhase } from '../worker/protocol';
 import type { LossRow } from './lossSeries';
 import { createExplorerSlice, type ExplorerSlice } from './explorerSlice';
@@ -65,6 +66,8 @@ export interface RunSlice {
     /** Decimated rows for the loss chart, republished at most a few times a second. */
     lossRows: LossRow[];
     evals: EvalPoint[];
+    /** Live knob changes as the worker applied them, each with its step: the loss chart's markers. */
+    knobChanges: KnobChange[];
     result: RunResult | null;
     error: RunError | null;
     startedAt: number | null;
@@ -81,6 +84,7 @@ export type LabState = ConfigSlice & DatasetSlice & ModelSlice & BackendSlice & 
 // Shared empty lists: resetting a run that shows nothing yet does not redraw the charts.
 const NO_ROWS: LossRow[] = [];
 const NO_EVALS: EvalPoint[] = [];
+const NO_KNOB_CHANGES: KnobChange[] = [];
 
 export function initialRun(): RunSlice['run'] {
   return {
@@ -92,6 +96,7 @@ export function initialRun(): RunSlice['run'] {
     progress: null,
     lossRows: NO_ROWS,
     evals: NO_EVALS,
+    knobChanges: NO_KNOB_CHANGES,
     result: null,
     error: null,
     startedAt: null,

@@ -6,6 +6,16 @@ export interface LiveKnobs {
   params: Record<string, number>;
 }
 
+/** Two knob changes as one: the later value of each knob wins, parameters merged by name. */
+export function mergeKnobs(earlier: Partial<LiveKnobs> | null, later: Partial<LiveKnobs>): Partial<LiveKnobs> {
+  return { ...earlier, ...later, params: { ...(earlier?.params ?? {}), ...(later.params ?? {}) } };
+}
+
+/** Knob values the loop applied, and the first step it trained with them (StepPoint.step numbering). */
+export interface KnobChange extends Partial<LiveKnobs> {
+  step: number;
+}
+
 export class RunControl {
   private paused = false;
   private stopped = false;
@@ -46,11 +56,7 @@ export class RunControl {
 
   /** New knob values; the loop applies them before its next step. */
   setKnobs(knobs: Partial<LiveKnobs>): void {
-    this.pending = {
-      ...this.pending,
-      ...knobs,
-      params: { ...(this.pending?.params ?? {}), ...(knobs.params ?? {}) },
-    };
+    this.pending = mergeKnobs(this.pending, knobs);
   }
 
   /** Knob changes since the last call, or null. */

@@ -7,7 +7,7 @@ import { disposeSplit, selectSplit, type DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from './rng';
 import { CURVE_EVAL_SAMPLES, distillTerms, type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
-import { RunControl, type LiveKnobs } from './control';
+import { RunControl, type KnobChange, type LiveKnobs } from './control';
 import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes } from './teacherCache';
 import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
 import { buildDistillPlan, type DistillPlan, type ResolvedTerm } from './distillPlan';
@@ -94,6 +94,8 @@ export interface RunResult {
   terms: ResolvedTerm[];
   /** Training samples that kept their label (label-free mode; all of them otherwise). */
   labelledCount: number;
+  /** Knob values changed while the run trained, each with the first step it applied to; absent when none changed. */
+  knobChanges?: KnobChange[];
   /** DML only. */
   peer?: PeerResult;
   /** With classes left out of the transfer set: their test accuracy before and after a bias correction. */
@@ -117,6 +119,8 @@ export interface RunHooks {
    * can finish seconds after the pause was asked for): nothing more arrives until it resumes.
    */
   onPaused?(step: number): void;
+  /** Knob values changed while the run trained, reported once the loop applied them (before that step). */
+  onKnobs?(change: KnobChange): void;
   /** Progress through the whole run, 0..1. */
   onProgress?(step: number, totalSteps: number, epoch: number): void;
 }
@@ -221,6 +225,23 @@ function applyKnobs(terms: DistillTerm[], changed: Partial<LiveKnobs>): DistillT
 }
 
 /**
+ * What a knob change really changed: the first term's weight as kdRatio, each parameter whose value
+ * differs (the first term's by name, another term's as "method.name"); null when nothing did.
+ */
+function changedKnobs(before: readonly DistillTerm[], after: readonly DistillTerm[], step: number): KnobChange | null {
+  const change: KnobChange = { step };
+  if (after.length > 0 && after[0].weight !== before[0].weight) change.kdRatio = after[0].weight;
+  const params: Record<string, number> = {};
+  after.forEach((term, i) => {
+    for (const [name, value] of Object.entries(term.params)) {
+      if (before[i].params[name] !== value) params[i === 0 ? name : `${term.method}.${name}`] = value;
+    }
+  });
+  if (Object.keys(params).length > 0) change.params = params;
+  return change.kdRatio !== undefined || change.params ? change : null;
+}
+
+/**
  * w_ce and each term's weight at this point of training (mixing.ts): the methods' mixing rules,
  * then the warm-up ramp of a method with warm-up parameters (DKD): min(epoch / length, 1), epoch
  * being the fractional number of epochs completed before the step and the length a share of the
@@ -299,6 +320,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   // The chart lines: the terms, and R-Drop's KL when it is on.
   const chartTermIds = rdropAlpha > 0 ? [...termIds, 'rdrop'] : termIds;
   let knobs = { kdRatio: config.kdRatio, params: terms[0]?.params ?? resolveParams(getMethod(config.method), config.params) };
+  const knobChanges: KnobChange[] = [];
 
   let peerModel: tfl.LayersModel | null = null;
   let peerOwned = false;
@@ -499,8 +521,15 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           if (control.isStopped) break training;
           const changed = control.takeKnobs();
           if (changed) {
+            const before = terms;
             terms = applyKnobs(terms, changed);
             knobs = { kdRatio: changed.kdRatio ?? knobs.kdRatio, params: terms[0]?.params ?? knobs.params };
+            // Reported with the step about to be trained: the page marks the chart where the change took effect.
+            const change = changedKnobs(before, terms, step + 1);
+            if (change) {
+              knobChanges.push(change);
+              hooks.onKnobs?.(change);
+            }
           }
           const stepStart = performance.now();
           setLearningRate(optimizer, learningRateAt(config, step, totalSteps));
@@ -580,6 +609,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       terms: plan.terms,
       labelledCount,
     };
+    if (knobChanges.length > 0) result.knobChanges = knobChanges;
     if (peerResult) result.peer = peerResult;
     return result;
   } finally {

@@ -57,8 +57,11 @@ interface NumberFieldProps {
   placeholder?: string;
   disabled?: boolean;
   aside?: ReactNode;
-  /** A range slider beside the number, over [min, max] (both needed): for a bounded share. */
-  slider?: { testId: string; label: string };
+  /**
+   * A range slider beside the number, over [min, max] (both needed), or over its own narrower
+   * range (the useful temperatures) while the number box still takes the whole range.
+   */
+  slider?: { testId: string; label: string; min?: number; max?: number };
 }
 
 /** A number input that keeps what the user types ("0.", "") while the store holds numbers. */
@@ -98,7 +101,9 @@ export function NumberField(props: NumberFieldProps) {
       }}
     />
   );
-  const sliderValue = value !== undefined && Number.isFinite(value) ? Math.min(Math.max(value, min ?? 0), max ?? 1) : (min ?? 0);
+  const sliderMin = slider?.min ?? min ?? 0;
+  const sliderMax = slider?.max ?? max ?? 1;
+  const sliderValue = value !== undefined && Number.isFinite(value) ? Math.min(Math.max(value, sliderMin), sliderMax) : sliderMin;
   return (
     <Field id={id} label={label} help={help} problem={problem} aside={aside}>
       {slider ? (
@@ -107,8 +112,8 @@ export function NumberField(props: NumberFieldProps) {
             type="range"
             data-testid={slider.testId}
             aria-label={slider.label}
-            min={min}
-            max={max}
+            min={sliderMin}
+            max={sliderMax}
             step={step ?? 'any'}
             value={sliderValue}
             disabled={disabled}

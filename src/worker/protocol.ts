@@ -2,7 +2,7 @@
 import type { DatasetInfo } from '../data/types';
 import type { DistillTerm, ExperimentConfig } from '../train/config';
 import type { EvalPoint, RunResult, StepPoint } from '../train/runExperiment';
-import type { LiveKnobs } from '../train/control';
+import type { KnobChange, LiveKnobs } from '../train/control';
 import type { ExampleImage, MisclassifiedPair, TeacherView } from '../train/inspect';
 import type { TermLayerCheck } from '../train/layerCheck';
 import type { Tap } from '../models/taps';
@@ -78,6 +78,8 @@ export type FromWorker =
   | { type: 'eval'; runId: string; point: EvalPoint }
   | { type: 'progress'; runId: string; step: number; totalSteps: number; epoch: number }
   | { type: 'paused'; runId: string }
+  /** A live knob change (setKnobs) as the loop applied it, with the first step trained with it. */
+  | { type: 'knobs'; runId: string; change: KnobChange }
   | { type: 'resumed'; runId: string }
   | { type: 'done'; runId: string; result: RunResult }
   /** The run was stopped before its first step (while its dataset or teacher loaded): there is no result. */

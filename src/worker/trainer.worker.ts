@@ -369,6 +369,7 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
         onPhase: (phase, detail) => post({ type: 'phase', runId, phase, detail }),
         onProgress: (step, totalSteps, epoch) => post({ type: 'progress', runId, step, totalSteps, epoch }),
         onPaused: () => post({ type: 'paused', runId }),
+        onKnobs: (change) => post({ type: 'knobs', runId, change }),
       },
     });
     // A step that failed because the device went away is reported by the device-lost message.

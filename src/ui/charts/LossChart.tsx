@@ -1,8 +1,9 @@
 import { memo, useDeferredValue, useId, useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { setLogLoss, setSmoothLoss } from '../../state/actions';
 import { useLab } from '../../state/store';
 import type { LossRow } from '../../state/lossSeries';
+import { knobMarks, type KnobMark } from '../../state/knobMarks';
 import { ChartLegend } from './Legend';
 import { decadeTicks, niceTicks, stepAxis } from './ticks';
 
@@ -12,6 +13,7 @@ export const SERIES_COLOURS = { ce: '#3b6fd8', kd: '#d9822b', total: '#2f9e6e', 
 const TERM_COLOURS = ['#d9822b', '#c2417a', '#7a5c2e', '#1b9aaa', '#8a63d2', '#b8b23a', '#5b6b7f'];
 /** The peer student's lines (DML) are dashed. */
 const PEER_DASH = '5 4';
+const KNOB_MARK_COLOUR = '#5b6b7f';
 
 /**
  * One line of the loss chart: ce, each distillation term by its method id (the single method's
@@ -85,6 +87,8 @@ export function LossChart() {
   const toggleId = useId();
   const logToggleId = useId();
   const lines = useMemo(() => lossLines(rows), [rows]);
+  const knobChanges = useLab((s) => s.run.knobChanges);
+  const marks = useMemo(() => knobMarks(knobChanges), [knobChanges]);
   const legend = rows.length === 0 ? FIXED_LEGEND : lines.map((line) => ({ label: line.legend, colour: line.colour, dashed: line.dashed }));
   return (
     <section className="panel chart-panel" aria-label="Loss per step">
@@ -102,14 +106,23 @@ export function LossChart() {
       </div>
       <div className="chart" data-testid="loss-chart" data-points={rows.length} data-scale={log ? 'log' : 'linear'} data-lines={rows.length === 0 ? '' : lines.map((line) => line.key).join(',')}>
         {rows.length === 0 ? <p className="chart-empty">The hard-label CE, each distillation term and their weighted total appear here, step by step.</p> : null}
-        <LossLines rows={rows} smooth={smooth} log={log} lines={lines} />
+        <LossLines rows={rows} smooth={smooth} log={log} lines={lines} marks={marks} />
       </div>
       {rows.length > 0 ? <LatestLosses row={rows[rows.length - 1]} lines={lines} /> : null}
+      <KnobChanges marks={marks} />
     </section>
   );
 }
 
-const LossLines = memo(function LossLines({ rows, smooth, log, lines }: { rows: LossRow[]; smooth: boolean; log: boolean; lines: LossLine[] }) {
+interface LossLinesProps {
+  rows: LossRow[];
+  smooth: boolean;
+  log: boolean;
+  lines: LossLine[];
+  marks: KnobMark[];
+}
+
+const LossLines = memo(function LossLines({ rows, smooth, log, lines, marks }: LossLinesProps) {
   const { xAxis, yTicks, formatY } = useMemo(() => {
     let high = 0;
     let lowPositive = Infinity;
@@ -144,6 +157,16 @@ const LossLines = memo(function LossLines({ rows, smooth, log, lines }: { rows: 
           tickFormatter={formatY}
         />
         <Tooltip formatter={(v) => (typeof v === 'number' ? formatLoss(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
+        {marks.map((mark) => (
+          <ReferenceLine
+            key={`${mark.step}-${mark.label}`}
+            className="knob-mark"
+            x={mark.step}
+            stroke={KNOB_MARK_COLOUR}
+            strokeDasharray="3 3"
+            label={{ value: mark.label, position: 'insideTopLeft', fontSize: 11, fill: KNOB_MARK_COLOUR }}
+          />
+        ))}
         {lines.map((line) => (
           <Line
             key={line.key}
@@ -166,6 +189,20 @@ const LossLines = memo(function LossLines({ rows, smooth, log, lines }: { rows: 
     </ResponsiveContainer>
   );
 });
+
+/** The knob changes as text, with the step each took effect at (the markers' words, for a screen reader and the tests). */
+function KnobChanges({ marks }: { marks: KnobMark[] }) {
+  if (marks.length === 0) return null;
+  return (
+    <ul className="knob-changes small" data-testid="knob-changes" aria-label="Knob changes during the run">
+      {marks.map((mark) => (
+        <li key={`${mark.step}-${mark.label}`} data-testid="knob-change" data-step={mark.step}>
+          step {mark.step.toLocaleString('en')}: {mark.label}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The newest raw value of every line, as text (a screen reader's view of the chart, and the tests'). */
 function LatestLosses({ row, lines }: { row: LossRow; lines: LossLine[] }) {

@@ -17,6 +17,8 @@ const METHOD_OPTIONS = METHODS.map((m) => ({ value: m.id, label: m.label }));
 const KD_RATIO = numberKnob('kdRatio');
 const LABELLED = numberKnob('labelledFraction');
 const STUDENTS = studentArchitectures();
+/** The temperatures worth sliding through (T = 20 is Hinton's never-seen-class setting); the box takes up to the method's maximum. */
+const TEMPERATURE_SLIDER = { min: 0.5, max: 30 };
 
 export function MethodPanel() {
   const methodId = useLab((s) => s.config.method);
@@ -54,7 +56,10 @@ export function MethodPanel() {
       )}
       {distils ? <LabelledFractionField disabled={active} /> : null}
       {!recipe && method && method.kind !== 'none' ? (
-        <p className="muted small">Temperature and kd_ratio can be changed while a run is paused; they apply from the next step.</p>
+        <p className="muted small" data-testid="live-knobs-note">
+          Temperature, kd_ratio and the method&apos;s other numbers change the running run from its next step, without pausing; the loss chart marks each
+          change at the step it took effect.
+        </p>
       ) : null}
     </Panel>
   );
@@ -80,20 +85,24 @@ function SingleMethodLayers({ disabled }: { disabled: boolean }) {
   return <LayerPicker index={0} term={term} testIdPrefix="" disabled={disabled} />;
 }
 
+/** Every method parameter is read afresh by each training step, so each one is a live slider. */
 function ParamField({ spec }: { spec: ParamSpec }) {
   const value = useLab((s) => s.config.params[spec.name]);
   const problem = useProblem(`param.${spec.name}`);
+  const testId = paramTestId(spec.name);
+  const range = spec.name === 'temperature' ? TEMPERATURE_SLIDER : { min: spec.minExclusive ? spec.min + spec.step : spec.min, max: spec.max };
   return (
     <NumberField
       label={spec.label}
       help={spec.help}
       problem={problem}
-      testId={paramTestId(spec.name)}
+      testId={testId}
       value={value ?? spec.default}
       onValue={(v) => setParam(spec.name, v ?? Number.NaN)}
       min={spec.min}
       max={spec.max}
       step={spec.step}
+      slider={{ testId: testId.replace(/-input$/, '-slider'), label: spec.label, ...range }}
     />
   );
 }

@@ -1,0 +1,32 @@
+// The loss chart's markers of live knob changes: where each took effect (the step the worker
+// reported) and what it set, as "T = 8" or "kd_ratio = 0.5".
+import type { KnobChange } from '../train/control';
+
+/** Short names of parameters where the papers have one. */
+const SHORT_NAMES: Record<string, string> = { temperature: 'T' };
+
+/** "temperature" → "T"; a recipe term's "dkd.temperature" → "dkd T". */
+function knobName(key: string): string {
+  const dot = key.indexOf('.');
+  const name = dot < 0 ? key : key.slice(dot + 1);
+  const short = SHORT_NAMES[name] ?? name;
+  return dot < 0 ? short : `${key.slice(0, dot)} ${short}`;
+}
+
+/** Four significant digits: a slider's 0.35000000000000003 reads 0.35. */
+const formatValue = (value: number) => String(Number(value.toPrecision(4)));
+
+export function knobChangeLabel(change: KnobChange): string {
+  const parts = Object.entries(change.params ?? {}).map(([key, value]) => `${knobName(key)} = ${formatValue(value)}`);
+  if (change.kdRatio !== undefined) parts.push(`kd_ratio = ${formatValue(change.kdRatio)}`);
+  return parts.join(', ');
+}
+
+export interface KnobMark {
+  step: number;
+  label: string;
+}
+
+export function knobMarks(changes: readonly KnobChange[]): KnobMark[] {
+  return changes.map((change) => ({ step: change.step, label: knobChangeLabel(change) }));
+}
