@@ -134,6 +134,11 @@ export function readModelManifest(modelJson: unknown, fileName = 'model.json'): 
     const weights = group.weights.map((w, i) => checkWeightSpec(w, `${field}.weights[${i}]`, fileName));
     return { paths, weights, bytes: weights.reduce((n, w) => n + storedBytes(w), 0) };
   });
+  const names = new Set<string>();
+  for (const spec of groups.flatMap((group) => group.weights)) {
+    if (names.has(spec.name)) throw new Error(`${fileName}: weightsManifest lists weight ${quoteName(spec.name)} twice`);
+    names.add(spec.name);
+  }
   return { modelTopology, groups };
 }
 

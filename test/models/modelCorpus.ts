@@ -90,6 +90,12 @@ export function malformedModels(valid: ValidModel): ModelCase[] {
       weights: weights(valid.weights),
       expected: /^model\.json: weightsManifest gives weight "logits\/kernel" the shape \[10, 192\] but its layer expects \[192, 10\]/,
     },
+    {
+      name: 'manifest listing a weight twice',
+      modelJson: withJson((j) => (j.weightsManifest[0].weights[3] = { ...j.weightsManifest[0].weights[1] })),
+      weights: weights(valid.weights.subarray(0, valid.bytes - 40 + 12)),
+      expected: /^model\.json: weightsManifest lists weight "hidden\/bias" twice$/,
+    },
     { name: 'manifest naming a weight no layer has', modelJson: withJson((j) => (j.weightsManifest[0].weights[3].name = 'logits/bias_old')), weights: weights(valid.weights), expected: /^model\.json: the layers need weight "logits\/bias" \[10\] but weightsManifest does not list it/ },
     {
       name: 'layer input naming a missing layer',
