@@ -24,6 +24,8 @@ export interface TeacherScores {
 /** One row of the comparison: the teacher, the scratch baseline or a student run. */
 export interface CompareEntry {
   id: string;
+  /** Entries of one group are one planned configuration run over several seeds. */
+  group: string;
   label: string;
   kind: 'teacher' | 'student';
   config: ExperimentConfig;
@@ -55,11 +57,16 @@ export interface QueueState {
   problem: string | null;
 }
 
+/** The most seeds a comparison repeats each run over. */
+export const MAX_SEEDS = 10;
+
 export interface CompareState {
   planned: PlannedRun[];
+  /** Each planned run (and the scratch baseline) is run over this many seeds: seed, seed + 1, … */
+  seeds: number;
   entries: CompareEntry[];
   queue: QueueState;
-  /** Entry ids whose curves are hidden. */
+  /** Groups whose curves are hidden. */
   hidden: string[];
   sort: { key: SortKey; direction: SortDirection } | null;
   saved: { status: 'loading' | 'ready' | 'failed'; runs: SavedRun[]; message: string };
@@ -70,6 +77,7 @@ export interface CompareState {
 export function createCompareStore(): StoreApi<CompareState> {
   return createStore<CompareState>()(() => ({
     planned: [],
+    seeds: 1,
     entries: [],
     queue: { status: 'idle', current: -1, total: 0, problem: null },
     hidden: [],

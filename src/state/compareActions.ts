@@ -3,11 +3,11 @@
 // results, saves every finished run in IndexedDB and exports each trained student.
 import { getBuiltinDataset } from '../data/registry';
 import { usesTeacher, validateConfig, withMethod, type ExperimentConfig } from '../train/config';
-import { runLabel, studentRow, teacherRow, withDeltas, type ResultRow, type SortKey } from '../train/results';
+import { comparisonTable, configurationKey, runLabel, studentRow, teacherRow, withDeltas, type ComparisonTable, type ResultRow, type SortKey } from '../train/results';
 import type { StepPoint } from '../train/runExperiment';
 import type { FromWorker, TeacherSource } from '../worker/protocol';
 import { clearRunError, onWorkerCrash, onWorkerMessage, sendToWorker, uploadTeacher } from './actions';
-import { compareStore, type CompareEntry, type CompareState, type PlannedRun } from './compare';
+import { compareStore, MAX_SEEDS, type CompareEntry, type CompareState, type PlannedRun } from './compare';
 import { CUSTOM_TEACHER, trainCount } from './problems';
 import {
   decimate,
@@ -69,8 +69,24 @@ export function planRun(config: ExperimentConfig, label?: string): void {
   set((state) => ({ planned: [...state.planned, { key, label: label?.trim() || runLabel(config), config: structuredClone(config) }], queue: { ...state.queue, problem: null } }));
 }
 
-export function planRuns(runs: readonly { label: string; config: ExperimentConfig }[]): void {
+/**
+ * Add several runs to the queue builder. `seeds` (when given) sets how many seeds every queued run
+ * and the scratch baseline repeat over, as the page's "Repeat each run over N seeds" does: a preset
+ * asks for 3 with `planRuns(runs, { seeds: 3 })`.
+ */
+export function planRuns(runs: readonly { label: string; config: ExperimentConfig }[], options: { seeds?: number } = {}): void {
+  if (options.seeds !== undefined) setSeedCount(options.seeds);
   for (const run of runs) planRun(run.config, run.label);
+}
+
+/** How many seeds each run repeats over (the control's value; planProblem refuses one out of range). */
+export function setSeedCount(seeds: number): void {
+  set((state) => ({ seeds, queue: { ...state.queue, problem: null } }));
+}
+
+/** The seeds a run of base seed `seed` repeats over: seed, seed + 1, … (`count` of them). */
+export function seedsFrom(seed: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => seed + i);
 }
 
 export function unplanRun(key: string): void {
@@ -81,8 +97,9 @@ export function clearPlan(): void {
   set({ planned: [] });
 }
 
-/** Why the planned runs cannot start, or null. */
-export function planProblem(planned: readonly PlannedRun[]): string | null {
+/** Why the planned runs cannot start over `seeds` seeds, or null. */
+export function planProblem(planned: readonly PlannedRun[], seeds = get().seeds): string | null {
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > MAX_SEEDS) return `Repeat each run over 1 to ${MAX_SEEDS} seeds (a whole number; got ${seeds}).`;
   if (planned.length === 0) return 'Add at least one run to the queue.';
   const first = planned[0].config;
   const lab = labStore.getState();
@@ -112,9 +129,10 @@ function teacherSource(config: ExperimentConfig): TeacherSource | null {
   return config.teacher === CUSTOM_TEACHER ? { kind: 'uploaded' } : { kind: 'shipped', id: config.teacher };
 }
 
-function emptyEntry(id: string, label: string, kind: CompareEntry['kind'], config: ExperimentConfig): CompareEntry {
+function emptyEntry(id: string, label: string, kind: CompareEntry['kind'], config: ExperimentConfig, group = id): CompareEntry {
   return {
     id,
+    group,
     label,
     kind,
     config,
@@ -134,9 +152,10 @@ function emptyEntry(id: string, label: string, kind: CompareEntry['kind'], confi
 
 /**
  * The comparison's rows: the teacher, the student from scratch (same student, seed and knobs,
- * method none, TTA as the runs use it) and every planned run.
+ * method none, TTA as the runs use it) and every planned run, the baseline and each run repeated
+ * over `seeds` seeds (seed, seed + 1, …) one after another, so every Δ compares like with like.
  */
-export function comparisonEntries(planned: readonly PlannedRun[], stamp: string): CompareEntry[] {
+export function comparisonEntries(planned: readonly PlannedRun[], stamp: string, seeds = 1): CompareEntry[] {
   const first = planned[0].config;
   const ttaShift = Math.max(0, ...planned.map((run) => run.config.ttaShift ?? 0));
   let teacherName = first.teacher || 'no teacher';
@@ -147,10 +166,15 @@ export function comparisonEntries(planned: readonly PlannedRun[], stamp: string)
   delete baseline.emaDecay;
   delete baseline.rdropAlpha;
   delete baseline.labelledFraction;
+  // One seed keeps the ids a comparison always had; several add the seed to each run's id.
+  const repeated = (group: string, label: string, config: ExperimentConfig) =>
+    seedsFrom(config.seed, seeds).map((seed) =>
+      emptyEntry(seeds === 1 ? group : `${group}-seed${seed}`, label, 'student', { ...structuredClone(config), seed }, group),
+    );
   return [
     emptyEntry(`${stamp}-teacher`, `teacher (${teacherName})`, 'teacher', teacherConfig),
-    emptyEntry(`${stamp}-scratch`, 'student from scratch', 'student', baseline),
-    ...planned.map((run, i) => emptyEntry(`${stamp}-${i + 1}`, run.label, 'student', structuredClone(run.config))),
+    ...repeated(`${stamp}-scratch`, 'student from scratch', baseline),
+    ...planned.flatMap((run, i) => repeated(`${stamp}-${i + 1}`, run.label, run.config)),
   ];
 }
 
@@ -166,7 +190,7 @@ export async function startComparison(): Promise<void> {
   }
   clearRunError();
   const stamp = `cmp-${Date.now().toString(36)}`;
-  const entries = comparisonEntries(planned, stamp);
+  const entries = comparisonEntries(planned, stamp, get().seeds);
   set({ entries, hidden: [], queue: { status: 'running', current: 0, total: entries.length, problem: null } });
   for (let index = 0; index < entries.length; index++) {
     if (get().queue.status === 'cancelling') break;
@@ -356,7 +380,9 @@ export function dismissStorageError(): void {
 }
 
 function entryFromSaved(run: SavedRun): CompareEntry {
-  const entry = emptyEntry(`saved-${run.id}`, run.label, run.kind, run.config);
+  // Saved runs of one configuration and label (the seeds of a comparison) are shown as one group.
+  const group = run.kind === 'teacher' ? `saved-${run.id}` : `saved:${run.label}:${configurationKey(run.config)}`;
+  const entry = emptyEntry(`saved-${run.id}`, run.label, run.kind, run.config, group);
   entry.origin = 'saved';
   entry.savedId = run.id;
   entry.progress = 1;
@@ -432,10 +458,9 @@ export function sortBy(key: SortKey, numeric: boolean): void {
   });
 }
 
-/** The table rows of the comparison, Δ against its scratch baseline. */
-export function resultRows(entries: readonly CompareEntry[]): ResultRow[] {
-  return withDeltas(
-    entries.map((entry) =>
+/** Each entry's table row, in the group it belongs to. */
+function entryRows(entries: readonly CompareEntry[]): ResultRow[] {
+  return entries.map((entry) =>
       entry.kind === 'teacher'
         ? teacherRow({
             id: entry.id,
@@ -447,9 +472,18 @@ export function resultRows(entries: readonly CompareEntry[]): ResultRow[] {
             seconds: entry.teacher?.seconds ?? null,
             error: entry.error,
           })
-        : studentRow({ id: entry.id, label: entry.label, config: entry.config, status: entry.status, result: entry.result, error: entry.error }),
-    ),
+        : studentRow({ id: entry.id, label: entry.label, config: entry.config, status: entry.status, result: entry.result, error: entry.error, group: entry.group }),
   );
+}
+
+/** Every run's table row, Δ against the scratch baseline of its seed. */
+export function resultRows(entries: readonly CompareEntry[]): ResultRow[] {
+  return withDeltas(entryRows(entries));
+}
+
+/** The table: one row per configuration (mean ± std over its seeds, Δ of the means) and each seed's run. */
+export function resultTable(entries: readonly CompareEntry[]): ComparisonTable {
+  return comparisonTable(entryRows(entries));
 }
 
 /** Load an exported student as the Lab's teacher (the same path as picking the files by hand). */

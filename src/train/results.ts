@@ -1,5 +1,7 @@
-// The comparison table as data: one row per run (and the teacher), Δ test accuracy against the
-// "student from scratch" baseline, sorting, and CSV / JSON export. Pure: no DOM.
+// The comparison table as data: one row per run (and the teacher), one row per configuration run
+// over several seeds (mean and standard deviation of each score), Δ test accuracy against the
+// "student from scratch" baseline, sorting, CSV / JSON export, and the curves' mean and band
+// across seeds. Pure: no DOM.
 import type { ExperimentConfig } from './config';
 import type { RunResult } from './runExperiment';
 import type { TeacherEvaluation } from './evaluate';
@@ -7,6 +9,11 @@ import type { TeacherEvaluation } from './evaluate';
 /** teacher: the frozen teacher evaluated; baseline: the student from scratch (method none); student: a distilled (or other) run. */
 export type RowKind = 'teacher' | 'baseline' | 'student';
 export type RowStatus = 'queued' | 'running' | 'done' | 'stopped' | 'error' | 'cancelled';
+
+/** The scores a row reports, each a fraction in [0, 1]. */
+export const SCORE_KEYS = ['valAccuracy', 'valMpa', 'testAccuracy', 'testMpa', 'testAccuracyTta', 'testMpaTta'] as const;
+export type ScoreKey = (typeof SCORE_KEYS)[number];
+export type ScoreSpread = Record<ScoreKey, number | null>;
 
 export interface ResultRow {
   id: string;
@@ -27,31 +34,38 @@ export interface ResultRow {
   testAccuracyTta: number | null;
   testMpaTta: number | null;
   parameters: number | null;
-  /** Wall time of the run (or of the teacher's evaluation), seconds. */
+  /** Wall time of the run (or of the teacher's evaluation), seconds; a mean row's is the mean per run. */
   seconds: number | null;
-  /** Test accuracy minus the baseline's; null when either is missing. */
+  /** Test accuracy minus the baseline's; null when either is missing. A mean row's is the difference of the means. */
   deltaTestAccuracy: number | null;
-  /** The run's seed (null for the teacher). */
+  /** Rows of one group are the same configuration, seeds apart. */
+  group: string;
+  /** 'run': one run (or the teacher); 'mean': the mean over the finished seeds of its group. */
+  rowType: 'run' | 'mean';
+  /** The run's seed (null for the teacher and for a mean row). */
   seed: number | null;
+  /** The seeds the scores come from: the run's own, or the finished seeds a mean row averages. */
+  seeds: number[];
   /** Test images scored (the confusion matrix's total); null without a result. */
   testCount: number | null;
-  /**
-   * Standard deviation of test accuracy over the seeds of this row's configuration, when at least
-   * two seeds of it are in the table; null otherwise.
-   */
-  seedSpread: number | null;
-  /** Why the Δ is not a difference: at most one test image, or smaller than the seed spread. */
+  /** Sample standard deviation of each score over a mean row's seeds; null under two seeds. */
+  seedSpread: ScoreSpread | null;
+  /** What the Δ amounts to: at most one test image, or within / beyond the seed spread. */
   deltaNote: DeltaNote | null;
 }
 
-export type DeltaNote = 'within-one-image' | 'below-seed-spread';
+/**
+ * within-one-image and below-seed-spread: not a difference between methods; beyond-seed-spread:
+ * the difference of the means is larger than the larger standard deviation of the two.
+ */
+export type DeltaNote = 'within-one-image' | 'below-seed-spread' | 'beyond-seed-spread';
 
 function extrasOf(config: ExperimentConfig): Pick<ResultRow, 'ttaShift' | 'emaDecay' | 'rdropAlpha'> {
   return { ttaShift: config.ttaShift ?? 0, emaDecay: config.emaDecay ?? 0, rdropAlpha: config.rdropAlpha ?? 0 };
 }
 
-/** The configuration without its seed, keys sorted: rows with the same key differ only in seed. */
-function sameRunKey(config: ExperimentConfig): string {
+/** The configuration without its seed, keys sorted: configurations with the same key differ only in seed. */
+export function configurationKey(config: ExperimentConfig): string {
   const canonical = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
       ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
@@ -75,7 +89,7 @@ const EMPTY_SCORES = {
   deltaNote: null,
 } as const;
 
-/** A student's row; `result` is null while it is queued or running, or when it failed before ending. */
+/** A student's row; `result` is null while it is queued or running, or when it failed before ending. `group` defaults to the row's id. */
 export function studentRow(input: {
   id: string;
   label: string;
@@ -83,15 +97,29 @@ export function studentRow(input: {
   status: RowStatus;
   result: RunResult | null;
   error?: string | null;
+  group?: string;
 }): ResultRow {
   const { id, label, config, result } = input;
   const kind: RowKind = config.method === 'none' ? 'baseline' : 'student';
   const error = input.error ?? result?.error?.message ?? null;
-  const base: ResultRow = { id, label, kind, method: config.method, status: input.status, error, ...extrasOf(config), ...EMPTY_SCORES, deltaTestAccuracy: null, seed: config.seed };
-  runKeys.set(base, sameRunKey(config));
+  const base: ResultRow = {
+    id,
+    label,
+    kind,
+    method: config.method,
+    status: input.status,
+    error,
+    ...extrasOf(config),
+    ...EMPTY_SCORES,
+    deltaTestAccuracy: null,
+    group: input.group ?? id,
+    rowType: 'run',
+    seed: config.seed,
+    seeds: [config.seed],
+  };
   // A run that failed mid-way reports zeros: they are not scores.
   if (!result || result.status === 'error') return base;
-  const scored: ResultRow = {
+  return {
     ...base,
     valAccuracy: result.valAccuracy,
     valMpa: result.valMpa,
@@ -103,12 +131,7 @@ export function studentRow(input: {
     seconds: result.seconds,
     testCount: result.confusion.length > 0 ? confusionTotal(result.confusion) : null,
   };
-  runKeys.set(scored, sameRunKey(config));
-  return scored;
 }
-
-// Which rows are the same configuration apart from the seed, without a field in the exports.
-const runKeys = new WeakMap<ResultRow, string>();
 
 export function teacherRow(input: {
   id: string;
@@ -133,7 +156,10 @@ export function teacherRow(input: {
     rdropAlpha: 0,
     ...EMPTY_SCORES,
     deltaTestAccuracy: null,
+    group: input.id,
+    rowType: 'run',
     seed: null,
+    seeds: [],
   };
   if (!evaluation) return row;
   return {
@@ -157,42 +183,95 @@ export function sampleStd(values: readonly number[]): number | null {
   return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
 }
 
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
 /**
- * Every row's Δ test accuracy against the baseline (the first finished row of kind 'baseline');
- * all null when there is none. The baseline's own Δ is 0. A Δ of at most one test image
- * (1 / test images) or smaller than the seed spread (of the row's configuration or the baseline's, when
- * several seeds of it are in the table) gets a note: it is not a measured difference.
+ * One row per group, in the order the groups first appear: a group of one run is that run's row; a
+ * group of several is a 'mean' row whose scores are the means over its finished ('done') seeds,
+ * with their sample standard deviations. Runs that stopped early or failed are left out of the
+ * mean: they did not train the same length.
+ */
+export function summariseSeeds(rows: readonly ResultRow[]): ResultRow[] {
+  const groups = new Map<string, ResultRow[]>();
+  for (const row of rows) groups.set(row.group, [...(groups.get(row.group) ?? []), row]);
+  return [...groups.entries()].map(([group, runs]) => (runs.length === 1 ? runs[0] : meanRow(group, runs)));
+}
+
+function meanRow(group: string, runs: readonly ResultRow[]): ResultRow {
+  const first = runs[0];
+  const finished = runs.filter((run) => run.status === 'done' && run.testAccuracy !== null);
+  const scores = {} as Record<ScoreKey, number | null>;
+  const spread = {} as ScoreSpread;
+  for (const key of SCORE_KEYS) {
+    const values = finished.map((run) => run[key]).filter((value): value is number => value !== null);
+    scores[key] = values.length > 0 ? mean(values) : null;
+    spread[key] = sampleStd(values);
+  }
+  const failed = runs.filter((run) => run.error);
+  let status: RowStatus = first.status;
+  if (runs.some((run) => run.status === 'running')) status = 'running';
+  else if (runs.some((run) => run.status === 'queued')) status = 'queued';
+  else if (finished.length > 0) status = 'done';
+  return {
+    ...first,
+    id: group,
+    status,
+    error: failed.length > 0 ? `${failed.length} of ${runs.length} seeds failed: ${failed[0].error}` : null,
+    ...scores,
+    parameters: runs.find((run) => run.parameters !== null)?.parameters ?? null,
+    seconds: finished.length > 0 ? mean(finished.map((run) => run.seconds ?? 0)) : null,
+    testCount: finished.find((run) => run.testCount !== null)?.testCount ?? null,
+    deltaTestAccuracy: null,
+    group,
+    rowType: 'mean',
+    seed: null,
+    seeds: finished.map((run) => run.seed).filter((seed): seed is number => seed !== null),
+    seedSpread: finished.length >= 2 ? spread : null,
+    deltaNote: null,
+  };
+}
+
+/**
+ * Every row's Δ test accuracy against its baseline: the finished 'baseline' row of the same seed
+ * (so each seed compares like with like, and a mean row with the baseline's mean row), else the
+ * first finished one; all null when there is none. A baseline's own Δ is 0. A Δ of at most one
+ * test image (1 / test images) is marked; so is, when the row or the baseline has a seed spread,
+ * whether |Δ| is beyond the larger standard deviation of test accuracy of the two.
  */
 export function withDeltas(rows: readonly ResultRow[]): ResultRow[] {
-  const scores = new Map<string, Map<number, number>>();
-  for (const row of rows) {
-    const key = runKeys.get(row);
-    if (key === undefined || row.testAccuracy === null || row.seed === null) continue;
-    if (!scores.has(key)) scores.set(key, new Map());
-    scores.get(key)!.set(row.seed, row.testAccuracy);
-  }
-  const spreadOf = (row: ResultRow | undefined) => {
-    const key = row ? runKeys.get(row) : undefined;
-    return key === undefined ? null : sampleStd([...(scores.get(key)?.values() ?? [])]);
-  };
-  const baseline = rows.find((row) => row.kind === 'baseline' && row.testAccuracy !== null);
-  const reference = baseline?.testAccuracy ?? null;
-  const baselineSpread = spreadOf(baseline);
+  const baselines = rows.filter((row) => row.kind === 'baseline' && row.testAccuracy !== null);
   return rows.map((row) => {
-    const delta = reference === null || row.testAccuracy === null ? null : row.testAccuracy - reference;
-    const seedSpread = spreadOf(row);
-    const spreads = [seedSpread, baselineSpread].filter((value): value is number => value !== null);
+    const reference = baselines.find((b) => b.seed === row.seed) ?? baselines[0];
+    const delta = !reference || row.testAccuracy === null ? null : row.testAccuracy - (reference.testAccuracy as number);
+    const spreads = [row.seedSpread?.testAccuracy, reference?.seedSpread?.testAccuracy].filter((value): value is number => value !== null && value !== undefined);
     let deltaNote: DeltaNote | null = null;
-    if (delta !== null && row !== baseline && row.kind !== 'teacher') {
+    if (delta !== null && row !== reference && row.kind !== 'teacher') {
       // Accuracies on one test set differ by whole images: 0 or ±1 image is no evidence.
       if (row.testCount !== null && Math.abs(delta) * row.testCount < 1 + 1e-6) deltaNote = 'within-one-image';
-      else if (spreads.length > 0 && Math.abs(delta) < Math.max(...spreads)) deltaNote = 'below-seed-spread';
+      else if (spreads.length > 0) deltaNote = Math.abs(delta) > Math.max(...spreads) ? 'beyond-seed-spread' : 'below-seed-spread';
     }
-    const next = { ...row, deltaTestAccuracy: delta, seedSpread, deltaNote };
-    const key = runKeys.get(row);
-    if (key !== undefined) runKeys.set(next, key);
-    return next;
+    return { ...row, deltaTestAccuracy: delta, deltaNote };
   });
+}
+
+/** The comparison as the table shows it: one row per configuration, and each seed's run of the configurations run over several. */
+export interface ComparisonTable {
+  configurations: ResultRow[];
+  /** The runs of each group of two or more, by group, in their order. */
+  runsByGroup: ReadonlyMap<string, ResultRow[]>;
+}
+
+export function comparisonTable(rows: readonly ResultRow[]): ComparisonTable {
+  const runs = withDeltas(rows);
+  const runsByGroup = new Map<string, ResultRow[]>();
+  for (const run of runs) runsByGroup.set(run.group, [...(runsByGroup.get(run.group) ?? []), run]);
+  for (const [group, members] of runsByGroup) if (members.length < 2) runsByGroup.delete(group);
+  return { configurations: withDeltas(summariseSeeds(rows)), runsByGroup };
+}
+
+/** What the exports hold: each configuration row, followed by its seeds' rows when it has several. */
+export function exportedRows(configurations: readonly ResultRow[], runsByGroup: ReadonlyMap<string, readonly ResultRow[]>): ResultRow[] {
+  return configurations.flatMap((row) => (row.rowType === 'mean' ? [row, ...(runsByGroup.get(row.group) ?? [])] : [row]));
 }
 
 export type SortKey =
@@ -244,7 +323,23 @@ export function sortRows(rows: readonly ResultRow[], key: SortKey, direction: So
     .map(({ row }) => row);
 }
 
-const CSV_HEADER = ['label', 'kind', 'method', 'status', 'tta_shift', 'ema_decay', 'rdrop_alpha', ...RESULT_COLUMNS.slice(2).map((c) => c.csv), 'error'];
+const CSV_HEADER = [
+  'label',
+  'kind',
+  'method',
+  'status',
+  'row_type',
+  'group',
+  'seed',
+  'seeds',
+  'tta_shift',
+  'ema_decay',
+  'rdrop_alpha',
+  ...RESULT_COLUMNS.slice(2).map((c) => c.csv),
+  ...SCORE_KEYS.map((key) => `${RESULT_COLUMNS.find((c) => c.key === key)?.csv}_std`),
+  'delta_note',
+  'error',
+];
 
 /** RFC 4180: quote a field that holds a comma, a quote or a line break; double its quotes. */
 function csvField(value: string | number | null): string {
@@ -253,7 +348,10 @@ function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The rows as CSV: accuracies as fractions in [0, 1], empty cells for missing values, CRLF line ends. */
+/**
+ * The rows as CSV: accuracies as fractions in [0, 1], empty cells for missing values, CRLF line
+ * ends. A 'mean' row has no seed, the number of seeds it averages and the std of each score.
+ */
 export function rowsToCsv(rows: readonly ResultRow[]): string {
   const lines = [CSV_HEADER.join(',')];
   for (const row of rows) {
@@ -262,6 +360,10 @@ export function rowsToCsv(rows: readonly ResultRow[]): string {
       row.kind,
       row.method,
       row.status,
+      row.rowType,
+      row.group,
+      row.seed,
+      row.seeds.length,
       row.ttaShift,
       row.emaDecay,
       row.rdropAlpha,
@@ -274,6 +376,8 @@ export function rowsToCsv(rows: readonly ResultRow[]): string {
       row.parameters,
       row.seconds === null ? null : Number(row.seconds.toFixed(3)),
       row.deltaTestAccuracy === null ? null : Number(row.deltaTestAccuracy.toPrecision(12)),
+      ...SCORE_KEYS.map((key) => row.seedSpread?.[key] ?? null),
+      row.deltaNote,
       row.error,
     ];
     lines.push(fields.map(csvField).join(','));
@@ -341,4 +445,47 @@ export function runLabel(config: ExperimentConfig): string {
   if (config.emaDecay) parts.push(`+EMA ${config.emaDecay}`);
   if (config.rdropAlpha) parts.push(`+R-Drop ${config.rdropAlpha}`);
   return parts.join(' ');
+}
+
+/** One point of a configuration's curve across seeds: the mean, and the lowest and highest seed. */
+export interface BandPoint {
+  step: number;
+  mean: number;
+  /** [lowest, highest] seed at this step: the band drawn around the mean. */
+  band: [number, number];
+  /** Seeds with a value at this step. */
+  seeds: number;
+}
+
+/**
+ * The mean curve of several seeds with its min–max band, at the steps of the curve that reaches
+ * furthest. Seeds' curves may be sampled at other steps (a decimated curve, a run still training):
+ * each is read linearly between its points, and counts only within its own range.
+ */
+export function seedBand(curves: readonly (readonly { step: number; value: number }[])[]): BandPoint[] {
+  const clean = curves.map((curve) => curve.filter((point) => Number.isFinite(point.value))).filter((curve) => curve.length > 0);
+  if (clean.length === 0) return [];
+  const reach = (curve: readonly { step: number }[]) => curve[curve.length - 1].step;
+  const grid = clean.reduce((best, curve) => (reach(curve) > reach(best) || (reach(curve) === reach(best) && curve.length > best.length) ? curve : best));
+  // The grid's steps only grow: each curve is walked once, its cursor at the first point at or after the step.
+  const cursors = clean.map(() => 0);
+  return grid.map(({ step }) => {
+    const values: number[] = [];
+    clean.forEach((curve, c) => {
+      if (step < curve[0].step || step > reach(curve)) return;
+      while (curve[cursors[c]].step < step) cursors[c]++;
+      const high = curve[cursors[c]];
+      if (high.step === step) values.push(high.value);
+      else {
+        const low = curve[cursors[c] - 1];
+        values.push(low.value + ((high.value - low.value) * (step - low.step)) / (high.step - low.step));
+      }
+    });
+    return { step, mean: mean(values), band: [Math.min(...values), Math.max(...values)], seeds: values.length };
+  });
+}
+
+/** Two curves with the same steps and values within `tolerance`: drawn, one hides the other. */
+export function sameCurve(a: readonly { step: number; value: number }[], b: readonly { step: number; value: number }[], tolerance = 1e-6): boolean {
+  return a.length > 0 && a.length === b.length && a.every((point, i) => point.step === b[i].step && Math.abs(point.value - b[i].value) <= tolerance);
 }

@@ -1,5 +1,6 @@
-// The comparison queue against a scripted worker: order and seed of the runs, a failed run that
-// does not stop the queue, cancelling, a storage failure that reaches the user, a worker crash.
+// The comparison queue against a scripted worker: order and seed of the runs, repeating them over
+// seeds, a failed run that does not stop the queue, cancelling, a storage failure that reaches the
+// user, a worker crash.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FromWorker, ToWorker } from '../../src/worker/protocol';
 import type { RunResult } from '../../src/train/runExperiment';
@@ -47,9 +48,20 @@ vi.mock('../../src/state/runStore', async (importOriginal) => {
   };
 });
 
-const { cancelComparison, planRun, resultRows, startComparison, clearPlan, initCompare, plannedRunSummary, CHECKPOINT_EVERY_MS } = await import(
-  '../../src/state/compareActions'
-);
+const {
+  cancelComparison,
+  planRun,
+  planRuns,
+  planProblem,
+  resultRows,
+  resultTable,
+  setSeedCount,
+  startComparison,
+  clearPlan,
+  initCompare,
+  plannedRunSummary,
+  CHECKPOINT_EVERY_MS,
+} = await import('../../src/state/compareActions');
 const { compareStore } = await import('../../src/state/compare');
 const { labStore, initialRun } = await import('../../src/state/store');
 type SavedStudentRun = import('../../src/state/runStore').SavedStudentRun;
@@ -63,7 +75,8 @@ function emit(message: FromWorker): void {
 }
 
 function resultFor(config: ExperimentConfig, status: RunResult['status'] = 'done'): RunResult {
-  const accuracy = { none: 0.6, kd: 0.7, dist: 0.75 }[config.method] ?? 0.5;
+  // One point more per seed above 11, so several seeds have a spread.
+  const accuracy = ({ none: 0.6, kd: 0.7, dist: 0.75 }[config.method] ?? 0.5) + (config.seed - 11) * 0.01;
   return {
     config,
     status,
@@ -139,6 +152,7 @@ beforeEach(() => {
   storage.saved.clear();
   storage.failNext = false;
   clearPlan();
+  setSeedCount(1);
   compareStore.setState({ entries: [], storageError: null, queue: { status: 'idle', current: -1, total: 0, problem: null } });
   labStore.setState({ config: base });
 });
@@ -239,6 +253,67 @@ describe('the comparison queue', () => {
     expect(entry.result).toBeNull();
     expect(entry.error).toMatch(/before its first step/);
     expect(storage.saved.has(entry.id)).toBe(false);
+  });
+});
+
+describe('repeating each run over seeds', () => {
+  it('runs the baseline and each run over seeds base, base + 1, … one group after another; the table has one row per configuration', async () => {
+    scriptedWorker();
+    planRuns(
+      [
+        { label: 'kd', config: base },
+        { label: 'dist', config: withMethod(base, 'dist') },
+      ],
+      { seeds: 3 },
+    );
+    expect(compareStore.getState().seeds).toBe(3);
+    await startComparison();
+    const { entries, queue } = compareStore.getState();
+    expect(queue.total).toBe(1 + 3 * 3);
+    expect(starts().map((m) => `${m.config.method}:${m.config.seed}`)).toEqual(['none:11', 'none:12', 'none:13', 'kd:11', 'kd:12', 'kd:13', 'dist:11', 'dist:12', 'dist:13']);
+    // The teacher is evaluated once; each group's entries share their label and group, and each is saved.
+    expect(entries.filter((e) => e.kind === 'teacher')).toHaveLength(1);
+    const groups = [...new Set(entries.map((e) => e.group))];
+    expect(groups).toHaveLength(4);
+    expect(entries.filter((e) => e.group === groups[2]).map((e) => [e.label, e.config.seed, e.status])).toEqual([
+      ['kd', 11, 'done'],
+      ['kd', 12, 'done'],
+      ['kd', 13, 'done'],
+    ]);
+    expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
+    expect(storage.saved.size).toBe(entries.length);
+
+    const { configurations, runsByGroup } = resultTable(entries);
+    expect(configurations.map((row) => [row.label, row.rowType, row.seeds])).toEqual([
+      ['teacher (digits-teacher-cnn)', 'run', []],
+      ['student from scratch', 'mean', [11, 12, 13]],
+      ['kd', 'mean', [11, 12, 13]],
+      ['dist', 'mean', [11, 12, 13]],
+    ]);
+    // kd: 0.70, 0.71, 0.72 against scratch 0.60, 0.61, 0.62: Δ of the means 10 points, std 1 point each.
+    expect(configurations[2].testAccuracy).toBeCloseTo(0.71, 12);
+    expect(configurations[2].seedSpread?.testAccuracy).toBeCloseTo(0.01, 12);
+    expect(configurations[2].deltaTestAccuracy).toBeCloseTo(0.1, 12);
+    expect(configurations[2].deltaNote).toBe('beyond-seed-spread');
+    expect(runsByGroup.get(groups[2])?.map((row) => row.seed)).toEqual([11, 12, 13]);
+  });
+
+  it('one seed keeps one run per configuration and its ids; a seed count out of range is refused before anything starts', async () => {
+    scriptedWorker();
+    planRun(base, 'kd');
+    expect(planProblem(compareStore.getState().planned, 0)).toMatch(/1 to 10 seeds/);
+    expect(planProblem(compareStore.getState().planned, 11)).toMatch(/1 to 10 seeds/);
+    expect(planProblem(compareStore.getState().planned, 2.5)).toMatch(/whole number/);
+    setSeedCount(0);
+    await startComparison();
+    expect(compareStore.getState().queue.problem).toMatch(/1 to 10 seeds/);
+    expect(worker.sent).toHaveLength(0);
+    setSeedCount(1);
+    await startComparison();
+    const { entries } = compareStore.getState();
+    expect(entries.map((e) => e.id.replace(/^cmp-[a-z0-9]+/, ''))).toEqual(['-teacher', '-scratch', '-1']);
+    expect(entries.every((e) => e.group === e.id)).toBe(true);
+    expect(resultTable(entries).runsByGroup.size).toBe(0);
   });
 });
 

@@ -2,8 +2,20 @@
 // kd_ratio and the training extras; a sweep typed as text adds one run per value.
 import { useId, useState } from 'react';
 import { getMethod, hasMethod, METHODS } from '../../kd';
-import { cancelComparison, clearPlan, datasetName, plannedRunSummary, planProblem, planRun, planRuns, startComparison, unplanRun } from '../../state/compareActions';
-import { useCompare } from '../../state/compare';
+import {
+  cancelComparison,
+  clearPlan,
+  datasetName,
+  plannedRunSummary,
+  planProblem,
+  planRun,
+  planRuns,
+  seedsFrom,
+  setSeedCount,
+  startComparison,
+  unplanRun,
+} from '../../state/compareActions';
+import { MAX_SEEDS, useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
 import { TTA_SHIFTS, withMethod, type ExperimentConfig } from '../../train/config';
 import { runLabel } from '../../train/results';
@@ -135,6 +147,7 @@ export function QueuePanel() {
         </div>
         <SweepForm base={config} />
       </div>
+      <SeedCountField />
       <PlannedList />
       <QueueControls />
     </section>
@@ -142,7 +155,7 @@ export function QueuePanel() {
 }
 
 function AddRunButton({ config, label, onAdded }: { config: ExperimentConfig; label: string; onAdded(): void }) {
-  const problem = planProblem([{ key: 'draft', label: label || runLabel(config), config }]);
+  const problem = planProblem([{ key: 'draft', label: label || runLabel(config), config }], 1);
   const problemId = useId();
   return (
     <div className="compare-add">
@@ -216,23 +229,54 @@ function SweepForm({ base }: { base: ExperimentConfig }) {
   );
 }
 
+/** "Repeat each run over N seeds": the baseline and every queued run, seed, seed + 1, … */
+function SeedCountField() {
+  const seeds = useCompare((s) => s.seeds);
+  const running = useCompare((s) => s.queue.status !== 'idle');
+  return (
+    <div className="compare-seeds">
+      <NumberField
+        label="Repeat each run over N seeds"
+        testId="compare-seeds-input"
+        value={seeds}
+        min={1}
+        max={MAX_SEEDS}
+        step={1}
+        disabled={running}
+        problem={Number.isInteger(seeds) && seeds >= 1 && seeds <= MAX_SEEDS ? undefined : `A whole number from 1 to ${MAX_SEEDS}.`}
+        help="Each queued run and the student from scratch train once per seed (seed, seed + 1, …): the table shows the mean ± standard deviation, the curves the mean with a band."
+        onValue={(v) => setSeedCount(v ?? Number.NaN)}
+      />
+    </div>
+  );
+}
+
 function PlannedList() {
   const planned = useCompare((s) => s.planned);
+  const seeds = useCompare((s) => s.seeds);
   const running = useCompare((s) => s.queue.status !== 'idle');
   if (planned.length === 0) return <p className="muted small compare-planned-empty">No runs queued yet.</p>;
+  const repeats = Number.isInteger(seeds) && seeds > 1 ? seeds : 1;
+  const seedList = (seed: number) => seedsFrom(seed, repeats).join(', ');
   return (
     <div className="compare-planned">
       <h3>
-        Queued ({planned.length} run{planned.length === 1 ? '' : 's'} + teacher + student from scratch)
+        Queued ({planned.length} run{planned.length === 1 ? '' : 's'} + teacher + student from scratch
+        {repeats > 1 ? `, each run over ${repeats} seeds: ${(planned.length + 1) * repeats + 1} runs in all` : ''})
       </h3>
       <ol data-testid="compare-planned">
         {planned.map((run) => (
-          <li key={run.key}>
+          <li key={run.key} data-seeds={repeats}>
             <span>
               {run.label}{' '}
               <span className="muted small" data-testid="compare-planned-config">
                 ({plannedRunSummary(run.config)})
               </span>
+              {repeats > 1 ? (
+                <span className="chip" data-testid="compare-planned-seeds">
+                  × {repeats} seeds: {seedList(run.config.seed)}
+                </span>
+              ) : null}
             </span>
             <button type="button" className="link-button" onClick={() => unplanRun(run.key)} disabled={running} aria-label={`Remove ${run.label} from the queue`}>
               Remove
@@ -251,6 +295,10 @@ function QueueControls() {
   const queue = useCompare((s) => s.queue);
   const planned = useCompare((s) => s.planned.length);
   const current = useCompare((s) => (s.queue.current >= 0 ? s.entries[s.queue.current] : undefined));
+  const seedOfCurrent = useCompare((s) => {
+    const entry = s.queue.current >= 0 ? s.entries[s.queue.current] : undefined;
+    return entry && s.entries.filter((e) => e.group === entry.group).length > 1 ? entry.config.seed : null;
+  });
   const running = queue.status !== 'idle';
   return (
     <div className="compare-controls">
@@ -272,6 +320,7 @@ function QueueControls() {
           <>
             <p>
               {queue.status === 'cancelling' ? 'Cancelling — finishing ' : ''}Run {queue.current + 1} of {queue.total}: <strong>{current.label}</strong>
+              {seedOfCurrent !== null ? ` (seed ${seedOfCurrent})` : ''}
               {current.detail ? ` — ${current.detail}` : ''} — {Math.round(current.progress * 100)} %
             </p>
             <progress max={1} value={current.progress} aria-label={`Progress of ${current.label}`} />

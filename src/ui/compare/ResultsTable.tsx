@@ -1,10 +1,12 @@
-// The comparison table: one row per run, the teacher and the scratch baseline; sortable by any
-// column (aria-sort), exported as CSV or JSON, each trained student downloadable.
-import { useMemo, useState } from 'react';
-import { loadStudentAsTeacher, resultRows, sortBy } from '../../state/compareActions';
+// The comparison table: one row per configuration (mean ± std over its seeds, each seed's run on
+// demand), the teacher and the scratch baseline; sortable by any column (aria-sort), exported as
+// CSV or JSON, each trained student downloadable.
+import { useMemo, useState, type ReactNode } from 'react';
+import { loadStudentAsTeacher, resultTable, sortBy } from '../../state/compareActions';
 import { useCompare, type CompareEntry } from '../../state/compare';
 import type { StudentFiles } from '../../state/runStore';
-import { RESULT_COLUMNS, rowsToCsv, rowsToJson, sortRows, type DeltaNote, type ResultRow } from '../../train/results';
+import type { ExperimentConfig } from '../../train/config';
+import { exportedRows, RESULT_COLUMNS, rowsToCsv, rowsToJson, SCORE_KEYS, sortRows, type DeltaNote, type ResultRow, type ScoreKey } from '../../train/results';
 import { WEIGHTS_FILE } from '../../models/io';
 import { formatCount, formatPercent } from '../fields';
 import { downloadBlob } from './download';
@@ -17,9 +19,21 @@ const DELTA_NOTE_TEXT: Record<DeltaNote, { short: string; title: (row: ResultRow
   },
   'below-seed-spread': {
     short: '< seed spread',
-    title: (row) => `Smaller than the spread over seeds${row.seedSpread !== null ? ` (std ${formatPoints(row.seedSpread)})` : ''}: not a difference between methods.`,
+    title: (row) =>
+      `Not larger than the larger standard deviation over seeds (this run's or the scratch baseline's${spreadText(row)}): not a difference between methods.`,
+  },
+  'beyond-seed-spread': {
+    short: '> seed spread',
+    title: (row) => `Larger than the standard deviation over seeds of this run and of the scratch baseline${spreadText(row)}.`,
   },
 };
+
+function spreadText(row: ResultRow): string {
+  const std = row.seedSpread?.testAccuracy;
+  return std === null || std === undefined ? '' : `; this run's std ${formatPoints(std)}`;
+}
+
+const isScoreKey = (key: string): key is ScoreKey => (SCORE_KEYS as readonly string[]).includes(key);
 
 function formatPoints(fraction: number): string {
   return `${(fraction * 100).toFixed(2)} pp`;
@@ -54,10 +68,33 @@ function formatCell(row: ResultRow, key: (typeof RESULT_COLUMNS)[number]['key'])
   }
 }
 
+/** A cell's text; a mean row's scores carry their standard deviation over the seeds. */
+function Cell({ row, columnKey }: { row: ResultRow; columnKey: (typeof RESULT_COLUMNS)[number]['key'] }): ReactNode {
+  const std = isScoreKey(columnKey) ? row.seedSpread?.[columnKey] : null;
+  return (
+    <>
+      {formatCell(row, columnKey)}
+      {std !== null && std !== undefined && row[columnKey] !== null ? (
+        <span className="seed-std" data-testid="seed-std" title="standard deviation over the seeds, in percentage points">
+          {' '}
+          ± {(std * 100).toFixed(2)}
+        </span>
+      ) : null}
+      {columnKey === 'deltaTestAccuracy' && row.deltaNote ? (
+        <span className="chip delta-note" data-testid="delta-note" data-note={row.deltaNote} title={DELTA_NOTE_TEXT[row.deltaNote].title(row)}>
+          {DELTA_NOTE_TEXT[row.deltaNote].short}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
 export function ResultsTable() {
   const entries = useCompare((s) => s.entries);
   const sort = useCompare((s) => s.sort);
-  const rows = useMemo(() => resultRows(entries), [entries]);
+  const [showSeeds, setShowSeeds] = useState(false);
+  const table = useMemo(() => resultTable(entries), [entries]);
+  const rows = table.configurations;
   const shown = useMemo(() => (sort ? sortRows(rows, sort.key, sort.direction) : rows), [rows, sort]);
   const byId = useMemo(() => new Map(entries.map((entry) => [entry.id, entry])), [entries]);
   if (rows.length === 0) {
@@ -68,14 +105,26 @@ export function ResultsTable() {
       </section>
     );
   }
-  const exportRows = shown;
+  const exportRows = exportedRows(shown, table.runsByGroup);
   const testCount = rows.find((row) => row.kind === 'baseline' && row.testCount !== null)?.testCount ?? null;
-  const configs = Object.fromEntries(entries.map((entry) => [entry.id, entry.config]));
+  // A mean row's configuration is its first seed's.
+  const configs: Record<string, ExperimentConfig> = {};
+  for (const entry of entries) {
+    configs[entry.id] = entry.config;
+    configs[entry.group] ??= entry.config;
+  }
+  const seeded = table.runsByGroup.size > 0;
   return (
     <section className="panel compare-results" aria-labelledby="compare-results-title">
       <div className="chart-header">
         <h2 id="compare-results-title">Results</h2>
         <div className="button-row">
+          {seeded ? (
+            <label className="toggle">
+              <input type="checkbox" data-testid="compare-show-seeds" checked={showSeeds} onChange={(e) => setShowSeeds(e.target.checked)} />
+              Show each seed&apos;s run
+            </label>
+          ) : null}
           <button type="button" data-testid="export-csv" onClick={() => downloadBlob('comparison.csv', new Blob([rowsToCsv(exportRows)], { type: 'text/csv' }))}>
             Download CSV
           </button>
@@ -113,29 +162,60 @@ export function ResultsTable() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((row) => {
+            {shown.flatMap((row) => {
               const entry = byId.get(row.id);
-              return (
-                <tr key={row.id} data-testid="compare-row" data-kind={row.kind} data-status={row.status} data-run={row.id} className={`row-${row.kind} row-${row.status}`}>
+              const runs = row.rowType === 'mean' ? (table.runsByGroup.get(row.group) ?? []) : [];
+              return [
+                <tr
+                  key={row.id}
+                  data-testid="compare-row"
+                  data-kind={row.kind}
+                  data-status={row.status}
+                  data-run={row.id}
+                  data-seeds={row.rowType === 'mean' ? row.seeds.length : undefined}
+                  className={`row-${row.kind} row-${row.status}`}
+                >
                   {RESULT_COLUMNS.map((column) =>
                     column.key === 'label' ? (
                       <th key={column.key} scope="row" className="run-cell">
-                        <RunCell row={row} entry={entry} />
+                        <RunCell row={row} entry={entry} runs={runs.length} />
                       </th>
                     ) : (
                       <td key={column.key} className={column.numeric ? 'numeric' : undefined} data-column={column.key}>
-                        {formatCell(row, column.key)}
-                        {column.key === 'deltaTestAccuracy' && row.deltaNote ? (
-                          <span className="chip delta-note" data-testid="delta-note" data-note={row.deltaNote} title={DELTA_NOTE_TEXT[row.deltaNote].title(row)}>
-                            {DELTA_NOTE_TEXT[row.deltaNote].short}
-                          </span>
-                        ) : null}
+                        <Cell row={row} columnKey={column.key} />
                       </td>
                     ),
                   )}
                   <td>{entry ? <StudentActions entry={entry} /> : null}</td>
-                </tr>
-              );
+                </tr>,
+                ...(showSeeds ? runs : []).map((run) => {
+                  const seedEntry = byId.get(run.id);
+                  return (
+                    <tr
+                      key={run.id}
+                      data-testid="compare-seed-row"
+                      data-group={row.group}
+                      data-run={run.id}
+                      data-seed={run.seed ?? undefined}
+                      data-status={run.status}
+                      className={`row-seed row-${run.status}`}
+                    >
+                      {RESULT_COLUMNS.map((column) =>
+                        column.key === 'label' ? (
+                          <th key={column.key} scope="row" className="run-cell seed-cell">
+                            <RunCell row={{ ...run, label: `seed ${run.seed}` }} entry={seedEntry} runs={0} />
+                          </th>
+                        ) : (
+                          <td key={column.key} className={column.numeric ? 'numeric' : undefined} data-column={column.key}>
+                            {column.key === 'method' ? '' : <Cell row={run} columnKey={column.key} />}
+                          </td>
+                        ),
+                      )}
+                      <td>{seedEntry ? <StudentActions entry={seedEntry} /> : null}</td>
+                    </tr>
+                  );
+                }),
+              ];
             })}
           </tbody>
         </table>
@@ -144,17 +224,24 @@ export function ResultsTable() {
         Accuracies are on the val / test samples every run shares; MPA is the mean per-class accuracy; Δ is the difference to the student from scratch in
         percentage points.
         {testCount !== null ? ` One test image is ${formatPoints(1 / testCount)} (1 / ${testCount.toLocaleString('en')}): a Δ of at most that is marked “≤ 1 test image”.` : ''}{' '}
-        With several seeds of a run in the table, a Δ within their spread (standard deviation) is marked “&lt; seed spread”.
+        A run repeated over several seeds shows the mean over its finished seeds ± their standard deviation (n − 1), its Δ is the difference of the means,
+        and the Δ is marked “&gt; seed spread” when it is larger than the larger of the two standard deviations of test accuracy (the run&apos;s and the
+        scratch baseline&apos;s), “&lt; seed spread” otherwise. Each seed&apos;s own row compares with the scratch run of the same seed.
       </p>
     </section>
   );
 }
 
-function RunCell({ row, entry }: { row: ResultRow; entry: CompareEntry | undefined }) {
+function RunCell({ row, entry, runs }: { row: ResultRow; entry: CompareEntry | undefined; runs: number }) {
   return (
     <div className="run-label">
       <span>{row.label}</span>
       <span className="run-badges">
+        {row.rowType === 'mean' ? (
+          <span className="chip" data-testid="seed-count" title={`Seeds averaged: ${row.seeds.join(', ') || 'none yet'}`}>
+            {row.seeds.length === runs ? `mean of ${runs} seeds` : `${row.seeds.length} of ${runs} seeds finished`}
+          </span>
+        ) : null}
         {row.kind === 'baseline' ? <span className="chip">baseline</span> : null}
         {entry?.origin === 'saved' ? <span className="chip">saved</span> : null}
         {row.ttaShift ? <span className="chip extra-on" data-testid="extra-tta">TTA ±{row.ttaShift}</span> : null}

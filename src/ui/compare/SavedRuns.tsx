@@ -59,7 +59,7 @@ export function SavedRuns() {
                     </span>
                   ) : null}
                   <span className="muted small">
-                    {run.kind === 'teacher' ? 'teacher' : run.config.method} · {run.config.dataset} · {scoreOf(run)} · {run.source === 'lab' ? 'Lab' : 'comparison'} ·{' '}
+                    {run.kind === 'teacher' ? 'teacher' : `${run.config.method} · seed ${run.config.seed}`} · {run.config.dataset} · {scoreOf(run)} · {run.source === 'lab' ? 'Lab' : 'comparison'} ·{' '}
                     {new Date(run.savedAt).toLocaleString()}
                   </span>
                 </div>
