@@ -80,7 +80,8 @@ export function CompareCharts() {
   const sameLoss = useMemo(() => duplicates(visible, (s) => s.loss[primaryLoss]), [visible, primaryLoss]);
   const sameAccuracy = useMemo(() => duplicates(visible, (s) => s.accuracy), [visible]);
   const teacherAccuracy = teacher?.teacher?.evaluation.testAccuracy ?? null;
-  const accuracyYAxis = useMemo(() => accuracyAxis(visible, teacherAccuracy, fullRange), [visible, teacherAccuracy, fullRange]);
+  const accuracyYAxis = useMemo(() => accuracyAxis(visible.flatMap((s) => s.accuracy.flatMap((point) => point.band)), fullRange), [visible, fullRange]);
+  const teacherShown = teacherAccuracy !== null && teacherAccuracy >= accuracyYAxis.domain[0] && teacherAccuracy <= accuracyYAxis.domain[1];
   if (series.length === 0) return null;
   const notes = new Map<string, string>();
   visible.forEach((s, i) => {
@@ -131,7 +132,10 @@ export function CompareCharts() {
           </div>
         </figure>
         <figure className="compare-chart">
-          <figcaption>Test accuracy per evaluation{teacher ? ' (dashed grey: the teacher)' : ''}</figcaption>
+          <figcaption>
+            Test accuracy per evaluation
+            {teacherAccuracy !== null ? (teacherShown ? ' (dashed grey: the teacher)' : ` (the teacher, ${formatPercent(teacherAccuracy)}, is off this axis)`) : ''}
+          </figcaption>
           <div
             className="chart"
             data-testid="compare-accuracy-chart"
@@ -141,7 +145,7 @@ export function CompareCharts() {
           >
             <AccuracyLines
               series={visible}
-              teacherAccuracy={teacherAccuracy}
+              teacherAccuracy={teacherShown ? teacherAccuracy : null}
               yAxis={accuracyYAxis}
               dashed={sameAccuracy.map((s) => s !== null)}
             />
@@ -264,13 +268,16 @@ const LossLines = memo(function LossLines({ series, lossKey, dashed }: { series:
   );
 });
 
-/** The accuracy axis: zoomed to the data (the teacher's line included), or 0–100 %. */
-function accuracyAxis(series: readonly RunSeries[], teacherAccuracy: number | null, fullRange: boolean): { domain: [number, number]; ticks: number[] } {
-  const values = series.flatMap((s) => s.accuracy.flatMap((point) => point.band)).filter(Number.isFinite);
-  if (teacherAccuracy !== null) values.push(teacherAccuracy);
-  if (fullRange || values.length === 0) return { domain: [0, 1], ticks: FULL_RANGE_TICKS };
-  const low = Math.min(...values);
-  const high = Math.max(...values);
+/**
+ * The accuracy axis: zoomed to the students' accuracies (mean lines and bands) with a little room,
+ * or 0–100 %. The teacher's line is left out of the zoom: far above the students, it would flatten
+ * the differences the chart is there to show.
+ */
+export function accuracyAxis(values: readonly number[], fullRange: boolean): { domain: [number, number]; ticks: number[] } {
+  const finite = values.filter(Number.isFinite);
+  if (fullRange || finite.length === 0) return { domain: [0, 1], ticks: FULL_RANGE_TICKS };
+  const low = Math.min(...finite);
+  const high = Math.max(...finite);
   const pad = Math.max((high - low) * 0.08, 0.005);
   const ticks = niceTicks(Math.max(0, low - pad), Math.min(1, high + pad), 5).filter((tick) => tick >= 0 && tick <= 1);
   return { domain: [ticks[0] ?? 0, ticks[ticks.length - 1] ?? 1], ticks };
