@@ -379,9 +379,16 @@ export function dismissStorageError(): void {
   set({ storageError: null });
 }
 
+/** A short stable name for a text (djb2), for ids shown in the exports. */
+function shortHash(text: string): string {
+  let hash = 5381;
+  for (let i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
+  return hash.toString(36);
+}
+
 function entryFromSaved(run: SavedRun): CompareEntry {
   // Saved runs of one configuration and label (the seeds of a comparison) are shown as one group.
-  const group = run.kind === 'teacher' ? `saved-${run.id}` : `saved:${run.label}:${configurationKey(run.config)}`;
+  const group = run.kind === 'teacher' ? `saved-${run.id}` : `saved-${shortHash(`${run.label}\n${configurationKey(run.config)}`)}`;
   const entry = emptyEntry(`saved-${run.id}`, run.label, run.kind, run.config, group);
   entry.origin = 'saved';
   entry.savedId = run.id;

@@ -57,6 +57,7 @@ const {
   resultTable,
   setSeedCount,
   startComparison,
+  toggleSavedInComparison,
   clearPlan,
   initCompare,
   plannedRunSummary,
@@ -296,6 +297,18 @@ describe('repeating each run over seeds', () => {
     expect(configurations[2].deltaTestAccuracy).toBeCloseTo(0.1, 12);
     expect(configurations[2].deltaNote).toBe('beyond-seed-spread');
     expect(runsByGroup.get(groups[2])?.map((row) => row.seed)).toEqual([11, 12, 13]);
+  });
+
+  it('the saved seeds of a configuration, shown again, are one mean row', async () => {
+    scriptedWorker();
+    planRuns([{ label: 'kd', config: base }], { seeds: 2 });
+    await startComparison();
+    const kdIds = compareStore.getState().entries.filter((e) => e.kind === 'student' && e.config.method === 'kd').map((e) => e.id);
+    compareStore.setState({ entries: [] });
+    for (const id of kdIds) toggleSavedInComparison(id);
+    const { configurations } = resultTable(compareStore.getState().entries);
+    expect(configurations.map((row) => [row.label, row.rowType, row.seeds])).toEqual([['kd', 'mean', [11, 12]]]);
+    expect(configurations[0].testAccuracy).toBeCloseTo(0.705, 12);
   });
 
   it('one seed keeps one run per configuration and its ids; a seed count out of range is refused before anything starts', async () => {
