@@ -23,6 +23,6 @@ export function choosePreset(id: string): PresetOutcome {
   if (compareStore.getState().queue.status !== 'idle') return { queued: 0, queueBusy: true };
   // The preset is the comparison: it replaces whatever was queued before.
   clearPlan();
-  planRuns(runs);
+  planRuns(runs, { seeds: preset.seeds ?? 1 });
   return { queued: runs.length, queueBusy: false };
 }

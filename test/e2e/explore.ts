@@ -158,6 +158,9 @@ test('[explore] presets: one click sets the expected controls; soft vs hard queu
   const queued = await page.getByTestId('compare-planned').locator('li').allTextContents();
   assert.equal(queued.length, 3, `queued: ${queued.join(' | ')}`);
   for (const [i, ratio] of ['0', '0.5', '1'].entries()) assert.match(queued[i], new RegExp(`kd_ratio ${ratio.replace('.', '\\.')}\\)`));
+  // The preset's claim is over 3 seeds: each queued run repeats over them.
+  for (const chip of await page.getByTestId('compare-planned-seeds').allTextContents()) assert.match(chip, /× 3 seeds/);
+  assert.equal(await page.getByTestId('compare-planned-seeds').count(), 3);
 });
 
 test('[explore] classroom link: hide=lr hides the learning-rate control and keeps its value', 90_000, async (t) => {

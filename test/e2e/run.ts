@@ -27,9 +27,12 @@ async function registerTests(): Promise<void> {
   await import('./methods');
   await import('./explore');
   await import('./compare');
+  await import('./compareSeeds');
   await import('./failures');
   await import('./malformedUploads');
   await import('./lifecycle');
+  await import('./liveKnobs');
+  await import('./demos');
 }
 
 async function main(): Promise<number> {
