@@ -97,7 +97,7 @@ function handleMessage(message: FromWorker): void {
   for (const listener of workerListeners) listener(message);
   switch (message.type) {
     case 'backend':
-      set({ backend: { name: message.backend, fallbackReason: message.fallbackReason } });
+      set({ backend: { name: message.backend, fallbackReason: message.fallbackReason, why: preferredBackend ? `chosen by you (${preferredBackend})` : (message.why ?? null) } });
       return;
     case 'architectures':
       set({ parameters: message.parameters });
@@ -281,11 +281,27 @@ function warnBeforeUnload(event: BeforeUnloadEvent): void {
   event.returnValue = '';
 }
 
+/** The key under which the browser remembers a backend the user forced (the header's selector, URL backend=). */
+export const BACKEND_STORAGE_KEY = 'distillation-lab.backend';
+
+/** A backend forced by the URL (then remembered) or remembered from before; undefined: the lab chooses. */
+function forcedBackend(query: URLSearchParams): BackendName | undefined {
+  const isName = (name: string | null): name is BackendName => name === 'webgpu' || name === 'webgl' || name === 'cpu';
+  const fromUrl = query.get('backend');
+  try {
+    if (isName(fromUrl)) localStorage.setItem(BACKEND_STORAGE_KEY, fromUrl);
+    else if (fromUrl === 'auto') localStorage.removeItem(BACKEND_STORAGE_KEY);
+    const remembered = localStorage.getItem(BACKEND_STORAGE_KEY);
+    return isName(remembered) ? remembered : undefined;
+  } catch {
+    return isName(fromUrl) ? fromUrl : undefined; // storage blocked: the URL alone decides
+  }
+}
+
 /** Start the lab: configuration from the URL, the worker, the current dataset, the teachers. */
 export function initLab(): void {
   const query = new URLSearchParams(window.location.search);
-  const backend = query.get('backend');
-  preferredBackend = backend === 'webgpu' || backend === 'webgl' || backend === 'cpu' ? backend : undefined;
+  preferredBackend = forcedBackend(query);
   set({ config: decodeConfig(query) });
   labStore.subscribe((state, previous) => {
     if (state.config !== previous.config) {

@@ -45,7 +45,8 @@ export interface ModelSlice {
 }
 
 export interface BackendSlice {
-  backend: { name: BackendName; fallbackReason: string | null } | null;
+  /** why: how the lab chose it (a measurement, or the user's forced choice); null when it was simply the first that worked. */
+  backend: { name: BackendName; fallbackReason: string | null; why?: string | null } | null;
 }
 
 export interface RunError {

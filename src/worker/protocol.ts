@@ -58,7 +58,7 @@ export interface DatasetSummary extends DatasetInfo {
 export type RunPhase = 'loading' | 'caching-teacher' | 'training' | 'evaluating';
 
 export type FromWorker =
-  | { type: 'backend'; backend: BackendName; fallbackReason: string | null }
+  | { type: 'backend'; backend: BackendName; fallbackReason: string | null; why?: string | null }
   /** Parameter count of every architecture, per built-in dataset: parameters[dataset][architecture]. */
   | { type: 'architectures'; parameters: Record<string, Record<string, number>> }
   | { type: 'datasetProgress'; dataset: string; fraction: number; message: string }

@@ -62,7 +62,7 @@ async function initialise(preferred: BackendName | undefined): Promise<void> {
   }
   post({ type: 'architectures', parameters });
   const choice = await selectBackend(preferred);
-  post({ type: 'backend', backend: choice.backend, fallbackReason: choice.fallbackReason });
+  post({ type: 'backend', backend: choice.backend, fallbackReason: choice.fallbackReason, why: choice.why ?? null });
   deviceLostSignal = webGpuDeviceLost();
   deviceLostSignal?.then((info) => {
     deviceLost = true;

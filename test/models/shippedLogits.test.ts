@@ -1,0 +1,120 @@
+// The logits shipped with each teacher must be that teacher's outputs on its dataset's training
+// split, and must be refused when the weights, the split or the file change.
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fetchPublicFile, loadModelFromDir, readTeacherIndex, shippedTeacherDir } from '../../src/cli/nodeFiles';
+import { loadBuiltinDataset } from '../../src/data/load';
+import { pickSamples, transferSet } from '../../src/data/split';
+import type { FetchBytes, ImageSet } from '../../src/data/types';
+import {
+  LOGITS_FILE,
+  LOGITS_META_FILE,
+  loadShippedLogits,
+  logitRows,
+  shippedLogitsForRun,
+  subsetPositions,
+  trainSplitFingerprint,
+} from '../../src/models/shippedLogits';
+import { predictLogits } from '../../src/train/teacherCache';
+import { installFastCpuKernels } from '../../src/train/cpuKernels';
+
+installFastCpuKernels(); // bit-identical to tfjs' kernels (test/train/cpuConv.test.ts), and several times faster
+
+/** Rows checked against a live forward pass (a full one over MNIST's 54,000 takes minutes): a seeded sample and both ends. */
+const SAMPLE_ROWS = 128;
+
+function sampleRows(count: number, seed: number): number[] {
+  let state = seed >>> 0;
+  const rows = new Set<number>([0, count - 1]);
+  while (rows.size < SAMPLE_ROWS) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    rows.add(state % count);
+  }
+  return [...rows].sort((a, b) => a - b);
+}
+
+function teacherOutputs(model: Awaited<ReturnType<typeof loadModelFromDir>>, set: ImageSet, inputShape: [number, number, number]): Float32Array {
+  return tf.tidy(() => predictLogits(model, tf.tensor4d(set.images, [set.count, ...inputShape])).dataSync() as Float32Array);
+}
+
+const index = await readTeacherIndex();
+const shipping = index.filter((card) => existsSync(path.join(shippedTeacherDir(card.id), LOGITS_META_FILE)));
+
+it('the teachers of the Digits default and the MNIST presets ship their logits', () => {
+  expect(shipping.map((card) => card.id)).toEqual(expect.arrayContaining(['digits-teacher-cnn']));
+});
+
+describe.each(shipping.map((card) => [card.id, card] as const))('shipped logits of %s', (_, card) => {
+  it('equal the teacher\'s own outputs on its training split', async () => {
+    const dataset = await loadBuiltinDataset(card.dataset, fetchPublicFile);
+    const shipped = await loadShippedLogits(card.id, fetchPublicFile, { count: dataset.train.count, fingerprint: await trainSplitFingerprint(dataset.train) });
+    if (shipped.logits === null) throw new Error(shipped.reason);
+    expect(shipped.logits.length).toBe(dataset.train.count * dataset.info.numClasses);
+    const rows = sampleRows(dataset.train.count, 9);
+    const teacher = await loadModelFromDir(shippedTeacherDir(card.id));
+    const live = teacherOutputs(teacher, pickSamples(dataset.train, rows), dataset.info.inputShape);
+    teacher.dispose();
+    const expected = logitRows(shipped.logits, dataset.info.numClasses, rows);
+    let worst = 0;
+    for (let i = 0; i < live.length; i++) worst = Math.max(worst, Math.abs(live[i] - expected[i]) / Math.max(1, Math.abs(live[i])));
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+describe('loadShippedLogits', () => {
+  const digits = index.find((card) => card.dataset === 'digits')!;
+
+  async function digitsTrain(): Promise<ImageSet> {
+    return (await loadBuiltinDataset('digits', fetchPublicFile)).train;
+  }
+
+  /** fetchPublicFile with one file's bytes altered. */
+  const tampered = (file: string): FetchBytes => async (path, onProgress) => {
+    const bytes = await fetchPublicFile(path, onProgress);
+    if (!path.endsWith(`/${file}`)) return bytes;
+    const copy = bytes.slice();
+    copy[copy.length - 1] ^= 1;
+    return copy;
+  };
+
+  it('refuses logits whose weights, file or split changed, saying which', async () => {
+    const train = await digitsTrain();
+    const split = { count: train.count, fingerprint: await trainSplitFingerprint(train) };
+    expect(await loadShippedLogits(digits.id, fetchPublicFile, split)).toHaveProperty('meta');
+    expect(await loadShippedLogits(digits.id, tampered('weights.bin'), split)).toEqual({ logits: null, reason: expect.stringMatching(/weights changed/) });
+    expect(await loadShippedLogits(digits.id, tampered(LOGITS_FILE), split)).toEqual({ logits: null, reason: expect.stringMatching(/damaged/) });
+    const moved = { ...train, labels: train.labels.map((label, i) => (i === 5 ? (label + 1) % 10 : label)) };
+    const other = { count: train.count, fingerprint: await trainSplitFingerprint(moved) };
+    expect(await loadShippedLogits(digits.id, fetchPublicFile, other)).toEqual({ logits: null, reason: expect.stringMatching(/split differs/) });
+    expect(await loadShippedLogits(digits.id, fetchPublicFile, { ...split, count: split.count - 1 })).toEqual({ logits: null, reason: expect.stringMatching(/another split/) });
+    expect(await loadShippedLogits('no-such-teacher', fetchPublicFile, split)).toEqual({ logits: null, reason: expect.stringMatching(/ships no/) });
+  });
+
+  it('gives a run that omits classes and limits the split the rows of its own samples', async () => {
+    const train = await digitsTrain();
+    const used = transferSet(train, [3], 100);
+    expect(used.count).toBe(100);
+    const positions = subsetPositions(train, used)!;
+    expect(positions.length).toBe(100);
+    for (let i = 0; i < used.count; i++) expect(train.labels[positions[i]]).toBe(used.labels[i]);
+    expect(Array.from(used.labels).includes(3)).toBe(false);
+    const run = await shippedLogitsForRun(digits.id, fetchPublicFile, train, used);
+    const whole = await shippedLogitsForRun(digits.id, fetchPublicFile, train, train);
+    expect(run.logits!.length).toBe(100 * 10);
+    expect(run.logits).toEqual(logitRows(whole.logits!, 10, positions));
+    const teacher = await loadModelFromDir(shippedTeacherDir(digits.id));
+    const live = teacherOutputs(teacher, used, [8, 8, 1]);
+    teacher.dispose();
+    for (let i = 0; i < live.length; i++) expect(run.logits![i]).toBeCloseTo(live[i], 4);
+  });
+
+  it('refuses samples that are not the split\'s own, in order', async () => {
+    const train = await digitsTrain();
+    expect(subsetPositions(train, pickSamples(train, [5, 2]))).toBeNull();
+    const run = await shippedLogitsForRun(digits.id, fetchPublicFile, train, pickSamples(train, [5, 2]));
+    expect(run.logits).toBeNull();
+    expect(run.note).toMatch(/not a subset/);
+  });
+});
