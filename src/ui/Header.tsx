@@ -1,4 +1,5 @@
 import { useLab } from '../state/store';
+import { BACKEND_STORAGE_KEY } from '../state/actions';
 
 export function Header() {
   return (
@@ -24,7 +25,11 @@ function BackendBadge() {
       </span>
     );
   }
-  const tip = backend.fallbackReason ? `Fell back to ${backend.name}: ${backend.fallbackReason}` : `Training runs on ${backend.name}`;
+  const tip = backend.fallbackReason
+    ? `Fell back to ${backend.name}: ${backend.fallbackReason}`
+    : backend.why
+      ? `Training runs on ${backend.name}: ${backend.why}`
+      : `Training runs on ${backend.name}`;
   return (
     <span className="backend">
       <span className="muted small">Backend</span>{' '}
@@ -36,7 +41,36 @@ function BackendBadge() {
           fallback: {backend.fallbackReason}
         </span>
       ) : null}
+      {backend.why ? (
+        <span className="backend-why muted small" data-testid="backend-why" title={backend.why}>
+          {backend.why}
+        </span>
+      ) : null}
+      <BackendSelect />
     </span>
+  );
+}
+
+/** Force a backend (remembered by the browser) or let the lab choose; the page reloads to apply it. */
+function BackendSelect() {
+  let remembered: string | null = null;
+  try {
+    remembered = localStorage.getItem(BACKEND_STORAGE_KEY);
+  } catch {
+    // storage blocked: the selector still works for this page through the URL
+  }
+  const choose = (value: string) => {
+    const url = new URL(window.location.href);
+    url.searchParams.set('backend', value);
+    window.location.assign(url.toString());
+  };
+  return (
+    <select className="backend-select small" data-testid="backend-select" aria-label="Backend" value={remembered ?? 'auto'} onChange={(event) => choose(event.target.value)}>
+      <option value="auto">auto (fastest)</option>
+      <option value="webgpu">webgpu</option>
+      <option value="webgl">webgl</option>
+      <option value="cpu">cpu</option>
+    </select>
   );
 }
 
