@@ -13,6 +13,7 @@ import { decodeConfig, encodeConfig } from './url';
 import type { NumberKey } from './knobs';
 import { saveFaults } from './runStore';
 import { LiveKnobThrottle } from './liveKnobThrottle';
+import { rememberRunSpeed } from './estimate';
 
 const CHART_POINTS = 600;
 const PUBLISH_EVERY_MS = 500;
@@ -168,6 +169,8 @@ function handleMessage(message: FromWorker): void {
       set((state) => ({ run: { ...state.run, knobChanges: [...state.run.knobChanges, message.change] } }));
       return;
     case 'done': {
+      // Every run that trained (the Lab's or a comparison's) times the next estimate of its set-up.
+      if (message.result.status !== 'error') rememberRunSpeed(message.result);
       if (!isCurrentRun(message.runId)) return;
       if (hardStopTimer) clearTimeout(hardStopTimer);
       hardStopTimer = null;

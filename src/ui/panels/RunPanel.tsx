@@ -1,10 +1,16 @@
+import { useState } from 'react';
 import { pauseRun, resumeRun, startRun, stopRun } from '../../state/actions';
-import { useProblems } from '../../state/problems';
+import { trainCount, useProblems } from '../../state/problems';
 import { useLab } from '../../state/store';
 import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
 import { stoppedAtText } from '../../state/runOutcome';
+import { estimateRun, estimateText, LONG_RUN_SECONDS, readSpeeds, speedKey } from '../../state/estimate';
+import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
+import { plannedSteps, type RunResult } from '../../train/runExperiment';
+import { WEIGHTS_FILE } from '../../models/io';
+import { downloadBlob } from '../compare/download';
 
 const PHASE_TEXT: Record<string, string> = {
   loading: 'Preparing',
@@ -36,6 +42,7 @@ export function RunControls() {
           Stop
         </button>
       </div>
+      {active ? null : <RunEstimate />}
       {comparing && !active ? (
         <p className="small muted" role="status" data-testid="start-blocked-by-compare">
           A comparison is running on the Compare page; Start is available when it ends or is cancelled.
@@ -55,6 +62,37 @@ export function RunControls() {
       <RunError />
     </div>
   );
+}
+
+/** Before Start: the planned steps at the speed the last run of this set-up measured on this backend. */
+function RunEstimate() {
+  const config = useLab((s) => s.config);
+  const backend = useLab((s) => s.backend?.name);
+  const count = useLab((s) => trainCount(s));
+  if (!backend || count === undefined) {
+    return (
+      <p className="small muted" data-testid="run-estimate">
+        Time to expect: known once the backend is ready.
+      </p>
+    );
+  }
+  const steps = plannedSteps(config, Math.floor(count / config.batchSize));
+  // Read at every render: a run that just ended (here or on the Compare page) has updated it.
+  const estimate = estimateRun(config, steps, storedSpeeds()[speedKey(backend, config)]);
+  const long = estimate.seconds !== null && estimate.seconds > LONG_RUN_SECONDS;
+  return (
+    <p className={long ? 'small' : 'small muted'} data-testid="run-estimate" data-long={long} data-seconds={estimate.seconds ?? ''} data-steps={steps}>
+      {estimateText(estimate, backend)}
+    </p>
+  );
+}
+
+function storedSpeeds() {
+  try {
+    return readSpeeds(window.localStorage);
+  } catch {
+    return {};
+  }
 }
 
 function RunProgress() {
@@ -132,8 +170,71 @@ export function ResultsPanel() {
           {usesTeacher(result.config) ? ` · teacher logits ${result.teacherCached ? 'cached' : 'computed live'}` : ''}
         </p>
       ) : null}
+      <LabRunActions />
     </section>
   );
+}
+
+/**
+ * What to do with a run that ended (done or stopped after training at least one step): the
+ * Compare table's actions, for the Lab's run.
+ */
+function LabRunActions() {
+  const runId = useLab((s) => s.run.id);
+  const status = useLab((s) => s.run.status);
+  const result = useLab((s) => s.run.result);
+  const teacherUpload = useLab((s) => s.teacherUpload);
+  const [note, setNote] = useState<{ runId: string; text: string } | null>(null);
+  const [loadingTeacher, setLoadingTeacher] = useState(false);
+  if (!runId || !result || (status !== 'done' && status !== 'stopped') || result.steps === 0) return null;
+  const say = (text: string) => setNote({ runId, text });
+  const download = async (part: 'model' | 'weights') => {
+    const { files, message } = await labStudentFiles(runId);
+    if (!files) return say(message);
+    if (part === 'model') downloadBlob('model.json', new Blob([files.modelJson], { type: 'application/json' }));
+    else downloadBlob(WEIGHTS_FILE, new Blob([files.weights]));
+  };
+  const useAsTeacher = () => {
+    setLoadingTeacher(true);
+    say('');
+    void loadLabStudentAsTeacher(runId, result)
+      .then((message) => say(message || 'Sent to the teacher check: the Teacher field shows the result.'))
+      .finally(() => setLoadingTeacher(false));
+  };
+  const shownNote = note?.runId === runId ? note.text : '';
+  return (
+    <div className="lab-run-actions" role="group" aria-label="This run's student and result" data-testid="lab-run-actions">
+      <div className="button-row">
+        <button type="button" data-testid="lab-download-model-json" onClick={() => void download('model')}>
+          Download student (model.json)
+        </button>
+        <button type="button" data-testid="lab-download-weights" onClick={() => void download('weights')}>
+          Download weights ({WEIGHTS_FILE})
+        </button>
+        <button
+          type="button"
+          data-testid="lab-use-as-teacher"
+          disabled={loadingTeacher || teacherUpload.status === 'checking'}
+          title="Load this student as the Lab's teacher (the same check as loading files by hand)"
+          onClick={useAsTeacher}
+        >
+          Use as teacher
+        </button>
+        <button type="button" data-testid="lab-export-json" onClick={() => exportResult(runId, result)}>
+          Export result (JSON)
+        </button>
+      </div>
+      {shownNote ? (
+        <p className="small muted" role="status" data-testid="lab-run-actions-note">
+          {shownNote}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function exportResult(runId: string, result: RunResult): void {
+  downloadBlob('result.json', new Blob([labResultJson(runId, result)], { type: 'application/json' }));
 }
 
 function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {

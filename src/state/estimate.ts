@@ -1,0 +1,102 @@
+// How long a run will take: its planned steps at the speed the last run of the same set-up
+// measured on this backend (kept in localStorage). Before a first measurement it says so; nothing
+// is guessed.
+import { getMethod, hasMethod } from '../kd';
+import { usesTeacher, type ExperimentConfig } from '../train/config';
+import type { RunResult } from '../train/runExperiment';
+
+/** A run estimated above this many seconds says it is long (a class period has no room for it). */
+export const LONG_RUN_SECONDS = 120;
+
+export const RUN_SPEEDS_KEY = 'distillation-lab.run-speeds';
+
+/** What one finished run measured, as the estimate of the next run of its set-up uses it. */
+export interface RunSpeed {
+  samplesPerSecond: number;
+  /** Wall time outside training steps and evaluations: set-up and the teacher-logit cache. */
+  fixedSeconds: number;
+  /** Wall time of one evaluation (a curve point or the final scores), on average. */
+  secondsPerEval: number;
+}
+
+export type SpeedStorage = Pick<Storage, 'getItem' | 'setItem'>;
+
+type SpeedConfig = Pick<ExperimentConfig, 'dataset' | 'student' | 'method' | 'terms' | 'augment'>;
+
+/**
+ * The set-up a speed belongs to: backend, dataset, student and the kind of method (a logit method
+ * costs about the same whichever it is; layer methods and a peer student cost more). Augmentation
+ * makes the teacher run on every batch instead of from its cache, so it is part of the key.
+ */
+export function speedKey(backend: string, config: SpeedConfig): string {
+  const methods = config.terms ? config.terms.map((term) => term.method) : [config.method];
+  const kinds = [...new Set(methods.map((id) => (hasMethod(id) ? getMethod(id).kind : id)))].sort().join('+');
+  const teacher = usesTeacher(config) ? (config.augment ? 'live-teacher' : 'cached-teacher') : 'no-teacher';
+  return [backend, config.dataset, config.student, kinds, teacher].join('|');
+}
+
+/** The speed a run measured; null when it trained no step. */
+export function measuredSpeed(result: RunResult): RunSpeed | null {
+  if (result.steps <= 0 || !(result.samplesPerSecond > 0)) return null;
+  const evalSeconds = result.evalSeconds ?? 0;
+  // Every curve point is in the history; the final scores on the whole splits are one more.
+  const evaluations = result.history.length + 1;
+  return {
+    samplesPerSecond: result.samplesPerSecond,
+    fixedSeconds: Math.max(0, result.seconds - result.trainSeconds - evalSeconds),
+    secondsPerEval: evalSeconds / evaluations,
+  };
+}
+
+export function readSpeeds(storage: SpeedStorage): Record<string, RunSpeed> {
+  try {
+    const parsed: unknown = JSON.parse(storage.getItem(RUN_SPEEDS_KEY) ?? '{}');
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, RunSpeed>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Keep what a finished run measured for the next estimate of its set-up (a full or blocked storage is ignored). */
+export function rememberRunSpeed(result: RunResult, storage: SpeedStorage | undefined = globalThis.localStorage): void {
+  const speed = measuredSpeed(result);
+  if (!speed || !storage) return;
+  try {
+    storage.setItem(RUN_SPEEDS_KEY, JSON.stringify({ ...readSpeeds(storage), [speedKey(result.backend, result.config)]: speed }));
+  } catch {
+    // An estimate is a convenience: without storage the next one says "unknown".
+  }
+}
+
+export interface RunEstimate {
+  steps: number;
+  /** null until a run of this set-up has been measured on this backend. */
+  seconds: number | null;
+  speed: RunSpeed | null;
+}
+
+/** A run of `steps` steps: training at the measured speed, its evaluations, and the fixed set-up. */
+export function estimateRun(config: Pick<ExperimentConfig, 'batchSize' | 'evalEvery'>, steps: number, speed: RunSpeed | undefined): RunEstimate {
+  if (!speed || !(speed.samplesPerSecond > 0)) return { steps, seconds: null, speed: null };
+  const evaluations = Math.floor(steps / config.evalEvery) + (steps % config.evalEvery === 0 ? 0 : 1) + 1;
+  const seconds = (steps * config.batchSize) / speed.samplesPerSecond + evaluations * speed.secondsPerEval + speed.fixedSeconds;
+  return { steps, seconds, speed };
+}
+
+/** "45 s", "3 min 5 s". */
+export function formatDuration(seconds: number): string {
+  const rounded = Math.max(1, Math.round(seconds));
+  if (rounded < 60) return `${rounded} s`;
+  const minutes = Math.floor(rounded / 60);
+  const rest = rounded % 60;
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+}
+
+/** The sentence shown next to Start. */
+export function estimateText(estimate: RunEstimate, backend: string): string {
+  const steps = `${estimate.steps.toLocaleString('en')} steps`;
+  if (estimate.seconds === null || !estimate.speed) return `Time to expect: unknown until the first run of this set-up on ${backend} (${steps}).`;
+  const speed = `${Math.round(estimate.speed.samplesPerSecond).toLocaleString('en')} samples/s measured by the last such run`;
+  const long = estimate.seconds > LONG_RUN_SECONDS ? ` Longer than ${LONG_RUN_SECONDS / 60} minutes: fewer epochs or fewer training images shorten it.` : '';
+  return `Time to expect: about ${formatDuration(estimate.seconds)} on ${backend} (${steps} at ${speed}).${long}`;
+}

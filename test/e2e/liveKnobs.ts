@@ -1,0 +1,122 @@
+// Live knobs on the WebGPU path: a temperature slid and a kd_ratio typed while the run trains
+// change it without a pause, each marked on the loss chart at the step the worker applied it;
+// before Start the run says how long to expect; after it the Lab offers the student and the result.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { test } from './harness';
+import { chartGeometry, openLab, runStatus, selectOption, setNumber, statusHistory, text, waitForStatus, waitUntil } from './lab';
+import { RUN_SPEEDS_KEY } from '../../src/state/estimate';
+
+/** The step of the newest loss row, as the chart's text view says it. */
+async function latestLossStep(page: Page): Promise<number> {
+  const label = (await page.getByTestId('loss-latest').getAttribute('aria-label')) ?? '';
+  return Number(/step (\d+)/.exec(label)?.[1] ?? Number.NaN);
+}
+
+async function knobChanges(page: Page): Promise<{ step: number; text: string }[]> {
+  return page.getByTestId('knob-change').evaluateAll((items) => items.map((item) => ({ step: Number(item.getAttribute('data-step')), text: item.textContent ?? '' })));
+}
+
+test('live knobs: T slid and kd_ratio typed change a training run without a pause, marked at the worker\'s step; the ended run downloads, exports and becomes the teacher', 420_000, async (t) => {
+  const { page } = t;
+  await openLab(page, t.server.url);
+  // No measurement yet in this browser: the estimate says so rather than guessing.
+  await page.evaluate((key) => localStorage.removeItem(key), RUN_SPEEDS_KEY);
+  await selectOption(page, 'dataset-select', 'digits');
+  await selectOption(page, 'method-select', 'kd');
+  await selectOption(page, 'teacher-select', 'digits-teacher-cnn');
+  await selectOption(page, 'student-select', 'tiny-cnn');
+  await setNumber(page, 'kd-ratio-input', 0.9);
+  await setNumber(page, 'batch-size-input', 64);
+  await setNumber(page, 'eval-every-input', 1000);
+  await setNumber(page, 'epochs-input', 40); // longer than the test: it is stopped
+  const before = page.getByTestId('run-estimate');
+  await waitUntil(() => text(page, 'run-estimate'), (s) => /unknown until the first run/.test(s), 10_000, 'the estimate before any run');
+  // 40 epochs of the training images the Data panel counts, in whole batches of 64.
+  const images = Number(/Training images: ([\d,]+)/.exec(await text(page, 'transfer-count'))?.[1].replace(/,/g, ''));
+  assert.equal(await before.getAttribute('data-steps'), String(40 * Math.floor(images / 64)));
+
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+  await page.getByTestId('start-button').click();
+  await waitForStatus(page, 'training', 120_000);
+  t.note(`training after ${elapsed()}`);
+  await waitUntil(() => chartGeometry(page, 'loss-chart').then((g) => g.points), (n) => n >= 2, 120_000, 'loss points before the change');
+
+  const stepBeforeT = await latestLossStep(page);
+  assert.equal(await page.getByTestId('temperature-slider').isEnabled(), true, 'the temperature slider must be live while training');
+  // The keyboard moves a slider as a user does: End takes it to its top, T = 30.
+  await page.getByTestId('temperature-slider').focus();
+  await page.keyboard.press('End');
+  assert.equal(await page.getByTestId('temperature-input').inputValue(), '30', 'the number box follows the slider');
+  const [tChange] = await waitUntil(() => knobChanges(page), (changes) => changes.length === 1, 120_000, 'the T = 30 marker');
+  assert.match(tChange.text, /T = 30$/);
+  t.note(`${tChange.text} marked at step ${tChange.step} after ${elapsed()} (${stepBeforeT} steps drawn when it was set)`);
+  assert.ok(tChange.step > stepBeforeT, `T took effect at step ${tChange.step}, not after the ${stepBeforeT} steps already drawn`);
+
+  const stepBeforeRatio = await latestLossStep(page);
+  await setNumber(page, 'kd-ratio-input', 0.5);
+  const changes = await waitUntil(() => knobChanges(page), (list) => list.length === 2, 120_000, 'the kd_ratio = 0.5 marker');
+  assert.match(changes[1].text, /kd_ratio = 0\.5$/);
+  t.note(`${changes[1].text} marked at step ${changes[1].step} after ${elapsed()} (${stepBeforeRatio} steps drawn when it was set)`);
+  assert.ok(changes[1].step > Math.max(stepBeforeRatio, tChange.step), `kd_ratio took effect at step ${changes[1].step}`);
+  await waitUntil(() => latestLossStep(page), (step) => step >= changes[1].step, 120_000, 'loss rows past the kd_ratio change');
+  assert.ok((await page.locator('[data-testid="loss-chart"] .recharts-reference-line').count()) >= 2, 'both changes are drawn as lines on the loss chart');
+  assert.ok(!(await statusHistory(page)).includes('paused'), 'a live change must not pause the run');
+  assert.equal(await runStatus(page), 'training');
+
+  t.note(`stop pressed after ${elapsed()}`);
+  await page.getByTestId('stop-button').click();
+  const final = await waitForStatus(page, ['stopped', 'done', 'error'], 120_000);
+  assert.equal(final, 'stopped', `the run ended ${final}: ${await text(page, 'error-message').catch(() => '')}`);
+  t.note(`stopped after ${elapsed()}`);
+  const actions = page.getByTestId('lab-run-actions');
+  await actions.waitFor({ timeout: 30_000 });
+
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'distillation-lab-lab-run-'));
+  try {
+    // Keyboard: focus the export button and press Enter.
+    await page.getByTestId('lab-export-json').focus();
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    const jsonPath = path.join(folder, 'result.json');
+    await jsonDownload.saveAs(jsonPath);
+    const exported = JSON.parse(await readFile(jsonPath, 'utf8'));
+    assert.equal(exported.format, 'distillation-lab-comparison');
+    assert.equal(exported.rows.length, 1);
+    assert.equal(exported.rows[0].status, 'stopped');
+    assert.equal(exported.rows[0].config.params.temperature, 4, 'the exported configuration is the one the run started with');
+    const shownAccuracy = Number((await text(page, 'test-accuracy')).replace('%', '')) / 100;
+    assert.ok(Math.abs(exported.rows[0].testAccuracy - shownAccuracy) < 1e-4, `exported ${exported.rows[0].testAccuracy}, shown ${shownAccuracy}`);
+
+    const [modelDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('lab-download-model-json').click()]);
+    const [weightsDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('lab-download-weights').click()]);
+    assert.equal(modelDownload.suggestedFilename(), 'model.json');
+    assert.equal(weightsDownload.suggestedFilename(), 'weights.bin');
+    await modelDownload.saveAs(path.join(folder, 'model.json'));
+    await weightsDownload.saveAs(path.join(folder, 'weights.bin'));
+    const modelJson = JSON.parse(await readFile(path.join(folder, 'model.json'), 'utf8'));
+    const expectedBytes = modelJson.weightsManifest[0].weights.reduce((n: number, w: { shape: number[] }) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    assert.equal((await readFile(path.join(folder, 'weights.bin'))).byteLength, expectedBytes);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+
+  await page.getByTestId('lab-use-as-teacher').click();
+  const status = await waitUntil(
+    async () => ((await page.getByTestId('teacher-upload-status').textContent()) ?? '').trim(),
+    (s) => s !== '' && !/checking/i.test(s),
+    30_000,
+    'the teacher check',
+  );
+  assert.match(status, /fits/i, `the Lab's student was not accepted as a teacher: ${status}`);
+  assert.equal(await page.getByTestId('teacher-select').inputValue(), 'custom');
+
+  // The stopped run measured this set-up's speed: the next estimate is a figure.
+  const estimate = await waitUntil(() => text(page, 'run-estimate'), (s) => /about/.test(s), 10_000, 'a measured estimate');
+  const seconds = Number(await page.getByTestId('run-estimate').getAttribute('data-seconds'));
+  assert.ok(seconds > 0, `estimate ${seconds} s`);
+  t.note(`marks ${changes.map((c) => `${c.text} @${c.step}`).join(', ')}; ${estimate}`);
+});

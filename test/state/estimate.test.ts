@@ -1,0 +1,101 @@
+// The time a run should take: its planned steps at the speed the last run of the same set-up
+// measured on the same backend; unknown before any measurement.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/train/config';
+import type { RunResult } from '../../src/train/runExperiment';
+import {
+  estimateRun,
+  estimateText,
+  formatDuration,
+  measuredSpeed,
+  readSpeeds,
+  rememberRunSpeed,
+  RUN_SPEEDS_KEY,
+  speedKey,
+  type SpeedStorage,
+} from '../../src/state/estimate';
+
+class MemoryStorage implements SpeedStorage {
+  items = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, value);
+  }
+}
+
+const kd: ExperimentConfig = { ...DEFAULT_CONFIG, dataset: 'digits', student: 'tiny-cnn', method: 'kd', params: { temperature: 4 }, batchSize: 32, evalEvery: 50 };
+
+/** A finished run: 200 steps of 32 in 8 s of training, 3 curve points + the final scores in 2 s, 1 s of set-up. */
+function result(overrides: Partial<RunResult> = {}): RunResult {
+  const evalPoint = { step: 0, epoch: 0, trainAccuracy: 0, valAccuracy: 0, testAccuracy: 0, ce: 0, kd: 0, total: 0, terms: {} };
+  return {
+    config: kd,
+    status: 'done',
+    backend: 'webgpu',
+    steps: 200,
+    samplesPerSecond: 800,
+    trainSeconds: 8,
+    evalSeconds: 2,
+    seconds: 11,
+    history: [evalPoint, evalPoint, evalPoint],
+    ...overrides,
+  } as RunResult;
+}
+
+describe('run time estimate', () => {
+  it('splits a run into training speed, time per evaluation and fixed set-up', () => {
+    expect(measuredSpeed(result())).toEqual({ samplesPerSecond: 800, fixedSeconds: 1, secondsPerEval: 0.5 });
+    expect(measuredSpeed(result({ steps: 0, samplesPerSecond: 0 }))).toBeNull();
+  });
+
+  it('the same set-up again takes what it took; twice the steps twice the training', () => {
+    const speed = measuredSpeed(result())!;
+    // 200 steps, eval every 50: 4 curve points + the final scores.
+    expect(estimateRun({ batchSize: 32, evalEvery: 50 }, 200, speed).seconds).toBeCloseTo(8 + 5 * 0.5 + 1, 9);
+    // 401 steps: 8 curve points at multiples of 50, one at the last step, then the final scores.
+    expect(estimateRun({ batchSize: 32, evalEvery: 50 }, 401, speed).seconds).toBeCloseTo((401 * 32) / 800 + 10 * 0.5 + 1, 9);
+    expect(estimateRun({ batchSize: 32, evalEvery: 50 }, 200, undefined)).toEqual({ steps: 200, seconds: null, speed: null });
+  });
+
+  it('remembers a speed per backend, dataset, student, method kind and teacher mode', () => {
+    const storage = new MemoryStorage();
+    rememberRunSpeed(result(), storage);
+    const speeds = readSpeeds(storage);
+    expect(Object.keys(speeds)).toEqual([speedKey('webgpu', kd)]);
+    // Another logit method shares the measurement; another backend, student, feature method or augmentation does not.
+    expect(speedKey('webgpu', { ...kd, method: 'dkd' })).toBe(speedKey('webgpu', kd));
+    const others = [
+      speedKey('cpu', kd),
+      speedKey('webgpu', { ...kd, student: 'mlp' }),
+      speedKey('webgpu', { ...kd, dataset: 'mnist' }),
+      speedKey('webgpu', { ...kd, method: 'at' }),
+      speedKey('webgpu', { ...kd, method: 'none' }),
+      speedKey('webgpu', { ...kd, augment: true }),
+    ];
+    for (const key of others) expect(speeds[key]).toBeUndefined();
+    // A later run of the same set-up replaces the measurement; a run that trained nothing keeps it.
+    rememberRunSpeed(result({ samplesPerSecond: 400 }), storage);
+    rememberRunSpeed(result({ steps: 0, samplesPerSecond: 0 }), storage);
+    expect(readSpeeds(storage)[speedKey('webgpu', kd)].samplesPerSecond).toBe(400);
+  });
+
+  it('survives a broken or full storage', () => {
+    const storage = new MemoryStorage();
+    storage.setItem(RUN_SPEEDS_KEY, '{not json');
+    expect(readSpeeds(storage)).toEqual({});
+    const full: SpeedStorage = { getItem: () => null, setItem: () => { throw new DOMException('full', 'QuotaExceededError'); } };
+    expect(() => rememberRunSpeed(result(), full)).not.toThrow();
+  });
+
+  it('says unknown before a measurement and warns above two minutes', () => {
+    expect(estimateText({ steps: 1200, seconds: null, speed: null }, 'cpu')).toBe('Time to expect: unknown until the first run of this set-up on cpu (1,200 steps).');
+    const speed = { samplesPerSecond: 800, fixedSeconds: 1, secondsPerEval: 0.5 };
+    expect(estimateText({ steps: 200, seconds: 45, speed }, 'webgpu')).toBe('Time to expect: about 45 s on webgpu (200 steps at 800 samples/s measured by the last such run).');
+    expect(estimateText({ steps: 8000, seconds: 330, speed }, 'webgpu')).toMatch(/about 5 min 30 s .*Longer than 2 minutes/);
+    expect(estimateText({ steps: 8000, seconds: 119, speed }, 'webgpu')).not.toMatch(/Longer/);
+    expect(formatDuration(0.2)).toBe('1 s');
+    expect(formatDuration(120)).toBe('2 min');
+  });
+});
