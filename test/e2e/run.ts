@@ -31,6 +31,7 @@ async function registerTests(): Promise<void> {
   await import('./failures');
   await import('./malformedUploads');
   await import('./lifecycle');
+  await import('./backendChoice');
   await import('./liveKnobs');
   await import('./demos');
 }

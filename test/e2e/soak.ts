@@ -35,8 +35,8 @@ test(`soak: ${RUNS} short runs in one page (methods ${METHODS.join(', ')}; finis
     const behaviour = BEHAVIOURS[i % BEHAVIOURS.length];
     await selectOption(page, 'method-select', behaviour === 'fail' ? 'none' : method);
     await setDiverging(page, behaviour === 'fail');
-    // Long enough to be caught training when it is to be stopped or paused.
-    await setNumber(page, 'epochs-input', behaviour === 'stop' || behaviour === 'pause' ? 20 : 1);
+    // Long enough to be caught training when it is to be stopped or paused, and for the loss to overflow when it is to fail.
+    await setNumber(page, 'epochs-input', behaviour === 'finish' ? 1 : 20);
     await page.getByTestId('start-button').click();
     if (behaviour === 'stop' || behaviour === 'pause') {
       await waitForStatus(page, 'training', 60_000);
@@ -56,6 +56,8 @@ test(`soak: ${RUNS} short runs in one page (methods ${METHODS.join(', ')}; finis
     // The Lab's saving of a finished run exports its student from the worker: let it settle.
     await page.waitForTimeout(300);
     memory.push(await workerMemory(page));
+    // The slow tier runs for many minutes: one line a run shows it moving.
+    console.log(`    soak run ${i + 1}/${RUNS} ${endings[i]} after ${((performance.now() - started) / 1000).toFixed(0)} s: ${memory[i].numTensors} tensors, ${(memory[i].numBytes / 1e6).toFixed(2)} MB`);
   }
   const settled = memory.slice(Math.min(WARM_UP, memory.length - 1));
   const tensors = settled.map((m) => m.numTensors);
