@@ -36,7 +36,9 @@ export interface StepPoint {
 
 export interface EvalPoint {
   step: number;
+  /** Epochs completed (fractional between epoch ends). */
   epoch: number;
+  /** On the training batches since the previous evaluation; val and test on the curve subset. */
   trainAccuracy: number;
   valAccuracy: number;
   testAccuracy: number;
