@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { test } from './harness';
-import { chartGeometry, openLab, runStatus, text, waitForStatus, waitUntil } from './lab';
+import { chartGeometry, openLab, runStatus, setNumber, text, waitForStatus, waitUntil } from './lab';
 
 declare global {
   interface Window {
@@ -130,4 +130,17 @@ test('lifecycle: the built page has a strict Content-Security-Policy, and traini
   const others = (await page.evaluate(() => window.__violations ?? [])).slice(violations.length);
   assert.deepEqual(others, [], 'training must not trip the policy');
   t.note(`backend ${await text(page, 'backend-badge')}; policy: ${policy}`);
+});
+
+test('lifecycle: a queued comparison run shows the configuration it will train, frozen when queued, whatever the Lab says later', 120_000, async (t) => {
+  const { page } = t;
+  await openLab(page, `${t.server.url}?${new URLSearchParams({ dataset: 'digits', epochs: '10' })}`);
+  await page.getByTestId('preset-soft-vs-hard').click();
+  await setNumber(page, 'epochs-input', 3);
+  await page.getByTestId('tab-compare').click();
+  const planned = await page.getByTestId('compare-planned-config').allTextContents();
+  assert.equal(planned.length, 3, `three queued runs expected: ${planned.join(' | ')}`);
+  for (const line of planned) assert.match(line, /\(60 epochs · /, `a queued run must show the 60 epochs it was queued with: ${line}`);
+  assert.match(await text(page, 'compare-base'), /3\s+epochs/, 'a run added now starts from the Lab: 3 epochs');
+  assert.match(await text(page, 'compare-rule'), /frozen when it is added/);
 });
