@@ -93,9 +93,10 @@ async function timeTrainingSteps(name: BackendName, budgetMs: number): Promise<{
  * Returns the choice and its reason in words ("webgpu is a software adapter here; cpu is 17x faster").
  */
 async function raceSoftwareWebGpu(adapterName: string): Promise<{ backend: BackendName; why: string }> {
-  const gpu = await timeTrainingSteps('webgpu', PROBE_BUDGET_MS);
+  // cpu first: a software adapter's queued work would otherwise still hold the cores while cpu is timed.
   installFastCpuKernels();
   const cpu = await timeTrainingSteps('cpu', PROBE_BUDGET_MS);
+  const gpu = await timeTrainingSteps('webgpu', PROBE_BUDGET_MS);
   const ratio = (slow: number, fast: number) => (slow / fast >= 10 ? Math.round(slow / fast) : Number((slow / fast).toFixed(1)));
   if (cpu.complete && cpu.ms < gpu.ms) {
     await useCpu();

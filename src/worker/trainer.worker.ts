@@ -20,6 +20,7 @@ import { checkTermLayers } from '../train/layerCheck';
 import { evaluateTeacher } from '../train/evaluate';
 import { architectureTaps, listTaps } from '../models/taps';
 import { destroyWebGpuDevice, selectBackend, useCpu, webGpuDeviceLost } from './backend';
+import { loadShippedLogits, logitRows, trainSplitFingerprint } from '../models/shippedLogits';
 import type { BackendName, DatasetSummary, FromWorker, TeacherSource, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -82,6 +83,8 @@ interface LoadedDataset {
   val: DeviceSplit;
   test: DeviceSplit;
   summary: DatasetSummary;
+  /** trainSplitFingerprint of the host training split: ties shipped teacher logits to it. */
+  trainFingerprint: string;
 }
 
 const datasets = new Map<string, Promise<LoadedDataset>>();
@@ -160,6 +163,7 @@ function ensureDataset(id: string): Promise<LoadedDataset> {
       val: uploadSplit(dataset.val, info.inputShape),
       test: uploadSplit(dataset.test, info.inputShape),
       summary,
+      trainFingerprint: await trainSplitFingerprint(dataset.train),
     };
     return loaded;
   })();
@@ -344,8 +348,10 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
       return result.split;
     };
     // The transfer set: omitted classes left out, then the first trainLimit samples.
+    let trainPositions: Int32Array | null = null;
     const transferSplit = (split: DeviceSplit) => {
       const indices = transferIndices(split.hostLabels, config.omitClasses, config.trainLimit);
+      trainPositions = indices;
       if (!indices) return split;
       const selected = selectSplit(split, indices);
       owned.push(selected);
@@ -357,11 +363,18 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
       val: limited(loaded.val, config.valLimit),
       test: limited(loaded.test, config.testLimit),
     };
+    // A shipped teacher's training-split logits come with it: no teacher pass before the first step.
+    let teacherLogits: Float32Array | null = null;
+    if (teacher && teacherSource?.kind === 'shipped' && !config.augment) {
+      const shipped = await loadShippedLogits(teacherSource.id, fetchBytes, { count: loaded.train.count, fingerprint: loaded.trainFingerprint });
+      if (shipped.logits) teacherLogits = logitRows(shipped.logits, shipped.meta.numClasses, trainPositions);
+    }
     const result = await runExperiment({
       config,
       data,
       student,
       teacher,
+      teacherLogits,
       control,
       hooks: {
         onSteps: (points) => post({ type: 'steps', runId, points }),

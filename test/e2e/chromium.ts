@@ -26,6 +26,21 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-sync',
 ];
 
+/** The key the lab remembers a forced backend under (src/state/actions.ts BACKEND_STORAGE_KEY). */
+export const BACKEND_STORAGE_KEY = 'distillation-lab.backend';
+
+/**
+ * Every page of the browser tests forces WebGPU (the lab itself would race SwiftShader against cpu
+ * and pick cpu): the tests exercise the real WebGPU code path. A URL hash with "auto-backend"
+ * clears the choice (the lab chooses), "keep-backend" leaves what the page remembered.
+ */
+const FORCE_WEBGPU = `(() => {
+  try {
+    if (location.hash.includes('auto-backend')) localStorage.removeItem(${JSON.stringify(BACKEND_STORAGE_KEY)});
+    else if (!location.hash.includes('keep-backend')) localStorage.setItem(${JSON.stringify(BACKEND_STORAGE_KEY)}, 'webgpu');
+  } catch {}
+})();`;
+
 export interface Browser {
   context: BrowserContext;
   close(): Promise<void>;
@@ -43,6 +58,7 @@ export async function launchChromium(): Promise<Browser> {
     args: [...CHROMIUM_ARGS],
     viewport: { width: 1280, height: 900 },
   });
+  await context.addInitScript({ content: FORCE_WEBGPU });
   return {
     context,
     async close() {
