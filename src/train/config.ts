@@ -119,7 +119,8 @@ export const CURVE_EVAL_SAMPLES = 1000;
 export const KNOB_MAXIMA = {
   epochs: 10_000,
   steps: 1_000_000,
-  batchSize: 65_536,
+  /** A batch larger than the loaded training set is refused with its size once that is known. */
+  batchSize: 10_000_000,
   evalEvery: 1_000_000,
   /** trainLimit, valLimit and testLimit: more samples than any dataset the lab loads. */
   samples: 10_000_000,

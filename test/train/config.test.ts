@@ -30,7 +30,7 @@ describe('validateConfig', () => {
     [{ epochs: 1e9 }, 'epochs', /Epochs must be at most 10,000 \(got 1,000,000,000\)/],
     [{ steps: 0 }, 'steps', /Steps must be a whole number of at least 1/],
     [{ steps: 1e7 }, 'steps', /Steps must be at most 1,000,000/],
-    [{ batchSize: 1e6 }, 'batchSize', /Batch size must be at most 65,536/],
+    [{ batchSize: 1e8 }, 'batchSize', /Batch size must be at most 10,000,000/],
     [{ evalEvery: 1e9 }, 'evalEvery', /Evaluation interval \(steps\) must be at most/],
     [{ testLimit: 1e12 }, 'testLimit', /Test limit must be at most 10,000,000/],
     [{ kdRatio: 1.5 }, 'kdRatio', /kd mixes by ratio: kd_ratio is the soft-label share, from 0 to 1 \(got 1.5\)/],
