@@ -30,3 +30,20 @@ export interface KnobMark {
 export function knobMarks(changes: readonly KnobChange[]): KnobMark[] {
   return changes.map((change) => ({ step: change.step, label: knobChangeLabel(change) }));
 }
+
+/** Share of the chart's width a label takes, roughly: closer marks put their labels on the next row. */
+const LABEL_WIDTH_SHARE = 0.12;
+const LABEL_ROWS = 4;
+
+/**
+ * The label row of each mark (0 = top): a slider drag leaves marks a few steps apart, whose
+ * labels would print over each other on one row.
+ */
+export function labelRows(steps: readonly number[], span: number): number[] {
+  const rows: number[] = [];
+  steps.forEach((step, i) => {
+    const crowded = i > 0 && step - steps[i - 1] < span * LABEL_WIDTH_SHARE;
+    rows.push(crowded ? (rows[i - 1] + 1) % LABEL_ROWS : 0);
+  });
+  return rows;
+}

@@ -1,6 +1,6 @@
 // The loss chart's knob markers: the worker's step, and the new values in the chart's words.
 import { describe, expect, it } from 'vitest';
-import { knobChangeLabel, knobMarks } from '../../src/state/knobMarks';
+import { knobChangeLabel, knobMarks, labelRows } from '../../src/state/knobMarks';
 
 describe('knob change markers', () => {
   it('names the temperature T, a recipe term by its method, and rounds slider noise', () => {
@@ -14,5 +14,15 @@ describe('knob change markers', () => {
       { step: 41, label: 'T = 2' },
       { step: 90, label: 'kd_ratio = 0' },
     ]);
+  });
+});
+
+describe('label rows of close marks', () => {
+  it('puts a mark close to the previous one on the next row, and a distant one back on the top row', () => {
+    // A 1,000-step chart: marks within 120 steps of the previous crowd it.
+    expect(labelRows([100, 101, 150, 600, 610], 1000)).toEqual([0, 1, 2, 0, 1]);
+    // Four rows, then the top one again.
+    expect(labelRows([10, 11, 12, 13, 14], 1000)).toEqual([0, 1, 2, 3, 0]);
+    expect(labelRows([], 1000)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Too
 import { setLogLoss, setSmoothLoss } from '../../state/actions';
 import { useLab } from '../../state/store';
 import type { LossRow } from '../../state/lossSeries';
-import { knobMarks, type KnobMark } from '../../state/knobMarks';
+import { knobMarks, labelRows, type KnobMark } from '../../state/knobMarks';
 import { ChartLegend } from './Legend';
 import { decadeTicks, niceTicks, stepAxis } from './ticks';
 
@@ -140,6 +140,7 @@ const LossLines = memo(function LossLines({ rows, smooth, log, lines, marks }: L
     const yTicks = log ? decadeTicks(lowPositive, high) : niceTicks(0, high || 1, 5);
     return { xAxis: stepAxis(first, last), yTicks, formatY: log ? formatDecade : tickFormatter(yTicks) };
   }, [rows, smooth, log, lines]);
+  const markRows = useMemo(() => labelRows(marks.map((mark) => mark.step), xAxis.domain[1] - xAxis.domain[0]), [marks, xAxis]);
   return (
     <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 600, height: 260 }}>
       <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
@@ -157,14 +158,14 @@ const LossLines = memo(function LossLines({ rows, smooth, log, lines, marks }: L
           tickFormatter={formatY}
         />
         <Tooltip formatter={(v) => (typeof v === 'number' ? formatLoss(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
-        {marks.map((mark) => (
+        {marks.map((mark, i) => (
           <ReferenceLine
             key={`${mark.step}-${mark.label}`}
             className="knob-mark"
             x={mark.step}
             stroke={KNOB_MARK_COLOUR}
             strokeDasharray="3 3"
-            label={{ value: mark.label, position: 'insideTopLeft', fontSize: 11, fill: KNOB_MARK_COLOUR }}
+            label={{ value: mark.label, position: 'insideTopLeft', fontSize: 11, fill: KNOB_MARK_COLOUR, dy: markRows[i] * 13 }}
           />
         ))}
         {lines.map((line) => (
