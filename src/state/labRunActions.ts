@@ -3,6 +3,7 @@
 import { rowsToJson, runLabel, studentRow } from '../train/results';
 import type { RunResult } from '../train/runExperiment';
 import { exportStudent, loadStudentAsTeacher } from './compareActions';
+import { knobChangeLabel } from './knobMarks';
 import type { StudentFiles } from './runStore';
 
 let exported: { runId: string; files: Promise<{ files: StudentFiles | null; message: string }> } | null = null;
@@ -13,8 +14,10 @@ export function labStudentFiles(runId: string): Promise<{ files: StudentFiles | 
   return exported.files;
 }
 
+/** The run's name: its starting configuration, and the knobs changed while it trained (the configuration alone would misname it). */
 export function labRunLabel(result: RunResult): string {
-  return `${runLabel(result.config)} (Lab)`;
+  const changes = (result.knobChanges ?? []).map((change) => `from step ${change.step} ${knobChangeLabel(change)}`);
+  return `${runLabel(result.config)} (Lab${changes.length > 0 ? `; ${changes.join(', ')}` : ''})`;
 }
 
 /** The run as the Compare table's JSON export writes a row, with its configuration. */
