@@ -12,7 +12,7 @@ import { initialRun, labStore, type LabState, type RunError, type RunSlice } fro
 import { decodeConfig, encodeConfig } from './url';
 import type { NumberKey } from './knobs';
 import { saveFaults } from './runStore';
-import { LiveKnobThrottle } from './liveKnobThrottle';
+import { LiveKnobThrottle, type KnobSource } from './liveKnobThrottle';
 import { rememberRunSpeed } from './estimate';
 
 const CHART_POINTS = 600;
@@ -386,18 +386,18 @@ function sendValidKnobs(knobs: Partial<LiveKnobs>): void {
 
 const liveKnobs = new LiveKnobThrottle(sendValidKnobs);
 
-function sendLiveKnobs(knobs: Partial<LiveKnobs>): void {
-  if (isRunActive()) liveKnobs.push(knobs);
+function sendLiveKnobs(knobs: Partial<LiveKnobs>, source: KnobSource): void {
+  if (isRunActive()) liveKnobs.push(knobs, source);
 }
 
-export function setParam(name: string, value: number): void {
+export function setParam(name: string, value: number, source: KnobSource = 'typed'): void {
   set((state) => ({ config: { ...state.config, params: { ...state.config.params, [name]: value } } }));
-  sendLiveKnobs({ params: { [name]: value } });
+  sendLiveKnobs({ params: { [name]: value } }, source);
 }
 
-export function setNumber(key: NumberKey, value: number | undefined): void {
+export function setNumber(key: NumberKey, value: number | undefined, source: KnobSource = 'typed'): void {
   updateConfig({ [key]: value } as Partial<ExperimentConfig>);
-  if (key === 'kdRatio' && value !== undefined) sendLiveKnobs({ kdRatio: value });
+  if (key === 'kdRatio' && value !== undefined) sendLiveKnobs({ kdRatio: value }, source);
 }
 
 export function setChoice(key: 'optimizer' | 'lrSchedule', value: string): void {

@@ -48,7 +48,8 @@ interface NumberFieldProps {
   problem?: string | null;
   testId: string;
   value: number | undefined;
-  onValue(value: number | undefined): void;
+  /** `from`: typed in the number box (it passes through prefixes: "0." on the way to "0.5") or set by the slider. */
+  onValue(value: number | undefined, from: 'typed' | 'slider'): void;
   /** Blank gives undefined instead of NaN. */
   optional?: boolean;
   min?: number;
@@ -97,7 +98,7 @@ export function NumberField(props: NumberFieldProps) {
         setText(next);
         const parsed = next.trim() === '' ? (optional ? undefined : Number.NaN) : Number(next);
         sent.current = parsed;
-        onValue(parsed);
+        onValue(parsed, 'typed');
       }}
     />
   );
@@ -121,7 +122,7 @@ export function NumberField(props: NumberFieldProps) {
               const next = Number(event.target.value);
               setText(event.target.value);
               sent.current = next;
-              onValue(next);
+              onValue(next, 'slider');
             }}
           />
           {numberInput}

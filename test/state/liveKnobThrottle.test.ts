@@ -27,13 +27,36 @@ describe('LiveKnobThrottle', () => {
     expect(sent.at(-1)).toEqual({ kdRatio: 0.6, params: {} });
   });
 
+  it('waits for typing to pause: "0.5" typed as 0, 0., 0.5 sends only 0.5', () => {
+    const sent: Partial<LiveKnobs>[] = [];
+    const throttle = new LiveKnobThrottle((knobs) => sent.push(knobs), 100, 500);
+    throttle.push({ kdRatio: 0 }, 'typed');
+    vi.advanceTimersByTime(200);
+    throttle.push({ kdRatio: 0 }, 'typed');
+    vi.advanceTimersByTime(200);
+    throttle.push({ kdRatio: 0.5 }, 'typed');
+    vi.advanceTimersByTime(499);
+    expect(sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(sent).toEqual([{ kdRatio: 0.5, params: {} }]);
+    vi.advanceTimersByTime(100);
+    // The slider moved while T = 3 and kd_ratio 0.2 were being typed: it goes out at once, and the
+    // older typed T never overrides it; the typed kd_ratio still follows.
+    throttle.push({ params: { temperature: 3 }, kdRatio: 0.2 }, 'typed');
+    throttle.push({ params: { temperature: 9 } }, 'slider');
+    expect(sent.at(-1)).toEqual({ params: { temperature: 9 } });
+    vi.advanceTimersByTime(1000);
+    expect(sent.slice(2)).toEqual([{ kdRatio: 0.2, params: {} }]);
+  });
+
   it('forgets unsent changes when cancelled', () => {
     const sent: Partial<LiveKnobs>[] = [];
     const throttle = new LiveKnobThrottle((knobs) => sent.push(knobs), 100);
     throttle.push({ kdRatio: 0.1 });
     throttle.push({ kdRatio: 0.2 });
+    throttle.push({ kdRatio: 0.3 }, 'typed');
     throttle.cancel();
-    vi.advanceTimersByTime(500);
+    vi.advanceTimersByTime(1000);
     expect(sent).toEqual([{ kdRatio: 0.1, params: {} }]);
     throttle.push({ kdRatio: 0.4 });
     expect(sent.at(-1)).toEqual({ kdRatio: 0.4, params: {} });

@@ -98,7 +98,7 @@ function ParamField({ spec }: { spec: ParamSpec }) {
       problem={problem}
       testId={testId}
       value={value ?? spec.default}
-      onValue={(v) => setParam(spec.name, v ?? Number.NaN)}
+      onValue={(v, from) => setParam(spec.name, v ?? Number.NaN, from)}
       min={spec.min}
       max={spec.max}
       step={spec.step}
@@ -124,7 +124,7 @@ function KdRatioField() {
         problem={problem}
         testId={KD_RATIO.testId}
         value={value}
-        onValue={(v) => setNumber('kdRatio', v ?? Number.NaN)}
+        onValue={(v, from) => setNumber('kdRatio', v ?? Number.NaN, from)}
         min={0}
         max={1}
         step={KD_RATIO.step}
