@@ -144,3 +144,21 @@ test('lifecycle: a queued comparison run shows the configuration it will train, 
   assert.match(await text(page, 'compare-base'), /3\s+epochs/, 'a run added now starts from the Lab: 3 epochs');
   assert.match(await text(page, 'compare-rule'), /frozen when it is added/);
 });
+
+test('lifecycle: Stop while the dataset downloads answers at once: stopped, nothing trained, and the dataset still arrives', 240_000, async (t) => {
+  const { page } = t;
+  await openLab(page, `${t.server.url}?${new URLSearchParams({ dataset: 'digits', method: 'kd', epochs: '1' })}`);
+  await page.getByTestId('dataset-select').selectOption('fashion-mnist');
+  await page.getByTestId('start-button').click();
+  await waitForStatus(page, 'loading', 10_000);
+  const clicked = performance.now();
+  await page.getByTestId('stop-button').click();
+  const final = await waitForStatus(page, ['stopped', 'done', 'error'], 60_000);
+  const seconds = (performance.now() - clicked) / 1000;
+  assert.equal(final, 'stopped', await text(page, 'error-message').catch(() => ''));
+  assert.match(await text(page, 'run-stopped'), /before training began/);
+  assert.ok(seconds < 5, `the stop took ${seconds.toFixed(1)} s`);
+  // The download goes on for the next run.
+  await page.locator('[data-testid="dataset-card"][aria-label*="Fashion" i]').waitFor({ timeout: 180_000 });
+  t.note(`stopped ${seconds.toFixed(1)} s after the click, while Fashion-MNIST loaded`);
+});
