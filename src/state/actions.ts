@@ -474,6 +474,7 @@ export function pauseRun(): void {
 export function resumeRun(): void {
   if (get().run.status !== 'paused') return;
   setRun({ status: 'training' });
+  liveKnobs.flushNow();
   client?.send({ type: 'resume' });
 }
 

@@ -34,6 +34,17 @@ export class LiveKnobThrottle {
     if (!this.timer) this.flush();
   }
 
+  /** Send everything waiting now (before a resume: the first step after it must see what was set while paused). */
+  flushNow(): void {
+    // A typed value that shares a knob with a slid one came later (a slide drops older typed values).
+    const knobs = this.typed ? mergeKnobs(this.pending, this.typed) : this.pending;
+    this.cancel();
+    if (knobs) {
+      this.send(knobs);
+      this.timer = setTimeout(() => this.flush(), this.intervalMs);
+    }
+  }
+
   /** Forget what has not been sent (the run it was meant for has ended). */
   cancel(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -49,6 +49,24 @@ describe('LiveKnobThrottle', () => {
     expect(sent.slice(2)).toEqual([{ kdRatio: 0.2, params: {} }]);
   });
 
+  it('sends everything waiting at once when asked (a resume), typed and slid', () => {
+    const sent: Partial<LiveKnobs>[] = [];
+    const throttle = new LiveKnobThrottle((knobs) => sent.push(knobs), 100, 500);
+    throttle.push({ params: { temperature: 5 } }, 'slider');
+    throttle.push({ params: { temperature: 6 } }, 'slider');
+    throttle.push({ kdRatio: 0.7 }, 'typed');
+    throttle.flushNow();
+    expect(sent).toEqual([{ params: { temperature: 5 } }, { kdRatio: 0.7, params: { temperature: 6 } }]);
+    vi.advanceTimersByTime(1000);
+    expect(sent).toHaveLength(2);
+    // Slid to 8, then 9 typed: the typed value is the newer one.
+    throttle.push({ params: { temperature: 7 } }, 'slider');
+    throttle.push({ params: { temperature: 8 } }, 'slider');
+    throttle.push({ params: { temperature: 9 } }, 'typed');
+    throttle.flushNow();
+    expect(sent.at(-1)).toEqual({ params: { temperature: 9 } });
+  });
+
   it('forgets unsent changes when cancelled', () => {
     const sent: Partial<LiveKnobs>[] = [];
     const throttle = new LiveKnobThrottle((knobs) => sent.push(knobs), 100);
