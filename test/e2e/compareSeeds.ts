@@ -84,6 +84,16 @@ test('Compare over 2 seeds: one mean ± std row per configuration, each seed on 
   await page.getByTestId('compare-accuracy-full-range').check();
   assert.equal(await accuracy.getAttribute('data-y-domain'), '0,1');
   const identical = await page.getByTestId('compare-legend-identical').allTextContents();
+  // ce and the distillation term on two axes: the kd run draws both, the scratch baseline only ce.
+  await page.getByTestId('compare-loss-select').selectOption('ce+kd');
+  const lossChart = page.getByTestId('compare-loss-chart');
+  const twoAxes = await waitUntil(
+    () => lossChart.evaluate((chart) => ({ axes: chart.querySelectorAll('.recharts-yAxis').length, lines: chart.querySelectorAll('path.recharts-line-curve').length })),
+    (seen) => seen.axes === 2 && seen.lines === 3,
+    5_000,
+    'a second axis and the kd term beside ce',
+  );
+  assert.deepEqual(twoAxes, { axes: 2, lines: 3 });
 
   // The CSV keeps each mean row and, under it, its seeds.
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-csv').click()]);
