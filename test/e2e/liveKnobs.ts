@@ -10,6 +10,8 @@ import { test } from './harness';
 import { chartGeometry, openLab, runStatus, selectOption, setNumber, statusHistory, text, waitForStatus, waitUntil } from './lab';
 import { RUN_SPEEDS_KEY } from '../../src/state/estimate';
 
+const BATCH = 32;
+
 /** The step of the newest loss row, as the chart's text view says it. */
 async function latestLossStep(page: Page): Promise<number> {
   const label = (await page.getByTestId('loss-latest').getAttribute('aria-label')) ?? '';
@@ -30,14 +32,18 @@ test('live knobs: T slid and kd_ratio typed change a training run without a paus
   await selectOption(page, 'teacher-select', 'digits-teacher-cnn');
   await selectOption(page, 'student-select', 'tiny-cnn');
   await setNumber(page, 'kd-ratio-input', 0.9);
-  await setNumber(page, 'batch-size-input', 64);
+  // Small steps: a stop waits for the steps already queued on the (software) GPU.
+  await setNumber(page, 'batch-size-input', BATCH);
   await setNumber(page, 'eval-every-input', 1000);
   await setNumber(page, 'epochs-input', 40); // longer than the test: it is stopped
+  // Small final scores: the stop waits for them, on a software GPU.
+  await setNumber(page, 'val-limit-input', 100);
+  await setNumber(page, 'test-limit-input', 100);
   const before = page.getByTestId('run-estimate');
   await waitUntil(() => text(page, 'run-estimate'), (s) => /unknown until the first run/.test(s), 10_000, 'the estimate before any run');
-  // 40 epochs of the training images the Data panel counts, in whole batches of 64.
+  // 40 epochs of the training images the Data panel counts, in whole batches.
   const images = Number(/Training images: ([\d,]+)/.exec(await text(page, 'transfer-count'))?.[1].replace(/,/g, ''));
-  assert.equal(await before.getAttribute('data-steps'), String(40 * Math.floor(images / 64)));
+  assert.equal(await before.getAttribute('data-steps'), String(40 * Math.floor(images / BATCH)));
 
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
