@@ -15,6 +15,7 @@ import {
   describeStorageError,
   listRuns,
   SAVED_CURVE_POINTS,
+  saveCheckpoint,
   saveRun,
   type CurvePoint,
   type SavedRun,
@@ -342,14 +343,16 @@ export async function exportStudent(runId: string): Promise<{ files: StudentFile
 
 // ---------------------------------------------------------------- saved runs
 
-/** Save a run; a failure is shown to the user (never swallowed) and the queue goes on. */
-async function persist(run: SavedRun, entryId: string | null): Promise<void> {
+/** Save a run; a failure is shown to the user (never swallowed) and the queue goes on. Resolves with whether it was saved. */
+async function persist(run: SavedRun, entryId: string | null): Promise<boolean> {
   try {
     await saveRun(run);
     if (entryId) patchEntry(entryId, { savedId: run.id });
     set((state) => ({ saved: { ...state.saved, runs: [...state.saved.runs.filter((r) => r.id !== run.id), run] } }));
+    return true;
   } catch (error) {
     set({ storageError: describeStorageError(error, `Saving "${run.label}"`) });
+    return false;
   }
 }
 
@@ -433,7 +436,7 @@ async function saveLabRun(runId: string): Promise<void> {
     SAVED_CURVE_POINTS,
   );
   const files = await exportStudent(runId);
-  await persist(
+  const saved = await persist(
     {
       id: runId,
       label: `${runLabel(result.config)} (Lab)`,
@@ -447,6 +450,8 @@ async function saveLabRun(runId: string): Promise<void> {
     },
     null,
   );
+  // The run ended, so its checkpoint would call it interrupted: it goes too (the user was told why nothing was kept).
+  if (!saved) dropCheckpoint(runId);
 }
 
 // ---------------------------------------------------------------- view
@@ -547,7 +552,7 @@ function checkpointLabRun(runId: string): void {
   const record = run.id === runId && config ? labCheckpoint(run, config, now) : null;
   if (!record) return;
   lastCheckpoint = { runId, at: now };
-  saveRun(record).catch((error: unknown) => set({ storageError: describeStorageError(error, 'Checkpointing the running run') }));
+  saveCheckpoint(record).catch((error: unknown) => set({ storageError: describeStorageError(error, 'Checkpointing the running run') }));
 }
 
 /** A run that ended without a result to keep (stopped before its first step, failed): its checkpoint goes. */

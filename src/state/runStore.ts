@@ -128,6 +128,11 @@ export async function saveRun(run: SavedRun): Promise<void> {
   await transact('readwrite', (store) => store.put(run));
 }
 
+/** Write a running Lab run's checkpoint; the test fault hook is left for the save of a finished run. */
+export async function saveCheckpoint(run: SavedStudentRun): Promise<void> {
+  await transact('readwrite', (store) => store.put(run));
+}
+
 /** Every saved run, oldest first. */
 export async function listRuns(): Promise<SavedRun[]> {
   const runs = await transact('readonly', (store) => store.getAll(), (request) => request.result as SavedRun[]);

@@ -43,6 +43,7 @@ vi.mock('../../src/state/runStore', async (importOriginal) => {
       }
       storage.saved.set(run.id, structuredClone(run));
     },
+    saveCheckpoint: async (run: { id: string }) => void storage.saved.set(run.id, structuredClone(run)),
     listRuns: async () => [...storage.saved.values()],
     deleteRun: async (id: string) => void storage.saved.delete(id),
   };
@@ -356,6 +357,11 @@ describe('Lab runs survive a reload as checkpoints', () => {
   const row = (step: number) => ({ step, ce: 1 / step, kd: 0.5, total: 1 }) as LossRow;
   let clock = 1_000_000;
 
+  function progress2(id: string, step: number): void {
+    labStore.setState((state) => ({ run: { ...state.run, progress: { step, totalSteps: 480, epoch: 0 }, lossRows: [row(step)] } }));
+    for (const listener of [...worker.listeners]) listener({ type: 'progress', runId: id, step, totalSteps: 480, epoch: 0 });
+  }
+
   function progress(step: number): void {
     labStore.setState((state) => ({
       run: { ...state.run, progress: { step, totalSteps: 480, epoch: 0 }, lossRows: Array.from({ length: step }, (_, i) => row(i + 1)) },
@@ -400,6 +406,21 @@ describe('Lab runs survive a reload as checkpoints', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect((storage.saved.get(runId) as SavedStudentRun).result).not.toBeNull();
     vi.restoreAllMocks();
+  });
+
+  it('when the finished run cannot be saved (a full disk), its checkpoint does not stay behind calling it interrupted', async () => {
+    scriptedWorker();
+    initCompare();
+    const unsaved = `${runId}-unsaved`;
+    labStore.setState({ run: { ...initialRun(), id: unsaved, status: 'training', startedAt: clock } });
+    progress2(unsaved, 1);
+    await vi.waitFor(() => expect(storage.saved.has(unsaved)).toBe(true));
+    const result = { ...resultFor(base), steps: 8, totalSteps: 8 };
+    labStore.setState((state) => ({ run: { ...state.run, status: 'done', result } }));
+    storage.failNext = true;
+    for (const listener of [...worker.listeners]) listener({ type: 'done', runId: unsaved, result });
+    await vi.waitFor(() => expect(compareStore.getState().storageError).toMatch(/QuotaExceededError/));
+    await vi.waitFor(() => expect(storage.saved.has(unsaved)).toBe(false));
   });
 
   it('a Lab run stopped before its first step is not kept', async () => {
