@@ -98,7 +98,7 @@ function handleMessage(message: FromWorker): void {
   for (const listener of workerListeners) listener(message);
   switch (message.type) {
     case 'backend':
-      set({ backend: { name: message.backend, fallbackReason: message.fallbackReason, why: preferredBackend ? `chosen by you (${preferredBackend})` : (message.why ?? null) } });
+      set({ backend: { name: message.backend, fallbackReason: message.fallbackReason, why: preferredBackend === message.backend ? `chosen by you (${preferredBackend})` : (message.why ?? null) } });
       return;
     case 'architectures':
       set({ parameters: message.parameters });
