@@ -380,12 +380,12 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     // (Digits: a few MB), else the teacher runs live (MNIST's feature maps would take GBs).
     const cacheWanted = teacher !== null && !config.augment && (options.cacheTeacher ?? true);
     const onCacheProgress = (done: number, total: number) => hooks.onPhase?.('caching-teacher', `${done} / ${total}`);
-    if (cacheWanted && teacher && plan.teacherTaps === null) {
+    const shippedLogits = options.teacherLogits?.length === data.train.count * numClasses ? options.teacherLogits : null;
+    if (cacheWanted && teacher && plan.teacherTaps === null && shippedLogits) {
+      teacherCache = tf.tensor2d(shippedLogits, [data.train.count, numClasses]);
+    } else if (cacheWanted && teacher && plan.teacherTaps === null) {
       hooks.onPhase?.('caching-teacher');
-      teacherCache =
-        options.teacherLogits?.length === data.train.count * numClasses
-          ? tf.tensor2d(options.teacherLogits, [data.train.count, numClasses])
-          : await cacheTeacherLogits(teacher, data.train, evalBatchSize, onCacheProgress, control);
+      teacherCache = await cacheTeacherLogits(teacher, data.train, evalBatchSize, onCacheProgress, control);
     } else if (cacheWanted && plan.teacherTaps && outputCacheBytes(plan.teacherTaps.model, data.train.count) <= FEATURE_CACHE_BYTES) {
       hooks.onPhase?.('caching-teacher');
       teacherOutputsCache = await cacheTeacherOutputs(plan.teacherTaps.model, data.train, evalBatchSize, onCacheProgress, control);
