@@ -21,7 +21,7 @@ interface Row {
   measure: 'test' | 'omitted';
 }
 
-const FEW = ['--dataset', 'digits', '--train-limit', '100', '--epochs', '60', '--eval-every', '100000'];
+const FEW = ['--dataset', 'digits', '--train-limit', '200', '--epochs', '40', '--eval-every', '100000'];
 const OMIT = ['--dataset', 'digits', '--omit-classes', '3', '--epochs', '20', '--eval-every', '100000'];
 const ROWS: Row[] = [
   { demo: 'few-labels', label: 'hard labels only (kd_ratio 0)', args: [...FEW, '--method', 'kd', '--temperature', '20', '--kd-ratio', '0'], measure: 'test' },
@@ -74,7 +74,16 @@ async function main(): Promise<void> {
   }
   console.log('\nCommands:');
   for (const { label, command } of results) console.log(`- ${label}: \`${command}\``);
-  await writeFile('bench-results/demos.json', JSON.stringify({ seeds, measuredAt: new Date().toISOString(), results }, null, 2));
+  // With --only, the other demo's rows of the previous file are kept.
+  let kept: typeof results = [];
+  if (flags.only) {
+    try {
+      kept = (JSON.parse(await readFile('bench-results/demos.json', 'utf8')) as { results: typeof results }).results.filter((r) => r.demo !== flags.only);
+    } catch {
+      kept = [];
+    }
+  }
+  await writeFile('bench-results/demos.json', JSON.stringify({ seeds, measuredAt: new Date().toISOString(), results: [...results, ...kept] }, null, 2));
   console.log('\nwrote bench-results/demos.json');
 }
 

@@ -15,9 +15,9 @@ export interface PresetOutcome {
 }
 
 /** Applies the preset to the Lab and queues its kd_ratio sweep, if it has one, on the Compare page. */
-export function choosePreset(id: string): PresetOutcome {
+export function choosePreset(id: string, version: 'full' | 'short' = 'full'): PresetOutcome {
   const preset = getPreset(id);
-  replaceConfig(applyPreset(labStore.getState().config, preset));
+  replaceConfig(applyPreset(labStore.getState().config, preset, version));
   const runs = sweepRuns(labStore.getState().config, preset);
   if (runs.length === 0) return { queued: 0, queueBusy: false };
   if (compareStore.getState().queue.status !== 'idle') return { queued: 0, queueBusy: true };

@@ -33,17 +33,17 @@ test('[demos] never-seen class, short form: no 3 in training, the inspector scor
   t.note(`3s recognised without seeing one (2 short epochs): ${(before * 100).toFixed(1)} %, with the bias ${(after * 100).toFixed(1)} %`);
 });
 
-test('[demos] the Classroom page: three steps; the race queues hard / mix / soft on 100 images and starts them on the Compare page', 240_000, async (t) => {
+test('[demos] the Classroom page: three steps; the race queues hard / mix / soft on 200 images and starts them on the Compare page', 240_000, async (t) => {
   const { page } = t;
   // The Classroom page has no dataset card to wait for: the backend badge says the worker is up.
   await page.goto(`${t.server.url}?view=classroom`);
   await page.getByTestId('backend-badge').waitFor({ timeout: 120_000 });
   for (const step of ['soft-labels', 'few-labels', 'never-seen']) await page.getByTestId(`classroom-step-${step}`).waitFor({ timeout: 10_000 });
   await page.getByTestId('classroom-go-few-labels').click();
-  // The race runs on the Compare page, with the preset's 100 images frozen into every queued run.
+  // The race runs on the Compare page, with the preset's 200 images frozen into every queued run.
   await page.getByTestId('compare-progress').waitFor({ timeout: 30_000 });
   assert.equal(new URL(page.url()).searchParams.get('view'), 'compare');
-  assert.equal(new URL(page.url()).searchParams.get('train_limit'), '100');
+  assert.equal(new URL(page.url()).searchParams.get('train_limit'), '200');
   await page.waitForSelector('[data-testid="compare-progress"][data-status="running"]', { timeout: 60_000 });
   await page.getByTestId('compare-cancel').click();
   await page.getByTestId('tab-classroom').click();

@@ -150,8 +150,8 @@ test('[explore] presets: one click sets the expected controls; soft vs hard queu
   assert.equal(await inputValue(page, 'dataset-select'), 'digits');
   assert.equal(await inputValue(page, 'kd-ratio-input'), '1');
   assert.equal(await inputValue(page, 'temperature-input'), '20');
-  assert.equal(await inputValue(page, 'train-limit-input'), '100');
-  assert.match(await text(page, 'preset-run'), /100 training images, 60 epochs/);
+  assert.equal(await inputValue(page, 'train-limit-input'), '200');
+  assert.match(await text(page, 'preset-run'), /200 training images, 40 epochs/);
   assert.match(await text(page, 'preset-queued'), /3 runs/);
   // The three kd_ratio runs wait on the Compare page.
   await page.getByTestId('tab-compare').click();

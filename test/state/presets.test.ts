@@ -30,10 +30,10 @@ describe('presets', () => {
     expect(config).toMatchObject({ optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, batchSize: 64 });
   });
 
-  it('soft vs hard labels: 100 Digits images, KD at T = 20, and three runs at kd_ratio 0 / 0.5 / 1 that differ in kd_ratio only, over 3 seeds', () => {
+  it('soft vs hard labels: 200 Digits images, KD at T = 20, and three runs at kd_ratio 0 / 0.5 / 1 that differ in kd_ratio only, over 3 seeds', () => {
     const preset = getPreset('soft-vs-hard');
     const config = applyPreset(scratch, preset);
-    expect(config).toMatchObject({ dataset: 'digits', method: 'kd', kdRatio: 1, params: { temperature: 20 }, trainLimit: 100, epochs: 60 });
+    expect(config).toMatchObject({ dataset: 'digits', method: 'kd', kdRatio: 1, params: { temperature: 20 }, trainLimit: 200, epochs: 40 });
     expect(preset.seeds).toBe(3);
     const runs = sweepRuns(config, preset);
     expect(runs.map((run) => run.config.kdRatio)).toEqual([0, 0.5, 1]);
@@ -105,6 +105,15 @@ describe('presets', () => {
     const config = applyPreset(recipe, getPreset('repdistiller'));
     expect(config.terms).toBeUndefined();
     expect(config.studentLayers).toBeUndefined();
+  });
+
+  it('Hinton 2015 offers a short version: the same set-up on 6,000 MNIST images for 2 epochs, whatever the run before', () => {
+    const preset = getPreset('hinton-2015');
+    const short = applyPreset(scratch, preset, 'short');
+    expect(short).toEqual({ ...applyPreset(scratch, preset), ...preset.short!.run, valLimit: undefined, testLimit: undefined, steps: undefined, omitClasses: undefined });
+    expect(short).toMatchObject({ dataset: 'mnist', student: 'mlp', trainLimit: 6000, epochs: 2 });
+    expect(applyPreset({ ...scratch, trainLimit: 77, steps: 5 }, preset, 'short')).toEqual(short);
+    expect(validateConfig(short)).toEqual([]);
   });
 
   it('refuses an unknown preset id', () => {

@@ -28,7 +28,7 @@ const STEPS: readonly Step[] = [
   {
     id: 'few-labels',
     title: 'The few-label race',
-    sentence: `With only 100 labelled images, the same student learns from hard labels, from a mix, and from the teacher's soft labels alone, three seeds each: soft labels win by several points. ${getPreset('soft-vs-hard').label}.`,
+    sentence: `With only 200 labelled images, the same student learns from hard labels, from a mix, and from the teacher's soft labels alone, three seeds each: soft labels win by several points. ${getPreset('soft-vs-hard').label}.`,
     button: 'Start the race',
     act: () => {
       choosePreset('soft-vs-hard');

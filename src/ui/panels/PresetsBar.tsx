@@ -13,6 +13,7 @@ export function PresetsBar() {
   const active = useRunActive();
   const [chosen, setChosen] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<PresetOutcome>({ queued: 0, queueBusy: false });
+  const [version, setVersion] = useState<'full' | 'short'>('full');
   const noteId = useId();
   const preset = chosen ? getPreset(chosen) : null;
   return (
@@ -29,6 +30,7 @@ export function PresetsBar() {
             onClick={() => {
               setOutcome(choosePreset(p.id));
               setChosen(p.id);
+              setVersion('full');
             }}
           >
             {p.label}
@@ -40,6 +42,28 @@ export function PresetsBar() {
           <>
             {preset.description}
             {preset.run ? <span data-testid="preset-run"> It sets its own run: {describeRun(preset.run)}.</span> : null}
+            {preset.short ? (
+              <span className="preset-short">
+                {' '}
+                {version === 'short'
+                  ? `Set to the short version (${describeRun(preset.short.run)}); the paper's run keeps your run length.`
+                  : 'Its full length takes far longer than a class period on a laptop cpu (the time to expect is beside Start). '}
+                {version === 'full' ? (
+                  <button
+                    type="button"
+                    className="link-button"
+                    data-testid="preset-short"
+                    disabled={active}
+                    onClick={() => {
+                      setOutcome(choosePreset(preset.id, 'short'));
+                      setVersion('short');
+                    }}
+                  >
+                    Use the short version: {preset.short.label}
+                  </button>
+                ) : null}
+              </span>
+            ) : null}
             {outcome.queued > 0 ? (
               <span className="preset-outcome" data-testid="preset-queued">
                 {' '}
