@@ -64,7 +64,7 @@ export const PRESETS: readonly Preset[] = [
     description:
       'The few-label race on Digits: the same student trained on 200 images with their hard labels only (kd_ratio 0), half and half (0.5), ' +
       "and on the teacher's soft labels only (1, T = 20), each over 3 seeds. With so few labels a one-hot label says little; a soft label also says " +
-      'which other digits an image resembles. Measured with the CLI over 3 seeds: hard 83.8 % ± 2.3, soft 91.8 % ± 1.6 (README, "What distillation does").',
+      'which other digits an image resembles. Measured with the CLI over 5 seeds: hard 88.2 % ± 2.4, soft 95.8 % ± 0.5 (README, "What distillation does").',
     settings: { dataset: 'digits', student: 'tiny-cnn', method: 'kd', params: { temperature: 20 }, kdRatio: 1 },
     run: { trainLimit: 200, epochs: 40, evalEvery: 5 },
     seeds: 3,
@@ -80,7 +80,8 @@ export const PRESETS: readonly Preset[] = [
     description:
       'Hinton, Vinyals & Dean 2015, §3: every 3 is left out of the training images; the teacher still knows 3s. Distilled at T = 20 on soft labels only, ' +
       'the student recognises most test 3s without having seen one (the inspector shows how many, and after raising the 3 logit by a bias chosen on ' +
-      'validation); a student trained from scratch on the same images recognises none.',
+      'validation); a student trained from scratch on the same images recognises none. Over 5 seeds with the CLI: 88 % ± 2 of the test 3s, ' +
+      '98 % ± 4 with the bias, 0 % from scratch (README, "What distillation does").',
     settings: { dataset: 'digits', student: 'tiny-cnn', method: 'kd', params: { temperature: 20 }, kdRatio: 1 },
     run: { omitClasses: [3], epochs: 20, evalEvery: 20 },
   },
