@@ -26,7 +26,7 @@ function log(line: string): void {
 
 class Unavailable extends Error {}
 
-/** Switch tfjs to `name`, checking every step (DESIGN §7: a null adapter leaves no backend). */
+/** Switch tfjs to `name`, checking every step (docs/ARCHITECTURE.md §7: a null adapter leaves no backend). */
 async function useBackend(name: string): Promise<string | null> {
   let adapter: string | null = null;
   if (name === 'webgpu') {

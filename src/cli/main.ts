@@ -1,4 +1,4 @@
-// The headless runner: `npm run train -- --dataset digits --method kd ...` (DESIGN §4.3).
+// The headless runner: `npm run train -- --dataset digits --method kd ...` (docs/ARCHITECTURE.md §4.3).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';

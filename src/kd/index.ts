@@ -1,4 +1,4 @@
-// The loss API (DESIGN §4.1). Importable from Node, the worker and tests: no DOM here.
+// The loss API (docs/ARCHITECTURE.md §4.1). Importable from Node, the worker and tests: no DOM here.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, FeaturePairShape, LearnableParts } from './types';
 import { getMethod, resolveParams } from './registry';

@@ -40,7 +40,7 @@ export type MethodKind = 'none' | 'logits' | 'features' | 'relation' | 'mutual';
 
 /**
  * How the training loop weights the method's term against hard-label CE (see mixing.ts):
- * 'ratio' is DESIGN §4.2's kd_ratio (w_ce = 1 - r below 1: the classroom slider, Hinton KD);
+ * 'ratio' is docs/ARCHITECTURE.md §4.2's kd_ratio (w_ce = 1 - r below 1: the classroom slider, Hinton KD);
  * 'additive' is what the other references train: CE + weight * term (w_ce = 1).
  */
 export type MixingRule = 'ratio' | 'additive';
@@ -79,7 +79,7 @@ export interface MethodSpec {
   /** One line for the method picker. */
   summary: string;
   params: readonly ParamSpec[];
-  /** The reference's default loss weight (kd_ratio in DESIGN §4.2 terms). */
+  /** The reference's default loss weight (kd_ratio in docs/ARCHITECTURE.md §4.2 terms). */
   defaultWeight: number;
   /** How the weight mixes with CE in training (mixing.ts). */
   mixing: MixingRule;

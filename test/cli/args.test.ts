@@ -18,7 +18,7 @@ describe('parseArgs', () => {
     expect(help).toBe(false);
   });
 
-  it('reads every flag of DESIGN §4.3', () => {
+  it('reads every flag of docs/ARCHITECTURE.md §4.3', () => {
     const options = parseArgs([
       '--dataset', 'mnist', '--student', 'mlp', '--method', 'kd', '--temperature', '2.5', '--kd-ratio', '0.3',
       '--lr', '0.01', '--batch-size', '16', '--epochs', '2', '--train-limit', '256', '--test-limit', '128',

@@ -1,4 +1,4 @@
-// Debian's Chromium on the real WebGPU code path (SwiftShader, DESIGN §6) and the app served by
+// Debian's Chromium on the real WebGPU code path (SwiftShader, docs/ARCHITECTURE.md §6) and the app served by
 // Vite: shared by the browser tests and the benchmark.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Page helpers for the lab, written against the data-testid hooks of DESIGN §4.4 only.
+// Page helpers for the lab, written against the data-testid hooks of docs/ARCHITECTURE.md §4.4 only.
 import type { BrowserContext, Page } from 'playwright-core';
 
 export type RunStatus = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';

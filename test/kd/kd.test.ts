@@ -1,4 +1,4 @@
-// Hinton KD (DESIGN §4.1): golden values from the PyTorch reference, identities, numerical care
+// Hinton KD (docs/ARCHITECTURE.md §4.1): golden values from the PyTorch reference, identities, numerical care
 // at extreme logits, the analytic gradient, and tensor ownership.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,7 +26,7 @@ function expectClose(actual: number, expected: number, rel: number, abs: number)
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(abs + rel * Math.abs(expected));
 }
 
-/** The formula of DESIGN §4.1 in float64: T^2 * sum_b KL(softmax(t_b/T) || softmax(s_b/T)) / B. */
+/** The formula of docs/ARCHITECTURE.md §4.1 in float64: T^2 * sum_b KL(softmax(t_b/T) || softmax(s_b/T)) / B. */
 function referenceKd(student: number[][], teacher: number[][], temperature: number): number {
   const logSoftmax = (row: number[]) => {
     const scaled = row.map((v) => v / temperature);
@@ -75,7 +75,7 @@ describe('kd against the PyTorch golden values', () => {
     for (const c of cases) {
       for (const { params, value } of c.expected.kd!) {
         const actual = kdValue(c.inputs.student_logits, c.inputs.teacher_logits, c.inputs.labels, params);
-        // float32 cancellation at high T is amplified by T^2 (DESIGN §4.1): abs 1e-4 at T=20.
+        // float32 cancellation at high T is amplified by T^2 (docs/ARCHITECTURE.md §4.1): abs 1e-4 at T=20.
         const abs = params.temperature >= 20 ? 1e-4 : 1e-5;
         expectClose(actual, value, 1e-4, abs);
         checked++;

@@ -1,4 +1,4 @@
-// DESIGN §4.2: how kd_ratio splits the weight between hard-label CE and the distillation term.
+// docs/ARCHITECTURE.md §4.2: how kd_ratio splits the weight between hard-label CE and the distillation term.
 import { describe, expect, it } from 'vitest';
 import { mixWeights } from '../../src/kd';
 

@@ -18,7 +18,7 @@ describe('presets', () => {
   it('Hinton 2015: MNIST, kd at T = 20, mostly soft targets, an MLP student', () => {
     const config = applyPreset(scratch, getPreset('hinton-2015'));
     expect(config).toMatchObject({ dataset: 'mnist', method: 'kd', student: 'mlp', params: { temperature: 20 } });
-    // DESIGN §4.2: below 1, kd_ratio r trains (1 - r)·CE + r·KD
+    // docs/ARCHITECTURE.md §4.2: below 1, kd_ratio r trains (1 - r)·CE + r·KD
     expect(config.kdRatio).toBeGreaterThan(0.5);
     expect(config.kdRatio).toBeLessThan(1);
   });

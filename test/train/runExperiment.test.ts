@@ -170,7 +170,7 @@ describe('tensor ownership', () => {
   });
 });
 
-describe('mixing in the loop (DESIGN §4.2)', () => {
+describe('mixing in the loop (docs/ARCHITECTURE.md §4.2)', () => {
   it.each([
     [0.3, 0.7, 0.3],
     [1, 0, 1],

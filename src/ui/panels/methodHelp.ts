@@ -1,4 +1,4 @@
-// Help lines of the method panel, from each method's metadata (DESIGN §4.2, src/kd/mixing.ts).
+// Help lines of the method panel, from each method's metadata (docs/ARCHITECTURE.md §4.2, src/kd/mixing.ts).
 import type { MethodSpec } from '../../kd';
 
 /** How the weight of `method` mixes with hard-label CE, as the loop trains it. */

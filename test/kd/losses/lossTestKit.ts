@@ -39,7 +39,7 @@ export function loadGolden(): GoldenCase[] {
 
 // ---------------------------------------------------------------- numbers
 
-/** numpy.allclose-style: |actual - expected| <= abs + rel * |expected| (DESIGN: rel 1e-4, abs 1e-5). */
+/** numpy.allclose-style: |actual - expected| <= abs + rel * |expected| (docs/ARCHITECTURE.md §4.1: rel 1e-4, abs 1e-5). */
 export function expectClose(actual: number, expected: number, rel = 1e-4, abs = 1e-5): void {
   expect(Number.isFinite(actual), `got ${actual}`).toBe(true);
   expect(Math.abs(actual - expected), `actual ${actual}, expected ${expected}`).toBeLessThanOrEqual(abs + rel * Math.abs(expected));
