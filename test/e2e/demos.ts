@@ -3,7 +3,7 @@
 // set up the few-label race on the Compare page and the never-seen run on the Lab.
 import assert from 'node:assert/strict';
 import { test } from './harness';
-import { inputValue, openLab, setNumber, text, waitForStatus } from './lab';
+import { inputValue, openLab, setNumber, text, waitForStatus, waitUntil } from './lab';
 
 test('[demos] never-seen class, short form: no 3 in training, the inspector scores the test 3s before and after the bias', 420_000, async (t) => {
   const { page } = t;
@@ -18,8 +18,8 @@ test('[demos] never-seen class, short form: no 3 in training, the inspector scor
   await setNumber(page, 'train-limit-input', 200);
   await setNumber(page, 'epochs-input', 2);
   assert.match(await text(page, 'transfer-count'), /Training images: 200 of/);
-  const url = new URL(page.url());
-  assert.equal(url.searchParams.get('omit'), '3', 'the omitted class is in the link');
+  // The URL follows the configuration a moment later.
+  await waitUntil(async () => new URL(page.url()).searchParams.get('omit'), (omit) => omit === '3', 5_000, 'omit=3 in the link');
   await page.getByTestId('start-button').click();
   await waitForStatus(page, 'done', 360_000);
   const report = page.getByTestId('omitted-report');

@@ -177,7 +177,8 @@ export async function waitUntil<T>(probe: () => Promise<T>, accept: (value: T) =
 export async function problemBesideControl(page: Page, testId: string): Promise<string | null> {
   return page.getByTestId(testId).evaluate((control) => {
     const ids = (control.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean);
-    const container = control.parentElement;
+    // The control's own field: its number box may sit in a row beside a slider.
+    const container = control.closest('.field') ?? control.parentElement;
     for (const id of ids) {
       const element = document.getElementById(id);
       if (!element || !container?.contains(element)) continue;
