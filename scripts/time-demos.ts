@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     await page.waitForSelector('[data-testid="compare-progress"][data-status="idle"]', { timeout: 1_800_000 });
     report.fewLabelRace = seconds(started);
     report.fewLabelRows = (await page.locator('[data-testid="compare-table"] tbody tr').allTextContents()).map((row) => row.replace(/\s+/g, ' ').trim());
-    console.log('few-label race (3 runs + scratch over 3 seeds, and the teacher):', report.fewLabelRace, 's');
+    console.log('few-label race (mix and soft runs and the scratch student over 3 seeds, and the teacher):', report.fewLabelRace, 's');
     for (const row of report.fewLabelRows as string[]) console.log('  ', row.slice(0, 160));
   } finally {
     await writeFile('bench-results/demos-time.json', JSON.stringify(report, null, 2));
