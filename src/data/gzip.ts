@@ -1,3 +1,5 @@
+import { concatBytes } from './bytes';
+
 /** No dataset file decompresses to more: MNIST's training images are 47 MB. */
 export const MAX_GUNZIPPED_BYTES = 512 * 1024 * 1024;
 
@@ -24,13 +26,7 @@ export async function gunzip(bytes: Uint8Array, name = 'gzip data', maxBytes = M
     }
     chunks.push(chunk.value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export function isGzip(bytes: Uint8Array): boolean {

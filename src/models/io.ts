@@ -3,6 +3,7 @@
 // field and what was expected, and leaves no tensor behind.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { concatBytes } from '../data/bytes';
 
 export interface ModelFiles {
   modelJson: Record<string, unknown>;
@@ -21,13 +22,7 @@ export async function serializeModel(model: tfl.LayersModel): Promise<ModelFiles
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData;
       const buffers = weightData === undefined ? [] : Array.isArray(weightData) ? weightData : [weightData];
-      const total = buffers.reduce((n, b) => n + b.byteLength, 0);
-      const weights = new Uint8Array(total);
-      let offset = 0;
-      for (const buffer of buffers) {
-        weights.set(new Uint8Array(buffer), offset);
-        offset += buffer.byteLength;
-      }
+      const weights = concatBytes(buffers.map((buffer) => new Uint8Array(buffer)));
       files = {
         modelJson: {
           format: 'layers-model',
@@ -273,12 +268,12 @@ export async function loadModelFromFiles(modelJson: unknown, weightFiles: Map<st
       return bytes;
     });
     checkGroupSize(group, parts.reduce((n, p) => n + p.byteLength, 0), fileName);
-    const data = parts.length === 1 ? parts[0] : concat(parts);
+    const data = parts.length === 1 ? parts[0] : concatBytes(parts);
     checkFinite(group, data);
     specs.push(...group.weights);
     groupData.push(data);
   }
-  const weightData = concat(groupData);
+  const weightData = concatBytes(groupData);
   const model = await buildTopology(manifest.modelTopology, fileName);
   let decoded: tf.NamedTensorMap = {};
   try {
@@ -296,15 +291,6 @@ export async function loadModelFromFiles(modelJson: unknown, weightFiles: Map<st
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------- files not read yet
 

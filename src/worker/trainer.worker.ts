@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { BUILTIN_DATASETS, getBuiltinDataset } from '../data/registry';
 import { loadBuiltinDataset } from '../data/load';
+import { concatBytes } from '../data/bytes';
 import { classCounts, transferIndices } from '../data/split';
 import { selectSplit, uploadSplit, type DeviceSplit } from '../data/device';
 import type { DatasetInfo, FetchBytes, ImageSet } from '../data/types';
@@ -109,13 +110,7 @@ const fetchBytes: FetchBytes = async (path, onProgress) => {
     loaded += value.length;
     onProgress?.(loaded, Math.max(total, loaded));
   }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return concatBytes(chunks);
 };
 
 /** Up to `perClass` images of every class, round-robin over classes, for the dataset card. */
