@@ -11,6 +11,7 @@ import { runExperiment, scheduleNotes, type RunResult } from '../train/runExperi
 import { omittedClassReport } from '../train/omittedClasses';
 import { usesTeacher } from '../train/config';
 import { RunControl } from '../train/control';
+import { scoredOnText, stoppedAtText } from '../state/runOutcome';
 import type { CliOptions } from './args';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir, writeFailure } from './nodeFiles';
 import { shippedLogitsForRun } from '../models/shippedLogits';
@@ -98,7 +99,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
       },
     });
     bar.done();
-    if (config.omitClasses?.length) {
+    if (config.omitClasses?.length && result.status !== 'error' && !result.scoredOn) {
       result.omitted = await omittedClassReport(student, data.val, data.test, config.omitClasses, info.numClasses);
       const o = result.omitted;
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -114,8 +115,9 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     if (result.peer) {
       log(`peer ${result.peer.student}: test accuracy ${(result.peer.testAccuracy * 100).toFixed(2)}%, val ${(result.peer.valAccuracy * 100).toFixed(2)}%`);
     }
+    const scored = scoredOnText(result);
     log(
-      `${result.status}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% (MPA ${(result.testMpa * 100).toFixed(2)}%), ` +
+      `${result.status === 'stopped' ? stoppedAtText(result.steps, result.totalSteps) : result.status}${scored ? ` (${scored})` : ''}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% (MPA ${(result.testMpa * 100).toFixed(2)}%), ` +
         `val ${(result.valAccuracy * 100).toFixed(2)}% (MPA ${(result.valMpa * 100).toFixed(2)}%), ` +
         `${result.seconds.toFixed(1)} s (training ${result.trainSeconds.toFixed(1)} s, evaluating ${(result.evalSeconds ?? 0).toFixed(1)} s), ${result.samplesPerSecond.toFixed(0)} samples/s`,
     );

@@ -13,3 +13,10 @@ export function resultOutcomeText(result: Pick<RunResult, 'status' | 'steps' | '
   if (result.status === 'stopped') return stoppedAtText(result.steps, result.totalSteps);
   return result.status === 'error' ? 'failed' : 'finished';
 }
+
+/** "scored on the first 1,000 val and 1,000 test images", for a run not scored on the whole splits; else null. */
+export function scoredOnText(result: Pick<RunResult, 'scoredOn'>): string | null {
+  if (!result.scoredOn) return null;
+  const { val, test } = result.scoredOn;
+  return `scored on the first ${val.toLocaleString('en')} val and ${test.toLocaleString('en')} test images`;
+}

@@ -115,6 +115,13 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
  */
 export const CURVE_EVAL_SAMPLES = 1000;
 
+/**
+ * A stopped run (or one stopped during its final evaluation) is scored on the first this many val
+ * and test samples, not the whole splits: a Stop must end every phase within a second or two, and
+ * a forward pass over 1,000 MNIST images takes ~2 s for small-cnn on the cpu backend.
+ */
+export const STOPPED_SCORE_SAMPLES = 500;
+
 /** Upper bounds of the integer knobs: beyond them a value is a typo (epochs=1e9), not a plan. */
 export const KNOB_MAXIMA = {
   epochs: 10_000,

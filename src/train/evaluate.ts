@@ -40,14 +40,48 @@ export function ttaProbabilities(model: tfl.LayersModel, images: tf.Tensor4D, sh
   });
 }
 
+/** Thrown by an evaluation whose `interrupted` check said yes between two batches. */
+export class EvaluationInterrupted extends Error {
+  constructor() {
+    super('The evaluation was interrupted');
+    this.name = 'EvaluationInterrupted';
+  }
+}
+
+/**
+ * An evaluation that a Stop can end: `interrupted` is asked before every batch, and a macrotask
+ * turn is taken every YIELD_EVERY_MS so a worker hears the Stop message at all (on the cpu
+ * backend data() resolves without one).
+ */
+export interface Interruptible {
+  interrupted?: () => boolean;
+}
+
+const YIELD_EVERY_MS = 50;
+
 /**
  * Predicted classes on a split, in fixed-size batches: argmax of the logits when shift is 0 (the
- * plain prediction), else argmax of ttaProbabilities.
+ * plain prediction), else argmax of ttaProbabilities. Throws EvaluationInterrupted when
+ * `interrupted` says yes before a batch.
  */
-export async function predictWithTta(model: tfl.LayersModel, split: DeviceSplit, shift: number, batchSize: number): Promise<Int32Array> {
+export async function predictWithTta(
+  model: tfl.LayersModel,
+  split: DeviceSplit,
+  shift: number,
+  batchSize: number,
+  { interrupted }: Interruptible = {},
+): Promise<Int32Array> {
   checkShift(shift);
   const predictions = new Int32Array(split.count);
+  let lastYield = -Infinity; // the first batch yields: a Stop already on its way is heard at once
   for (const batch of paddedIndexBatches(split.count, Math.min(batchSize, Math.max(split.count, 1)))) {
+    if (interrupted) {
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+      if (interrupted()) throw new EvaluationInterrupted();
+    }
     const classes = tf.tidy(() => {
       const images = tf.gather(split.images, tf.tensor1d(batch.indices, 'int32')) as tf.Tensor4D;
       return tf.argMax(shift === 0 ? predictLogits(model, images) : ttaProbabilities(model, images, shift), 1);

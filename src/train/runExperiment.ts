@@ -6,13 +6,13 @@ import type { DatasetInfo } from '../data/types';
 import { disposeSplit, selectSplit, type DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from './rng';
-import { CURVE_EVAL_SAMPLES, distillTerms, type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
+import { CURVE_EVAL_SAMPLES, STOPPED_SCORE_SAMPLES, distillTerms, type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
 import { RunControl, type KnobChange, type LiveKnobs } from './control';
 import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes } from './teacherCache';
 import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
 import { buildDistillPlan, type DistillPlan, type ResolvedTerm } from './distillPlan';
 import { evaluatePredictions, type Evaluation } from './metrics';
-import { predictWithTta } from './evaluate';
+import { EvaluationInterrupted, predictWithTta, type Interruptible } from './evaluate';
 import { WeightEma } from './ema';
 import type { OmittedClassReport } from './omittedClasses';
 import { createRDrop, type RDropContext } from './rdrop';
@@ -102,6 +102,11 @@ export interface RunResult {
   peer?: PeerResult;
   /** With classes left out of the transfer set: their test accuracy before and after a bias correction. */
   omitted?: OmittedClassReport;
+  /**
+   * The images the final numbers were scored on, when not the whole splits: a stopped run is
+   * scored on the first STOPPED_SCORE_SAMPLES val and test images. Absent: the whole splits.
+   */
+  scoredOn?: { val: number; test: number };
 }
 
 export interface RunData {
@@ -157,13 +162,18 @@ export interface RunOptions {
   rdropRate?: number;
 }
 
-/** The student's predicted classes on a split, in fixed-size batches (no test-time augmentation). */
-export function predictClasses(model: tfl.LayersModel, split: DeviceSplit, batchSize: number): Promise<Int32Array> {
-  return predictWithTta(model, split, 0, batchSize);
+/** The split's first `count` samples as a new split, or null when it has no more than that. */
+function firstSamples(split: DeviceSplit, count: number): DeviceSplit | null {
+  return split.count > count ? selectSplit(split, Int32Array.from({ length: count }, (_, i) => i)) : null;
 }
 
-export async function evaluateModel(model: tfl.LayersModel, split: DeviceSplit, numClasses: number, batchSize = 256): Promise<Evaluation> {
-  const predictions = await predictClasses(model, split, batchSize);
+/** The student's predicted classes on a split, in fixed-size batches (no test-time augmentation). */
+export function predictClasses(model: tfl.LayersModel, split: DeviceSplit, batchSize: number, options: Interruptible = {}): Promise<Int32Array> {
+  return predictWithTta(model, split, 0, batchSize, options);
+}
+
+export async function evaluateModel(model: tfl.LayersModel, split: DeviceSplit, numClasses: number, batchSize = 256, options: Interruptible = {}): Promise<Evaluation> {
+  const predictions = await predictClasses(model, split, batchSize, options);
   return evaluatePredictions(split.hostLabels, predictions, numClasses);
 }
 
@@ -356,6 +366,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   let evalMs = 0;
   let curveVal: DeviceSplit | null = null;
   let curveTest: DeviceSplit | null = null;
+  let stoppedVal: DeviceSplit | null = null;
+  let stoppedTest: DeviceSplit | null = null;
 
   try {
     if (mutual) {
@@ -468,10 +480,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       return failure === undefined;
     };
 
-    const firstSamples = (split: DeviceSplit) =>
-      split.count > CURVE_EVAL_SAMPLES ? selectSplit(split, Int32Array.from({ length: CURVE_EVAL_SAMPLES }, (_, i) => i)) : null;
-    curveVal = firstSamples(data.val);
-    curveTest = firstSamples(data.test);
+    curveVal = firstSamples(data.val, CURVE_EVAL_SAMPLES);
+    curveTest = firstSamples(data.test, CURVE_EVAL_SAMPLES);
     const evaluateNow = async (epoch: number) => {
       const evalStart = performance.now();
       hooks.onPhase?.('evaluating');
@@ -565,25 +575,47 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     }
 
     const finalEvalStart = performance.now();
-    hooks.onPhase?.('evaluating');
+    if (!control.isStopped) hooks.onPhase?.('evaluating', `final scores on all ${data.val.count.toLocaleString('en')} val and ${data.test.count.toLocaleString('en')} test images`);
     // The caller gets (and exports) the model that was evaluated: with EMA on, the averaged weights.
     ema?.copyIntoModel();
-    const val = await evaluateModel(student, data.val, numClasses, evalBatchSize);
-    const test = await evaluateModel(student, data.test, numClasses, evalBatchSize);
-    const testTta = ttaShift > 0 ? evaluatePredictions(data.test.hostLabels, await predictWithTta(student, data.test, ttaShift, evalBatchSize), numClasses) : null;
-    let peerResult: PeerResult | undefined;
-    if (peerModel) {
-      const peerVal = await evaluateModel(peerModel, data.val, numClasses, evalBatchSize);
-      const peerTest = await evaluateModel(peerModel, data.test, numClasses, evalBatchSize);
-      peerResult = {
-        student: config.peerStudent ?? config.student,
-        parameters: peerModel.countParams(),
-        testAccuracy: peerTest.accuracy,
-        testMpa: peerTest.mpa,
-        valAccuracy: peerVal.accuracy,
-        valMpa: peerVal.mpa,
-      };
+    /** The final numbers on val and test (a Stop during it throws EvaluationInterrupted). */
+    const finalEvaluation = async (val: DeviceSplit, test: DeviceSplit, options: Interruptible) => {
+      const valEval = await evaluateModel(student, val, numClasses, evalBatchSize, options);
+      const testEval = await evaluateModel(student, test, numClasses, evalBatchSize, options);
+      const tta = ttaShift > 0 ? evaluatePredictions(test.hostLabels, await predictWithTta(student, test, ttaShift, evalBatchSize, options), numClasses) : null;
+      let peerNumbers: PeerResult | undefined;
+      if (peerModel) {
+        const peerVal = await evaluateModel(peerModel, val, numClasses, evalBatchSize, options);
+        const peerTest = await evaluateModel(peerModel, test, numClasses, evalBatchSize, options);
+        peerNumbers = {
+          student: config.peerStudent ?? config.student,
+          parameters: peerModel.countParams(),
+          testAccuracy: peerTest.accuracy,
+          testMpa: peerTest.mpa,
+          valAccuracy: peerVal.accuracy,
+          valMpa: peerVal.mpa,
+        };
+      }
+      return { val: valEval, test: testEval, testTta: tta, peerResult: peerNumbers };
+    };
+    // A run that finished is scored on the whole splits, unless Stop is pressed meanwhile; a
+    // stopped run (or one stopped during that evaluation) on the first STOPPED_SCORE_SAMPLES
+    // images, so a Stop ends every phase within a second or two.
+    let final: Awaited<ReturnType<typeof finalEvaluation>> | null = null;
+    if (!control.isStopped) {
+      try {
+        final = await finalEvaluation(data.val, data.test, { interrupted: () => control.isStopped });
+      } catch (error) {
+        if (!(error instanceof EvaluationInterrupted)) throw error;
+      }
     }
+    const partial = final === null;
+    if (final === null) {
+      stoppedVal = firstSamples(data.val, STOPPED_SCORE_SAMPLES);
+      stoppedTest = firstSamples(data.test, STOPPED_SCORE_SAMPLES);
+      final = await finalEvaluation(stoppedVal ?? data.val, stoppedTest ?? data.test, {});
+    }
+    const { val, test, testTta, peerResult } = final;
     evalMs += performance.now() - finalEvalStart;
     const seconds = (performance.now() - started) / 1000;
     const result: RunResult = {
@@ -613,10 +645,13 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     };
     if (knobChanges.length > 0) result.knobChanges = knobChanges;
     if (peerResult) result.peer = peerResult;
+    if (partial && (stoppedVal || stoppedTest)) result.scoredOn = { val: (stoppedVal ?? data.val).count, test: (stoppedTest ?? data.test).count };
     return result;
   } finally {
     disposeSplit(curveVal);
     disposeSplit(curveTest);
+    disposeSplit(stoppedVal);
+    disposeSplit(stoppedTest);
     teacherCache?.dispose();
     if (teacherOutputsCache) tf.dispose(teacherOutputsCache);
     labelled?.dispose();

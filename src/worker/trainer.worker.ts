@@ -382,7 +382,8 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
     });
     // A step that failed because the device went away is reported by the device-lost message.
     if (result.status === 'error' && (await causedByDeviceLoss(result.error?.message))) return;
-    if (config.omitClasses?.length && result.status !== 'error') {
+    // A stopped run scored on part of the splits gets no report: it would mean a whole-split pass again.
+    if (config.omitClasses?.length && result.status !== 'error' && !result.scoredOn) {
       result.omitted = await omittedClassReport(student, data.val, data.test, config.omitClasses, loaded.info.numClasses);
     }
     post({ type: 'done', runId, result });

@@ -32,7 +32,7 @@ describe('the CLI on SIGINT', () => {
       expect(result.totalSteps).toBe(200 * Math.floor(256 / 64));
       expect(result.steps).toBeGreaterThan(0);
       expect(result.steps).toBeLessThan(result.totalSteps);
-      expect(stderr).toMatch(/stopped: test accuracy/);
+      expect(stderr).toMatch(/stopped at step \d+ of 800: test accuracy/);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

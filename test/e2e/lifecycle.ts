@@ -47,6 +47,25 @@ test('lifecycle: Stop while the teacher outputs are cached ends the run as stopp
   t.note(`stopped ${seconds.toFixed(1)} s after the click, during caching (cpu backend)`);
 });
 
+test('lifecycle: Stop during the final evaluation ends the run within seconds, scored on the first 500 val and test images', 300_000, async (t) => {
+  const { page } = t;
+  // A large student on MNIST, cpu backend: the final pass over 6,000 val and 10,000 test images takes many seconds.
+  const query = new URLSearchParams({ dataset: 'mnist', method: 'none', student: 'small-cnn', epochs: '1', eval_every: '1000', train_limit: '256', backend: 'cpu' });
+  await openLab(page, `${t.server.url}?${query}`);
+  await page.getByTestId('start-button').click();
+  await page.getByText(/final scores on all 6,000 val and 10,000 test images/).waitFor({ timeout: 180_000 });
+  const clicked = performance.now();
+  await page.getByTestId('stop-button').click();
+  const final = await waitForStatus(page, ['stopped', 'done', 'error'], 60_000);
+  const seconds = (performance.now() - clicked) / 1000;
+  assert.equal(final, 'stopped', `a stop during the final evaluation ended "${final}"`);
+  // Every step was trained: the run says it stopped after its last step, and on what it was scored.
+  assert.match(await text(page, 'run-stopped'), /stopped at step (\d+) of \1\b/);
+  await page.getByText(/scored on the first 500 val and 500 test images/).waitFor({ timeout: 10_000 });
+  assert.ok(seconds < 10, `the stop took ${seconds.toFixed(1)} s`);
+  t.note(`stopped ${seconds.toFixed(1)} s after the click, during the final evaluation (cpu backend)`);
+});
+
 test('lifecycle: reloading mid-run asks first, and the run stays in the saved list as interrupted with its curve and step', 300_000, async (t) => {
   const { page } = t;
   await openLab(page, `${t.server.url}?${LONG_RUN}`);

@@ -8,7 +8,7 @@ import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { RunControl } from '../../src/train/control';
 import { evaluateModel, runExperiment, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
 import type { RunData } from '../../src/train/runExperiment';
-import { CURVE_EVAL_SAMPLES } from '../../src/train/config';
+import { CURVE_EVAL_SAMPLES, STOPPED_SCORE_SAMPLES } from '../../src/train/config';
 import { disposeSplit, selectSplit, uploadSplit } from '../../src/data/device';
 import { CLASSES, config, disposeData, ID_PIXEL, SHAPE, syntheticData, syntheticSet, weightValues } from './fixtures';
 
@@ -291,6 +291,82 @@ describe('results and history', () => {
     expect(result.valAccuracy).toBe(onWhole.accuracy);
     expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(count);
     disposeSplit(subset);
+    disposeSplit(big.val);
+    disposeSplit(big.test);
+    student.dispose();
+  });
+
+  /** Val and test of CURVE_EVAL_SAMPLES + 200 samples whose last 200 carry wrong labels (the whole split scores lower). */
+  function bigSplits(): { big: RunData; whole: number } {
+    const count = CURVE_EVAL_SAMPLES + 200;
+    const set = syntheticSet(count, 5);
+    for (let i = CURVE_EVAL_SAMPLES; i < count; i++) set.labels[i] = (set.labels[i] + 1) % CLASSES;
+    return { big: { ...data, val: uploadSplit(set, SHAPE), test: uploadSplit(set, SHAPE) }, whole: count };
+  }
+
+  it('a stopped run is scored on the first STOPPED_SCORE_SAMPLES val / test samples, says so, and leaks nothing', async () => {
+    const { big, whole } = bigSplits();
+    const student = build('mlp', 35);
+    const control = new RunControl();
+    const tensorsBefore = tf.memory().numTensors;
+    const result = await runExperiment({
+      config: config({ method: 'none', params: {}, epochs: 3 }),
+      data: big,
+      student,
+      teacher: null,
+      control,
+      hooks: { onSteps: (points) => (points.at(-1)!.step >= 2 ? control.stop() : undefined) },
+      flushEverySteps: 1,
+    });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(result.status).toBe('stopped');
+    expect(result.steps).toBeLessThan(result.totalSteps!);
+    expect(result.scoredOn).toEqual({ val: STOPPED_SCORE_SAMPLES, test: STOPPED_SCORE_SAMPLES });
+    const subset = selectSplit(big.test, Int32Array.from({ length: STOPPED_SCORE_SAMPLES }, (_, i) => i));
+    expect(result.testAccuracy).toBe((await evaluateModel(student, subset, CLASSES)).accuracy);
+    expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(STOPPED_SCORE_SAMPLES);
+    expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBeLessThan(whole);
+    disposeSplit(subset);
+    disposeSplit(big.val);
+    disposeSplit(big.test);
+    student.dispose();
+  });
+
+  it('a Stop during the final evaluation of a finished run ends it at the next batch: scored on the first STOPPED_SCORE_SAMPLES', async () => {
+    const { big } = bigSplits();
+    const student = build('mlp', 36);
+    const control = new RunControl();
+    let evaluations = 0;
+    let batchesAfterStop = 0;
+    const predict = student.predict.bind(student);
+    // Counts the batches the final (whole-split) evaluation runs once Stop was asked for.
+    student.predict = ((inputs: tf.Tensor, args?: Record<string, unknown>) => {
+      if (control.isStopped) batchesAfterStop++;
+      return predict(inputs, args);
+    }) as typeof student.predict;
+    const tensorsBefore = tf.memory().numTensors;
+    const result = await runExperiment({
+      config: config({ method: 'none', params: {}, epochs: 1 }),
+      data: big,
+      student,
+      teacher: null,
+      control,
+      evalBatchSize: 8,
+      hooks: {
+        onPhase: (phase) => {
+          // The second 'evaluating' is the final one (the first scores the last curve point): Stop
+          // arrives as a message would, in a later macrotask.
+          if (phase === 'evaluating' && ++evaluations === 2) setTimeout(() => control.stop(), 0);
+        },
+      },
+    });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(evaluations).toBe(2);
+    expect(result.status).toBe('stopped');
+    expect(result.steps).toBe(result.totalSteps);
+    expect(result.scoredOn).toEqual({ val: STOPPED_SCORE_SAMPLES, test: STOPPED_SCORE_SAMPLES });
+    // After the Stop: at most one batch of the whole-split pass, then the subsets (batches of 8).
+    expect(batchesAfterStop).toBeLessThanOrEqual(1 + 2 * (STOPPED_SCORE_SAMPLES / 8));
     disposeSplit(big.val);
     disposeSplit(big.test);
     student.dispose();

@@ -5,7 +5,7 @@ import { useLab } from '../../state/store';
 import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
-import { stoppedAtText } from '../../state/runOutcome';
+import { scoredOnText, stoppedAtText } from '../../state/runOutcome';
 import { estimateRun, estimateText, LONG_RUN_SECONDS, readSpeeds, speedKey } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
 import { plannedSteps, type RunResult } from '../../train/runExperiment';
@@ -165,7 +165,7 @@ export function ResultsPanel() {
       </div>
       {result ? (
         <p className="muted small">
-          {stopped ? `Stopped early (${stoppedAtText(result.steps, result.totalSteps)}) · ` : ''}
+          {stopped ? `Stopped early (${stoppedAtText(result.steps, result.totalSteps)}${result.scoredOn ? `, ${scoredOnText(result)}` : ''}) · ` : ''}
           {result.steps.toLocaleString('en')} steps on {result.backend} · student {result.studentParameters.toLocaleString('en')} parameters
           {usesTeacher(result.config) ? ` · teacher logits ${result.teacherCached ? 'cached' : 'computed live'}` : ''}
         </p>
