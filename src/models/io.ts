@@ -235,18 +235,56 @@ function checkLayerGraph(modelTopology: Record<string, unknown>, fileName: strin
   }
 }
 
-/** Build the topology; the variables of layers built before a failure are disposed with it. */
-async function buildTopology(modelTopology: Record<string, unknown>, fileName: string): Promise<tfl.LayersModel> {
+/** What weightsManifest can fill: its largest weight and all its weights, in values. */
+interface WeightBudget {
+  largest: number;
+  total: number;
+}
+
+/** A layer would create a weight that weightsManifest could never fill: refused before it is allocated. */
+class WeightTooLarge extends Error {}
+
+type AddWeight = (this: tfl.layers.Layer, name: string, shape: (number | null)[], ...rest: unknown[]) => unknown;
+
+/**
+ * Build the topology; the variables of layers built before a failure are disposed with it. Every
+ * weight a layer creates must be one that weightsManifest lists, so a weight larger than its
+ * largest entry, or more values in all than it holds, is refused before tfjs allocates it (a
+ * model.json declaring 10⁹ units would otherwise fill the device before the shapes are compared).
+ */
+async function buildTopology(modelTopology: Record<string, unknown>, fileName: string, budget: WeightBudget): Promise<tfl.LayersModel> {
   checkLayerGraph(modelTopology, fileName);
   const before = new Set(Object.values(tf.engine().registeredVariables));
-  // modelFromJSON builds the layers synchronously when given no weights, so the variables new
-  // after the call are this model's alone.
-  const building = tfl.models.modelFromJSON({ modelTopology } as tfl.ModelAndWeightsConfig);
-  const created = Object.values(tf.engine().registeredVariables).filter((v) => !before.has(v));
+  const layerProto = tfl.layers.Layer.prototype as unknown as { addWeight: AddWeight };
+  const addWeight = layerProto.addWeight;
+  let created = 0;
+  layerProto.addWeight = function (this: tfl.layers.Layer, name, shape, ...rest) {
+    const values = shape.reduce<number>((n, d) => n * (d ?? Number.NaN), 1);
+    created += values;
+    if (!(values <= budget.largest) || created > budget.total) {
+      throw new WeightTooLarge(
+        `${fileName}: modelTopology: layer ${quoteName(this.name)} would create weight ${quoteName(name)} of shape [${shape.join(', ')}] (${values.toLocaleString('en')} values), ` +
+          (values <= budget.largest
+            ? `more values in all than weightsManifest holds (${budget.total.toLocaleString('en')})`
+            : `larger than any weight weightsManifest lists (at most ${budget.largest.toLocaleString('en')} values)`),
+      );
+    }
+    return addWeight.call(this, name, shape, ...rest);
+  };
+  let building: Promise<tfl.LayersModel>;
+  try {
+    // modelFromJSON builds the layers synchronously when given no weights, so the variables new
+    // after the call are this model's alone, and the size check above sees only its weights.
+    building = tfl.models.modelFromJSON({ modelTopology } as tfl.ModelAndWeightsConfig);
+  } finally {
+    layerProto.addWeight = addWeight;
+  }
+  const createdVariables = Object.values(tf.engine().registeredVariables).filter((v) => !before.has(v));
   try {
     return await building;
   } catch (error) {
-    for (const variable of created) if (!variable.isDisposed) variable.dispose();
+    for (const variable of createdVariables) if (!variable.isDisposed) variable.dispose();
+    if (error instanceof WeightTooLarge) throw new Error(error.message);
     // tfjs' first line says what failed; it may quote names from the file, so only printable text is kept.
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0].replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?').slice(0, 200);
     throw new Error(`${fileName}: modelTopology is not a model tfjs can build (${reason})`);
@@ -274,7 +312,8 @@ export async function loadModelFromFiles(modelJson: unknown, weightFiles: Map<st
     groupData.push(data);
   }
   const weightData = concatBytes(groupData);
-  const model = await buildTopology(manifest.modelTopology, fileName);
+  const sizes = specs.map(valueCount);
+  const model = await buildTopology(manifest.modelTopology, fileName, { largest: Math.max(0, ...sizes), total: sizes.reduce((a, b) => a + b, 0) });
   let decoded: tf.NamedTensorMap = {};
   try {
     // A saved optimizer's state (group "optimizer") takes bytes in the file but belongs to no layer.

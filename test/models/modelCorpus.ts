@@ -116,11 +116,17 @@ export function malformedModels(valid: ValidModel): ModelCase[] {
       expected: /^model\.json: modelTopology is not a model tfjs can build \(.*Dense3000/,
     },
     {
+      name: 'a layer declaring a billion units',
+      modelJson: withJson((j) => (((j.modelTopology.config.layers[1] as unknown as { config: Record<string, unknown> }).config.units = 1e9))),
+      weights: weights(valid.weights),
+      expected: /^model\.json: modelTopology: layer "hidden" would create weight "kernel" of shape \[1, 1000000000\] \(1,000,000,000 values\), larger than any weight weightsManifest lists \(at most 1,920 values\)/,
+    },
+    {
       name: 'a layer that fails to build after another was built',
       modelJson: withJson((j) => {
         const layer = j.modelTopology.config.layers[3] as unknown as { class_name: string; config: Record<string, unknown> };
         layer.class_name = 'Conv2D';
-        layer.config = { name: 'logits', filters: 10, kernel_size: [3, 3] };
+        layer.config = { name: 'logits', filters: 1, kernel_size: [1, 1] };
       }),
       weights: weights(valid.weights),
       expected: /^model\.json: modelTopology is not a model tfjs can build \(.*ndim/,
