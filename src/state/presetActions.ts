@@ -4,7 +4,7 @@
 import { replaceConfig } from './actions';
 import { compareStore } from './compare';
 import { clearPlan, planRuns } from './compareActions';
-import { applyPreset, getPreset, sweepRuns } from './presets';
+import { applyPreset, getPreset, presetSeeds, sweepRuns } from './presets';
 import { labStore } from './store';
 
 export interface PresetOutcome {
@@ -23,6 +23,6 @@ export function choosePreset(id: string, version: 'full' | 'short' = 'full'): Pr
   if (compareStore.getState().queue.status !== 'idle') return { queued: 0, queueBusy: true };
   // The preset is the comparison: it replaces whatever was queued before.
   clearPlan();
-  planRuns(runs, { seeds: preset.seeds ?? 1 });
+  planRuns(runs, { seeds: presetSeeds(preset, version) });
   return { queued: runs.length, queueBusy: false };
 }

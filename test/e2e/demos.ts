@@ -1,6 +1,6 @@
-// The classroom demos in their short form, on the WebGPU path: the never-seen-class preset trains
-// without a single 3 and the inspector scores the 3s it never saw; the Classroom page's buttons
-// set up the few-label race on the Compare page and the never-seen run on the Lab.
+// The classroom demos: the never-seen-class preset on the WebGPU path (a few steps: SwiftShader is
+// slow), both presets' short versions to completion on the backend the lab picks for itself (what a
+// teacher on this machine gets), and the Classroom page's buttons.
 import assert from 'node:assert/strict';
 import { test } from './harness';
 import { inputValue, openLab, setNumber, text, waitForStatus, waitUntil } from './lab';
@@ -49,4 +49,65 @@ test('[demos] the Classroom page: three steps; the race queues hard / mix / soft
   await page.getByTestId('tab-classroom').click();
   await page.getByTestId('classroom-go-soft-labels').click();
   assert.equal(new URL(page.url()).searchParams.get('view'), 'explore');
+});
+
+const percent = (text: string) => Number.parseFloat(text) / 100;
+
+test('[demos] both demos in their short version, to the end, on the backend the lab picks: unseen 3s recognised, soft labels ahead over 3 seeds', 720_000, async (t) => {
+  const { page } = t;
+  // #auto-backend: the lab measures and picks (cpu over SwiftShader here), as it does for a user.
+  await openLab(page, `${t.server.url}#auto-backend`);
+  const backend = await text(page, 'backend-badge');
+
+  // The never-seen class, short version (10 epochs): the student recognises 3s it never saw.
+  await page.getByTestId('preset-never-seen').click();
+  await page.getByTestId('preset-short').click();
+  assert.equal(await inputValue(page, 'epochs-input'), '10');
+  assert.equal(await page.getByTestId('omit-class-3').isChecked(), true);
+  let started = performance.now();
+  await page.getByTestId('start-button').click();
+  await waitForStatus(page, 'done', 300_000);
+  const neverSeenSeconds = (performance.now() - started) / 1000;
+  const before = Number(await page.getByTestId('omitted-accuracy').getAttribute('data-value'));
+  const after = Number(await page.getByTestId('omitted-accuracy-corrected').getAttribute('data-value'));
+  // CLI, seeds 1-3 at 8 and 12 epochs: 74-88 % of the test 3s (a student from scratch: 0 %).
+  assert.ok(before >= 0.5, `only ${(before * 100).toFixed(1)} % of the never-seen 3s recognised`);
+  assert.ok(after >= before, `the bias chosen on val lowered the 3s' accuracy: ${before} -> ${after}`);
+
+  // The few-label race, short version (20 epochs), 3 seeds per run, on the Compare page.
+  await page.getByTestId('preset-soft-vs-hard').click();
+  await page.getByTestId('preset-short').click();
+  assert.equal(await inputValue(page, 'epochs-input'), '20');
+  assert.match(await text(page, 'preset-queued'), /2 runs/);
+  await page.getByTestId('tab-compare').click();
+  await page.getByTestId('compare-page').waitFor();
+  started = performance.now();
+  await page.getByTestId('compare-start').click();
+  await waitUntil(() => page.getByTestId('compare-progress').getAttribute('data-status'), (s) => s === 'running', 60_000, 'the race to start');
+  await waitUntil(() => page.getByTestId('compare-progress').getAttribute('data-status'), (s) => s === 'idle', 600_000, 'the race to end');
+  const raceSeconds = (performance.now() - started) / 1000;
+  const rows = await page.getByTestId('compare-row').evaluateAll((elements) =>
+    elements.map((row) => ({
+      kind: row.getAttribute('data-kind') ?? '',
+      status: row.getAttribute('data-status') ?? '',
+      seeds: row.getAttribute('data-seeds'),
+      test: row.querySelector('[data-column="testAccuracy"]')?.textContent ?? '',
+    })),
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.kind, r.status, r.seeds]),
+    [
+      ['teacher', 'done', null],
+      ['baseline', 'done', '3'],
+      ['student', 'done', '3'],
+      ['student', 'done', '3'],
+    ],
+    JSON.stringify(rows),
+  );
+  const hard = percent(rows[1].test);
+  const soft = percent(rows[3].test);
+  // CLI, seeds 1-5 at 20 epochs: soft ahead of hard on every seed, by 3.9 to 8.1 points.
+  assert.ok(soft - hard >= 0.02, `soft labels ${rows[3].test} vs hard ${rows[1].test}: the gap is under 2 points`);
+  t.note(`on ${backend}: never-seen short ${neverSeenSeconds.toFixed(0)} s, ${(before * 100).toFixed(1)} % of the 3s (${(after * 100).toFixed(1)} % with the bias)`);
+  t.note(`few-label race short (9 runs + teacher) ${raceSeconds.toFixed(0)} s: hard ${rows[1].test}, mix ${rows[2].test}, soft ${rows[3].test}`);
 });

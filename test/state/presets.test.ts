@@ -1,7 +1,7 @@
 // The preset table and the classroom `hide=` flag: pure functions over configurations.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from '../../src/train/config';
-import { applyPreset, getPreset, PRESET_KEEPS, PRESETS, sweepRuns } from '../../src/state/presets';
+import { applyPreset, getPreset, PRESET_KEEPS, PRESETS, presetSeeds, sweepRuns } from '../../src/state/presets';
 import { parseHiddenControls } from '../../src/state/classroom';
 
 const scratch: ExperimentConfig = { ...DEFAULT_CONFIG, dataset: 'fashion-mnist', method: 'none', params: {}, kdRatio: 0.3, epochs: 7, seed: 42, trainLimit: 500 };
@@ -116,6 +116,20 @@ describe('presets', () => {
     expect(short).toMatchObject({ dataset: 'mnist', student: 'mlp', trainLimit: 6000, epochs: 2 });
     expect(applyPreset({ ...scratch, trainLimit: 77, steps: 5 }, preset, 'short')).toEqual(short);
     expect(validateConfig(short)).toEqual([]);
+  });
+
+  it('the classroom demos offer a short version: half the epochs, the same images, omitted classes and seeds', () => {
+    const race = getPreset('soft-vs-hard');
+    const raceShort = applyPreset(scratch, race, 'short');
+    expect(raceShort).toEqual({ ...applyPreset(scratch, race), epochs: 20, evalEvery: 6 });
+    expect(presetSeeds(race, 'short')).toBe(3);
+    expect(presetSeeds(race)).toBe(3);
+    const omit = getPreset('never-seen');
+    const omitShort = applyPreset({ ...scratch, trainLimit: 77, omitClasses: [5] }, omit, 'short');
+    expect(omitShort).toEqual({ ...applyPreset(scratch, omit), epochs: 10 });
+    expect(omitShort.omitClasses).toEqual([3]);
+    expect(presetSeeds(omit, 'short')).toBe(1);
+    for (const config of [raceShort, omitShort]) expect(validateConfig(config)).toEqual([]);
   });
 
   it('refuses an unknown preset id', () => {

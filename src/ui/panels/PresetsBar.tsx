@@ -46,8 +46,10 @@ export function PresetsBar() {
               <span className="preset-short">
                 {' '}
                 {version === 'short'
-                  ? `Set to the short version (${describeRun(preset.short.run)}); the paper's run keeps your run length.`
-                  : 'Its full length takes far longer than a class period on a laptop cpu (the time to expect is beside Start). '}
+                  ? `Set to the short version: ${describeRun(preset.short.run)}.`
+                  : preset.run
+                    ? 'Short of time? A shorter version gives a smaller effect (the time to expect is beside Start). '
+                    : 'Its full length takes far longer than a class period on a laptop cpu (the time to expect is beside Start). '}
                 {version === 'full' ? (
                   <button
                     type="button"
