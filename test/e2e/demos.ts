@@ -62,7 +62,7 @@ test('[demos] both demos in their short version, to the end, on the backend the 
   // The never-seen class, short version (10 epochs): the student recognises 3s it never saw.
   await page.getByTestId('preset-never-seen').click();
   await page.getByTestId('preset-short').click();
-  assert.equal(await inputValue(page, 'epochs-input'), '10');
+  await waitUntil(() => inputValue(page, 'epochs-input'), (v) => v === '10', 5_000, 'the short version\'s 10 epochs');
   assert.equal(await page.getByTestId('omit-class-3').isChecked(), true);
   let started = performance.now();
   await page.getByTestId('start-button').click();
@@ -77,7 +77,7 @@ test('[demos] both demos in their short version, to the end, on the backend the 
   // The few-label race, short version (20 epochs), 3 seeds per run, on the Compare page.
   await page.getByTestId('preset-soft-vs-hard').click();
   await page.getByTestId('preset-short').click();
-  assert.equal(await inputValue(page, 'epochs-input'), '20');
+  await waitUntil(() => inputValue(page, 'epochs-input'), (v) => v === '20', 5_000, 'the short version\'s 20 epochs');
   assert.match(await text(page, 'preset-queued'), /2 runs/);
   await page.getByTestId('tab-compare').click();
   await page.getByTestId('compare-page').waitFor();
