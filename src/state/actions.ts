@@ -289,7 +289,7 @@ export const BACKEND_STORAGE_KEY = 'distillation-lab.backend';
 
 /** A backend forced by the URL (then remembered) or remembered from before; undefined: the lab chooses. */
 function forcedBackend(query: URLSearchParams): BackendName | undefined {
-  const isName = (name: string | null): name is BackendName => name === 'webgpu' || name === 'webgl' || name === 'cpu';
+  const isName = (name: string | null): name is BackendName => name === 'webgpu' || name === 'webgl' || name === 'wasm' || name === 'cpu';
   const fromUrl = query.get('backend');
   try {
     if (isName(fromUrl)) localStorage.setItem(BACKEND_STORAGE_KEY, fromUrl);

@@ -69,6 +69,7 @@ function BackendSelect() {
       <option value="auto">auto (fastest)</option>
       <option value="webgpu">webgpu</option>
       <option value="webgl">webgl</option>
+      <option value="wasm">wasm</option>
       <option value="cpu">cpu</option>
     </select>
   );

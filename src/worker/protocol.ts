@@ -8,7 +8,7 @@ import type { TermLayerCheck } from '../train/layerCheck';
 import type { Tap } from '../models/taps';
 import type { TeacherEvaluation } from '../train/evaluate';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 /**
  * A teacher to load: a shipped one by id, files the user picked (model.json + weights), or the

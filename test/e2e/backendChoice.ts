@@ -1,19 +1,24 @@
 // The lab's backend choice in Chromium with SwiftShader's software WebGPU adapter: left to itself
-// it measures and picks cpu; a backend forced by the URL is taken as it is and remembered.
+// it measures wasm, cpu and webgpu and picks the fastest; a backend forced by the URL is taken as
+// it is and remembered.
 import assert from 'node:assert/strict';
 import { test } from './harness';
 import { openLab, text } from './lab';
 
-test('backend: without a forced backend, SwiftShader\'s software WebGPU loses to cpu on measured training steps', 180_000, async (t) => {
+test('backend: without a forced backend, SwiftShader\'s software WebGPU loses to the cpu-side backends on measured training steps', 180_000, async (t) => {
   const { page } = t;
   const started = Date.now();
   await openLab(page, `${t.server.url}#auto-backend`);
   const why = await text(page, 'backend-why');
-  t.note(`"${why}" (page open to badge: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  assert.equal(await text(page, 'backend-badge'), 'cpu');
-  assert.match(why, /webgpu is a software adapter here \(.*swiftshader.*\); cpu is (at least )?[\d.]+× faster/i);
-  const factor = Number(/([\d.]+)× faster/.exec(why)![1]);
-  assert.ok(factor > 1, `cpu must be measured faster, got ${factor}×`);
+  const badge = await text(page, 'backend-badge');
+  t.note(`${badge}: "${why}" (page open to badge: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  assert.ok(badge === 'wasm' || badge === 'cpu', `a cpu-side backend must win over SwiftShader, got ${badge}`);
+  const match = new RegExp(`^webgpu is a software adapter here \\(.*swiftshader.*\\); ${badge} is (.+) \\(([\\d.]+) ms vs .+ a training step\\)$`, 'i').exec(why);
+  assert.ok(match, `the reason names the adapter, the winner and its step time: ${why}`);
+  // Each loser is named with a factor above 1.
+  const losers = [...match[1].matchAll(/(?:at least )?([\d.]+)× faster than (\w+)/g)];
+  assert.deepEqual(losers.map((l) => l[2]).sort(), ['cpu', 'wasm', 'webgpu'].filter((name) => name !== badge).sort());
+  for (const loser of losers) assert.ok(Number(loser[1]) > 1, `${badge} must be measured faster than ${loser[2]}: ${why}`);
 });
 
 test('backend: a backend forced by the URL is respected, shown as the user\'s choice and remembered without the URL', 240_000, async (t) => {
@@ -21,6 +26,9 @@ test('backend: a backend forced by the URL is respected, shown as the user\'s ch
   await openLab(page, `${t.server.url}?backend=webgpu#auto-backend`);
   assert.equal(await text(page, 'backend-badge'), 'webgpu', 'forced webgpu must be kept even on a software adapter');
   assert.equal(await text(page, 'backend-why'), 'chosen by you (webgpu)');
+  await openLab(page, `${t.server.url}?backend=wasm#keep-backend`);
+  assert.equal(await text(page, 'backend-badge'), 'wasm', 'the wasm backend starts from the bundled .wasm files when forced');
+  assert.equal(await text(page, 'backend-why'), 'chosen by you (wasm)');
   await openLab(page, `${t.server.url}?backend=cpu#keep-backend`);
   assert.equal(await text(page, 'backend-badge'), 'cpu');
   await openLab(page, `${t.server.url}#keep-backend`);

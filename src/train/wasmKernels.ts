@@ -1,0 +1,145 @@
+// tfjs-backend-wasm runs convolutions forward through XNNPACK (8× the cpu backend's JS kernel on
+// a 9k-parameter CNN here) but has no Conv2DBackpropFilter at all, and computes
+// Conv2DBackpropInput with a plain loop: a training step cannot run, or runs slowly. This file
+// registers both gradients for 'wasm' as XNNPACK convolutions (docs/ARCHITECTURE.md §6):
+// - dx: the convolution of dy with the filter rotated by 180° and its channels swapped, padded so
+//   every input position is reached (stride 1);
+// - dW: the convolution of x with dy as the filter, batch and channels swapped, dy dilated by the
+//   stride: for each (kh, kw), the sum over images and positions of x shifted by (kh, kw) times dy.
+// dx for strides above 1 stays the wasm backend's own kernel; dilated convolutions and NCHW are
+// refused by name (no student uses them). The sums run in another order than the cpu kernels',
+// so values agree to float rounding, not bit for bit.
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+interface Conv2DGradAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+type Disposer = { disposeData(dataId: object): void };
+
+/** Runs the wasm backend's kernels by name; every intermediate is disposed by `release`. */
+class KernelCalls {
+  private readonly made: TensorInfo[] = [];
+
+  constructor(private readonly backend: KernelBackend) {}
+
+  call(name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+    const kernel = tf.getKernel(name, 'wasm');
+    if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
+    const out = (kernel.kernelFunc as KernelFunc)({ inputs, backend: this.backend, attrs }) as TensorInfo;
+    this.made.push(out);
+    return out;
+  }
+
+  /** Dispose every intermediate except `keep` (the kernel's output). */
+  release(keep: TensorInfo): TensorInfo {
+    for (const info of this.made) if (info !== keep) (this.backend as unknown as Disposer).disposeData(info.dataId);
+    return keep;
+  }
+}
+
+const pair = (value: number | [number, number] | undefined): [number, number] =>
+  value === undefined ? [1, 1] : typeof value === 'number' ? [value, value] : value;
+
+function checkSupported(kernel: string, attrs: Conv2DGradAttrs): void {
+  const [dh, dw] = pair(attrs.dilations);
+  if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} on wasm supports NHWC only`);
+  if (dh !== 1 || dw !== 1) throw new Error(`${kernel} on wasm supports dilation 1 only`);
+}
+
+/** The convolution's stride and padding (top, bottom, left, right). */
+function geometry(xShape: number[], filterShape: number[], attrs: Conv2DGradAttrs): { strides: [number, number]; pad: tf.backend_util.PadInfo } {
+  const strides = pair(attrs.strides);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  return { strides, pad: info.padInfo };
+}
+
+/** dW of an NHWC convolution as one XNNPACK convolution (dy dilated by the stride). */
+function backpropFilterAsConv(k: KernelCalls, x: TensorInfo, dy: TensorInfo, filterShape: [number, number, number, number], attrs: Conv2DGradAttrs): TensorInfo {
+  const { strides, pad } = geometry(x.shape, filterShape, attrs);
+  const [kh, kw, ci, co] = filterShape;
+  // x as a batch of its channels, with the images as channels: [ci, h, w, n].
+  const xT = k.call('Transpose', { x }, { perm: [3, 1, 2, 0] });
+  // dy as a filter from the images to the output channels: [oh, ow, n, co].
+  const dyT = k.call('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const explicit: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [pad.top, pad.bottom],
+    [pad.left, pad.right],
+    [0, 0],
+  ];
+  // [ci, ≥kh, ≥kw, co]: rows past the filter's size (padding the forward pass never read) are cut.
+  let grad = k.call('Conv2D', { x: xT, filter: dyT }, { strides: [1, 1], pad: explicit, dataFormat: 'NHWC', dilations: strides });
+  if (grad.shape[1] !== kh || grad.shape[2] !== kw) grad = k.call('Slice', { x: grad }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] });
+  return k.release(k.call('Transpose', { x: grad }, { perm: [1, 2, 0, 3] }));
+}
+
+/** dx of a stride-1 NHWC convolution as one XNNPACK convolution. */
+function backpropInputAsConv(k: KernelCalls, dy: TensorInfo, filter: TensorInfo, inputShape: [number, number, number, number], attrs: Conv2DGradAttrs): TensorInfo {
+  const [kh, kw] = filter.shape;
+  const { pad } = geometry(inputShape, filter.shape, attrs);
+  // The filter rotated by 180° with input and output channels swapped: [kh, kw, co, ci].
+  const flipped = k.call('Reverse', { x: filter }, { dims: [0, 1] });
+  const swapped = k.call('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+  const explicit: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [kh - 1 - pad.top, kh - 1 - pad.bottom],
+    [kw - 1 - pad.left, kw - 1 - pad.right],
+    [0, 0],
+  ];
+  return k.release(k.call('Conv2D', { x: dy, filter: swapped }, { strides: [1, 1], pad: explicit, dataFormat: 'NHWC', dilations: [1, 1] }));
+}
+
+let installed = false;
+
+/**
+ * Register the two convolution gradients for the wasm backend (idempotent). Call after
+ * '@tensorflow/tfjs-backend-wasm' is imported.
+ */
+export function installWasmTrainingKernels(): void {
+  if (installed) return;
+  installed = true;
+  const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  const replace = (config: tf.KernelConfig) => {
+    if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel(config);
+  };
+  replace({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+      const a = attrs as unknown as Conv2DGradAttrs & { filterShape: [number, number, number, number] };
+      checkSupported('Conv2DBackpropFilter', a);
+      return backpropFilterAsConv(new KernelCalls(backend as KernelBackend), x, dy, a.filterShape, a);
+    },
+  });
+  replace({
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    // The original's setup binds its wasm function, which strides other than 1 still call.
+    setupFunc: original?.setupFunc,
+    kernelFunc: (args) => {
+      const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+      const a = args.attrs as unknown as Conv2DGradAttrs & { inputShape: [number, number, number, number] };
+      checkSupported('Conv2DBackpropInput', a);
+      if (pair(a.strides).some((stride) => stride !== 1)) {
+        if (!original) throw new Error('the wasm backend has no Conv2DBackpropInput kernel');
+        return original.kernelFunc(args);
+      }
+      return backpropInputAsConv(new KernelCalls(args.backend as KernelBackend), dy, filter, a.inputShape, a);
+    },
+  });
+}

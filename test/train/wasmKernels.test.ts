@@ -1,0 +1,105 @@
+// The wasm backend's convolution gradients (src/train/wasmKernels.ts) against the cpu backend's:
+// dW and dx of conv2d for the paddings, strides and shapes the students use, agreeing to float
+// rounding, and a whole training step of a CNN on wasm giving the cpu step's loss and weights.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installWasmTrainingKernels } from '../../src/train/wasmKernels';
+import { getArchitecture } from '../../src/models/architectures';
+
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number;
+  pad: 'same' | 'valid';
+}
+
+const CASES: Case[] = [
+  { x: [4, 8, 8, 1], filter: [3, 3, 1, 16], strides: 1, pad: 'same' },
+  { x: [4, 8, 8, 16], filter: [3, 3, 16, 32], strides: 1, pad: 'same' },
+  { x: [3, 9, 7, 5], filter: [3, 3, 5, 6], strides: 1, pad: 'valid' },
+  { x: [2, 10, 10, 3], filter: [5, 5, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
+  { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
+];
+
+function seeded(shape: number[], seed: number): Float32Array {
+  let state = seed >>> 0;
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296 - 0.5;
+  });
+}
+
+/** dW and dx of sum(conv2d(x, W) * g) on the current backend. */
+function gradients(c: Case): { dx: Float32Array; dw: Float32Array } {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(seeded(c.x, 1), c.x);
+    const w = tf.tensor4d(seeded(c.filter, 2), c.filter);
+    const out = tf.conv2d(x, w, c.strides, c.pad);
+    const g = tf.tensor(seeded(out.shape, 3), out.shape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), g)))([x, w]);
+    return { dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
+  });
+}
+
+function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
+  const scale = Math.max(...expected.map(Math.abs));
+  return Math.max(...actual.map((v, i) => Math.abs(v - expected[i]))) / scale;
+}
+
+describe('wasm convolution gradients', () => {
+  beforeAll(async () => {
+    // One thread: the threaded build starts its workers from blob: URLs, which Node refuses.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    installWasmTrainingKernels();
+    await tf.setBackend('wasm');
+    await tf.ready();
+  });
+
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it.each(CASES)('dx and dW of conv2d %j match the cpu backend to float rounding', async (c) => {
+    const onWasm = gradients(c);
+    await tf.setBackend('cpu');
+    const onCpu = gradients(c);
+    await tf.setBackend('wasm');
+    expect(onWasm.dw).toHaveLength(onCpu.dw.length);
+    expect(onWasm.dx).toHaveLength(onCpu.dx.length);
+    expect(maxRelativeError(onWasm.dw, onCpu.dw)).toBeLessThan(1e-5);
+    expect(maxRelativeError(onWasm.dx, onCpu.dx)).toBeLessThan(1e-5);
+  });
+
+  it('five Adam steps of tiny-cnn on wasm: the cpu losses and weights to 1e-4, no tensor left behind', async () => {
+    const train = async () => {
+      const model = getArchitecture('tiny-cnn', 'student').build([8, 8, 1], 10, 3);
+      const optimizer = tf.train.adam(0.01);
+      const x = tf.tensor4d(seeded([16, 8, 8, 1], 4), [16, 8, 8, 1]);
+      const y = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32'), 10);
+      const before = tf.memory().numTensors;
+      const losses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, true)!;
+        losses.push(loss.dataSync()[0]);
+        loss.dispose();
+      }
+      // Adam's moments are created on the first step and kept: 2 per weight, plus its 2 step counters.
+      const kept = tf.memory().numTensors - before;
+      const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+      return { losses, weights, kept };
+    };
+    const onWasm = await train();
+    await tf.setBackend('cpu');
+    const onCpu = await train();
+    await tf.setBackend('wasm');
+    expect(onWasm.kept).toBe(onCpu.kept);
+    onWasm.losses.forEach((loss, i) => expect(Math.abs(loss - onCpu.losses[i])).toBeLessThan(1e-4));
+    expect(onWasm.losses[4]).toBeLessThan(onWasm.losses[0]);
+    onWasm.weights.forEach((w, i) => expect(maxRelativeError(w, onCpu.weights[i])).toBeLessThan(1e-4));
+  });
+});
