@@ -2,27 +2,29 @@
 // with the cached teacher logits, on tfjs cpu in Node and on cpu, webgl and webgpu in Chromium.
 // Every number times the real training step (src/train/trainStep.ts, what runExperiment runs).
 //
-//   npm run bench -- [--backends node-cpu,cpu,webgl,webgpu] [--setups mnist,digits] [--warmup 2]
+//   npm run bench -- [--backends node-cpu,node-wasm,cpu,wasm,webgl,webgpu] [--setups mnist,digits] [--warmup 2]
 //                    [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out bench-results/bench.json]
 // --budget: seconds of timed rounds per backend after the warm-up (slow backends get fewer rounds).
 // --pytorch-threads: the PyTorch peer (scripts/bench_torch.py) runs once per thread count; the fastest
 // is the reference of the "vs PyTorch" table. --no-pytorch skips it.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { installFastCpuKernels } from '../src/train/cpuKernels';
+import { installWasmTrainingKernels } from '../src/train/wasmKernels';
 import { benchCurrentBackend, SETUPS, type BackendBench, type Variant } from './benchSteps';
 import type { BenchPageResult } from './benchPage';
 import { CHROMIUM_PATH, launchChromium, PROJECT_ROOT, startDevServer } from '../test/e2e/chromium';
 
 /** A cached KD step may cost at most this many student-only steps (issue 2, point 12). */
 const TARGET_CACHED_RATIO = 1.15;
-const BROWSER_BACKENDS = ['cpu', 'webgl', 'webgpu'];
-const ALL_BACKENDS = ['node-cpu', ...BROWSER_BACKENDS];
+const BROWSER_BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'];
+const ALL_BACKENDS = ['node-cpu', 'node-wasm', ...BROWSER_BACKENDS];
 
 interface Row {
   backend: string;
@@ -73,7 +75,7 @@ const budgetSeconds = positiveInteger('budget', flags.budget);
 const roundOptions = { warmupSteps: warmup, steps, minRounds, maxRounds, budgetSeconds };
 
 function readUsage(): string {
-  return 'npm run bench -- [--backends node-cpu,cpu,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE] [--pytorch-threads 1,2] [--no-pytorch]';
+  return 'npm run bench -- [--backends node-cpu,node-wasm,cpu,wasm,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE] [--pytorch-threads 1,2] [--no-pytorch]';
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -103,10 +105,15 @@ function benchPyTorch(setupId: string, threads: number): PyTorchBench {
   return JSON.parse(run.stdout) as PyTorchBench;
 }
 
-async function benchNode(setupId: string): Promise<BackendBench> {
+async function benchNode(setupId: string, backend: 'cpu' | 'wasm'): Promise<BackendBench> {
   tf.env().set('IS_NODE', true);
-  if (!(await tf.setBackend('cpu'))) throw new Error('tfjs cpu backend did not start');
-  installFastCpuKernels();
+  if (backend === 'wasm') {
+    // One thread, as the CLI and the page run it.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    installWasmTrainingKernels();
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs ${backend} backend did not start`);
+  if (backend === 'cpu') installFastCpuKernels();
   return benchCurrentBackend({ setup: SETUPS[setupId], ...roundOptions, log });
 }
 
@@ -259,10 +266,11 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (backends.includes('node-cpu')) {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    if (!backends.includes(`node-${backend}`)) continue;
     for (const setup of setups) {
-      log(`node cpu, ${setup}`);
-      rows.push({ backend: 'node-cpu', setup, result: await benchNode(setup) });
+      log(`node ${backend}, ${setup}`);
+      rows.push({ backend: `node-${backend}`, setup, result: await benchNode(setup, backend) });
     }
   }
   const browserBackends = BROWSER_BACKENDS.filter((b) => backends.includes(b));
@@ -289,7 +297,7 @@ async function main(): Promise<void> {
       loadAverage: os.loadavg(),
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
       node: process.version,
-      chromium: backends.some((b) => b !== 'node-cpu') ? chromiumVersion() : null,
+      chromium: backends.some((b) => !b.startsWith('node-')) ? chromiumVersion() : null,
       browser: browserInfo,
     },
     tfjsVersion: tf.version_core,

@@ -1,4 +1,4 @@
-// The benchmark in Chromium: /bench.html?backend=cpu|webgl|webgpu&setup=mnist&warmup=2&steps=2&minRounds=3&maxRounds=15&budget=60.
+// The benchmark in Chromium: /bench.html?backend=cpu|wasm|webgl|webgpu&setup=mnist&warmup=2&steps=2&minRounds=3&maxRounds=15&budget=60.
 // Runs on the main thread (a benchmark page has no UI to keep responsive) and leaves its result in
 // window.__bench for scripts/bench.ts to collect.
 import * as tf from '@tensorflow/tfjs-core';
@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { installFastCpuKernels } from '../src/train/cpuKernels';
+import { prepareWasm } from '../src/worker/backend';
 import { benchCurrentBackend, SETUPS, type BackendBench } from './benchSteps';
 
 export type BenchPageResult =
@@ -38,6 +39,7 @@ async function useBackend(name: string): Promise<string | null> {
     adapter = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
   }
   if (name === 'cpu') installFastCpuKernels();
+  if (name === 'wasm') prepareWasm();
   if (!(await tf.setBackend(name))) throw new Unavailable(`tf.setBackend('${name}') returned false`);
   await tf.ready();
   if (tf.getBackend() !== name) throw new Unavailable(`tfjs is on ${tf.getBackend()}, not ${name}`);

@@ -13,6 +13,8 @@ export interface CliOptions {
   json?: string;
   quiet: boolean;
   help: boolean;
+  /** cpu (the default: the kernels the golden values and the PyTorch comparison were checked on) or wasm (XNNPACK, about 3× faster here). */
+  backend: 'cpu' | 'wasm';
 }
 
 export class UsageError extends Error {}
@@ -81,7 +83,9 @@ export const USAGE = `Usage: npm run train -- [flags]
   --test-limit N        score the test on the first N test samples only (validation is not limited)
   --save DIR            write the trained model (model.json, weights.bin, card.json)
   --json FILE           write the result as JSON
-  --quiet               no progress bar`;
+  --quiet               no progress bar
+  --backend cpu|wasm    cpu (default: tfjs' cpu kernels) or wasm (XNNPACK, SIMD; about 3× faster
+                        steps here, the same numbers up to float rounding)`;
 
 /** Decimal numbers only: Number() would also read "0x10" as 16, "0b11" as 3 and "" as 0. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -137,7 +141,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   const qualifiedParams: { method: string; name: string; value: number }[] = [];
   const layerFlags: { flag: '--student-layers' | '--teacher-layers'; method?: string; layers: string[] }[] = [];
   let recipe: DistillTerm[] | null = null;
-  const options: Omit<CliOptions, 'config'> = { quiet: false, help: false };
+  const options: Omit<CliOptions, 'config'> = { quiet: false, help: false, backend: 'cpu' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const next = () => {
@@ -225,6 +229,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--quiet':
         options.quiet = true;
         break;
+      case '--backend': {
+        const value = next();
+        if (value !== 'cpu' && value !== 'wasm') throw new UsageError(`--backend must be cpu or wasm, got "${value}"`);
+        options.backend = value;
+        break;
+      }
       case '--help':
       case '-h':
         options.help = true;

@@ -1,10 +1,12 @@
 // The headless runner: `npm run train -- --dataset digits --method kd ...` (docs/ARCHITECTURE.md §4.3).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { installFastCpuKernels } from '../train/cpuKernels';
+import { installWasmTrainingKernels } from '../train/wasmKernels';
 import { parseArgs, UsageError, USAGE } from './args';
 import { checkJsonFile, checkSaveFolder, writeFailure } from './nodeFiles';
 import { runCli } from './run';
@@ -34,8 +36,18 @@ async function main(): Promise<number> {
   }
   // IS_NODE only decides whether the cpu backend prints its "install tfjs-node" banner.
   tf.env().set('IS_NODE', false);
-  await tf.setBackend('cpu');
-  installFastCpuKernels();
+  if (options.backend === 'wasm') {
+    // One thread: the threaded build starts its workers from blob: URLs, which Node refuses.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    installWasmTrainingKernels();
+    if (!(await tf.setBackend('wasm'))) {
+      process.stderr.write('error: the wasm backend did not start\n');
+      return 1;
+    }
+  } else {
+    await tf.setBackend('cpu');
+    installFastCpuKernels();
+  }
   try {
     const { result, saveFailure } = await runCli(options, process.argv.slice(2));
     if (options.json) {

@@ -41,7 +41,7 @@ const ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
  * single-threaded: threads need a cross-origin-isolated page and blob: workers, which the
  * Content-Security-Policy does not allow. SIMD where the browser has it.
  */
-function prepareWasm(): void {
+export function prepareWasm(): void {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmPlainUrl,
