@@ -8,5 +8,15 @@ import '@tensorflow/tfjs-layers';
 // IS_NODE only decides whether the cpu backend prints its "install tfjs-node" banner; the
 // platform (fetch, TextEncoder) was chosen when tfjs-core loaded.
 tf.env().set('IS_NODE', false);
-await tf.setBackend('cpu');
+if (process.env.TEST_BACKEND === 'wasm') {
+  // `TEST_BACKEND=wasm vitest run test/kd test/train/methodsOnWasm.test.ts`: the losses' golden values and
+  // every method's training on the wasm path (part of npm test).
+  await import('@tensorflow/tfjs-backend-wasm');
+  const { installWasmTrainingKernels } = await import('../src/train/wasmKernels');
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  installWasmTrainingKernels();
+  if (!(await tf.setBackend('wasm'))) throw new Error('TEST_BACKEND=wasm: the wasm backend did not start');
+} else {
+  await tf.setBackend('cpu');
+}
 await tf.ready();

@@ -1,7 +1,10 @@
 // tfjs-backend-wasm runs convolutions forward through XNNPACK (8× the cpu backend's JS kernel on
 // a 9k-parameter CNN here) but has no Conv2DBackpropFilter at all, and computes
-// Conv2DBackpropInput with a plain loop: a training step cannot run, or runs slowly. This file
-// registers both gradients for 'wasm' as XNNPACK convolutions (docs/ARCHITECTURE.md §6):
+// Conv2DBackpropInput and MaxPoolGrad with plain loops (MaxPoolGrad alone took 8 of a Digits
+// step's 13 ms): a training step cannot run, or runs slowly. This file registers the three for
+// 'wasm' (docs/ARCHITECTURE.md §6). MaxPoolGrad is the cpu path's flat-array loop on the wasm
+// heap (the same values, the first maximum of a window takes its gradient); the convolution
+// gradients are XNNPACK convolutions:
 // - dx: the convolution of dy with the filter rotated by 180° and its channels swapped, padded so
 //   every input position is reached (stride 1);
 // - dW: the convolution of x with dy as the filter, batch and channels swapped, dy dilated by the
@@ -11,6 +14,7 @@
 // so values agree to float rounding, not bit for bit.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { maxPoolGradNHWC } from './cpuKernels';
 
 interface Conv2DGradAttrs {
   strides: number | [number, number];
@@ -102,10 +106,40 @@ function backpropInputAsConv(k: KernelCalls, dy: TensorInfo, filter: TensorInfo,
   return k.release(k.call('Conv2D', { x: dy, filter: swapped }, { strides: [1, 1], pad: explicit, dataFormat: 'NHWC', dilations: [1, 1] }));
 }
 
+interface MaxPoolGradAttrs {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm the heap-side kernels use. */
+interface WasmHeap {
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+/** dx of max pooling computed in JS over the wasm heap's arrays. */
+function maxPoolGradOnHeap(backend: WasmHeap, dy: TensorInfo, input: TensorInfo, attrs: MaxPoolGradAttrs): TensorInfo {
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const dx = maxPoolGradNHWC(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), info);
+  // Allocating may grow the heap: the output's view is taken after it.
+  const out = backend.makeOutput(input.shape, 'float32');
+  backend.typedArrayFromHeap(out).set(dx);
+  return out;
+}
+
 let installed = false;
 
 /**
- * Register the two convolution gradients for the wasm backend (idempotent). Call after
+ * Register the convolution and max-pool gradients for the wasm backend (idempotent). Call after
  * '@tensorflow/tfjs-backend-wasm' is imported.
  */
 export function installWasmTrainingKernels(): void {
@@ -140,6 +174,14 @@ export function installWasmTrainingKernels(): void {
         return original.kernelFunc(args);
       }
       return backpropInputAsConv(new KernelCalls(args.backend as KernelBackend), dy, filter, a.inputShape, a);
+    },
+  });
+  replace({
+    kernelName: 'MaxPoolGrad',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+      return maxPoolGradOnHeap(backend as unknown as WasmHeap, dy, input, attrs as unknown as MaxPoolGradAttrs);
     },
   });
 }

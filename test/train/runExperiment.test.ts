@@ -236,7 +236,7 @@ describe('results and history', () => {
     expect(result.evalSeconds!).toBeLessThan(result.seconds);
 
     expect(result.status).toBe('done');
-    expect(result.backend).toBe('cpu');
+    expect(result.backend).toBe(tf.getBackend());
     expect(result.samplesPerSecond).toBeGreaterThan(0);
     expect(result.seconds).toBeGreaterThan(0);
     expect(result.confusion).toHaveLength(CLASSES);

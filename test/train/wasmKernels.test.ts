@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installWasmTrainingKernels } from '../../src/train/wasmKernels';
+import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { getArchitecture } from '../../src/models/architectures';
 
 interface Case {
@@ -52,6 +53,8 @@ describe('wasm convolution gradients', () => {
   beforeAll(async () => {
     // One thread: the threaded build starts its workers from blob: URLs, which Node refuses.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    // The cpu side is what the lab and the CLI train with (test/train/cpuKernels.test.ts compares it with tfjs' own).
+    installFastCpuKernels();
     installWasmTrainingKernels();
     await tf.setBackend('wasm');
     await tf.ready();
@@ -70,6 +73,26 @@ describe('wasm convolution gradients', () => {
     expect(onWasm.dx).toHaveLength(onCpu.dx.length);
     expect(maxRelativeError(onWasm.dw, onCpu.dw)).toBeLessThan(1e-5);
     expect(maxRelativeError(onWasm.dx, onCpu.dx)).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    { x: [4, 8, 8, 16], size: 2, strides: 2, pad: 'valid' },
+    { x: [2, 7, 7, 3], size: 3, strides: 2, pad: 'same' },
+    { x: [2, 6, 6, 2], size: 2, strides: 1, pad: 'valid' },
+  ] as const)('dx of max pooling %j equals the cpu path\'s bit for bit, ties included', async (c) => {
+    const grad = () =>
+      tf.tidy(() => {
+        // Rounded values: windows with equal maxima, where the first one must take the gradient.
+        const x = tf.round(tf.mul(tf.tensor4d(seeded([...c.x], 5), [...c.x]), 4)) as tf.Tensor4D;
+        const pooled = tf.maxPool(x, c.size, c.strides, c.pad);
+        const g = tf.tensor(seeded(pooled.shape, 6), pooled.shape);
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad), g)))(x).dataSync() as Float32Array;
+      });
+    const onWasm = grad();
+    await tf.setBackend('cpu');
+    const onCpu = grad();
+    await tf.setBackend('wasm');
+    expect(Array.from(onWasm)).toEqual(Array.from(onCpu));
   });
 
   it('five Adam steps of tiny-cnn on wasm: the cpu losses and weights to 1e-4, no tensor left behind', async () => {
