@@ -6,7 +6,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { computeDistillLoss } from '../src/kd';
 import { getArchitecture, type InputShape } from '../src/models/architectures';
 import { cacheTeacherLogits } from '../src/train/teacherCache';
-import { createRng, permutation } from '../src/train/rng';
+import { createRng, permutation } from '../src/core/rng';
 import { disposeStepMetrics, stepMetricTensors, trainStep, type StepContext, type StepMetrics } from '../src/train/trainStep';
 import type { DeviceSplit } from '../src/data/device';
 

@@ -10,6 +10,7 @@ import { installWasmTrainingKernels } from '../train/wasmKernels';
 import { parseArgs, UsageError, USAGE } from './args';
 import { checkJsonFile, checkSaveFolder, writeFailure } from './nodeFiles';
 import { runCli } from './run';
+import { errorMessage } from '../core/errors';
 
 async function main(): Promise<number> {
   let options;
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     if (options.save) await checkSaveFolder(options.save);
     if (options.json) await checkJsonFile(options.json);
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${errorMessage(error)}\n`);
     return 2;
   }
   // IS_NODE only decides whether the cpu backend prints its "install tfjs-node" banner.
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${errorMessage(error)}\n`);
     return 1;
   }
 }

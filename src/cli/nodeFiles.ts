@@ -8,6 +8,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { FetchBytes } from '../data/types';
 import { loadModelFromSourceFiles, quoteName, serializeModel, WEIGHTS_FILE, type ModelSourceFile } from '../models/io';
 import { teacherModelPath, type TeacherCard } from '../models/catalog';
+import { errorMessage } from '../core/errors';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PUBLIC_DIR = path.join(PROJECT_ROOT, 'public');
@@ -75,7 +76,7 @@ function failureReason(error: unknown): string {
   if (code === 'ENOENT') return 'this file system does not take new files';
   if (code === 'EISDIR') return `${(error as NodeJS.ErrnoException).path ?? 'the file'} is a folder`;
   if (code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 async function statOrNull(file: string): Promise<Awaited<ReturnType<typeof stat>> | null> {

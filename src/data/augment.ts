@@ -2,7 +2,7 @@
 // its own integer offset with cropAndResize. 'nearest', not 'bilinear': the box corners are not
 // exact in float32, and bilinear then blends ~1e-7 of the neighbouring pixel into every value.
 import * as tf from '@tensorflow/tfjs-core';
-import { randomInt } from '../train/rng';
+import { randomInt } from '../core/rng';
 
 export function randomShift(images: tf.Tensor4D, maxShift: number, rng: () => number): tf.Tensor4D {
   const [batch, height, width] = images.shape;

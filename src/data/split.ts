@@ -1,5 +1,5 @@
 import type { ImageSet } from './types';
-import { createRng, permutation } from '../train/rng';
+import { createRng, permutation } from '../core/rng';
 
 /** Every run and every shipped teacher share one validation split, so their val numbers compare. */
 export const SPLIT_SEED = 20240101;

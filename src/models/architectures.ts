@@ -1,7 +1,7 @@
 // Student and teacher builders. Layer names are the feature taps: `block1`, `block2`, ... are
 // the conv blocks (post-ReLU), `embedding` is the penultimate layer, `logits` the output.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { deriveSeed } from '../train/rng';
+import { deriveSeed } from '../core/rng';
 
 export type Role = 'student' | 'teacher';
 export type InputShape = [number, number, number];

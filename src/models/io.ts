@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { concatBytes } from '../data/bytes';
+import { errorMessage } from '../core/errors';
 
 export interface ModelFiles {
   modelJson: Record<string, unknown>;
@@ -286,7 +287,7 @@ async function buildTopology(modelTopology: Record<string, unknown>, fileName: s
     for (const variable of createdVariables) if (!variable.isDisposed) variable.dispose();
     if (error instanceof WeightTooLarge) throw new Error(error.message);
     // tfjs' first line says what failed; it may quote names from the file, so only printable text is kept.
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0].replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?').slice(0, 200);
+    const reason = errorMessage(error).split('\n')[0].replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?').slice(0, 200);
     throw new Error(`${fileName}: modelTopology is not a model tfjs can build (${reason})`);
   }
 }

@@ -23,6 +23,7 @@ import {
   type StudentFiles,
 } from './runStore';
 import { labStore, type LabState } from './store';
+import { errorMessage } from '../core/errors';
 
 const get = () => compareStore.getState();
 const set = compareStore.setState;
@@ -39,9 +40,6 @@ function patchEntry(id: string, patch: Partial<CompareEntry> | ((entry: CompareE
   }));
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 // ---------------------------------------------------------------- planning
 
@@ -257,7 +255,7 @@ async function runTeacherEntry(entry: CompareEntry): Promise<void> {
     const id = entry.id;
     await persist({ id, label: entry.label, savedAt: Date.now(), source: 'compare', config: entry.config, kind: 'teacher', ...teacher }, entry.id);
   } catch (error) {
-    patchEntry(entry.id, { status: 'error', detail: '', error: describe(error) });
+    patchEntry(entry.id, { status: 'error', detail: '', error: errorMessage(error) });
   }
 }
 
@@ -305,7 +303,7 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
   try {
     outcome = await ended;
   } catch (error) {
-    outcome = { result: null, error: describe(error) };
+    outcome = { result: null, error: errorMessage(error) };
   }
   publish();
   const { result } = outcome;
@@ -337,7 +335,7 @@ export async function exportStudent(runId: string): Promise<{ files: StudentFile
     const answer = await reply;
     return { files: answer.files, message: answer.message };
   } catch (error) {
-    return { files: null, message: describe(error) };
+    return { files: null, message: errorMessage(error) };
   }
 }
 

@@ -14,7 +14,8 @@ import {
 } from '../kd';
 import { buildTappedModel, describeShape, listTaps, type Tap, type TappedModel } from '../models/taps';
 import { distillTerms, type DistillTerm, type ExperimentConfig } from './config';
-import { deriveSeed } from './rng';
+import { deriveSeed } from '../core/rng';
+import { errorMessage } from '../core/errors';
 
 /** The layers one term reads: student and teacher tap names, paired by position. */
 export interface LayerPairs {
@@ -179,7 +180,7 @@ export function checkLayerPairs(methodId: string, students: readonly Tap[], teac
       return computeDistillLoss(methodId, inputs, params);
     }));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new Error(`${method.label} cannot use ${describePairs(students, teachers)}: ${message}`);
   }
 }

@@ -5,6 +5,7 @@ import { getMethod, hasMethod, resolveParams } from '../kd';
 import type { Tap } from '../models/taps';
 import type { DistillTerm } from './config';
 import { checkLayerPairs, defaultLayerPairs, resolveLayerPairs, type LayerPairs } from './distillPlan';
+import { errorMessage } from '../core/errors';
 
 export interface TermLayerCheck {
   method: string;
@@ -19,7 +20,7 @@ export interface TermLayerCheck {
   problem: string | null;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const message = errorMessage;
 
 /** Check each term's layers against the student's and the teacher's taps. */
 export function checkTermLayers(terms: readonly DistillTerm[], studentTaps: readonly Tap[], teacherTaps: readonly Tap[], numClasses: number): TermLayerCheck[] {

@@ -9,7 +9,7 @@
 // layer reads, with its own seeded masks, during training only.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createRng } from './rng';
+import { createRng } from '../core/rng';
 
 export const RDROP_DROPOUT_RATE = 0.1;
 

@@ -5,7 +5,7 @@ import { getMethod, resolveParams, termWeights, warmupEpochs, warmupFactor } fro
 import type { DatasetInfo } from '../data/types';
 import { disposeSplit, selectSplit, type DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
-import { createRng, deriveSeed, permutation } from './rng';
+import { createRng, deriveSeed, permutation } from '../core/rng';
 import { CURVE_EVAL_SAMPLES, STOPPED_SCORE_SAMPLES, distillTerms, type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
 import { RunControl, type KnobChange, type LiveKnobs } from './control';
 import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes } from './teacherCache';

@@ -13,6 +13,7 @@ import { installFastCpuKernels } from '../train/cpuKernels';
 import { installWasmTrainingKernels } from '../train/wasmKernels';
 import { getArchitecture } from '../models/architectures';
 import type { BackendName } from './protocol';
+import { errorMessage } from '../core/errors';
 
 export interface BackendChoice {
   backend: BackendName;
@@ -51,9 +52,6 @@ export function prepareWasm(): void {
   installWasmTrainingKernels();
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 let webGpuAdapter: GPUAdapter | null = null;
 
@@ -64,7 +62,7 @@ async function tryWebGpu(): Promise<string | null> {
   try {
     adapter = await gpu.requestAdapter();
   } catch (error) {
-    return `WebGPU adapter request failed: ${describe(error)}`;
+    return `WebGPU adapter request failed: ${errorMessage(error)}`;
   }
   if (!adapter) return 'WebGPU has no adapter (requestAdapter() returned null)';
   webGpuAdapter = adapter;
@@ -141,7 +139,7 @@ async function tryWebGl(): Promise<string | null> {
   try {
     await import('@tensorflow/tfjs-backend-webgl');
   } catch (error) {
-    return `the WebGL backend failed to load: ${describe(error)}`;
+    return `the WebGL backend failed to load: ${errorMessage(error)}`;
   }
   if (typeof OffscreenCanvas === 'undefined') return 'WebGL in a worker needs OffscreenCanvas, which is missing';
   return (await setBackendChecked('webgl')) ? null : 'WebGL is not available (no context)';

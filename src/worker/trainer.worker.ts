@@ -23,6 +23,7 @@ import { architectureTaps, listTaps } from '../models/taps';
 import { destroyWebGpuDevice, selectBackend, useCpu, webGpuDeviceLost } from './backend';
 import { loadShippedLogits, logitRows, trainSplitFingerprint } from '../models/shippedLogits';
 import type { BackendName, DatasetSummary, FromWorker, TeacherSource, ToWorker } from './protocol';
+import { errorMessage } from '../core/errors';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -30,9 +31,6 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 let baseUrl = '';
 let ready: Promise<void> | null = null;
@@ -47,7 +45,7 @@ let deviceLostSignal: Promise<GPUDeviceLostInfo> | null = null;
 async function causedByDeviceLoss(failure?: unknown): Promise<boolean> {
   if (deviceLost) return true;
   if (!deviceLostSignal) return false;
-  const gpuLike = /GPU|mapAsync|device/i.test(describe(failure ?? ''));
+  const gpuLike = /GPU|mapAsync|device/i.test(errorMessage(failure ?? ''));
   await Promise.race([deviceLostSignal, new Promise((resolve) => setTimeout(resolve, gpuLike ? 5000 : 500))]);
   return deviceLost;
 }
@@ -172,7 +170,7 @@ async function loadDataset(id: string): Promise<void> {
     const loaded = await ensureDataset(id);
     post({ type: 'datasetReady', summary: loaded.summary });
   } catch (error) {
-    post({ type: 'datasetFailed', dataset: id, message: describe(error) });
+    post({ type: 'datasetFailed', dataset: id, message: errorMessage(error) });
   }
 }
 
@@ -264,7 +262,7 @@ async function checkTeacher(dataset: string, source: TeacherSource): Promise<voi
     const model = await resolveTeacher(source, info);
     post({ type: 'teacherChecked', ok: true, message: `Teacher fits ${info.name}`, parameters: model.countParams(), ...modelShape(model) });
   } catch (error) {
-    post({ type: 'teacherChecked', ok: false, message: describe(error) });
+    post({ type: 'teacherChecked', ok: false, message: errorMessage(error) });
   }
 }
 
@@ -389,7 +387,7 @@ async function startRun(runId: string, config: ExperimentConfig, teacherSource: 
     post({ type: 'done', runId, result });
   } catch (error) {
     // A lost device is reported once, by its own message, with the reason the browser gave.
-    if (!(await causedByDeviceLoss(error))) post({ type: 'error', runId, message: describe(error) });
+    if (!(await causedByDeviceLoss(error))) post({ type: 'error', runId, message: errorMessage(error) });
   } finally {
     if (student !== lastStudent) disposeModel(student);
     if (lastStudentRun?.runId === runId) lastStudentRun.state = 'trained';
@@ -413,7 +411,7 @@ async function answerTeacherView(request: Extract<ToWorker, { type: 'teacherView
     const view = await computeTeacherView(teacher, loaded.test, loaded.info.numClasses, request.limit, request.perClass);
     post({ type: 'teacherView', requestId, view, message: '' }, buffersOf(view.logits, view.labels, ...view.grid.map((image) => image.pixels)));
   } catch (error) {
-    post({ type: 'teacherView', requestId, view: null, message: describe(error) });
+    post({ type: 'teacherView', requestId, view: null, message: errorMessage(error) });
   }
 }
 
@@ -436,7 +434,7 @@ async function answerStudentView(request: Extract<ToWorker, { type: 'studentView
     const logits = await logitsAt(model, loaded.test, request.indices);
     post({ type: 'studentView', requestId, student, logits, message: '' }, buffersOf(logits));
   } catch (error) {
-    post({ type: 'studentView', requestId, student, logits: null, message: describe(error) });
+    post({ type: 'studentView', requestId, student, logits: null, message: errorMessage(error) });
   }
 }
 
@@ -456,7 +454,7 @@ async function answerMisclassified(request: Extract<ToWorker, { type: 'misclassi
     const pairs = await misclassifiedExamples(model, test.split, request.pairs, request.limit);
     post({ type: 'misclassified', requestId, runId, pairs, message: '' }, buffersOf(...pairs.flatMap((pair) => pair.examples.map((image) => image.pixels))));
   } catch (error) {
-    post({ type: 'misclassified', requestId, runId, pairs: null, message: describe(error) });
+    post({ type: 'misclassified', requestId, runId, pairs: null, message: errorMessage(error) });
   } finally {
     if (test?.owned) {
       test.split.images.dispose();
@@ -481,7 +479,7 @@ async function answerEvaluateTeacher(request: Extract<ToWorker, { type: 'evaluat
     const evaluation = await evaluateTeacher(teacher, { info: loaded.info, train: loaded.train, val: val.split, test: test.split }, { ttaShift: request.ttaShift });
     post({ type: 'teacherEvaluated', requestId, evaluation, parameters: teacher.countParams(), seconds: (performance.now() - started) / 1000, message: '' });
   } catch (error) {
-    post({ type: 'teacherEvaluated', requestId, evaluation: null, parameters: 0, seconds: (performance.now() - started) / 1000, message: describe(error) });
+    post({ type: 'teacherEvaluated', requestId, evaluation: null, parameters: 0, seconds: (performance.now() - started) / 1000, message: errorMessage(error) });
   } finally {
     for (const limited of [val, test]) {
       if (limited?.owned) {
@@ -513,7 +511,7 @@ async function answerExportStudent(request: Extract<ToWorker, { type: 'exportStu
       const weights = files.weights.slice().buffer as ArrayBuffer;
       post({ type: 'studentExported', requestId, runId, files: { modelJson: JSON.stringify(files.modelJson), weights }, message: '' }, [weights]);
     } catch (error) {
-      post({ type: 'studentExported', requestId, runId, files: null, message: describe(error) });
+      post({ type: 'studentExported', requestId, runId, files: null, message: errorMessage(error) });
     }
   })();
   studentExport = exporting;
@@ -531,7 +529,7 @@ async function answerCheckLayers(request: Extract<ToWorker, { type: 'checkLayers
     const terms = checkTermLayers(request.terms, studentTaps, teacherTaps, info.numClasses);
     post({ type: 'layersChecked', requestId: request.requestId, studentTaps, teacherTaps, terms, message: null });
   } catch (error) {
-    post({ type: 'layersChecked', requestId: request.requestId, studentTaps: [], teacherTaps: [], terms: [], message: describe(error) });
+    post({ type: 'layersChecked', requestId: request.requestId, studentTaps: [], teacherTaps: [], terms: [], message: errorMessage(error) });
   }
 }
 
@@ -545,7 +543,7 @@ async function handle(message: ToWorker): Promise<void> {
       try {
         await ready;
       } catch (error) {
-        post({ type: 'error', runId: null, message: `Could not start a tfjs backend: ${describe(error)}` });
+        post({ type: 'error', runId: null, message: `Could not start a tfjs backend: ${errorMessage(error)}` });
       }
       return;
     case 'loadDataset':
@@ -623,10 +621,10 @@ async function reportFailure(message: string): Promise<void> {
 }
 
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
-  handle(event.data).catch((error) => reportFailure(describe(error)));
+  handle(event.data).catch((error) => reportFailure(errorMessage(error)));
 });
 
 self.addEventListener('unhandledrejection', (event) => {
   event.preventDefault();
-  void reportFailure(`Unexpected failure in the worker: ${describe(event.reason)}`);
+  void reportFailure(`Unexpected failure in the worker: ${errorMessage(event.reason)}`);
 });

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { randomShift, shiftAll } from '../../src/data/augment';
-import { createRng } from '../../src/train/rng';
+import { createRng } from '../../src/core/rng';
 
 /** A batch whose pixels are all distinct and non-zero: value = 1 + index. */
 function distinctImages(batch: number, height: number, width: number, channels = 1): tf.Tensor4D {

@@ -1,4 +1,5 @@
-// Seeded randomness: the same seed gives the same initialisation, split and batch order.
+// Seeded randomness, the ground floor every folder may import (docs/ARCHITECTURE.md §1): the same
+// seed gives the same initialisation, split, batch order, connectors and masks.
 
 /** mulberry32: a small, fast 32-bit generator; returns floats in [0, 1). */
 export function createRng(seed: number): () => number {

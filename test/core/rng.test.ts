@@ -1,6 +1,6 @@
 // Seeded randomness: reproducible streams, proper permutations, independent derived seeds.
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed, permutation, randomInt } from '../../src/train/rng';
+import { createRng, deriveSeed, permutation, randomInt } from '../../src/core/rng';
 
 const draw = (rng: () => number, n: number) => Array.from({ length: n }, rng);
 
