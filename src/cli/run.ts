@@ -11,7 +11,7 @@ import { runExperiment, scheduleNotes, type RunResult } from '../train/runExperi
 import { omittedClassReport } from '../train/omittedClasses';
 import { usesTeacher } from '../train/config';
 import { RunControl } from '../train/control';
-import { scoredOnText, stoppedAtText } from '../state/runOutcome';
+import { scoredOnText, stoppedAtText } from '../train/runOutcome';
 import type { CliOptions } from './args';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir, writeFailure } from './nodeFiles';
 import { shippedLogitsForRun } from '../models/shippedLogits';

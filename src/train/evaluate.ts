@@ -6,8 +6,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { paddedIndexBatches, type DeviceSplit } from '../data/device';
 import { shiftAll } from '../data/augment';
 import { predictLogits } from './teacherCache';
-import { evaluatePredictions } from './metrics';
-import type { RunData } from './runExperiment';
+import { evaluatePredictions, type Evaluation } from './metrics';
+import type { RunData } from './runTypes';
 
 /** The five TTA views as (dy, dx): the image, then ±shift along x and ±shift along y. */
 export function ttaOffsets(shift: number): [number, number][] {
@@ -129,4 +129,14 @@ export async function evaluateTeacher(
     perClassAccuracy: test.perClassAccuracy,
     confusion: test.confusion,
   };
+}
+
+/** The student's predicted classes on a split, in fixed-size batches (no test-time augmentation). */
+export function predictClasses(model: tfl.LayersModel, split: DeviceSplit, batchSize: number, options: Interruptible = {}): Promise<Int32Array> {
+  return predictWithTta(model, split, 0, batchSize, options);
+}
+
+export async function evaluateModel(model: tfl.LayersModel, split: DeviceSplit, numClasses: number, batchSize = 256, options: Interruptible = {}): Promise<Evaluation> {
+  const predictions = await predictClasses(model, split, batchSize, options);
+  return evaluatePredictions(split.hostLabels, predictions, numClasses);
 }

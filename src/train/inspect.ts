@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { paddedIndexBatches, type DeviceSplit } from '../data/device';
-import { predictClasses } from './runExperiment';
+import { predictClasses } from './evaluate';
 import { predictLogits } from './teacherCache';
 
 /** One image of a split: its index there, its label and its pixels (row-major HWC floats). */

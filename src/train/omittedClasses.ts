@@ -6,23 +6,9 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DeviceSplit } from '../data/device';
 import { logitsAt } from './inspect';
+import type { OmittedClassReport } from './runTypes';
 
-export interface OmittedClassReport {
-  classes: number[];
-  /** The logit bias added to every omitted class, chosen on the validation split. */
-  bias: number;
-  /** Accuracy on the test images of the omitted classes, without and with the bias. */
-  omittedTestAccuracy: number;
-  omittedTestAccuracyCorrected: number;
-  /** Test images of the omitted classes. */
-  omittedTestCount: number;
-  /** Accuracy on all test images, without and with the bias. */
-  testAccuracy: number;
-  testAccuracyCorrected: number;
-  /** Accuracy on all validation images, without and with the bias (what chose it). */
-  valAccuracy: number;
-  valAccuracyCorrected: number;
-}
+export type { OmittedClassReport } from './runTypes';
 
 /** The biases tried, 0 to 20 in steps of 0.25 (Hinton's was 3.5 on MNIST at T = 20). */
 export const OMITTED_BIAS_GRID: readonly number[] = Array.from({ length: 81 }, (_, i) => i * 0.25);

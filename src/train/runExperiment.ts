@@ -2,7 +2,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getMethod, resolveParams, termWeights, warmupEpochs, warmupFactor } from '../kd';
-import type { DatasetInfo } from '../data/types';
 import { disposeSplit, selectSplit, type DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from '../core/rng';
@@ -10,111 +9,16 @@ import { CURVE_EVAL_SAMPLES, STOPPED_SCORE_SAMPLES, distillTerms, type DistillTe
 import { RunControl, type KnobChange, type LiveKnobs } from './control';
 import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes } from './teacherCache';
 import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
-import { buildDistillPlan, type DistillPlan, type ResolvedTerm } from './distillPlan';
-import { evaluatePredictions, type Evaluation } from './metrics';
-import { EvaluationInterrupted, predictWithTta, type Interruptible } from './evaluate';
+import { buildDistillPlan, type DistillPlan } from './distillPlan';
+import { evaluatePredictions } from './metrics';
+import { evaluateModel, EvaluationInterrupted, predictWithTta, type Interruptible } from './evaluate';
+
+export { evaluateModel, predictClasses } from './evaluate';
 import { WeightEma } from './ema';
-import type { OmittedClassReport } from './omittedClasses';
 import { createRDrop, type RDropContext } from './rdrop';
+import type { EvalPoint, HistoryEntry, PeerResult, RunData, RunResult, StepPoint } from './runTypes';
 
-/** The losses of one step. Every value is unweighted except `total`, the loss minimised. */
-export interface StepPoint {
-  step: number;
-  epoch: number;
-  ce: number;
-  /** The distillation value: the single method's term, or the sum of a recipe's terms. */
-  kd: number;
-  total: number;
-  /**
-   * Each term by method id (one entry for a single method, none for the scratch student), plus
-   * 'rdrop' (R-Drop's symmetric KL, unweighted) when R-Drop is on: one chart line each.
-   */
-  terms: Record<string, number>;
-  /** DML: the peer student's losses (its kd is its KL to the first student). */
-  peer?: { ce: number; kd: number; total: number };
-}
-
-export interface EvalPoint {
-  step: number;
-  /** Epochs completed (fractional between epoch ends). */
-  epoch: number;
-  /** On the training batches since the previous evaluation; val and test on the curve subset. */
-  trainAccuracy: number;
-  valAccuracy: number;
-  testAccuracy: number;
-  /** DML: the peer student's accuracies. */
-  peer?: { trainAccuracy: number; valAccuracy: number; testAccuracy: number };
-}
-
-/** An evaluation with the mean losses of the steps since the previous one (docs/ARCHITECTURE.md, the CLI's result). */
-export interface HistoryEntry extends EvalPoint {
-  ce: number;
-  kd: number;
-  total: number;
-  terms: Record<string, number>;
-  peer?: EvalPoint['peer'] & { ce: number; kd: number; total: number };
-}
-
-/** DML: how the second student ended. */
-export interface PeerResult {
-  student: string;
-  parameters: number;
-  testAccuracy: number;
-  testMpa: number;
-  valAccuracy: number;
-  valMpa: number;
-}
-
-export type RunStatus = 'done' | 'stopped' | 'error';
-
-export interface RunResult {
-  config: ExperimentConfig;
-  status: RunStatus;
-  error?: { message: string; step: number; suggestion: string };
-  testAccuracy: number;
-  testMpa: number;
-  /** Test accuracy and MPA with test-time augmentation (config.ttaShift); null when it is off. */
-  testAccuracyTta: number | null;
-  testMpaTta: number | null;
-  valAccuracy: number;
-  valMpa: number;
-  perClassAccuracy: number[];
-  confusion: number[][];
-  history: HistoryEntry[];
-  samplesPerSecond: number;
-  seconds: number;
-  trainSeconds: number;
-  /** Wall time spent evaluating (the curve points and the final full val / test); absent in runs saved before it was recorded. */
-  evalSeconds?: number;
-  steps: number;
-  /** The steps the configuration asked for (a stopped run has steps < totalSteps); absent in runs saved before it was recorded. */
-  totalSteps?: number;
-  backend: string;
-  teacherCached: boolean;
-  studentParameters: number;
-  /** The distillation terms as trained: weights, parameters with defaults, resolved layer pairs. */
-  terms: ResolvedTerm[];
-  /** Training samples that kept their label (label-free mode; all of them otherwise). */
-  labelledCount: number;
-  /** Knob values changed while the run trained, each with the first step it applied to; absent when none changed. */
-  knobChanges?: KnobChange[];
-  /** DML only. */
-  peer?: PeerResult;
-  /** With classes left out of the transfer set: their test accuracy before and after a bias correction. */
-  omitted?: OmittedClassReport;
-  /**
-   * The images the final numbers were scored on, when not the whole splits: a stopped run is
-   * scored on the first STOPPED_SCORE_SAMPLES val and test images. Absent: the whole splits.
-   */
-  scoredOn?: { val: number; test: number };
-}
-
-export interface RunData {
-  info: DatasetInfo;
-  train: DeviceSplit;
-  val: DeviceSplit;
-  test: DeviceSplit;
-}
+export type { EvalPoint, HistoryEntry, PeerResult, RunData, RunResult, RunStatus, StepPoint } from './runTypes';
 
 export interface RunHooks {
   /** Per-step losses, delivered in batches (never one call per step). */
@@ -165,16 +69,6 @@ export interface RunOptions {
 /** The split's first `count` samples as a new split, or null when it has no more than that. */
 function firstSamples(split: DeviceSplit, count: number): DeviceSplit | null {
   return split.count > count ? selectSplit(split, Int32Array.from({ length: count }, (_, i) => i)) : null;
-}
-
-/** The student's predicted classes on a split, in fixed-size batches (no test-time augmentation). */
-export function predictClasses(model: tfl.LayersModel, split: DeviceSplit, batchSize: number, options: Interruptible = {}): Promise<Int32Array> {
-  return predictWithTta(model, split, 0, batchSize, options);
-}
-
-export async function evaluateModel(model: tfl.LayersModel, split: DeviceSplit, numClasses: number, batchSize = 256, options: Interruptible = {}): Promise<Evaluation> {
-  const predictions = await predictClasses(model, split, batchSize, options);
-  return evaluatePredictions(split.hostLabels, predictions, numClasses);
 }
 
 /** Adam reads `learningRate` on every step; momentum SGD reads a scalar that only setLearningRate updates. */

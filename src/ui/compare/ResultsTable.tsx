@@ -10,7 +10,7 @@ import { exportedRows, RESULT_COLUMNS, rowsToCsv, rowsToJson, SCORE_KEYS, sortRo
 import { WEIGHTS_FILE } from '../../models/io';
 import { formatCount, formatPercent } from '../fields';
 import { downloadBlob } from './download';
-import { resultOutcomeText } from '../../state/runOutcome';
+import { resultOutcomeText } from '../../train/runOutcome';
 
 const DELTA_NOTE_TEXT: Record<DeltaNote, { short: string; title: (row: ResultRow) => string }> = {
   'within-one-image': {

@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import { deleteSavedRun, dismissStorageError, interruptedText, refreshSavedRuns, toggleSavedInComparison } from '../../state/compareActions';
 import { useCompare } from '../../state/compare';
 import type { SavedRun } from '../../state/runStore';
-import { resultOutcomeText } from '../../state/runOutcome';
+import { resultOutcomeText } from '../../train/runOutcome';
 import { useLab } from '../../state/store';
 import { formatPercent } from '../fields';
 

@@ -5,7 +5,7 @@ import { useLab } from '../../state/store';
 import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
-import { scoredOnText, stoppedAtText } from '../../state/runOutcome';
+import { scoredOnText, stoppedAtText } from '../../train/runOutcome';
 import { estimateRun, estimateText, LONG_RUN_SECONDS, readSpeeds, speedKey } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
 import { plannedSteps, type RunResult } from '../../train/runExperiment';
