@@ -15,7 +15,7 @@ export type {
   MixingRule,
   LayerUse,
 } from './types';
-export { METHODS, getMethod, hasMethod, resolveParams, paramProblem } from './registry';
+export { METHODS, getMethod, hasMethod, methodSpec, resolveParams, paramProblem } from './registry';
 export { mixWeights, termWeights, warmupEpochs, warmupFactor } from './mixing';
 
 /**

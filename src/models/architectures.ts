@@ -2,15 +2,12 @@
 // the conv blocks (post-ReLU), `embedding` is the penultimate layer, `logits` the output.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed } from '../core/rng';
+import { ARCHITECTURE_SPECS, type ArchitectureSpec, type InputShape, type Role } from './architectureSpecs';
 
-export type Role = 'student' | 'teacher';
-export type InputShape = [number, number, number];
+export type { ArchitectureSpec, InputShape, Role } from './architectureSpecs';
+export { studentArchitectures } from './architectureSpecs';
 
-export interface Architecture {
-  id: string;
-  label: string;
-  role: Role;
-  description: string;
+export interface Architecture extends ArchitectureSpec {
   build(inputShape: InputShape, numClasses: number, seed: number): tfl.LayersModel;
 }
 
@@ -62,71 +59,50 @@ function finish(input: tfl.SymbolicTensor, b: Builder, name: string, numClasses:
 
 const isTiny = (shape: InputShape) => shape[0] < 16;
 
-export const ARCHITECTURES: readonly Architecture[] = [
-  {
-    id: 'mlp',
-    label: 'MLP',
-    role: 'student',
-    description: 'Flatten → dense 32 (ReLU) → classes. No convolutions.',
-    build(inputShape, numClasses, seed) {
-      const { input, builder } = startBuilder(inputShape, seed);
-      builder.x = tfl.layers.flatten({ name: 'flatten' }).apply(builder.x) as tfl.SymbolicTensor;
-      dense(builder, 'embedding', 32, 'relu');
-      return finish(input, builder, 'mlp', numClasses);
-    },
+const BUILDERS: Record<string, Architecture['build']> = {
+  mlp: (inputShape, numClasses, seed) => {
+    const { input, builder } = startBuilder(inputShape, seed);
+    builder.x = tfl.layers.flatten({ name: 'flatten' }).apply(builder.x) as tfl.SymbolicTensor;
+    dense(builder, 'embedding', 32, 'relu');
+    return finish(input, builder, 'mlp', numClasses);
   },
-  {
-    id: 'tiny-cnn',
-    label: 'Tiny CNN',
-    role: 'student',
-    description: 'Two 3×3 conv blocks (8 and 16 channels; 16 and 32 on 8×8 inputs), max-pooling, a linear classifier.',
-    build(inputShape, numClasses, seed) {
-      const { input, builder } = startBuilder(inputShape, seed);
-      const tiny = isTiny(inputShape);
-      conv(builder, 'block1', tiny ? 16 : 8);
-      if (!tiny) pool(builder, 'pool1');
-      conv(builder, 'block2', tiny ? 32 : 16);
-      pool(builder, 'pool2');
-      builder.x = tfl.layers.flatten({ name: 'embedding' }).apply(builder.x) as tfl.SymbolicTensor;
-      return finish(input, builder, 'tiny-cnn', numClasses);
-    },
+  'tiny-cnn': (inputShape, numClasses, seed) => {
+    const { input, builder } = startBuilder(inputShape, seed);
+    const tiny = isTiny(inputShape);
+    conv(builder, 'block1', tiny ? 16 : 8);
+    if (!tiny) pool(builder, 'pool1');
+    conv(builder, 'block2', tiny ? 32 : 16);
+    pool(builder, 'pool2');
+    builder.x = tfl.layers.flatten({ name: 'embedding' }).apply(builder.x) as tfl.SymbolicTensor;
+    return finish(input, builder, 'tiny-cnn', numClasses);
   },
-  {
-    id: 'small-cnn',
-    label: 'Small CNN',
-    role: 'student',
-    description: 'Three 3×3 conv blocks (16, 32, 64 channels), global average pooling, a linear classifier.',
-    build(inputShape, numClasses, seed) {
-      const { input, builder } = startBuilder(inputShape, seed);
-      const tiny = isTiny(inputShape);
-      conv(builder, 'block1', 16);
-      if (!tiny) pool(builder, 'pool1');
-      conv(builder, 'block2', 32);
-      pool(builder, 'pool2');
-      conv(builder, 'block3', 64);
-      builder.x = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(builder.x) as tfl.SymbolicTensor;
-      return finish(input, builder, 'small-cnn', numClasses);
-    },
+  'small-cnn': (inputShape, numClasses, seed) => {
+    const { input, builder } = startBuilder(inputShape, seed);
+    const tiny = isTiny(inputShape);
+    conv(builder, 'block1', 16);
+    if (!tiny) pool(builder, 'pool1');
+    conv(builder, 'block2', 32);
+    pool(builder, 'pool2');
+    conv(builder, 'block3', 64);
+    builder.x = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(builder.x) as tfl.SymbolicTensor;
+    return finish(input, builder, 'small-cnn', numClasses);
   },
-  {
-    id: 'teacher-cnn',
-    label: 'Teacher CNN',
-    role: 'teacher',
-    description: 'Two 3×3 conv blocks (16 and 32 channels; 32 and 64 on 8×8 inputs), a 256-unit dense layer with dropout.',
-    build(inputShape, numClasses, seed) {
-      const { input, builder } = startBuilder(inputShape, seed);
-      const tiny = isTiny(inputShape);
-      conv(builder, 'block1', tiny ? 32 : 16);
-      if (!tiny) pool(builder, 'pool1');
-      conv(builder, 'block2', tiny ? 64 : 32);
-      pool(builder, 'pool2');
-      builder.x = tfl.layers.flatten({ name: 'flatten' }).apply(builder.x) as tfl.SymbolicTensor;
-      dense(builder, 'embedding', 256, 'relu');
-      builder.x = tfl.layers.dropout({ name: 'dropout', rate: 0.3 }).apply(builder.x) as tfl.SymbolicTensor;
-      return finish(input, builder, 'teacher-cnn', numClasses);
-    },
+  'teacher-cnn': (inputShape, numClasses, seed) => {
+    const { input, builder } = startBuilder(inputShape, seed);
+    const tiny = isTiny(inputShape);
+    conv(builder, 'block1', tiny ? 32 : 16);
+    if (!tiny) pool(builder, 'pool1');
+    conv(builder, 'block2', tiny ? 64 : 32);
+    pool(builder, 'pool2');
+    builder.x = tfl.layers.flatten({ name: 'flatten' }).apply(builder.x) as tfl.SymbolicTensor;
+    dense(builder, 'embedding', 256, 'relu');
+    builder.x = tfl.layers.dropout({ name: 'dropout', rate: 0.3 }).apply(builder.x) as tfl.SymbolicTensor;
+    return finish(input, builder, 'teacher-cnn', numClasses);
   },
-];
+};
+
+/** Every architecture, described (architectureSpecs.ts) and buildable. */
+export const ARCHITECTURES: readonly Architecture[] = ARCHITECTURE_SPECS.map((spec) => ({ ...spec, build: BUILDERS[spec.id] }));
 
 export function getArchitecture(id: string, role?: Role): Architecture {
   const arch = ARCHITECTURES.find((a) => a.id === id && (role === undefined || a.role === role));
@@ -135,10 +111,6 @@ export function getArchitecture(id: string, role?: Role): Architecture {
     throw new Error(`Unknown ${role ?? 'architecture'} "${id}". Known: ${known.join(', ')}`);
   }
   return arch;
-}
-
-export function studentArchitectures(): Architecture[] {
-  return ARCHITECTURES.filter((a) => a.role === 'student');
 }
 
 /** Parameter count of an architecture for a dataset shape, without keeping the model around. */

@@ -6,15 +6,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { concatBytes } from '../data/bytes';
 import { errorMessage } from '../core/errors';
 
-export interface ModelFiles {
-  modelJson: Record<string, unknown>;
-  weights: Uint8Array;
-}
+import { MAX_MODEL_JSON_BYTES, WEIGHTS_FILE, type ModelFiles } from './files';
 
-export const WEIGHTS_FILE = 'weights.bin';
-
-/** A model.json describes layers and weights; the shipped ones are under 8 kB, a large Keras one under 1 MB. */
-export const MAX_MODEL_JSON_BYTES = 8 * 1024 * 1024;
+export { MAX_MODEL_JSON_BYTES, WEIGHTS_FILE, type ModelFiles } from './files';
 
 /** Serialise a model in the tfjs layers-model format (what tf.loadLayersModel reads). */
 export async function serializeModel(model: tfl.LayersModel): Promise<ModelFiles> {

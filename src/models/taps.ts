@@ -103,7 +103,4 @@ export function findLayer(model: tfl.LayersModel, name: string): tfl.layers.Laye
   return layer;
 }
 
-/** A shape as the pickers and refusals show it: [8,8,32]. */
-export function describeShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
+export { describeShape } from '../core/format';

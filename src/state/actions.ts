@@ -1,6 +1,6 @@
 // Module-level actions: the only code that changes the store or talks to the worker client.
 // Components call these; they never hold the worker themselves.
-import { hasMethod } from '../kd';
+import { hasMethod } from '../kd/methods';
 import { teachersFor, TEACHERS_INDEX, type TeacherCard } from '../models/catalog';
 import { usesTeacher, withMethod, type ExperimentConfig } from '../train/config';
 import type { LiveKnobs } from '../train/control';

@@ -1,7 +1,7 @@
 // Classroom links: `hide=lr,epochs,method` hides chosen controls (knob keys or their URL names,
 // method parameters such as temperature, or whole panels). Hidden controls keep their values:
 // only the page hides them, the configuration and the URL are untouched.
-import { METHODS } from '../kd';
+import { METHODS } from '../kd/methods';
 import { KNOBS, paramTestId } from './knobs';
 
 /** Panels a link can hide, by the name used in `hide=`. */

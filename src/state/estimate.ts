@@ -1,7 +1,7 @@
 // How long a run will take: its planned steps at the speed the last run of the same set-up
 // measured on this backend (kept in localStorage). Before a first measurement it says so; nothing
 // is guessed.
-import { getMethod, hasMethod } from '../kd';
+import { methodSpec, hasMethod } from '../kd/methods';
 import { usesTeacher, type ExperimentConfig } from '../train/config';
 import type { RunResult } from '../train/runExperiment';
 
@@ -30,7 +30,7 @@ type SpeedConfig = Pick<ExperimentConfig, 'dataset' | 'student' | 'method' | 'te
  */
 export function speedKey(backend: string, config: SpeedConfig): string {
   const methods = config.terms ? config.terms.map((term) => term.method) : [config.method];
-  const kinds = [...new Set(methods.map((id) => (hasMethod(id) ? getMethod(id).kind : id)))].sort().join('+');
+  const kinds = [...new Set(methods.map((id) => (hasMethod(id) ? methodSpec(id).kind : id)))].sort().join('+');
   const teacher = usesTeacher(config) ? (config.augment ? 'live-teacher' : 'cached-teacher') : 'no-teacher';
   return [backend, config.dataset, config.student, kinds, teacher].join('|');
 }

@@ -1,8 +1,8 @@
 // The one table of experiment knobs: it drives the training controls, the defaults and the URL
 // (the tensorflow/playground way). Method parameters come from each method's own metadata.
 import { BUILTIN_DATASETS } from '../data/registry';
-import { ARCHITECTURES } from '../models/architectures';
-import { METHODS } from '../kd';
+import { ARCHITECTURE_SPECS } from '../models/architectureSpecs';
+import { METHODS } from '../kd/methods';
 import { CURVE_EVAL_SAMPLES, KNOB_MAXIMA, type ExperimentConfig } from '../train/config';
 
 type KeysOfType<T, V> = { [K in keyof T]-?: T[K] extends V ? K : never }[keyof T];
@@ -51,7 +51,7 @@ export type Knob = NumberKnob | ChoiceKnob | BooleanKnob;
 
 export const KNOBS: readonly Knob[] = [
   { kind: 'choice', key: 'dataset', url: 'dataset', label: 'Dataset', testId: 'dataset-select', options: () => BUILTIN_DATASETS.map((d) => d.id) },
-  { kind: 'choice', key: 'student', url: 'student', label: 'Student', testId: 'student-select', options: () => ARCHITECTURES.filter((a) => a.role === 'student').map((a) => a.id) },
+  { kind: 'choice', key: 'student', url: 'student', label: 'Student', testId: 'student-select', options: () => ARCHITECTURE_SPECS.filter((a) => a.role === 'student').map((a) => a.id) },
   { kind: 'choice', key: 'teacher', url: 'teacher', label: 'Teacher', testId: 'teacher-select' },
   { kind: 'choice', key: 'method', url: 'method', label: 'Method', testId: 'method-select', options: () => METHODS.map((m) => m.id) },
   {

@@ -1,6 +1,6 @@
 // The layer pickers' slice: the student's and the teacher's taps (shapes on the chosen dataset)
 // and each term's layer pairs as the worker checked them, for the set-up named by `key`.
-import { getMethod, hasMethod } from '../kd';
+import { methodSpec, hasMethod } from '../kd/methods';
 import type { Tap } from '../models/taps';
 import { distillTerms, usesTeacher, type DistillTerm, type ExperimentConfig } from '../train/config';
 import type { TermLayerCheck } from '../train/layerCheck';
@@ -34,7 +34,7 @@ export interface LayerCheckRequest {
 
 /** Whether any term of the configuration reads layers (so the pickers have something to show). */
 export function readsLayers(config: ExperimentConfig): boolean {
-  return distillTerms(config).some((term) => hasMethod(term.method) && getMethod(term.method).layers.reads !== 'logits');
+  return distillTerms(config).some((term) => hasMethod(term.method) && methodSpec(term.method).layers.reads !== 'logits');
 }
 
 /**

@@ -1,6 +1,6 @@
 // Actions of the method panel beyond the method picker: layer pairs, recipe terms, the DML peer
 // and the labelled fraction. Like actions.ts, the only code that changes these parts of the store.
-import { hasMethod } from '../kd';
+import { hasMethod } from '../kd/methods';
 import type { DistillTerm, ExperimentConfig } from '../train/config';
 import { newTerm, toRecipe, toSingleMethod, withTerms } from './recipe';
 import { labStore } from './store';

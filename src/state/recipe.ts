@@ -1,5 +1,5 @@
 // Pure steps between the single-method set-up and a recipe of several terms (config.terms).
-import { getMethod, METHODS } from '../kd';
+import { methodSpec, METHODS } from '../kd/methods';
 import { distillTerms, type DistillTerm, type ExperimentConfig } from '../train/config';
 
 /** Methods a recipe may hold: every one with a teacher term (not 'none', not DML). */
@@ -7,7 +7,7 @@ export const RECIPE_METHODS = METHODS.filter((method) => method.kind !== 'none' 
 
 /** A new term of `id` with its reference weight and parameters. */
 export function newTerm(id: string): DistillTerm {
-  const method = getMethod(id);
+  const method = methodSpec(id);
   const params: Record<string, number> = {};
   for (const spec of method.params) params[spec.name] = spec.default;
   return { method: id, weight: method.defaultWeight, params };
@@ -34,7 +34,7 @@ export function withTerms(config: ExperimentConfig, terms: DistillTerm[]): Exper
 export function toRecipe(config: ExperimentConfig): ExperimentConfig {
   if (config.terms) return config;
   const terms = distillTerms(config);
-  const method = getMethod(config.method);
+  const method = methodSpec(config.method);
   return withTerms(config, method.kind === 'mutual' || terms.length === 0 ? [newTerm('kd')] : terms);
 }
 

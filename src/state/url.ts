@@ -3,8 +3,8 @@
 // recipe=kd:0.9,at:1000 with each term's parameters and layers qualified by its method
 // (at.p=2, at.student_layers=block1), as the CLI spells them; the DML peer is peer_student=ID.
 // A value that does not parse or validate falls back to its default.
-import { getMethod, hasMethod, paramProblem } from '../kd';
-import { studentArchitectures } from '../models/architectures';
+import { methodSpec, hasMethod, paramProblem } from '../kd/methods';
+import { studentArchitectures } from '../models/architectureSpecs';
 import { DEFAULT_CONFIG, isMutual, validateConfig, type DistillTerm, type ExperimentConfig } from '../train/config';
 import { KNOBS, numberKnob } from './knobs';
 import { withTerms } from './recipe';
@@ -15,7 +15,7 @@ const RECIPE = 'recipe';
 const PEER_STUDENT = 'peer_student';
 const OMIT = 'omit';
 
-const readsLayers = (id: string) => hasMethod(id) && getMethod(id).layers.reads !== 'logits';
+const readsLayers = (id: string) => hasMethod(id) && methodSpec(id).layers.reads !== 'logits';
 
 function setLayers(query: URLSearchParams, prefix: string, holder: { studentLayers?: string[]; teacherLayers?: string[] }): void {
   if (holder.studentLayers) query.set(prefix + STUDENT_LAYERS, holder.studentLayers.join(','));
@@ -37,7 +37,7 @@ export function encodeConfig(config: ExperimentConfig): URLSearchParams {
       setLayers(query, `${term.method}.`, term);
     }
   } else if (hasMethod(config.method)) {
-    for (const spec of getMethod(config.method).params) {
+    for (const spec of methodSpec(config.method).params) {
       const value = config.params[spec.name];
       if (value !== undefined) query.set(spec.name, String(value));
     }
@@ -70,7 +70,7 @@ function decodeTerms(query: URLSearchParams): DistillTerm[] {
   for (const item of text.split(',')) {
     const [id, weightText, ...rest] = item.split(':');
     if (rest.length > 0 || !hasMethod(id) || terms.some((term) => term.method === id)) continue;
-    const method = getMethod(id);
+    const method = methodSpec(id);
     if (method.kind === 'none' || method.kind === 'mutual') continue;
     const weight = parseNumber(weightText ?? '', false);
     const params: Record<string, number> = {};
@@ -115,7 +115,7 @@ export function decodeConfig(search: string | URLSearchParams, defaults: Experim
     }
   }
   // Parameters belong to the decoded method; a method change leaves none of another's behind.
-  const method = getMethod(hasMethod(config.method) ? config.method : defaults.method);
+  const method = methodSpec(hasMethod(config.method) ? config.method : defaults.method);
   const params: Record<string, number> = {};
   for (const spec of method.params) {
     const value = parseNumber(query.get(spec.name) ?? '', false);

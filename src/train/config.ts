@@ -1,5 +1,5 @@
 // The experiment configuration: one table of knobs drives defaults, validation, the URL and the CLI.
-import { getMethod, hasMethod, paramProblem } from '../kd';
+import { methodSpec, hasMethod, paramProblem } from '../kd/methods';
 
 export type OptimizerId = 'adam' | 'sgd';
 
@@ -159,7 +159,7 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
   if (finite('lr', 'Learning rate', config.lr) && config.lr <= 0) add('lr', `Learning rate must be greater than 0 (got ${config.lr})`);
   if (finite('kdRatio', 'kd_ratio', config.kdRatio)) {
     if (config.kdRatio < 0) add('kdRatio', `kd_ratio must be at least 0 (got ${config.kdRatio})`);
-    else if (config.kdRatio > 1 && !config.terms && hasMethod(config.method) && getMethod(config.method).mixing === 'ratio') add('kdRatio', ratioJumpMessage(config.method, config.kdRatio));
+    else if (config.kdRatio > 1 && !config.terms && hasMethod(config.method) && methodSpec(config.method).mixing === 'ratio') add('kdRatio', ratioJumpMessage(config.method, config.kdRatio));
   }
   if (wholeNumber('batchSize', 'Batch size', config.batchSize, 1, KNOB_MAXIMA.batchSize) && trainCount !== undefined && config.batchSize > trainCount) {
     add('batchSize', `Batch size ${config.batchSize} is larger than the training set (${trainCount} samples)`);
@@ -197,7 +197,7 @@ export function validateConfig(config: ExperimentConfig, trainCount?: number): C
   if (!hasMethod(config.method)) {
     add('method', `Unknown method "${config.method}"`);
   } else if (!config.terms) {
-    const method = getMethod(config.method);
+    const method = methodSpec(config.method);
     for (const name of Object.keys(config.params)) {
       if (!method.params.some((spec) => spec.name === name)) {
         const known = method.params.map((spec) => spec.name).join(', ') || 'none';
@@ -230,7 +230,7 @@ function validateTerms(terms: readonly DistillTerm[], add: (field: string, messa
       add(`terms.${index}.method`, `Unknown method "${term.method}" in the recipe`);
       return;
     }
-    const method = getMethod(term.method);
+    const method = methodSpec(term.method);
     if (method.kind === 'none' || method.kind === 'mutual') {
       add(`terms.${index}.method`, `${method.label} cannot be part of a recipe (train it as the single method)`);
     }
@@ -259,7 +259,7 @@ function validateTerms(terms: readonly DistillTerm[], add: (field: string, messa
  * The old method's recipe and layer pairs are left behind.
  */
 export function withMethod(config: ExperimentConfig, id: string): ExperimentConfig {
-  const method = getMethod(id);
+  const method = methodSpec(id);
   const params: Record<string, number> = {};
   for (const spec of method.params) params[spec.name] = spec.default;
   const kdRatio = method.kind === 'none' ? config.kdRatio : method.defaultWeight;
@@ -276,7 +276,7 @@ export function withMethod(config: ExperimentConfig, id: string): ExperimentConf
  */
 export function distillTerms(config: Pick<ExperimentConfig, 'method' | 'kdRatio' | 'params' | 'terms' | 'studentLayers' | 'teacherLayers'>): DistillTerm[] {
   if (config.terms) return config.terms.map((term) => ({ ...term, params: { ...term.params } }));
-  if (!hasMethod(config.method) || getMethod(config.method).kind === 'none') return [];
+  if (!hasMethod(config.method) || methodSpec(config.method).kind === 'none') return [];
   const term: DistillTerm = { method: config.method, weight: config.kdRatio, params: { ...config.params } };
   if (config.studentLayers) term.studentLayers = [...config.studentLayers];
   if (config.teacherLayers) term.teacherLayers = [...config.teacherLayers];
@@ -286,10 +286,10 @@ export function distillTerms(config: Pick<ExperimentConfig, 'method' | 'kdRatio'
 /** Whether the run needs a pretrained teacher: a term other than none and dml (its peer is a student). */
 export function usesTeacher(config: Pick<ExperimentConfig, 'method'> & Partial<Pick<ExperimentConfig, 'terms'>>): boolean {
   const methods = config.terms ? config.terms.map((term) => term.method) : [config.method];
-  return methods.some((id) => hasMethod(id) && getMethod(id).kind !== 'none' && getMethod(id).kind !== 'mutual');
+  return methods.some((id) => hasMethod(id) && methodSpec(id).kind !== 'none' && methodSpec(id).kind !== 'mutual');
 }
 
 /** Whether the run trains two students together (DML). */
 export function isMutual(config: Pick<ExperimentConfig, 'method'> & Partial<Pick<ExperimentConfig, 'terms'>>): boolean {
-  return !config.terms && hasMethod(config.method) && getMethod(config.method).kind === 'mutual';
+  return !config.terms && hasMethod(config.method) && methodSpec(config.method).kind === 'mutual';
 }

@@ -5,7 +5,7 @@ import { getMethod, resolveParams, termWeights, warmupEpochs, warmupFactor } fro
 import { disposeSplit, selectSplit, type DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from '../core/rng';
-import { CURVE_EVAL_SAMPLES, STOPPED_SCORE_SAMPLES, distillTerms, type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
+import { CURVE_EVAL_SAMPLES, STOPPED_SCORE_SAMPLES, type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
 import { RunControl, type KnobChange, type LiveKnobs } from './control';
 import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes } from './teacherCache';
 import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
@@ -17,6 +17,9 @@ export { evaluateModel, predictClasses } from './evaluate';
 import { WeightEma } from './ema';
 import { createRDrop, type RDropContext } from './rdrop';
 import type { EvalPoint, HistoryEntry, PeerResult, RunData, RunResult, StepPoint } from './runTypes';
+import { plannedSteps } from './schedule';
+
+export { plannedSteps, scheduleNotes } from './schedule';
 
 export type { EvalPoint, HistoryEntry, PeerResult, RunData, RunResult, RunStatus, StepPoint } from './runTypes';
 
@@ -163,32 +166,6 @@ export function mixAt(terms: readonly DistillTerm[], epoch: number, totalEpochs:
       return { weight: weights.terms[i] * warmup, params: term.params };
     }),
   };
-}
-
-/** The steps a run trains: `steps` when set (it wins over epochs), else epochs × steps per epoch. */
-export function plannedSteps(config: Pick<ExperimentConfig, 'epochs' | 'steps'>, stepsPerEpoch: number): number {
-  return config.steps ?? config.epochs * stepsPerEpoch;
-}
-
-/**
- * What share of the run each schedule with its own time scale covers: a term's warm-up, and
- * the EMA's averaging horizon (about 1 / (1 − decay) steps, whatever the run's length).
- */
-export function scheduleNotes(config: ExperimentConfig, stepsPerEpoch: number): string[] {
-  const totalSteps = plannedSteps(config, stepsPerEpoch);
-  const share = (steps: number) => `${((100 * steps) / totalSteps).toFixed(1)} % of the run's ${totalSteps.toLocaleString('en')} steps`;
-  const notes: string[] = [];
-  for (const term of distillTerms(config)) {
-    const method = getMethod(term.method);
-    if (!method.params.some((p) => p.name === 'warmupFraction')) continue;
-    const warmupSteps = warmupEpochs(resolveParams(method, term.params), totalSteps / stepsPerEpoch) * stepsPerEpoch;
-    if (warmupSteps > 0) notes.push(`${term.method} warm-up: ${Math.round(warmupSteps).toLocaleString('en')} steps, ${share(warmupSteps)}`);
-  }
-  if (config.emaDecay) {
-    const horizon = 1 / (1 - config.emaDecay);
-    notes.push(`EMA decay ${config.emaDecay} averages over about ${Math.round(horizon).toLocaleString('en')} steps, ${share(horizon)}`);
-  }
-  return notes;
 }
 
 /** Train a student on a dataset already on the device, optionally distilling from a teacher. */

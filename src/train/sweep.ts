@@ -1,6 +1,6 @@
 // A sweep typed as text ("temperature 1, 2, 4, 8, 16", "kd_ratio 0 … 1", "lr 0.001 ... 0.01 step
 // 0.003", "method kd, dkd, dist") turned into one labelled configuration per value. Pure: no DOM.
-import { getMethod, hasMethod } from '../kd';
+import { methodSpec, hasMethod } from '../kd/methods';
 import { validateConfig, withMethod, type ExperimentConfig } from './config';
 
 export interface SweepRun {
@@ -129,7 +129,7 @@ export function parseSweep(text: string, base: ExperimentConfig): SweepParse {
   if (name === 'method') return methodSweep(rest, base);
   if (name === 'seed') return { ok: false, error: 'The seed cannot be swept: every run of a comparison uses the same seed (same initial weights and batch order).' };
 
-  const method = hasMethod(base.method) ? getMethod(base.method) : null;
+  const method = hasMethod(base.method) ? methodSpec(base.method) : null;
   const param = method?.params.find((spec) => normaliseName(spec.name) === name);
   const field = CONFIG_KNOBS[name];
   if (!param && !field) {
@@ -171,7 +171,7 @@ export function parseSweep(text: string, base: ExperimentConfig): SweepParse {
  */
 function ratioJumpProblem(base: ExperimentConfig, values: readonly number[]): string | null {
   const first = base.terms?.[0]?.method ?? base.method;
-  if (!hasMethod(first) || getMethod(first).mixing !== 'ratio') return null;
+  if (!hasMethod(first) || methodSpec(first).mixing !== 'ratio') return null;
   const above = values.filter((value) => value > 1);
   if (above.length === 0 || above.length === values.length) return null;
   return (

@@ -54,7 +54,7 @@ describe('parameter counts', () => {
     ['28x28', MNIST],
   ] as const)('the teacher has at least 10x the parameters of the largest student on %s', (_, shape) => {
     const teacher = countParameters(getArchitecture('teacher-cnn', 'teacher'), shape, 10);
-    const largestStudent = Math.max(...studentArchitectures().map((a) => countParameters(a, shape, 10)));
+    const largestStudent = Math.max(...studentArchitectures().map((a) => countParameters(getArchitecture(a.id), shape, 10)));
     expect(teacher).toBeGreaterThanOrEqual(10 * largestStudent);
   });
 

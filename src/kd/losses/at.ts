@@ -6,6 +6,7 @@
 // per-pair losses are summed as RepDistiller's training loop does.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
+import { methodSpec } from '../methods';
 import { detach, flattenSamples, meanSquaredError, normalizeRows } from '../ops';
 import { featurePairs, poolToSmallerMap } from '../inputs';
 
@@ -30,30 +31,7 @@ export function attentionPairLosses(inputs: DistillInputs, p: number): tf.Scalar
 }
 
 export const at: DistillMethod = {
-  id: 'at',
-  label: 'AT (attention transfer)',
-  kind: 'features',
-  paper: {
-    title: 'Paying More Attention to Attention: Improving the Performance of Convolutional Neural Networks via Attention Transfer',
-    authors: 'Zagoruyko, Komodakis',
-    year: 2017,
-    url: 'https://arxiv.org/abs/1612.03928',
-  },
-  summary: 'Match where each layer looks: normalised spatial maps of channel energy.',
-  params: [
-    {
-      name: 'p',
-      label: 'Exponent p',
-      default: 2,
-      min: 1,
-      max: 6,
-      step: 1,
-      help: 'Attention map = mean over channels of activation^p; a larger p puts more weight on the strongest spots.',
-    },
-  ],
-  defaultWeight: 1000,
-  mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 2 },
+  ...methodSpec('at'),
   compute(inputs: DistillInputs, params): tf.Scalar {
     const p = params.p ?? 2;
     return tf.tidy(() => tf.addN(attentionPairLosses(inputs, p)) as tf.Scalar);

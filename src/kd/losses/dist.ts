@@ -6,7 +6,7 @@
 // with tau; torchdistill DISTLoss computes the same).
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
-import { temperatureParam } from '../params';
+import { methodSpec } from '../methods';
 import { detach, l2Norm } from '../ops';
 
 const PEARSON_EPS = 1e-8;
@@ -23,40 +23,7 @@ function meanRowPearson(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar {
 }
 
 export const dist: DistillMethod = {
-  id: 'dist',
-  label: 'DIST (Pearson relations)',
-  kind: 'logits',
-  paper: {
-    title: 'Knowledge Distillation from A Stronger Teacher',
-    authors: 'Huang, You, Wang, Qian, Xu',
-    year: 2022,
-    url: 'https://arxiv.org/abs/2205.10536',
-  },
-  summary: "Match how the teacher ranks classes per sample and samples per class (Pearson correlation), not exact probabilities.",
-  params: [
-    {
-      name: 'beta',
-      label: 'β (inter-class)',
-      default: 1,
-      min: 0,
-      max: 10,
-      step: 0.1,
-      help: "Weight of the per-sample term: correlation of the student's and teacher's class distributions.",
-    },
-    {
-      name: 'gamma',
-      label: 'γ (intra-class)',
-      default: 1,
-      min: 0,
-      max: 10,
-      step: 0.1,
-      help: 'Weight of the per-class term: correlation of how the batch scores each class.',
-    },
-    temperatureParam(1),
-  ],
-  defaultWeight: 1,
-  mixing: 'additive',
-  layers: { reads: 'logits' },
+  ...methodSpec('dist'),
   compute(inputs: DistillInputs, params): tf.Scalar {
     const beta = params.beta ?? 1;
     const gamma = params.gamma ?? 1;

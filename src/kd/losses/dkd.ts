@@ -7,11 +7,10 @@
 // its length is a share of the run (mixing.ts warmupEpochs), mdistiller's 20 of 240 epochs by default.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
-import { temperatureParam } from '../params';
-import { detach, klDivergenceSum } from '../ops';
+import { methodSpec } from '../methods';
 
-/** mdistiller's CIFAR schedule ramps DKD over 20 of its 240 epochs. */
-export const DKD_REFERENCE_WARMUP_FRACTION = 20 / 240;
+export { DKD_REFERENCE_WARMUP_FRACTION } from '../methods';
+import { detach, klDivergenceSum } from '../ops';
 
 /** The gt class is pushed down by this much before NCKD's softmax, exactly as the reference. */
 const NCKD_GT_SUPPRESSION = 1000;
@@ -55,58 +54,7 @@ export function dkdTerms(inputs: DistillInputs, temperature: number): { tckd: tf
 }
 
 export const dkd: DistillMethod = {
-  id: 'dkd',
-  label: 'DKD (decoupled KD)',
-  kind: 'logits',
-  paper: {
-    title: 'Decoupled Knowledge Distillation',
-    authors: 'Zhao, Cui, Song, Qiu, Liang',
-    year: 2022,
-    url: 'https://arxiv.org/abs/2203.08679',
-  },
-  summary: 'KD split into target-class (TCKD) and non-target-class (NCKD) terms, weighted separately.',
-  params: [
-    {
-      name: 'alpha',
-      label: 'α (TCKD weight)',
-      default: 1,
-      min: 0,
-      max: 10,
-      step: 0.1,
-      help: 'Weight of the target-vs-rest term: how confident the teacher is in the true class.',
-    },
-    {
-      name: 'beta',
-      label: 'β (NCKD weight)',
-      default: 8,
-      min: 0,
-      max: 20,
-      step: 0.5,
-      help: "Weight of the non-target term: the teacher's ranking of the wrong classes (the dark knowledge).",
-    },
-    temperatureParam(4),
-    {
-      name: 'warmupFraction',
-      label: 'Warm-up (share of the run)',
-      default: DKD_REFERENCE_WARMUP_FRACTION,
-      min: 0,
-      max: 1,
-      step: 0.01,
-      help: "The DKD term ramps linearly from 0 to full weight over this share of the run's steps; 0.083 = mdistiller's 20 of 240 epochs, so a run of any length ramps like the paper's. 0 turns the ramp off.",
-    },
-    {
-      name: 'warmupEpochs',
-      label: 'Warm-up in epochs (fixed)',
-      default: 0,
-      min: 0,
-      max: 10000,
-      step: 1,
-      help: "Above 0, replaces the share: the ramp lasts this many epochs whatever the run's length (mdistiller's 20, meant for 240 epochs). 0 = use the share.",
-    },
-  ],
-  defaultWeight: 1,
-  mixing: 'additive',
-  layers: { reads: 'logits' },
+  ...methodSpec('dkd'),
   compute(inputs: DistillInputs, params): tf.Scalar {
     const alpha = params.alpha ?? 1;
     const beta = params.beta ?? 8;

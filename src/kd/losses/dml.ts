@@ -4,25 +4,12 @@
 // `teacherLogits` holds the peer's logits (detached); both networks train, each with its own CE.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
-import { temperatureParam } from '../params';
+import { methodSpec } from '../methods';
 import { kd } from './kd';
 import { detach } from '../ops';
 
 export const dml: DistillMethod = {
-  id: 'dml',
-  label: 'DML (mutual learning)',
-  kind: 'mutual',
-  paper: {
-    title: 'Deep Mutual Learning',
-    authors: 'Zhang, Xiang, Hospedales, Lu',
-    year: 2018,
-    url: 'https://arxiv.org/abs/1706.00384',
-  },
-  summary: "Two students learn together, each matching the other's predictions; no pretrained teacher.",
-  params: [temperatureParam(1)],
-  defaultWeight: 1,
-  mixing: 'additive',
-  layers: { reads: 'logits' },
+  ...methodSpec('dml'),
   compute(inputs: DistillInputs, params): tf.Scalar {
     // The same KL as Hinton KD, with the peer in the teacher's place; the peer gets no gradient
     // from this term even when both networks run in one taped closure.

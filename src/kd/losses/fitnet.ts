@@ -7,6 +7,7 @@
 // both adaptive-average-pooled to the smaller height and width first.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
+import { methodSpec } from '../methods';
 import { detach, meanSquaredError } from '../ops';
 import { describeSample, featurePairs, poolToCommonSize } from '../inputs';
 import { applyConv2d, channelsOf, connectorVariables, createConv2d, type Conv2dConnector } from '../connectors';
@@ -45,20 +46,7 @@ function buildFitnetParts(pairs: readonly FeaturePairShape[], seed: number, trai
 }
 
 export const fitnet: DistillMethod = {
-  id: 'fitnet',
-  label: 'FitNet (hints)',
-  kind: 'features',
-  paper: {
-    title: 'FitNets: Hints for Thin Deep Nets',
-    authors: 'Romero, Ballas, Kahou, Chassang, Gatta, Bengio',
-    year: 2015,
-    url: 'https://arxiv.org/abs/1412.6550',
-  },
-  summary: "Regress the teacher's feature map from the student's through a trained 1x1 convolution.",
-  params: [],
-  defaultWeight: 100,
-  mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 1 },
+  ...methodSpec('fitnet'),
   createLearnable: (pairs, seed) => buildFitnetParts(pairs, seed, true),
   compute(inputs: DistillInputs): tf.Scalar {
     const pairs = featurePairs(inputs, LABEL);

@@ -10,6 +10,7 @@
 // @b8892f6), whose defaults are w_irg_vert 0.1, w_irg_edge 5, w_irg_tran 5; the author's code is Caffe.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
+import { methodSpec } from '../methods';
 import { adaptiveAvgPool2d, detach, flattenSamples, maxWithEvenGradient, meanSquaredError, pairwiseDistances } from '../ops';
 import { describeSample, embeddings, featurePairs } from '../inputs';
 
@@ -47,48 +48,7 @@ function transformation(earlier: tf.Tensor4D, later: tf.Tensor4D, side: string):
 }
 
 export const irg: DistillMethod = {
-  id: 'irg',
-  label: 'IRG (instance relationship graph)',
-  kind: 'relation',
-  paper: {
-    title: 'Knowledge Distillation via Instance Relationship Graph',
-    authors: 'Liu, Cao, Li, Yuan, Hu, Li, Duan',
-    year: 2019,
-    url: 'https://openaccess.thecvf.com/content_CVPR_2019/html/Liu_Knowledge_Distillation_via_Instance_Relationship_Graph_CVPR_2019_paper.html',
-  },
-  summary: 'Match a graph of the batch: the samples (vertices), their distances (edges) and how they move between layers.',
-  params: [
-    {
-      name: 'wVertex',
-      label: 'Vertex weight',
-      default: 0.1,
-      min: 0,
-      max: 10,
-      step: 0.05,
-      help: "Weight of the vertex term: mean squared difference of the student's and teacher's logits.",
-    },
-    {
-      name: 'wEdge',
-      label: 'Edge weight',
-      default: 5,
-      min: 0,
-      max: 50,
-      step: 0.5,
-      help: 'Weight of the edge term: max-normalised squared distances between the samples of the batch.',
-    },
-    {
-      name: 'wTransform',
-      label: 'Transformation weight',
-      default: 5,
-      min: 0,
-      max: 50,
-      step: 0.5,
-      help: 'Weight of the transformation term; used only when two feature layers per network are chosen.',
-    },
-  ],
-  defaultWeight: 1,
-  mixing: 'additive',
-  layers: { reads: 'embedding', extraFeaturePairs: [0, 2] },
+  ...methodSpec('irg'),
   compute(inputs: DistillInputs, params): tf.Scalar {
     const wVertex = params.wVertex ?? 0.1;
     const wEdge = params.wEdge ?? 5;

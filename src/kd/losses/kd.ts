@@ -3,24 +3,11 @@
 // (RepDistiller DistillKL: F.kl_div(log_softmax(s/T), softmax(t/T), size_average=False) * T^2 / B).
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
-import { temperatureParam } from '../params';
+import { methodSpec } from '../methods';
 import { klDivergenceSum } from '../ops';
 
 export const kd: DistillMethod = {
-  id: 'kd',
-  label: 'KD (soft targets)',
-  kind: 'logits',
-  paper: {
-    title: 'Distilling the Knowledge in a Neural Network',
-    authors: 'Hinton, Vinyals, Dean',
-    year: 2015,
-    url: 'https://arxiv.org/abs/1503.02531',
-  },
-  summary: "Match the teacher's softened class distribution at temperature T.",
-  params: [temperatureParam(4)],
-  defaultWeight: 0.9,
-  mixing: 'ratio',
-  layers: { reads: 'logits' },
+  ...methodSpec('kd'),
   compute(inputs: DistillInputs, params): tf.Scalar {
     const temperature = params.temperature ?? 4;
     return tf.tidy(() => {

@@ -7,6 +7,7 @@
 // The mask is drawn from `inputs.random` or the parts' own seeded stream, so runs are reproducible.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
+import { methodSpec } from '../methods';
 import { describeSample, featurePairs } from '../inputs';
 import { applyConv2d, channelsOf, connectorVariables, createConv2d, type Conv2dConnector } from '../connectors';
 import { withLearnableParts } from '../learnable';
@@ -64,39 +65,7 @@ function channelMask(batch: number, channels: number, lambda: number, random: ()
 }
 
 export const mgd: DistillMethod = {
-  id: 'mgd',
-  label: 'MGD (masked generative)',
-  kind: 'features',
-  paper: {
-    title: 'Masked Generative Distillation',
-    authors: 'Yang, Li, Shen, Yuan, Yuan, Zhang',
-    year: 2022,
-    url: 'https://arxiv.org/abs/2205.01529',
-  },
-  summary: "Mask random channels of the student's features and train a small generator to rebuild the teacher's map from the rest.",
-  params: [
-    {
-      name: 'alphaMgd',
-      label: 'α (MGD scale)',
-      default: 7e-5,
-      min: 0,
-      max: 0.01,
-      step: 1e-5,
-      help: 'Scales the summed squared error; the paper uses 7e-5 for classification.',
-    },
-    {
-      name: 'lambdaMgd',
-      label: 'λ (mask ratio)',
-      default: 0.15,
-      min: 0,
-      max: 1,
-      step: 0.05,
-      help: "Share of the student's channels masked at random in every step before the generator rebuilds the teacher's map.",
-    },
-  ],
-  defaultWeight: 1,
-  mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 1, sameSpatialSize: true },
+  ...methodSpec('mgd'),
   createLearnable: (pairs, seed) => buildMgdParts(pairs, seed, true),
   compute(inputs: DistillInputs, params): tf.Scalar {
     const alpha = params.alphaMgd ?? 7e-5;

@@ -6,6 +6,7 @@
 // including its pooling of the larger map to the smaller (h, h) when heights differ.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
+import { methodSpec } from '../methods';
 import { detach, normalize } from '../ops';
 import { featurePairs, poolToSmallerMap } from '../inputs';
 
@@ -23,20 +24,7 @@ function meanPolyKernel(a: tf.Tensor3D, b: tf.Tensor3D): tf.Scalar {
 }
 
 export const nst: DistillMethod = {
-  id: 'nst',
-  label: 'NST (neuron selectivity)',
-  kind: 'features',
-  paper: {
-    title: 'Like What You Like: Knowledge Distill via Neuron Selectivity Transfer',
-    authors: 'Huang, Wang',
-    year: 2017,
-    url: 'https://arxiv.org/abs/1707.01219',
-  },
-  summary: "Match the distribution of the channels' spatial activation patterns (MMD, polynomial kernel).",
-  params: [],
-  defaultWeight: 50,
-  mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 1 },
+  ...methodSpec('nst'),
   compute(inputs: DistillInputs): tf.Scalar {
     return tf.tidy(() => {
       const losses = featurePairs(inputs, 'NST').map(([studentMap, teacherMap], index) => {

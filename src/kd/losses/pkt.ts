@@ -5,6 +5,7 @@
 // the author's code), on the embeddings; widths may differ (the kernels are B x B).
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
+import { methodSpec } from '../methods';
 import { detach, flattenSamples, l2Norm } from '../ops';
 import { embeddings } from '../inputs';
 
@@ -20,20 +21,7 @@ function cosineDistributions(e: tf.Tensor2D): tf.Tensor2D {
 }
 
 export const pkt: DistillMethod = {
-  id: 'pkt',
-  label: 'PKT (probabilistic)',
-  kind: 'relation',
-  paper: {
-    title: 'Learning Deep Representations with Probabilistic Knowledge Transfer',
-    authors: 'Passalis, Tefas',
-    year: 2018,
-    url: 'https://arxiv.org/abs/1803.10837',
-  },
-  summary: "Match each sample's cosine-similarity distribution over the batch (a KL divergence).",
-  params: [],
-  defaultWeight: 30000,
-  mixing: 'additive',
-  layers: { reads: 'embedding', extraFeaturePairs: [0] },
+  ...methodSpec('pkt'),
   compute(inputs: DistillInputs): tf.Scalar {
     const [studentEmbedding, teacherEmbedding] = embeddings(inputs, 'PKT', 1);
     return tf.tidy(() => {

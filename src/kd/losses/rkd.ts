@@ -6,6 +6,7 @@
 // As RepDistiller RKDLoss (HobbitLong/RepDistiller@1e2f816 distiller_zoo/RKD.py) on the embeddings.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
+import { methodSpec } from '../methods';
 import { detach, flattenSamples, normalize, pairwiseDistances, smoothL1Mean } from '../ops';
 import { embeddings } from '../inputs';
 
@@ -29,39 +30,7 @@ function tripletAngles(e: tf.Tensor2D): tf.Tensor3D {
 }
 
 export const rkd: DistillMethod = {
-  id: 'rkd',
-  label: 'RKD (relational)',
-  kind: 'relation',
-  paper: {
-    title: 'Relational Knowledge Distillation',
-    authors: 'Park, Kim, Lu, Cho',
-    year: 2019,
-    url: 'https://arxiv.org/abs/1904.05068',
-  },
-  summary: 'Match the geometry of the batch in embedding space: pairwise distances and triplet angles.',
-  params: [
-    {
-      name: 'wDistance',
-      label: 'Distance weight',
-      default: 25,
-      min: 0,
-      max: 200,
-      step: 1,
-      help: 'Weight of the distance term: pairwise embedding distances, each normalised by its mean.',
-    },
-    {
-      name: 'wAngle',
-      label: 'Angle weight',
-      default: 50,
-      min: 0,
-      max: 200,
-      step: 1,
-      help: 'Weight of the angle term: the angles every triplet of samples forms in embedding space.',
-    },
-  ],
-  defaultWeight: 1,
-  mixing: 'additive',
-  layers: { reads: 'embedding', extraFeaturePairs: [0] },
+  ...methodSpec('rkd'),
   compute(inputs: DistillInputs, params): tf.Scalar {
     const wDistance = params.wDistance ?? 25;
     const wAngle = params.wAngle ?? 50;

@@ -5,6 +5,7 @@
 // summed as its training loop does. Only the batch sizes must agree: G is B x B whatever the layer.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
+import { methodSpec } from '../methods';
 import { detach, flattenSamples, normalizeRows } from '../ops';
 import { featurePairs } from '../inputs';
 
@@ -17,20 +18,7 @@ function similarityMatrix(feature: tf.Tensor): tf.Tensor2D {
 }
 
 export const sp: DistillMethod = {
-  id: 'sp',
-  label: 'SP (similarity preserving)',
-  kind: 'features',
-  paper: {
-    title: 'Similarity-Preserving Knowledge Distillation',
-    authors: 'Tung, Mori',
-    year: 2019,
-    url: 'https://arxiv.org/abs/1907.09682',
-  },
-  summary: 'Samples that look alike to the teacher should look alike to the student: match batch similarity matrices.',
-  params: [],
-  defaultWeight: 3000,
-  mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 2 },
+  ...methodSpec('sp'),
   compute(inputs: DistillInputs): tf.Scalar {
     return tf.tidy(() => {
       const losses = featurePairs(inputs, 'SP').map(([student, teacher]) => {

@@ -7,6 +7,7 @@
 // variance is 5, and the larger map pooled to the smaller (h, h) when heights differ.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
+import { methodSpec } from '../methods';
 import { describeSample, featurePairs, poolToSmallerMap } from '../inputs';
 import { applyConv2d, channelsOf, connectorVariables, createConv2d, variableFrom, type Conv2dConnector } from '../connectors';
 import { withLearnableParts } from '../learnable';
@@ -55,20 +56,7 @@ function buildVidParts(pairs: readonly FeaturePairShape[], seed: number, trainab
 }
 
 export const vid: DistillMethod = {
-  id: 'vid',
-  label: 'VID (variational information)',
-  kind: 'features',
-  paper: {
-    title: 'Variational Information Distillation for Knowledge Transfer',
-    authors: 'Ahn, Hu, Damianou, Lawrence, Dai',
-    year: 2019,
-    url: 'https://arxiv.org/abs/1904.05835',
-  },
-  summary: "Maximise mutual information: predict the teacher's features from the student's with a learned Gaussian.",
-  params: [],
-  defaultWeight: 1,
-  mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 1 },
+  ...methodSpec('vid'),
   createLearnable: (pairs, seed) => buildVidParts(pairs, seed, true),
   compute(inputs: DistillInputs): tf.Scalar {
     const pairs = featurePairs(inputs, LABEL);

@@ -1,7 +1,7 @@
 // The queue builder: runs start from the Lab's configuration with another method, its knobs,
 // kd_ratio and the training extras; a sweep typed as text adds one run per value.
 import { useId, useState } from 'react';
-import { getMethod, hasMethod, METHODS } from '../../kd';
+import { methodSpec, hasMethod, METHODS } from '../../kd/methods';
 import {
   cancelComparison,
   clearPlan,
@@ -51,7 +51,7 @@ function draftFrom(config: ExperimentConfig): Draft {
 function configFrom(base: ExperimentConfig, draft: Draft): ExperimentConfig {
   const switched = base.terms || base.method !== draft.method ? withMethod(base, draft.method) : structuredClone(base);
   const config: ExperimentConfig = { ...switched, params: { ...switched.params } };
-  if (hasMethod(draft.method)) for (const spec of getMethod(draft.method).params) config.params[spec.name] = draft.params[spec.name] ?? spec.default;
+  if (hasMethod(draft.method)) for (const spec of methodSpec(draft.method).params) config.params[spec.name] = draft.params[spec.name] ?? spec.default;
   config.kdRatio = draft.kdRatio;
   config.ttaShift = draft.ttaShift;
   config.emaDecay = draft.emaDecay;
@@ -63,7 +63,7 @@ export function QueuePanel() {
   const base = useLab((s) => s.config);
   const teacherName = useLab((s) => (s.config.teacher === 'custom' ? (s.uploadedTeacher?.name ?? 'your teacher') : s.config.teacher));
   const [draft, setDraft] = useState<Draft>(() => draftFrom(base));
-  const method = hasMethod(draft.method) ? getMethod(draft.method) : null;
+  const method = hasMethod(draft.method) ? methodSpec(draft.method) : null;
   const config = configFrom(base, draft);
   const labelId = useId();
   const update = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));

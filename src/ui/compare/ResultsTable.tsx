@@ -7,7 +7,7 @@ import { useCompare, type CompareEntry } from '../../state/compare';
 import type { StudentFiles } from '../../state/runStore';
 import type { ExperimentConfig } from '../../train/config';
 import { exportedRows, RESULT_COLUMNS, rowsToCsv, rowsToJson, SCORE_KEYS, sortRows, type DeltaNote, type ResultRow, type ScoreKey } from '../../train/results';
-import { WEIGHTS_FILE } from '../../models/io';
+import { WEIGHTS_FILE } from '../../models/files';
 import { formatCount, formatPercent } from '../fields';
 import { downloadBlob } from './download';
 import { resultOutcomeText } from '../../train/runOutcome';

@@ -2,8 +2,9 @@
 // shape on the chosen dataset, the method's reference choice by default, and the refusal of a
 // pair the method cannot read (naming both layers and shapes) right under the pickers.
 import { useId } from 'react';
-import { getMethod, hasMethod } from '../../kd';
-import { describeShape, type Tap } from '../../models/taps';
+import { methodSpec, hasMethod } from '../../kd/methods';
+import { describeShape } from '../../core/format';
+import type { Tap } from '../../models/taps';
 import { setLayerPairs } from '../../state/methodActions';
 import { layerRequest, useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
@@ -32,7 +33,7 @@ export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPicker
   const current = useLab((s) => layerRequest(s)?.key ?? '');
   const problem = useProblem(`layers.${index}`);
   if (!hasMethod(term.method)) return null;
-  const method = getMethod(term.method);
+  const method = methodSpec(term.method);
   if (method.layers.reads === 'logits') return null;
   const checked = check.terms[index]?.method === term.method ? check.terms[index] : undefined;
   const studentLayers = term.studentLayers ?? checked?.defaults.studentLayers ?? [];

@@ -1,5 +1,5 @@
-import { getMethod, hasMethod, METHODS, type ParamSpec } from '../../kd';
-import { studentArchitectures } from '../../models/architectures';
+import { methodSpec, hasMethod, METHODS, type ParamSpec } from '../../kd/methods';
+import { studentArchitectures } from '../../models/architectureSpecs';
 import { setMethod, setNumber, setParam } from '../../state/actions';
 import { numberKnob, paramTestId } from '../../state/knobs';
 import { setLabelledFraction, setPeerStudent, setRecipeMode } from '../../state/methodActions';
@@ -24,7 +24,7 @@ export function MethodPanel() {
   const methodId = useLab((s) => s.config.method);
   const recipe = useLab((s) => s.config.terms !== undefined);
   const active = useRunActive();
-  const method = hasMethod(methodId) ? getMethod(methodId) : null;
+  const method = hasMethod(methodId) ? methodSpec(methodId) : null;
   const distils = recipe || (method !== null && method.kind !== 'none');
   return (
     <Panel title="Distillation">
@@ -115,7 +115,7 @@ function KdRatioField() {
   const value = useLab((s) => s.config.kdRatio);
   const methodId = useLab((s) => s.config.method);
   const problem = useProblem('kdRatio');
-  const method = hasMethod(methodId) ? getMethod(methodId) : null;
+  const method = hasMethod(methodId) ? methodSpec(methodId) : null;
   if (method?.mixing === 'ratio') {
     return (
       <NumberField

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { getBuiltinDataset } from '../../data/registry';
-import { studentArchitectures } from '../../models/architectures';
+import { studentArchitectures } from '../../models/architectureSpecs';
 import { teachersFor } from '../../models/catalog';
 import { setStudent, setTeacher, uploadTeacher } from '../../state/actions';
 import { CUSTOM_TEACHER, useProblem } from '../../state/problems';

@@ -2,7 +2,7 @@
 // weight, parameters and, for methods that read layers, its own layer pairs. Every term is
 // charted as its own line.
 import { useState, useId } from 'react';
-import { getMethod, hasMethod, type ParamSpec } from '../../kd';
+import { methodSpec, hasMethod, type ParamSpec } from '../../kd/methods';
 import { addTerm, removeTerm, setTermMethod, setTermParam, setTermWeight } from '../../state/methodActions';
 import { useProblem } from '../../state/problems';
 import { RECIPE_METHODS } from '../../state/recipe';
@@ -37,7 +37,7 @@ function TermEditor({ index, term, terms, disabled }: { index: number; term: Dis
   const methodProblem = useProblem(`terms.${index}.method`);
   const weightProblem = useProblem(`terms.${index}.weight`);
   if (!hasMethod(term.method)) return null;
-  const method = getMethod(term.method);
+  const method = methodSpec(term.method);
   const prefix = `term-${index}-`;
   const options = RECIPE_METHODS.map((m) => ({ value: m.id, label: m.label, disabled: m.id !== term.method && terms.some((t) => t.method === m.id) }));
   return (
@@ -123,7 +123,7 @@ function AddTerm({ terms, disabled }: { terms: DistillTerm[]; disabled: boolean 
 /** A method's one-line summary and a link to its paper. */
 export function MethodSummary({ id }: { id: string }) {
   if (!hasMethod(id)) return null;
-  const method = getMethod(id);
+  const method = methodSpec(id);
   return (
     <>
       {method.summary}

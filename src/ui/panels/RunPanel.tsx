@@ -8,8 +8,9 @@ import { usesTeacher } from '../../train/config';
 import { scoredOnText, stoppedAtText } from '../../train/runOutcome';
 import { estimateRun, estimateText, LONG_RUN_SECONDS, readSpeeds, speedKey } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
-import { plannedSteps, type RunResult } from '../../train/runExperiment';
-import { WEIGHTS_FILE } from '../../models/io';
+import { plannedSteps } from '../../train/schedule';
+import type { RunResult } from '../../train/runTypes';
+import { WEIGHTS_FILE } from '../../models/files';
 import { downloadBlob } from '../compare/download';
 
 const PHASE_TEXT: Record<string, string> = {

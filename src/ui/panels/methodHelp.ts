@@ -1,5 +1,5 @@
 // Help lines of the method panel, from each method's metadata (docs/ARCHITECTURE.md §4.2, src/kd/mixing.ts).
-import type { MethodSpec } from '../../kd';
+import type { MethodSpec } from '../../kd/methods';
 
 /** How the weight of `method` mixes with hard-label CE, as the loop trains it. */
 export function weightHelp(method: MethodSpec, inRecipe = false, firstTerm = false): string {

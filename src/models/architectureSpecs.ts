@@ -1,0 +1,44 @@
+// The architectures as data: id, label, role and a description, for the page's pickers and the
+// URL codec (no tfjs here). Their builders are in architectures.ts.
+
+export type Role = 'student' | 'teacher';
+export type InputShape = [number, number, number];
+
+export interface ArchitectureSpec {
+  id: string;
+  label: string;
+  role: Role;
+  description: string;
+}
+
+export const ARCHITECTURE_SPECS: readonly ArchitectureSpec[] = [
+  {
+    id: 'mlp',
+    label: 'MLP',
+    role: 'student',
+    description: 'Flatten → dense 32 (ReLU) → classes. No convolutions.',
+  },
+  {
+    id: 'tiny-cnn',
+    label: 'Tiny CNN',
+    role: 'student',
+    description: 'Two 3×3 conv blocks (8 and 16 channels; 16 and 32 on 8×8 inputs), max-pooling, a linear classifier.',
+  },
+  {
+    id: 'small-cnn',
+    label: 'Small CNN',
+    role: 'student',
+    description: 'Three 3×3 conv blocks (16, 32, 64 channels), global average pooling, a linear classifier.',
+  },
+  {
+    id: 'teacher-cnn',
+    label: 'Teacher CNN',
+    role: 'teacher',
+    description: 'Two 3×3 conv blocks (16 and 32 channels; 32 and 64 on 8×8 inputs), a 256-unit dense layer with dropout.',
+  },
+];
+
+/** The student architectures, in the pickers' order. */
+export function studentArchitectures(): ArchitectureSpec[] {
+  return ARCHITECTURE_SPECS.filter((a) => a.role === 'student');
+}
