@@ -1,10 +1,5 @@
-import { useEffect, useState } from 'react';
-import { AccuracyChart } from './charts/AccuracyChart';
-import { LossChart } from './charts/LossChart';
-import { ComparePage } from './compare/ComparePage';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { StorageAlert } from './compare/SavedRuns';
-import { ExplorerPage } from './explore/ExplorerPage';
-import { ClassroomPage } from './classroom/ClassroomPage';
 import { Header } from './Header';
 import { DatasetPanel } from './panels/DatasetPanel';
 import { InspectPanel } from './panels/InspectPanel';
@@ -14,6 +9,28 @@ import { ClassroomNote, PresetsBar } from './panels/PresetsBar';
 import { ResultsPanel, RunControls } from './panels/RunPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { VIEWS, viewFromUrl, type ViewId } from './views';
+
+// The Lab's controls come first; its charts (recharts, the page's largest library) load beside
+// them, and the other pages with their first visit.
+const LossChart = lazy(() => import('./charts/LossChart').then((m) => ({ default: m.LossChart })));
+const AccuracyChart = lazy(() => import('./charts/AccuracyChart').then((m) => ({ default: m.AccuracyChart })));
+const ComparePage = lazy(() => import('./compare/ComparePage').then((m) => ({ default: m.ComparePage })));
+const ExplorerPage = lazy(() => import('./explore/ExplorerPage').then((m) => ({ default: m.ExplorerPage })));
+const ClassroomPage = lazy(() => import('./classroom/ClassroomPage').then((m) => ({ default: m.ClassroomPage })));
+
+function PageLoading({ children }: { children: ReactNode }) {
+  return (
+    <Suspense
+      fallback={
+        <p className="muted small" role="status">
+          Loading the page…
+        </p>
+      }
+    >
+      {children}
+    </Suspense>
+  );
+}
 
 export function App() {
   const [view, setView] = useState<ViewId>(() => viewFromUrl(window.location.search));
@@ -66,25 +83,33 @@ export function App() {
               <RunControls />
             </section>
             <ResultsPanel />
-            <LossChart />
-            <AccuracyChart />
+            <PageLoading>
+              <LossChart />
+              <AccuracyChart />
+            </PageLoading>
             <InspectPanel />
           </div>
         </main>
       ) : null}
       {view === 'compare' ? (
         <main className="page" id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
-          <ComparePage />
+          <PageLoading>
+            <ComparePage />
+          </PageLoading>
         </main>
       ) : null}
       {view === 'explore' ? (
         <main className="page" id="view-explore" role="tabpanel" aria-labelledby="tab-explore">
-          <ExplorerPage />
+          <PageLoading>
+            <ExplorerPage />
+          </PageLoading>
         </main>
       ) : null}
       {view === 'classroom' ? (
         <main className="page" id="view-classroom" role="tabpanel" aria-labelledby="tab-classroom">
-          <ClassroomPage onOpen={open} />
+          <PageLoading>
+            <ClassroomPage onOpen={open} />
+          </PageLoading>
         </main>
       ) : null}
     </div>
