@@ -112,8 +112,8 @@ test('[explore] run inspector: after a short Digits run the confusion matrix sum
 
   // The most-confused pairs come with the test images the student got wrong.
   if (correct < total) {
-    await page.getByTestId('confused-pairs').locator('canvas').first().waitFor({ timeout: 30_000 });
-    const labels = await page.getByTestId('confused-pairs').locator('canvas').evaluateAll((canvases) => canvases.map((c) => c.getAttribute('aria-label') ?? ''));
+    await page.getByTestId('confused-pairs').locator('img.pixel-image').first().waitFor({ timeout: 30_000 });
+    const labels = await page.getByTestId('confused-pairs').locator('img.pixel-image').evaluateAll((canvases) => canvases.map((c) => c.getAttribute('aria-label') ?? ''));
     assert.ok(labels.every((label) => /predicted as/.test(label)), `example labels: ${labels.join(' | ')}`);
     t.note(`${labels.length} misclassified examples shown, e.g. "${labels[0]}"`);
   }
