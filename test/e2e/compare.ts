@@ -234,12 +234,14 @@ test('Compare: a full disk (simulated QuotaExceededError) is shown to the user, 
 
   // The failed run is not listed; the next one is saved with the Lab's label.
   await page.getByTestId('tab-compare').click();
+  await page.getByTestId('compare-page').waitFor(); // the page loads with its first visit
   const failedList = await savedRunIds(page);
   await page.getByTestId('tab-lab').click();
   await page.getByTestId('start-button').click();
   await waitForStatus(page, ['loading', 'training'], 30_000);
   await waitForStatus(page, 'done', 90_000);
   await page.getByTestId('tab-compare').click();
+  await page.getByTestId('compare-page').waitFor(); // the page loads with its first visit
   const labels = await waitUntil(
     () => page.getByTestId('saved-run').evaluateAll((items) => items.map((item) => item.getAttribute('data-label') ?? '')),
     (list) => list.length === failedList.length + 1,

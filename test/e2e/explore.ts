@@ -155,6 +155,7 @@ test('[explore] presets: one click sets the expected controls; soft vs hard queu
   assert.match(await text(page, 'preset-queued'), /2 runs/);
   // The three kd_ratio runs wait on the Compare page.
   await page.getByTestId('tab-compare').click();
+  await page.getByTestId('compare-page').waitFor(); // the page loads with its first visit
   const queued = await page.getByTestId('compare-planned').locator('li').allTextContents();
   assert.equal(queued.length, 2, `queued: ${queued.join(' | ')}`);
   for (const [i, ratio] of ['0.5', '1'].entries()) assert.match(queued[i], new RegExp(`kd_ratio ${ratio.replace('.', '\\.')}\\)`));

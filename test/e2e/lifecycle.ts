@@ -96,6 +96,7 @@ test('lifecycle: reloading mid-run asks first, and the run stays in the saved li
   await page.getByTestId('backend-badge').waitFor({ timeout: 120_000 });
   assert.equal(await runStatus(page), 'idle');
   await page.getByTestId('tab-compare').click();
+  await page.getByTestId('compare-page').waitFor(); // the page loads with its first visit
   const interrupted = page.locator('[data-testid="saved-run"][data-outcome="interrupted"]');
   await interrupted
     .first()
@@ -132,7 +133,8 @@ test('lifecycle: the built page has a strict Content-Security-Policy, and traini
   t.allowConsoleError(/Content Security Policy|Refused to|Failed to fetch/i);
   await page.addInitScript({ content: "window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.effectiveDirective));" });
   const query = new URLSearchParams({ dataset: 'digits', method: 'kd', epochs: '1', eval_every: '1000', train_limit: '256', test_limit: '64', val_limit: '64', hide: 'lr,bogus' });
-  await openLab(page, `${t.server.url}?${query}`);
+  // #auto-backend: the lab picks its backend as for a user (wasm here, whose compilation the policy must allow).
+  await openLab(page, `${t.server.url}?${query}#auto-backend`);
   const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   assert.ok(policy, 'the built index.html must carry a Content-Security-Policy');
   for (const directive of ["script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'", "connect-src 'self'"]) assert.ok(policy.includes(directive), `the policy lacks ${directive}: ${policy}`);
@@ -149,7 +151,7 @@ test('lifecycle: the built page has a strict Content-Security-Policy, and traini
   assert.equal(fetched, 'refused');
   const violations = await page.evaluate(() => window.__violations ?? []);
   assert.ok(violations.includes('script-src-elem') && violations.includes('connect-src'), `expected script and connect violations, got ${violations.join(', ')}`);
-  // The worker and the backend still train under the policy.
+  // The worker and the backend the lab picked still train under the policy.
   await page.getByTestId('start-button').click();
   const final = await waitForStatus(page, ['done', 'error'], 180_000);
   assert.equal(final, 'done', await text(page, 'error-message').catch(() => ''));
@@ -164,6 +166,7 @@ test('lifecycle: a queued comparison run shows the configuration it will train, 
   await page.getByTestId('preset-soft-vs-hard').click();
   await setNumber(page, 'epochs-input', 3);
   await page.getByTestId('tab-compare').click();
+  await page.getByTestId('compare-page').waitFor(); // the page loads with its first visit
   const planned = await page.getByTestId('compare-planned-config').allTextContents();
   assert.equal(planned.length, 2, `two queued runs expected: ${planned.join(' | ')}`);
   for (const line of planned) assert.match(line, /\(40 epochs · /, `a queued run must show the 40 epochs it was queued with: ${line}`);

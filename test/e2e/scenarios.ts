@@ -89,8 +89,8 @@ test('Digits + KD on WebGPU: both charts grow, the run finishes above 85 % test 
   await openLab(page, t.server.url);
   await assertWebGpu(page);
   assert.equal(await runStatus(page), 'idle');
-  // 3 epochs of 20 steps reach ~97 % with the shipped teacher (the CLI measures the same run).
-  await configureDigitsKd(page, { epochs: 3, evalEvery: 10, seed: 1 });
+  // 2 epochs of 20 steps reach 93.3 % with the shipped teacher (the CLI, the same run, seed 1; 74.1 % after 1 epoch).
+  await configureDigitsKd(page, { epochs: 2, evalEvery: 10, seed: 1 });
   const start = page.getByTestId('start-button');
   await waitUntil(() => start.isEnabled(), Boolean, 10_000, 'start-button enabled');
 
