@@ -7,7 +7,7 @@ import type { LiveKnobs } from '../train/control';
 import { TrainerClient } from '../worker/client';
 import type { BackendName, FromWorker, TeacherSource, ToWorker } from '../worker/protocol';
 import { LossSeries } from './lossSeries';
-import { configProblems, CUSTOM_TEACHER } from './problems';
+import { configProblems, CUSTOM_TEACHER, teacherSourceOf } from './problems';
 import { initialRun, labStore, type LabState, type RunError, type RunSlice } from './store';
 import { decodeConfig, encodeConfig } from './url';
 import type { NumberKey } from './knobs';
@@ -447,11 +447,7 @@ export function startRun(): void {
   if (isRunActive()) return;
   if (configProblems(state).length > 0) return;
   const config = structuredClone(state.config);
-  const teacher: TeacherSource | null = usesTeacher(config)
-    ? config.teacher === CUSTOM_TEACHER
-      ? { kind: 'uploaded' }
-      : { kind: 'shipped', id: config.teacher }
-    : null;
+  const teacher = usesTeacher(config) ? teacherSourceOf(config) : null;
   const runId = `run-${Date.now().toString(36)}`;
   // The new run starts from the configuration as it is now: nothing left to send to it.
   liveKnobs.cancel();

@@ -5,10 +5,10 @@ import { getBuiltinDataset } from '../data/registry';
 import { usesTeacher, validateConfig, withMethod, type ExperimentConfig } from '../train/config';
 import { comparisonTable, configurationKey, runLabel, studentRow, teacherRow, withDeltas, type ComparisonTable, type ResultRow, type SortKey } from '../train/results';
 import type { StepPoint } from '../train/runExperiment';
-import type { FromWorker, TeacherSource } from '../worker/protocol';
+import type { FromWorker } from '../worker/protocol';
 import { clearRunError, onWorkerCrash, onWorkerMessage, sendToWorker, uploadTeacher } from './actions';
 import { compareStore, MAX_SEEDS, type CompareEntry, type CompareState, type PlannedRun } from './compare';
-import { CUSTOM_TEACHER, trainCount } from './problems';
+import { CUSTOM_TEACHER, teacherSourceOf, trainCount } from './problems';
 import {
   decimate,
   deleteRun,
@@ -123,11 +123,6 @@ export function planProblem(planned: readonly PlannedRun[], seeds = get().seeds)
 
 // ---------------------------------------------------------------- the queue
 
-function teacherSource(config: ExperimentConfig): TeacherSource | null {
-  if (!config.teacher) return null;
-  return config.teacher === CUSTOM_TEACHER ? { kind: 'uploaded' } : { kind: 'shipped', id: config.teacher };
-}
-
 function emptyEntry(id: string, label: string, kind: CompareEntry['kind'], config: ExperimentConfig, group = id): CompareEntry {
   return {
     id,
@@ -235,7 +230,7 @@ function nextMessage<T>(pick: (message: FromWorker) => T | undefined, onOther?: 
 }
 
 async function runTeacherEntry(entry: CompareEntry): Promise<void> {
-  const source = teacherSource(entry.config);
+  const source = teacherSourceOf(entry.config);
   if (!source) {
     patchEntry(entry.id, { status: 'error', error: 'No teacher is picked on the Lab page.' });
     return;
@@ -264,7 +259,7 @@ const curvePoint = (point: StepPoint): CurvePoint => ({ step: point.step, ce: po
 async function runStudentEntry(entry: CompareEntry): Promise<void> {
   const runId = entry.id;
   const { config } = entry;
-  if (usesTeacher(config) && !teacherSource(config)) {
+  if (usesTeacher(config) && !teacherSourceOf(config)) {
     patchEntry(runId, { status: 'error', error: `Method "${config.method}" needs a teacher: pick one on the Lab page.` });
     return;
   }
@@ -298,7 +293,7 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
       }
     },
   );
-  sendToWorker({ type: 'start', runId, config, teacher: usesTeacher(config) ? teacherSource(config) : null });
+  sendToWorker({ type: 'start', runId, config, teacher: usesTeacher(config) ? teacherSourceOf(config) : null });
   let outcome: Awaited<typeof ended>;
   try {
     outcome = await ended;

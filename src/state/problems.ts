@@ -7,8 +7,15 @@ import { teacherMismatch, teachersFor } from '../models/catalog';
 import { usesTeacher, validateConfig, type ConfigProblem, type ExperimentConfig } from '../train/config';
 import { useLab, type LabState } from './store';
 import { layerCheckRequest, type LayerCheckRequest } from './layerSlice';
+import type { TeacherSource } from '../worker/protocol';
 
 export const CUSTOM_TEACHER = 'custom';
+
+/** The teacher `config` names, as the worker takes it (a loaded one is 'uploaded'); null when it names none. */
+export function teacherSourceOf(config: Pick<ExperimentConfig, 'teacher'>): TeacherSource | null {
+  if (!config.teacher) return null;
+  return config.teacher === CUSTOM_TEACHER ? { kind: 'uploaded' } : { kind: 'shipped', id: config.teacher };
+}
 
 /** Training samples a run would see: the loaded split, or what the registry promises. */
 export function trainCount(state: Pick<LabState, 'config' | 'datasets'>): number | undefined {

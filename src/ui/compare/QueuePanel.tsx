@@ -17,6 +17,7 @@ import {
 } from '../../state/compareActions';
 import { MAX_SEEDS, useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
+import { CUSTOM_TEACHER } from '../../state/problems';
 import { TTA_SHIFTS, withMethod, type ExperimentConfig } from '../../train/config';
 import { runLabel } from '../../train/results';
 import { parseSweep } from '../../train/sweep';
@@ -61,7 +62,7 @@ function configFrom(base: ExperimentConfig, draft: Draft): ExperimentConfig {
 
 export function QueuePanel() {
   const base = useLab((s) => s.config);
-  const teacherName = useLab((s) => (s.config.teacher === 'custom' ? (s.uploadedTeacher?.name ?? 'your teacher') : s.config.teacher));
+  const teacherName = useLab((s) => (s.config.teacher === CUSTOM_TEACHER ? (s.uploadedTeacher?.name ?? 'your teacher') : s.config.teacher));
   const [draft, setDraft] = useState<Draft>(() => draftFrom(base));
   const method = hasMethod(draft.method) ? methodSpec(draft.method) : null;
   const config = configFrom(base, draft);
