@@ -9,8 +9,8 @@ import '@tensorflow/tfjs-layers';
 // platform (fetch, TextEncoder) was chosen when tfjs-core loaded.
 tf.env().set('IS_NODE', false);
 if (process.env.TEST_BACKEND === 'wasm') {
-  // `TEST_BACKEND=wasm vitest run test/kd test/train/methodsOnWasm.test.ts`: the losses' golden values and
-  // every method's training on the wasm path (part of npm test).
+  // `npm run test:wasm` (TEST_BACKEND=wasm): the losses' golden values and gradients, every
+  // method's training and the loop's tests on the wasm path (part of npm test).
   await import('@tensorflow/tfjs-backend-wasm');
   const { installWasmTrainingKernels } = await import('../src/train/wasmKernels');
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
