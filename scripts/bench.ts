@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { installFastCpuKernels } from '../src/train/cpuKernels';
-import { installWasmTrainingKernels } from '../src/train/wasmKernels';
+import { prepareWasmTraining } from '../src/train/wasmKernels';
 import { benchCurrentBackend, SETUPS, type BackendBench, type Variant } from './benchSteps';
 import type { BenchPageResult } from './benchPage';
 import { CHROMIUM_PATH, launchChromium, PROJECT_ROOT, startDevServer } from '../test/e2e/chromium';
@@ -108,9 +108,7 @@ function benchPyTorch(setupId: string, threads: number): PyTorchBench {
 async function benchNode(setupId: string, backend: 'cpu' | 'wasm'): Promise<BackendBench> {
   tf.env().set('IS_NODE', true);
   if (backend === 'wasm') {
-    // One thread, as the CLI and the page run it.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    installWasmTrainingKernels();
+    prepareWasmTraining(); // one thread, as the CLI and the page run it
   }
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs ${backend} backend did not start`);
   if (backend === 'cpu') installFastCpuKernels();

@@ -12,9 +12,8 @@ if (process.env.TEST_BACKEND === 'wasm') {
   // `npm run test:wasm` (TEST_BACKEND=wasm): the losses' golden values and gradients, every
   // method's training and the loop's tests on the wasm path (part of npm test).
   await import('@tensorflow/tfjs-backend-wasm');
-  const { installWasmTrainingKernels } = await import('../src/train/wasmKernels');
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  installWasmTrainingKernels();
+  const { prepareWasmTraining } = await import('../src/train/wasmKernels');
+  prepareWasmTraining();
   if (!(await tf.setBackend('wasm'))) throw new Error('TEST_BACKEND=wasm: the wasm backend did not start');
 } else {
   await tf.setBackend('cpu');

@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { installFastCpuKernels } from '../train/cpuKernels';
-import { installWasmTrainingKernels } from '../train/wasmKernels';
+import { prepareWasmTraining } from '../train/wasmKernels';
 import { parseArgs, UsageError, USAGE } from './args';
 import { checkJsonFile, checkSaveFolder, writeFailure } from './nodeFiles';
 import { runCli } from './run';
@@ -38,9 +38,7 @@ async function main(): Promise<number> {
   // IS_NODE only decides whether the cpu backend prints its "install tfjs-node" banner.
   tf.env().set('IS_NODE', false);
   if (options.backend === 'wasm') {
-    // One thread: the threaded build starts its workers from blob: URLs, which Node refuses.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    installWasmTrainingKernels();
+    prepareWasmTraining();
     if (!(await tf.setBackend('wasm'))) {
       process.stderr.write('error: the wasm backend did not start\n');
       return 1;

@@ -5,7 +5,6 @@ import { deriveSeed } from '../core/rng';
 import { ARCHITECTURE_SPECS, type ArchitectureSpec, type InputShape, type Role } from './architectureSpecs';
 
 export type { ArchitectureSpec, InputShape, Role } from './architectureSpecs';
-export { studentArchitectures } from './architectureSpecs';
 
 export interface Architecture extends ArchitectureSpec {
   build(inputShape: InputShape, numClasses: number, seed: number): tfl.LayersModel;

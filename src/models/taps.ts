@@ -103,4 +103,4 @@ export function findLayer(model: tfl.LayersModel, name: string): tfl.layers.Laye
   return layer;
 }
 
-export { describeShape } from '../core/format';
+

@@ -149,11 +149,17 @@ export function maxPoolGradNHWC(
   return dx;
 }
 
-interface MaxPoolGradAttrs {
+export interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** dx of max pooling over an NHWC input of `inputShape`, from the MaxPoolGrad kernel's attributes (cpu and wasm). */
+export function maxPoolGradient(x: Float32Array, dy: Float32Array, inputShape: number[], attrs: MaxPoolGradAttrs): Float32Array {
+  const info = tf.backend_util.computePool2DInfo(inputShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  return maxPoolGradNHWC(x, dy, info);
 }
 
 let installed = false;
@@ -193,15 +199,7 @@ export function installFastCpuKernels(): void {
     const attrs = args.attrs as MaxPoolGradAttrs;
     const { dy, input } = args.inputs;
     const backend = args.backend as CpuBackendLike;
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number],
-      attrs.filterSize,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
-    const values = maxPoolGradNHWC(backend.data.get(input.dataId).values, backend.data.get(dy.dataId).values, info);
+    const values = maxPoolGradient(backend.data.get(input.dataId).values, backend.data.get(dy.dataId).values, input.shape, attrs);
     return backend.makeTensorInfo(input.shape, 'float32', values);
   }) as unknown as KernelFunc;
   replaceKernel({ kernelName: 'MaxPoolGrad', backendName: 'cpu', kernelFunc: maxPoolGrad });

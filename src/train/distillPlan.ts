@@ -12,7 +12,8 @@ import {
   type DistillMethod,
   type LearnableParts,
 } from '../kd';
-import { buildTappedModel, describeShape, listTaps, type Tap, type TappedModel } from '../models/taps';
+import { buildTappedModel, listTaps, type Tap, type TappedModel } from '../models/taps';
+import { describeShape } from '../core/format';
 import { distillTerms, type DistillTerm, type ExperimentConfig } from './config';
 import { deriveSeed } from '../core/rng';
 import { errorMessage } from '../core/errors';

@@ -8,8 +8,6 @@ import type { DeviceSplit } from '../data/device';
 import { logitsAt } from './inspect';
 import type { OmittedClassReport } from './runTypes';
 
-export type { OmittedClassReport } from './runTypes';
-
 /** The biases tried, 0 to 20 in steps of 0.25 (Hinton's was 3.5 on MNIST at T = 20). */
 export const OMITTED_BIAS_GRID: readonly number[] = Array.from({ length: 81 }, (_, i) => i * 0.25);
 

@@ -12,14 +12,10 @@ import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, typ
 import { buildDistillPlan, type DistillPlan } from './distillPlan';
 import { evaluatePredictions } from './metrics';
 import { evaluateModel, EvaluationInterrupted, predictWithTta, type Interruptible } from './evaluate';
-
-export { evaluateModel, predictClasses } from './evaluate';
 import { WeightEma } from './ema';
 import { createRDrop, type RDropContext } from './rdrop';
 import type { EvalPoint, HistoryEntry, PeerResult, RunData, RunResult, StepPoint } from './runTypes';
 import { plannedSteps } from './schedule';
-
-export { plannedSteps, scheduleNotes } from './schedule';
 
 export type { EvalPoint, HistoryEntry, PeerResult, RunData, RunResult, RunStatus, StepPoint } from './runTypes';
 

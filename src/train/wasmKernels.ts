@@ -14,7 +14,7 @@
 // so values agree to float rounding, not bit for bit.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { maxPoolGradNHWC } from './cpuKernels';
+import { maxPoolGradient, type MaxPoolGradAttrs } from './cpuKernels';
 
 interface Conv2DGradAttrs {
   strides: number | [number, number];
@@ -106,13 +106,6 @@ function backpropInputAsConv(k: KernelCalls, dy: TensorInfo, filter: TensorInfo,
   return k.release(k.call('Conv2D', { x: dy, filter: swapped }, { strides: [1, 1], pad: explicit, dataFormat: 'NHWC', dilations: [1, 1] }));
 }
 
-interface MaxPoolGradAttrs {
-  filterSize: number | [number, number];
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
 /** The parts of tfjs-backend-wasm's BackendWasm the heap-side kernels use. */
 interface WasmHeap {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
@@ -121,19 +114,22 @@ interface WasmHeap {
 
 /** dx of max pooling computed in JS over the wasm heap's arrays. */
 function maxPoolGradOnHeap(backend: WasmHeap, dy: TensorInfo, input: TensorInfo, attrs: MaxPoolGradAttrs): TensorInfo {
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  const dx = maxPoolGradNHWC(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), info);
+  const dx = maxPoolGradient(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), input.shape, attrs);
   // Allocating may grow the heap: the output's view is taken after it.
   const out = backend.makeOutput(input.shape, 'float32');
   backend.typedArrayFromHeap(out).set(dx);
   return out;
+}
+
+/**
+ * The wasm backend as the lab trains on it: one thread (its threaded build needs a
+ * cross-origin-isolated page, and starts its workers from blob: URLs, which Node and the
+ * Content-Security-Policy refuse) and the training kernels registered. Call before
+ * setBackend('wasm').
+ */
+export function prepareWasmTraining(): void {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  installWasmTrainingKernels();
 }
 
 let installed = false;

@@ -10,7 +10,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { installFastCpuKernels } from '../train/cpuKernels';
-import { installWasmTrainingKernels } from '../train/wasmKernels';
+import { prepareWasmTraining } from '../train/wasmKernels';
 import { getArchitecture } from '../models/architectures';
 import type { BackendName } from './protocol';
 import { errorMessage } from '../core/errors';
@@ -37,19 +37,14 @@ export function softwareAdapterName(adapter: { isFallbackAdapter?: boolean; info
 
 const ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-/**
- * The wasm backend from the page's own origin (bundled .wasm files, nothing fetched elsewhere),
- * single-threaded: threads need a cross-origin-isolated page and blob: workers, which the
- * Content-Security-Policy does not allow. SIMD where the browser has it.
- */
+/** The wasm backend from the page's own origin (bundled .wasm files, nothing fetched elsewhere), SIMD where the browser has it. */
 export function prepareWasm(): void {
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  prepareWasmTraining();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmPlainUrl,
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
   });
-  installWasmTrainingKernels();
 }
 
 

@@ -2,7 +2,8 @@
 // issue asks for, seeded initialisation and the feature-tap layer names.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ARCHITECTURES, countParameters, disposeModel, getArchitecture, studentArchitectures, type InputShape } from '../../src/models/architectures';
+import { ARCHITECTURES, countParameters, disposeModel, getArchitecture, type InputShape } from '../../src/models/architectures';
+import { studentArchitectures } from '../../src/models/architectureSpecs';
 
 const DIGITS: InputShape = [8, 8, 1];
 const MNIST: InputShape = [28, 28, 1];

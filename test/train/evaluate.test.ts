@@ -8,7 +8,8 @@ import { uploadSplit, disposeSplit } from '../../src/data/device';
 import { getArchitecture } from '../../src/models/architectures';
 import { evaluateTeacher, predictWithTta, ttaOffsets, ttaProbabilities } from '../../src/train/evaluate';
 import { evaluatePredictions } from '../../src/train/metrics';
-import { evaluateModel, predictClasses, type RunData } from '../../src/train/runExperiment';
+import type { RunData } from '../../src/train/runExperiment';
+import { evaluateModel, predictClasses } from '../../src/train/evaluate';
 import { CLASSES, disposeData, SHAPE, syntheticData } from './fixtures';
 
 /** A linear classifier on H x W x 1 images with the given kernel (pixel-major) and bias. */

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installWasmTrainingKernels } from '../../src/train/wasmKernels';
+import { prepareWasmTraining } from '../../src/train/wasmKernels';
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { getArchitecture } from '../../src/models/architectures';
 
@@ -51,11 +51,9 @@ function maxRelativeError(actual: Float32Array, expected: Float32Array): number 
 
 describe('wasm convolution gradients', () => {
   beforeAll(async () => {
-    // One thread: the threaded build starts its workers from blob: URLs, which Node refuses.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     // The cpu side is what the lab and the CLI train with (test/train/cpuKernels.test.ts compares it with tfjs' own).
     installFastCpuKernels();
-    installWasmTrainingKernels();
+    prepareWasmTraining();
     await tf.setBackend('wasm');
     await tf.ready();
   });

@@ -8,8 +8,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
 import { methodSpec } from '../methods';
-
-export { DKD_REFERENCE_WARMUP_FRACTION } from '../methods';
 import { detach, klDivergenceSum } from '../ops';
 
 /** The gt class is pushed down by this much before NCKD's softmax, exactly as the reference. */

@@ -5,7 +5,7 @@ import { requestMisclassified } from '../../state/explorer';
 import { mostConfusedPairs } from '../../state/softLabels';
 import { useLab } from '../../state/store';
 import type { RunResult } from '../../train/runExperiment';
-import type { OmittedClassReport } from '../../train/omittedClasses';
+import type { OmittedClassReport } from '../../train/runTypes';
 import type { DatasetSummary } from '../../worker/protocol';
 import { isPanelHidden } from '../classroom';
 import { formatPercent, Panel } from '../fields';
