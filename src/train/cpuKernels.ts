@@ -110,12 +110,12 @@ export function maxPoolGradNHWC(
   x: Float32Array,
   dy: Float32Array,
   info: tf.backend_util.Conv2DInfo,
+  dx: Float32Array = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels),
 ): Float32Array {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const dx = new Float32Array(batchSize * inHeight * inWidth * inChannels);
   const tiled = strideHeight === filterHeight && strideWidth === filterWidth && top === 0 && left === 0 && info.dilationHeight === 1 && info.dilationWidth === 1;
   // Windows that stay inside the input: rows or columns past the last whole window are never read.
   if (tiled && outHeight * filterHeight <= inHeight && outWidth * filterWidth <= inWidth) return maxPoolGradTiled(x, dy, info, dx);
@@ -156,10 +156,13 @@ export interface MaxPoolGradAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** dx of max pooling over an NHWC input of `inputShape`, from the MaxPoolGrad kernel's attributes (cpu and wasm). */
-export function maxPoolGradient(x: Float32Array, dy: Float32Array, inputShape: number[], attrs: MaxPoolGradAttrs): Float32Array {
+/**
+ * dx of max pooling over an NHWC input of `inputShape`, from the MaxPoolGrad kernel's attributes
+ * (cpu and wasm). `dx`, when given, must hold zeros: the wasm kernel passes its output on the heap.
+ */
+export function maxPoolGradient(x: Float32Array, dy: Float32Array, inputShape: number[], attrs: MaxPoolGradAttrs, dx?: Float32Array): Float32Array {
   const info = tf.backend_util.computePool2DInfo(inputShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  return maxPoolGradNHWC(x, dy, info);
+  return maxPoolGradNHWC(x, dy, info, dx);
 }
 
 let installed = false;

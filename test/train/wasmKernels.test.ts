@@ -124,3 +124,73 @@ describe('wasm convolution gradients', () => {
     onWasm.weights.forEach((w, i) => expect(maxRelativeError(w, onCpu.weights[i])).toBeLessThan(1e-4));
   });
 });
+
+/** `compute` on wasm and on cpu, each read back as plain numbers. */
+async function onBothBackends(compute: () => tf.Tensor): Promise<{ wasm: number[]; cpu: number[] }> {
+  const read = () => tf.tidy(() => Array.from(compute().dataSync()));
+  const wasm = read();
+  await tf.setBackend('cpu');
+  const cpu = read();
+  await tf.setBackend('wasm');
+  return { wasm, cpu };
+}
+
+describe('wasm kernels on the heap: gather, identity, transposed matrix products', () => {
+  beforeAll(async () => {
+    prepareWasmTraining();
+    await tf.setBackend('wasm');
+  });
+
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it.each([
+    { shape: [6, 3, 2, 1], dtype: 'float32' },
+    { shape: [6, 4], dtype: 'float32' },
+    { shape: [6], dtype: 'int32' },
+  ] as const)('gathers rows of %j as the cpu backend does, repeats and any order included', async (c) => {
+    const picks = [5, 0, 3, 3, 1];
+    const { wasm, cpu } = await onBothBackends(() => {
+      const values = seeded([...c.shape], 7).map((v) => (c.dtype === 'int32' ? Math.round(v * 100) : v));
+      return tf.gather(tf.tensor(values, [...c.shape], c.dtype), tf.tensor1d(picks, 'int32'));
+    });
+    expect(wasm).toEqual(cpu);
+  });
+
+  it('gathers along another axis through the wasm kernel, and refuses an index out of range leaving no tensor', () => {
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    expect(Array.from(tf.gather(x, [2, 0], 1).dataSync())).toEqual([3, 1, 6, 4]);
+    const before = tf.memory().numTensors;
+    expect(() => tf.gather(x, tf.tensor1d([0, 2], 'int32'))).toThrow(/index value 2 is not in \[0, 1\]/);
+    expect(tf.memory().numTensors).toBe(before + 1); // the indices tensor made inside the expect
+    x.dispose();
+  });
+
+  it('a clone shares the data (no copy) and outlives its source; nothing is left behind', () => {
+    const before = tf.memory();
+    const source = tf.tensor1d([1, 2, 3]);
+    const clone = tf.clone(source);
+    expect(clone.dataId).toBe(source.dataId);
+    source.dispose();
+    expect(Array.from(clone.dataSync())).toEqual([1, 2, 3]);
+    clone.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+  });
+
+  it.each([
+    { a: [5, 3], b: [3, 4], transposeA: false, transposeB: false },
+    { a: [3, 5], b: [3, 4], transposeA: true, transposeB: false },
+    { a: [5, 3], b: [4, 3], transposeA: false, transposeB: true },
+    { a: [3, 5], b: [4, 3], transposeA: true, transposeB: true },
+    { a: [1, 3, 5], b: [1, 4, 3], transposeA: true, transposeB: true },
+    { a: [2, 3, 5], b: [2, 3, 4], transposeA: true, transposeB: false },
+  ] as const)('matMul %j equals the cpu product to float rounding, leaving no tensor', async (c) => {
+    const before = tf.memory().numTensors;
+    const { wasm, cpu } = await onBothBackends(() => tf.matMul(tf.tensor(seeded([...c.a], 8), [...c.a]), tf.tensor(seeded([...c.b], 9), [...c.b]), c.transposeA, c.transposeB));
+    expect(wasm).toHaveLength(cpu.length);
+    expect(maxRelativeError(Float32Array.from(wasm), Float32Array.from(cpu))).toBeLessThan(1e-6);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
