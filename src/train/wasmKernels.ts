@@ -40,6 +40,12 @@ class KernelCalls {
     return out;
   }
 
+  /** Count `info`, made outside `call`, among the intermediates. */
+  adopt(info: TensorInfo): TensorInfo {
+    this.made.push(info);
+    return info;
+  }
+
   /** Dispose every intermediate except `keep` (the kernel's output). */
   release(keep: TensorInfo): TensorInfo {
     for (const info of this.made) if (info !== keep) (this.backend as unknown as Disposer).disposeData(info.dataId);
@@ -90,6 +96,49 @@ function backpropFilterAsConv(k: KernelCalls, x: TensorInfo, dy: TensorInfo, fil
   return k.release(k.call('Transpose', { x: grad }, { perm: [1, 2, 0, 3] }));
 }
 
+/**
+ * dW of an NHWC convolution as one matrix product: the input's patches, a row per filter tap and
+ * input channel ([kh·kw·ci, n·oh·ow], written on the heap), times dy as a [n·oh·ow, co] matrix, in
+ * XNNPACK's fully connected operator.
+ */
+function backpropFilterAsMatMul(k: KernelCalls, backend: WasmHeap, x: TensorInfo, dy: TensorInfo, filterShape: [number, number, number, number], attrs: Conv2DGradAttrs): TensorInfo {
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, pair(attrs.strides), 1, attrs.pad, attrs.dimRoundingMode);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const { top, left } = info.padInfo;
+  const positions = batchSize * outHeight * outWidth;
+  const patchesInfo = k.adopt(backend.makeOutput([1, filterHeight * filterWidth * inChannels, positions], 'float32'));
+  const patches = backend.typedArrayFromHeap(patchesInfo) as Float32Array;
+  const input = backend.typedArrayFromHeap(x) as Float32Array;
+  let at = 0;
+  for (let fy = 0; fy < filterHeight; fy++) {
+    for (let fx = 0; fx < filterWidth; fx++) {
+      // Output columns whose input column is inside the image: [first, end).
+      const first = Math.max(0, Math.ceil((left - fx) / strideWidth));
+      const end = Math.min(outWidth, Math.floor((inWidth - 1 + left - fx) / strideWidth) + 1);
+      for (let c = 0; c < inChannels; c++) {
+        for (let b = 0; b < batchSize; b++) {
+          for (let oy = 0; oy < outHeight; oy++) {
+            const iy = oy * strideHeight + fy - top;
+            if (iy < 0 || iy >= inHeight) {
+              patches.fill(0, at, at + outWidth);
+              at += outWidth;
+              continue;
+            }
+            const row = (b * inHeight + iy) * inWidth;
+            let ox = 0;
+            for (; ox < first; ox++) patches[at++] = 0;
+            for (; ox < end; ox++) patches[at++] = input[(row + ox * strideWidth + fx - left) * inChannels + c];
+            for (; ox < outWidth; ox++) patches[at++] = 0;
+          }
+        }
+      }
+    }
+  }
+  const rows = k.call('Reshape', { x: dy }, { shape: [1, positions, info.outChannels] });
+  const product = k.adopt(xnnMatMul({ inputs: { a: patchesInfo, b: rows }, backend: backend as unknown as KernelBackend, attrs: { transposeA: false, transposeB: false } }));
+  return k.release(k.call('Reshape', { x: product }, { shape: filterShape }));
+}
+
 /** dx of a stride-1 NHWC convolution as one XNNPACK convolution. */
 function backpropInputAsConv(k: KernelCalls, dy: TensorInfo, filter: TensorInfo, inputShape: [number, number, number, number], attrs: Conv2DGradAttrs): TensorInfo {
   const [kh, kw] = filter.shape;
@@ -118,6 +167,14 @@ function matMulTransposedFirst(k: KernelCalls, original: tf.KernelConfig, args: 
   const inputs = { a: transposeA ? swapLast(a) : a, b: transposeB ? swapLast(b) : b };
   const out = original.kernelFunc({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as TensorInfo;
   return k.release(out);
+}
+
+/** tfjs-backend-wasm's own BatchMatMul, kept when the lab's replaces it: untransposed, it is XNNPACK's. */
+let wasmBatchMatMul: tf.KernelConfig | undefined;
+
+function xnnMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
+  if (!wasmBatchMatMul) throw new Error('the wasm backend has no BatchMatMul kernel');
+  return wasmBatchMatMul.kernelFunc(args) as TensorInfo;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm the heap-side kernels use. */
@@ -191,7 +248,10 @@ export function installWasmTrainingKernels(): void {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const a = attrs as unknown as Conv2DGradAttrs & { filterShape: [number, number, number, number] };
       checkSupported('Conv2DBackpropFilter', a);
-      return backpropFilterAsConv(new KernelCalls(backend as KernelBackend), x, dy, a.filterShape, a);
+      const k = new KernelCalls(backend as KernelBackend);
+      // Per call on tiny-cnn's MNIST layers: 1.4 instead of 2.1 ms from 1 input channel, 3.0 instead of 1.9 from 8.
+      if (x.shape[3] < 4) return backpropFilterAsMatMul(k, backend as unknown as WasmHeap, x, dy, a.filterShape, a);
+      return backpropFilterAsConv(k, x, dy, a.filterShape, a);
     },
   });
   replace({
@@ -247,6 +307,7 @@ export function installWasmTrainingKernels(): void {
     },
   });
   const originalMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  wasmBatchMatMul = originalMatMul;
   if (originalMatMul) {
     replace({
       kernelName: 'BatchMatMul',
