@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { maxPoolGradient, type MaxPoolGradAttrs } from './cpuKernels';
+import { installWasmAdam } from './wasmAdam';
 
 interface Conv2DGradAttrs {
   strides: number | [number, number];
@@ -225,6 +226,7 @@ function gatherRowsOnHeap(backend: WasmHeap, x: TensorInfo, indices: TensorInfo)
 export function prepareWasmTraining(): void {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   installWasmTrainingKernels();
+  installWasmAdam();
 }
 
 let installed = false;
