@@ -1,9 +1,11 @@
 // Command-line flags -> ExperimentConfig. Every refusal is one line naming the flag.
 import { CURVE_EVAL_SAMPLES, DEFAULT_CONFIG, type DistillTerm, type ExperimentConfig, validateConfig } from '../train/config';
 import { getMethod, hasMethod, METHODS } from '../kd';
+import { readsLayers } from '../kd/methods';
 import { BUILTIN_DATASETS } from '../data/registry';
 import { ARCHITECTURES } from '../models/architectures';
 import { omittedClassesProblem } from '../data/split';
+import { exportProblem } from '../export/pytorchExport';
 
 export interface CliOptions {
   config: ExperimentConfig;
@@ -11,6 +13,8 @@ export interface CliOptions {
   teacherPath?: string;
   save?: string;
   json?: string;
+  /** --export-pytorch DIR: the run as a PyTorch folder (train.py, weights, config.json). */
+  exportPytorch?: string;
   quiet: boolean;
   help: boolean;
   /** cpu (the default: the kernels the golden values and the PyTorch comparison were checked on) or wasm (XNNPACK, about 3× faster here). */
@@ -83,6 +87,9 @@ export const USAGE = `Usage: npm run train -- [flags]
   --test-limit N        score the test on the first N test samples only (validation is not limited)
   --save DIR            write the trained model (model.json, weights.bin, card.json)
   --json FILE           write the result as JSON
+  --export-pytorch DIR  after the run, write it as a PyTorch folder: train.py (python train.py, or
+                        torchrun --nproc_per_node=N train.py for DDP), the teacher, the student's
+                        initial and trained weights, the dataset files, config.json, README.md
   --quiet               no progress bar
   --backend cpu|wasm    cpu (default: tfjs' cpu kernels) or wasm (XNNPACK, SIMD; about 3× faster
                         steps here, the same numbers up to float rounding)`;
@@ -226,6 +233,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--json':
         options.json = next();
         break;
+      case '--export-pytorch':
+        options.exportPytorch = next();
+        break;
       case '--quiet':
         options.quiet = true;
         break;
@@ -263,7 +273,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
     for (const { flag, method: id, layers } of layerFlags) {
       if (id !== undefined && id !== method.id) throw new UsageError(`${flag} ${id}=...: the method is "${method.id}" (use --recipe to combine methods)`);
-      if (method.layers.reads === 'logits') throw new UsageError(`${flag}: method "${method.id}" reads only the logits and takes no layers`);
+      if (!readsLayers(method)) throw new UsageError(`${flag}: method "${method.id}" reads only the logits and takes no layers`);
       if (flag === '--student-layers') config.studentLayers = layers;
       else config.teacherLayers = layers;
     }
@@ -277,6 +287,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!given.has('--teacher')) config.teacher = `${config.dataset}-teacher-cnn`;
   const problems = validateConfig(config);
   if (problems.length > 0) throw new UsageError(problems[0].message);
+  const exportRefusal = options.exportPytorch ? exportProblem(config) : null;
+  if (exportRefusal) throw new UsageError(`--export-pytorch: ${exportRefusal}`);
   return { config, ...options };
 }
 
@@ -307,11 +319,11 @@ function applyRecipe(
     let term: DistillTerm;
     if (method !== undefined) term = termOf(flag, method);
     else {
-      const readers = terms.filter((t) => getMethod(t.method).layers.reads !== 'logits');
+      const readers = terms.filter((t) => readsLayers(getMethod(t.method)));
       if (readers.length !== 1) throw new UsageError(`${flag}: name the term it is for (e.g. ${flag} at=block1,block2)`);
       term = readers[0];
     }
-    if (getMethod(term.method).layers.reads === 'logits') throw new UsageError(`${flag}: method "${term.method}" reads only the logits and takes no layers`);
+    if (!readsLayers(getMethod(term.method))) throw new UsageError(`${flag}: method "${term.method}" reads only the logits and takes no layers`);
     if (flag === '--student-layers') term.studentLayers = layers;
     else term.teacherLayers = layers;
   }

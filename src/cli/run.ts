@@ -17,6 +17,11 @@ import type { CliOptions } from './args';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir, writeFailure } from './nodeFiles';
 import { shippedLogitsForRun } from '../models/shippedLogits';
 import { ProgressBar } from './progress';
+import { serializeModel } from '../models/io';
+import { isMutual } from '../train/config';
+import { deriveSeed } from '../core/rng';
+import type { StepPoint } from '../train/runTypes';
+import { checkExportFolder, writePytorchExport } from './pytorchExport';
 
 export interface CliRun {
   result: RunResult;
@@ -29,6 +34,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   const log = (line: string) => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
+  if (options.exportPytorch) await checkExportFolder(options.exportPytorch);
   const dataset = await loadBuiltinDataset(config.dataset, fetchPublicFile);
   const train = transferSet(dataset.train, config.omitClasses, config.trainLimit);
   const test = limitSet(dataset.test, config.testLimit);
@@ -59,6 +65,13 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     log(shipped.logits ? `teacher logits: ${shipped.note}` : `teacher logits: to compute (${shipped.note})`);
   }
   const student = getArchitecture(config.student).build(info.inputShape, info.numClasses, config.seed);
+  // --export-pytorch: the initial weights go with train.py, so PyTorch starts from the same numbers
+  // (DML's peer is built here, from the seed runExperiment would use, to export it too).
+  const exporting = options.exportPytorch !== undefined;
+  const studentInit = exporting ? await serializeModel(student) : null;
+  const peer = exporting && isMutual(config) ? getArchitecture(config.peerStudent ?? config.student).build(info.inputShape, info.numClasses, deriveSeed(config.seed, 'peer')) : undefined;
+  const peerInit = peer ? await serializeModel(peer) : null;
+  let firstStep: StepPoint | null = null;
   const recipe = config.terms ? config.terms.map((term) => `${term.method}:${term.weight}`).join(' + ') : config.method;
   log(`student ${config.student} (${student.countParams().toLocaleString('en')} parameters), ${config.terms ? 'recipe' : 'method'} ${recipe}`);
 
@@ -85,10 +98,14 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
       data,
       student,
       teacher,
+      peer,
       teacherLogits,
       control,
       hooks: {
-        onSteps: (points) => (lastLoss = points[points.length - 1].total),
+        onSteps: (points) => {
+          firstStep ??= points[0] ?? null;
+          lastLoss = points[points.length - 1].total;
+        },
         // The epoch a step belongs to, from 1 (the hook's epoch counts finished epochs mid-epoch).
         onProgress: (step, total) => bar.update(step, total, `epoch ${Math.max(1, Math.ceil(step / stepsPerEpoch))}/${Math.ceil(total / stepsPerEpoch)} loss ${lastLoss.toFixed(4)}`),
         onEval: (point) =>
@@ -153,8 +170,32 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
         saveFailure = writeFailure('--save', options.save, error);
       }
     }
+    if (options.exportPytorch && result.status !== 'error' && studentInit) {
+      try {
+        const trained = await serializeModel(student);
+        const asFiles = (files: typeof trained) => ({ modelJson: JSON.stringify(files.modelJson), weights: files.weights });
+        await writePytorchExport(
+          options.exportPytorch,
+          {
+            config,
+            terms: result.terms,
+            studentInit: asFiles(studentInit),
+            peerInit: peerInit ? asFiles(peerInit) : null,
+            studentTrained: asFiles(trained),
+            // The numbers train.py prints beside its own (the history and configuration are elsewhere).
+            labResult: { ...result, config: undefined, history: undefined, firstStep },
+            origin: `npm run train -- ${argv.join(' ')}`,
+          },
+          teacher ? (options.teacherPath ?? shippedTeacherDir(config.teacher)) : null,
+        );
+        log(`wrote ${options.exportPytorch}: python train.py (or torchrun --nproc_per_node=N train.py) there trains this run in PyTorch`);
+      } catch (error) {
+        saveFailure ??= writeFailure('--export-pytorch', options.exportPytorch, error);
+      }
+    }
     return { result, saveFailure };
   } finally {
+    peer?.dispose();
     process.off('SIGINT', stopOnInterrupt);
     disposeSplit(data.train);
     disposeSplit(data.val);

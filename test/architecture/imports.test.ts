@@ -13,11 +13,12 @@ const LAYERS: Record<string, number> = {
   models: 2,
   kd: 2,
   train: 3,
-  worker: 4,
-  cli: 4,
-  state: 5,
-  ui: 6,
-  '': 7, // src/main.tsx, the page's entry
+  export: 4, // the PyTorch export: pure text from the method and architecture tables
+  worker: 5,
+  cli: 5,
+  state: 6,
+  ui: 7,
+  '': 8, // src/main.tsx, the page's entry
 };
 
 const SRC = path.join(ROOT, 'src');

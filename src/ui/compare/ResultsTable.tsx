@@ -6,10 +6,11 @@ import { loadStudentAsTeacher, resultTable, sortBy } from '../../state/compareAc
 import { useCompare, type CompareEntry } from '../../state/compare';
 import type { StudentFiles } from '../../state/runStore';
 import type { ExperimentConfig } from '../../train/config';
-import { exportedRows, RESULT_COLUMNS, rowsToCsv, rowsToJson, SCORE_KEYS, sortRows, type DeltaNote, type ResultRow, type ScoreKey } from '../../train/results';
+import { exportedRows, RESULT_COLUMNS, rowsToCsv, rowsToJson, SCORE_KEYS, sortRows, type DeltaNote, type ResultRow, type ScoreKey } from '../../state/results';
 import { WEIGHTS_FILE } from '../../models/files';
 import { formatCount, formatPercent } from '../fields';
 import { downloadBlob } from './download';
+import { PytorchExportButton } from '../PytorchExportButton';
 import { resultOutcomeText } from '../../train/runOutcome';
 
 const DELTA_NOTE_TEXT: Record<DeltaNote, { short: string; title: (row: ResultRow) => string }> = {
@@ -267,9 +268,14 @@ function StudentActions({ entry }: { entry: CompareEntry }) {
   const [loading, setLoading] = useState(false);
   if (entry.kind !== 'student') return null;
   const files = entry.student;
-  if (!files) return entry.studentMessage ? <span className="muted small">{entry.studentMessage}</span> : null;
+  const pytorch = (
+    <PytorchExportButton className="link-button" testId="compare-export-pytorch" label="PyTorch"
+      request={() => ({ config: entry.config, terms: entry.result?.terms, student: files, labResult: entry.result ?? undefined, origin: `Compare row "${entry.label}"` })} />
+  );
+  if (!files) return entry.studentMessage ? <span className="muted small">{entry.studentMessage} {pytorch}</span> : pytorch;
   return (
     <div className="student-actions" role="group" aria-label={`Student of ${entry.label}`}>
+      {pytorch}
       <button type="button" className="link-button" data-testid="download-model-json" onClick={() => downloadModelJson(files)}>
         model.json
       </button>

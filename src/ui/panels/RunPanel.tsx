@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { pauseRun, resumeRun, startRun, stopRun } from '../../state/actions';
+import { pauseRun, resumeRun, startRun, stopRun } from '../../state/labRun';
 import { trainCount, useProblems } from '../../state/problems';
-import { useLab } from '../../state/store';
+import { isActive, useLab } from '../../state/store';
 import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
@@ -12,6 +12,7 @@ import { plannedSteps } from '../../train/schedule';
 import type { RunResult } from '../../train/runTypes';
 import { WEIGHTS_FILE } from '../../models/files';
 import { downloadBlob } from '../compare/download';
+import { PytorchExportButton } from '../PytorchExportButton';
 
 const PHASE_TEXT: Record<string, string> = {
   loading: 'Preparing',
@@ -24,7 +25,7 @@ export function RunControls() {
   const status = useLab((s) => s.run.status);
   const problems = useProblems();
   const pausing = useLab((s) => s.run.pausing);
-  const active = status === 'loading' || status === 'training' || status === 'paused';
+  const active = isActive(status);
   // The worker trains one run at a time: a comparison in progress holds it.
   const comparing = useCompare((s) => s.queue.status !== 'idle');
   return (
@@ -44,6 +45,7 @@ export function RunControls() {
         </button>
       </div>
       {active ? null : <RunEstimate />}
+      {active ? null : <LabPytorchExport />}
       {comparing && !active ? (
         <p className="small muted" role="status" data-testid="start-blocked-by-compare">
           A comparison is running on the Compare page; Start is available when it ends or is cancelled.
@@ -63,6 +65,19 @@ export function RunControls() {
       <RunError />
     </div>
   );
+}
+
+/** The ended run (its student, terms and numbers included), else the configuration as it stands. */
+function LabPytorchExport() {
+  const runId = useLab((s) => s.run.id);
+  const result = useLab((s) => s.run.result);
+  const config = useLab((s) => s.config);
+  const ran = runId && result && result.steps > 0 ? { runId, result } : null;
+  const request = () =>
+    ran
+      ? { config: ran.result.config, terms: ran.result.terms, runId: ran.runId, labResult: ran.result, origin: 'A Distillation Lab run (Lab page)' }
+      : { config, origin: 'A Distillation Lab configuration (Lab page, not run)' };
+  return <PytorchExportButton request={request} testId="export-pytorch" label={ran ? 'Export this run as PyTorch' : 'Export as PyTorch'} />;
 }
 
 /** Before Start: the planned steps at the speed the last run of this set-up measured on this backend. */

@@ -1,0 +1,286 @@
+// The lab's networks as plain layer lists, for writing them as PyTorch modules: from an
+// architecture id (the same layers src/models/architectures.ts builds, without tfjs) or from a
+// tfjs model.json's topology (an uploaded teacher). Also their feature taps and each term's
+// layer pairs, as src/models/taps.ts and src/train/distillPlan.ts resolve them, so the page can
+// export a configuration it has not run. test/export/networks.test.ts checks both against the
+// tfjs builders and the training plan.
+import type { InputShape } from '../models/architectureSpecs';
+import { methodSpec } from '../kd/methods';
+import type { DistillTerm } from '../train/config';
+
+/** One layer; `outputShape` is one sample's, NHWC as the lab reports it ([h, w, c] or [units]). */
+export type NetLayer =
+  | { kind: 'conv'; name: string; inChannels: number; filters: number; kernelSize: number; padding: 'same' | 'valid'; activation: 'relu' | 'linear'; outputShape: number[] }
+  | { kind: 'maxpool'; name: string; poolSize: number; outputShape: number[] }
+  | { kind: 'flatten'; name: string; outputShape: number[]; inputShape: number[] }
+  | { kind: 'gap'; name: string; outputShape: number[] }
+  | { kind: 'dense'; name: string; inUnits: number; units: number; activation: 'relu' | 'linear'; outputShape: number[] }
+  | { kind: 'dropout'; name: string; rate: number; outputShape: number[] };
+
+export interface Network {
+  /** The architecture id, or the model's name for a loaded model. */
+  id: string;
+  inputShape: InputShape;
+  layers: NetLayer[];
+}
+
+class NetworkBuilder {
+  readonly layers: NetLayer[] = [];
+  shape: number[];
+  constructor(inputShape: InputShape) {
+    this.shape = [...inputShape];
+  }
+  conv(name: string, filters: number, kernelSize = 3, padding: 'same' | 'valid' = 'same', activation: 'relu' | 'linear' = 'relu'): void {
+    const [h, w, c] = this.shape;
+    const shrink = padding === 'same' ? 0 : kernelSize - 1;
+    this.shape = [h - shrink, w - shrink, filters];
+    this.layers.push({ kind: 'conv', name, inChannels: c, filters, kernelSize, padding, activation, outputShape: this.shape });
+  }
+  pool(name: string, poolSize = 2): void {
+    const [h, w, c] = this.shape;
+    this.shape = [Math.floor(h / poolSize), Math.floor(w / poolSize), c];
+    this.layers.push({ kind: 'maxpool', name, poolSize, outputShape: this.shape });
+  }
+  flatten(name: string): void {
+    const inputShape = this.shape;
+    this.shape = [inputShape.reduce((a, b) => a * b, 1)];
+    this.layers.push({ kind: 'flatten', name, inputShape, outputShape: this.shape });
+  }
+  globalAveragePool(name: string): void {
+    this.shape = [this.shape[2]];
+    this.layers.push({ kind: 'gap', name, outputShape: this.shape });
+  }
+  dense(name: string, units: number, activation: 'relu' | 'linear'): void {
+    const inUnits = this.shape[0];
+    this.shape = [units];
+    this.layers.push({ kind: 'dense', name, inUnits, units, activation, outputShape: this.shape });
+  }
+  dropout(name: string, rate: number): void {
+    this.layers.push({ kind: 'dropout', name, rate, outputShape: this.shape });
+  }
+}
+
+const isTiny = (shape: InputShape) => shape[0] < 16;
+
+/** The layers src/models/architectures.ts builds for an architecture on a dataset shape. */
+export function architectureNetwork(id: string, inputShape: InputShape, numClasses: number): Network {
+  const b = new NetworkBuilder(inputShape);
+  const tiny = isTiny(inputShape);
+  switch (id) {
+    case 'mlp':
+      b.flatten('flatten');
+      b.dense('embedding', 32, 'relu');
+      break;
+    case 'tiny-cnn':
+      b.conv('block1', tiny ? 16 : 8);
+      if (!tiny) b.pool('pool1');
+      b.conv('block2', tiny ? 32 : 16);
+      b.pool('pool2');
+      b.flatten('embedding');
+      break;
+    case 'small-cnn':
+      b.conv('block1', 16);
+      if (!tiny) b.pool('pool1');
+      b.conv('block2', 32);
+      b.pool('pool2');
+      b.conv('block3', 64);
+      b.globalAveragePool('embedding');
+      break;
+    case 'teacher-cnn':
+      b.conv('block1', tiny ? 32 : 16);
+      if (!tiny) b.pool('pool1');
+      b.conv('block2', tiny ? 64 : 32);
+      b.pool('pool2');
+      b.flatten('flatten');
+      b.dense('embedding', 256, 'relu');
+      b.dropout('dropout', 0.3);
+      break;
+    default:
+      throw new Error(`No PyTorch version of architecture "${id}"`);
+  }
+  b.dense('logits', numClasses, 'linear');
+  return { id, inputShape, layers: b.layers };
+}
+
+type Json = Record<string, unknown>;
+
+function pair(value: unknown, what: string): number {
+  const list = Array.isArray(value) ? value : [value];
+  if (typeof list[0] !== 'number' || list.some((v) => v !== list[0])) throw new Error(`${what}: only square sizes can be exported (got ${JSON.stringify(value)})`);
+  return list[0];
+}
+
+/**
+ * The layers of a tfjs layers-model (model.json's modelTopology): a chain of the layer kinds the
+ * lab's networks use. Anything else (another layer class, a branch, strides, other activations)
+ * is refused with the layer's name: the export would not be exact.
+ */
+export function networkFromModelJson(modelJson: unknown): Network {
+  const topology = (modelJson as Json)?.modelTopology as Json | undefined;
+  const config = ((topology?.model_config as Json | undefined)?.config ?? topology?.config) as Json | undefined;
+  const layers = config?.layers as Json[] | undefined;
+  if (!Array.isArray(layers) || layers.length < 2) throw new Error('model.json: no layer list in modelTopology');
+  const input = layers[0];
+  const inputConfig = input.config as Json;
+  const batchShape = inputConfig?.batch_input_shape as (number | null)[] | undefined;
+  if (input.class_name !== 'InputLayer' || !Array.isArray(batchShape) || batchShape.length !== 4) {
+    throw new Error('model.json: the first layer must be an image input [batch, height, width, channels]');
+  }
+  const inputShape = batchShape.slice(1) as InputShape;
+  const b = new NetworkBuilder(inputShape);
+  let previous = input.name as string;
+  for (const layer of layers.slice(1)) {
+    const name = layer.name as string;
+    const cfg = layer.config as Json;
+    const inbound = layer.inbound_nodes as unknown[][][] | undefined;
+    const from = inbound?.[0]?.map((node) => node[0]);
+    if (!from || from.length !== 1 || from[0] !== previous || inbound!.length !== 1) {
+      throw new Error(`model.json: layer "${name}" does not follow "${previous}" in a single chain; only chains of layers can be exported`);
+    }
+    previous = name;
+    const activation = (cfg.activation ?? 'linear') as string;
+    if (activation !== 'relu' && activation !== 'linear') throw new Error(`model.json: layer "${name}" has activation ${activation}; only relu and linear can be exported`);
+    const refuse = (why: string) => new Error(`model.json: layer "${name}" (${layer.class_name}) ${why}`);
+    switch (layer.class_name) {
+      case 'Conv2D': {
+        if (pair(cfg.strides ?? 1, name) !== 1 || pair(cfg.dilation_rate ?? 1, name) !== 1) throw refuse('has strides or dilation other than 1');
+        if (cfg.use_bias === false) throw refuse('has no bias');
+        if (cfg.data_format && cfg.data_format !== 'channels_last') throw refuse('is not channels_last');
+        const kernelSize = pair(cfg.kernel_size, name);
+        const padding = cfg.padding as string;
+        if (padding !== 'same' && padding !== 'valid') throw refuse(`has padding ${padding}`);
+        if (padding === 'same' && kernelSize % 2 === 0) throw refuse('has an even kernel with same padding (asymmetric in PyTorch)');
+        b.conv(name, cfg.filters as number, kernelSize, padding, activation);
+        break;
+      }
+      case 'MaxPooling2D': {
+        const size = pair(cfg.pool_size, name);
+        if (pair(cfg.strides ?? size, name) !== size || (cfg.padding ?? 'valid') !== 'valid') throw refuse('is not a plain size×size pool with equal strides and valid padding');
+        b.pool(name, size);
+        break;
+      }
+      case 'Flatten':
+        b.flatten(name);
+        break;
+      case 'GlobalAveragePooling2D':
+        b.globalAveragePool(name);
+        break;
+      case 'Dense':
+        if (cfg.use_bias === false) throw refuse('has no bias');
+        b.dense(name, cfg.units as number, activation);
+        break;
+      case 'Dropout':
+        b.dropout(name, cfg.rate as number);
+        break;
+      default:
+        throw refuse('is a kind of layer the PyTorch export does not write');
+    }
+  }
+  const last = b.layers[b.layers.length - 1];
+  if (last.kind !== 'dense') throw new Error('model.json: the model must end in a dense layer (the logits)');
+  return { id: (config?.name as string) ?? 'model', inputShape, layers: b.layers };
+}
+
+/** A tap as the layer pickers list it (src/models/taps.ts). */
+export interface NetTap {
+  name: string;
+  shape: number[];
+  kind: 'block' | 'embedding' | 'logits';
+}
+
+const BLOCK_NAME = /^block\d+$/;
+
+/** The layer whose output the classifier (the last dense layer) reads, dropout skipped. */
+export function embeddingLayer(network: Network): NetLayer | null {
+  const named = network.layers.find((layer) => layer.name === 'embedding');
+  if (named) return named;
+  for (let i = network.layers.length - 2; i >= 0; i--) if (network.layers[i].kind !== 'dropout') return network.layers[i];
+  return null;
+}
+
+/** The network's taps in layer order, as listTaps reports them. */
+export function networkTaps(network: Network): NetTap[] {
+  const output = network.layers[network.layers.length - 1];
+  const layers = network.layers.slice(0, -1);
+  let blocks = layers.filter((layer) => BLOCK_NAME.test(layer.name));
+  if (blocks.length === 0) blocks = layers.filter((layer) => layer.outputShape.length === 3);
+  const taps: NetTap[] = blocks.map((layer) => ({ name: layer.name, shape: layer.outputShape, kind: 'block' }));
+  const embedding = embeddingLayer(network);
+  if (embedding && !blocks.includes(embedding)) taps.push({ name: embedding.name, shape: embedding.outputShape, kind: 'embedding' });
+  taps.push({ name: output.name, shape: output.outputShape, kind: 'logits' });
+  return taps;
+}
+
+/** One term with its layers resolved (the names the training plan uses). */
+export interface ExportTerm extends DistillTerm {
+  studentLayers: string[];
+  teacherLayers: string[];
+}
+
+const describe = (side: string, tap: NetTap) => `${side} ${tap.name} [${tap.shape.join(',')}]`;
+
+/**
+ * The term's layers: its own, else the method's defaults (distillPlan's defaultLayerPairs),
+ * checked as far as the PyTorch losses need: names exist, pairs match, feature maps are maps,
+ * and sizes the losses pool or compare agree. Throws naming the layers.
+ */
+export function resolveTermLayers(term: DistillTerm, studentTaps: readonly NetTap[], teacherTaps: readonly NetTap[]): ExportTerm {
+  const method = methodSpec(term.method);
+  const use = method.layers;
+  const label = method.label;
+  if (use.reads === 'logits') {
+    if ((term.studentLayers?.length ?? 0) > 0 || (term.teacherLayers?.length ?? 0) > 0) throw new Error(`${label} reads only the logits: it takes no layers`);
+    return { ...term, studentLayers: [], teacherLayers: [] };
+  }
+  const blocks = (taps: readonly NetTap[]) => taps.filter((tap) => tap.kind === 'block');
+  const embeddingOf = (taps: readonly NetTap[]) => taps.find((tap) => tap.kind === 'embedding');
+  let defaults: { student: string[]; teacher: string[] };
+  if (use.reads === 'embedding') {
+    const s = embeddingOf(studentTaps);
+    const t = embeddingOf(teacherTaps);
+    defaults = { student: s ? [s.name] : [], teacher: t ? [t.name] : [] };
+  } else {
+    const sb = blocks(studentTaps);
+    const tb = blocks(teacherTaps);
+    const count = Math.min(use.defaultBlocks, sb.length, tb.length);
+    const teacher = tb.slice(tb.length - count);
+    let student = sb.slice(sb.length - count);
+    if (use.sameSpatialSize) {
+      student = teacher.map((t, i) => [...sb].reverse().find((s) => s.shape[0] === t.shape[0] && s.shape[1] === t.shape[1]) ?? student[i]);
+    }
+    defaults = { student: student.map((tap) => tap.name), teacher: teacher.map((tap) => tap.name) };
+  }
+  const studentLayers = term.studentLayers ?? defaults.student;
+  const teacherLayers = term.teacherLayers ?? defaults.teacher;
+  const pick = (side: string, names: readonly string[], taps: readonly NetTap[]) =>
+    names.map((name) => {
+      const tap = taps.find((candidate) => candidate.name === name);
+      if (!tap) throw new Error(`${label}: the ${side} has no layer "${name}" (its layers: ${taps.map((t) => t.name).join(', ')})`);
+      return tap;
+    });
+  const students = pick('student', studentLayers, studentTaps);
+  const teachers = pick('teacher', teacherLayers, teacherTaps);
+  if (students.length === 0 || students.length !== teachers.length) {
+    throw new Error(`${label} needs layers of both networks paired by position (got ${students.length} student and ${teachers.length} teacher layers)`);
+  }
+  const featureCount = use.reads === 'features' ? students.length : students.length - 1;
+  if (use.reads === 'embedding' && !use.extraFeaturePairs.includes(featureCount)) {
+    throw new Error(`${label} takes ${use.extraFeaturePairs.map((n) => n + 1).join(' or ')} layer(s) per network (the last one is the embedding)`);
+  }
+  for (let i = 0; i < featureCount; i++) {
+    const [s, t] = [students[i], teachers[i]];
+    if (s.shape.length !== 3 || t.shape.length !== 3) throw new Error(`${label} reads feature maps and cannot use ${describe('student', s)} with ${describe('teacher', t)}`);
+    const pooledSides = ['at', 'nst', 'vid'].includes(term.method);
+    if (pooledSides) {
+      // RepDistiller pools the larger map to the smaller (h, h): both must end up the same size.
+      const h = Math.min(s.shape[0], t.shape[0]);
+      const sh = s.shape[0] > h ? [h, h] : s.shape.slice(0, 2);
+      const th = t.shape[0] > h ? [h, h] : t.shape.slice(0, 2);
+      if (sh[0] !== th[0] || sh[1] !== th[1]) throw new Error(`${label} cannot match the sizes of ${describe('student', s)} and ${describe('teacher', t)}`);
+    }
+    if (term.method === 'mgd' && (s.shape[0] !== t.shape[0] || s.shape[1] !== t.shape[1])) {
+      throw new Error(`${label} needs equal heights and widths: ${describe('student', s)} and ${describe('teacher', t)}`);
+    }
+  }
+  return { ...term, studentLayers: [...studentLayers], teacherLayers: [...teacherLayers] };
+}

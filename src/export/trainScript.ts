@@ -1,0 +1,108 @@
+// train.py for one run: the run's numbers (config.json resolved: every term with its method's
+// parameters, defaults filled in, its layer pairs, its mixing rule and warm-up from the method
+// registry), its networks as torch modules, the losses it uses (pythonLosses.ts) and the shared
+// runtime (trainScriptRuntime.ts). Pure string building: the page imports it.
+import { methodSpec, resolveParams } from '../kd/methods';
+import { CURVE_EVAL_SAMPLES, isMutual, usesTeacher, type ExperimentConfig } from '../train/config';
+import type { BuiltinDataset } from '../data/registry';
+import { networkTaps, type ExportTerm, type Network } from './networks';
+import { networkModuleSource } from './networkModules';
+import { PYTHON_LOSSES, pythonLossSource } from './pythonLosses';
+import { PYTHON_CONVERTER, PYTHON_DATA, PYTHON_PRELUDE, PYTHON_TRAINING } from './trainScriptRuntime';
+
+/** R-Drop's dropout on the student's embedding (src/train/rdrop.ts RDROP_DROPOUT_RATE; a test keeps them equal). */
+export const RDROP_RATE = 0.1;
+
+export interface TrainScriptInput {
+  config: ExperimentConfig;
+  dataset: BuiltinDataset;
+  terms: readonly ExportTerm[];
+  student: Network;
+  teacher: Network | null;
+  peer: Network | null;
+  /** One line naming the run, for the docstring. */
+  title: string;
+}
+
+/** A sample shape as PyTorch sees it: (C, H, W) for maps, (units,) otherwise. */
+function torchShape(shape: readonly number[]): number[] {
+  return shape.length === 3 ? [shape[2], shape[0], shape[1]] : [...shape];
+}
+
+function tapShapes(network: Network | null): Record<string, number[]> {
+  if (!network) return {};
+  return Object.fromEntries(network.layers.map((layer) => [layer.name, torchShape(layer.outputShape)]));
+}
+
+/** A JSON value inside the script, read with json.loads (true/false/null stay JSON). */
+function jsonConstant(name: string, value: unknown, comment: string): string {
+  return `# ${comment}\n${name} = json.loads(r"""\n${JSON.stringify(value, null, 1)}\n""")`;
+}
+
+export function trainScript(input: TrainScriptInput): string {
+  const { config, dataset, terms, student, teacher, peer } = input;
+  const termTable = terms.map((term) => {
+    const method = methodSpec(term.method);
+    const embedding = method.layers.reads === 'embedding';
+    return {
+      method: term.method,
+      weight: term.weight,
+      mixing: method.mixing,
+      warmup: method.params.some((p) => p.name === 'warmupFraction'),
+      params: resolveParams(method, term.params),
+      studentLayers: term.studentLayers,
+      teacherLayers: term.teacherLayers,
+      feature_pairs: embedding ? term.studentLayers.length - 1 : term.studentLayers.length,
+      embedding,
+    };
+  });
+  const methodIds = [...new Set(terms.map((term) => term.method))];
+  const teacherTaps = [...new Set(terms.flatMap((term) => term.teacherLayers))];
+  const mutual = isMutual(config);
+  const datasetTable = {
+    id: dataset.id,
+    name: dataset.name,
+    format: dataset.format,
+    files: Object.values(dataset.files).filter((file): file is string => file !== undefined).map((file) => file.split('/').pop()!),
+    input_shape: dataset.inputShape,
+    classes: dataset.numClasses,
+    max_value: dataset.format === 'csv' ? 16 : 255,
+    test_fraction: dataset.testFraction ?? null,
+  };
+  const studentTaps = networkTaps(student).map((tap) => tap.name).join(', ');
+  const usage = [
+    'python train.py                                  # one process (GPU when there is one)',
+    'torchrun --nproc_per_node=N train.py             # N processes, DistributedDataParallel (nccl on GPUs, gloo on CPUs)',
+    'python train.py --data DIR                       # the dataset files elsewhere',
+    'python train.py --init trained --epochs 5        # continue from the lab\'s trained student',
+    'python train.py --convert                        # only write student.pt / teacher.pt (converted weights)',
+  ].join('\n');
+  const blocks = [
+    '#!/usr/bin/env python3',
+    `"""${input.title}\n\nExported by the Distillation Lab ("Export as PyTorch") from config.json: the same networks,\ndistillation terms, mixing rule, optimiser, schedule, batch order and metrics as the lab's run.\nNeeds only PyTorch (and numpy, which comes with it).\n\n${usage}\n"""`,
+    PYTHON_PRELUDE.trim(),
+    '\n# ---------------------------------------------------------------- this run',
+    jsonConstant('RUN', config, "the run's configuration as the lab stores it (config.json)"),
+    jsonConstant('TERMS', termTable, "the distillation terms: method, weight, mixing rule and warm-up from the lab's method registry, parameters with defaults filled in, layer pairs"),
+    jsonConstant('DATASET', datasetTable, 'the dataset: its files (in --data) and how the lab reads them'),
+    jsonConstant('TAP_SHAPES', { student: tapShapes(student), teacher: tapShapes(teacher) }, 'every layer output of one sample, (C, H, W) or (units,)'),
+    `USAGE = """\n${usage}\n"""`,
+    `USES_TEACHER = ${usesTeacher(config) ? 'True' : 'False'}`,
+    `MUTUAL = ${mutual ? 'True' : 'False'}`,
+    `TEACHER_TAPS = ${JSON.stringify(teacherTaps)}`,
+    `CURVE_SAMPLES = ${CURVE_EVAL_SAMPLES}  # curve points score the first this many val and test samples; the final numbers all of them`,
+    `RDROP_RATE = ${RDROP_RATE}`,
+    '\n# ---------------------------------------------------------------- the networks (src/models/architectures.ts)',
+    networkModuleSource(student, 'Student', `${student.id} on ${dataset.name}, as the lab builds it; its taps: ${studentTaps}.`),
+    teacher ? networkModuleSource(teacher, 'Teacher', `The teacher (${teacher.id}), as its model.json describes it; frozen, in eval mode.`) : 'Teacher = None',
+    peer ? networkModuleSource(peer, 'Peer', `DML's second student (${peer.id}).`) : 'Peer = None',
+    '\n# ---------------------------------------------------------------- the distillation terms (src/kd/losses/)',
+    pythonLossSource(methodIds.length > 0 ? methodIds : []),
+    `LOSSES = {${methodIds.map((id) => `"${id}": loss_${id}`).join(', ')}}`,
+    `PARTS = {${methodIds.filter((id) => PYTHON_LOSSES[id].parts).map((id) => `"${id}": parts_${id}`).join(', ')}}`,
+    PYTHON_DATA.trim(),
+    PYTHON_CONVERTER.trim(),
+    PYTHON_TRAINING.trim(),
+  ];
+  return `${blocks.join('\n\n\n')}\n`;
+}

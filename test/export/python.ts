@@ -1,0 +1,36 @@
+// Finding a Python with PyTorch for the export's tests (Debian's python3-torch in CI, installed
+// by .ci/run): PYTHON=..., else /usr/bin/python3, else python3 on the PATH. Tests that need it
+// are skipped with one printed line when none imports torch, never passed without running.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+function importsTorch(python: string): boolean {
+  const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 60_000 });
+  return probe.status === 0;
+}
+
+const candidates = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
+
+/** A Python that imports torch and numpy, or null. */
+export const TORCH_PYTHON: string | null = candidates.find(importsTorch) ?? null;
+
+/** Says once, in one line, why a torch test file is skipped. */
+export function reportMissingTorch(what: string): void {
+  if (!TORCH_PYTHON) console.log(`SKIPPED ${what}: no Python with PyTorch here (tried ${candidates.join(', ')}; apt-get install python3-torch)`);
+}
+
+/** Run a Python script with JSON on stdin; its stdout parsed as JSON. Throws with stderr on failure. */
+export function runPython<T>(source: string, input: unknown, timeout = 60_000): T {
+  const folder = mkdtempSync(path.join(tmpdir(), 'lab-python-'));
+  try {
+    const script = path.join(folder, 'script.py');
+    writeFileSync(script, source);
+    const run = spawnSync(TORCH_PYTHON!, [script], { input: JSON.stringify(input), encoding: 'utf8', timeout, maxBuffer: 64 * 2 ** 20 });
+    if (run.status !== 0) throw new Error(`python failed (${run.status}): ${run.stderr.slice(-3000)}`);
+    return JSON.parse(run.stdout) as T;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
