@@ -99,6 +99,27 @@ describe('wasm convolution gradients', () => {
     expect(Array.from(onWasm)).toEqual(Array.from(onCpu));
   });
 
+  it('dx of 2×2 pools in the SIMD module equals the cpu path\'s bit for bit with NaN, -Infinity and -0, and without', async () => {
+    const shape: [number, number, number, number] = [2, 4, 6, 8];
+    const values = Array.from(seeded(shape, 11), (v) => Math.max(0, Math.round(v * 8) / 4));
+    // The first window of the first image: NaN in channels 0-3, -Infinity in 4-7 (no gradient at all).
+    for (const position of [0, 8, 48, 56]) values.fill(NaN, position, position + 4).fill(-Infinity, position + 4, position + 8);
+    values[16] = NaN; // the next window: one NaN, the other three compete
+    const grad = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(values, shape);
+        const upstream = seeded([2, 2, 3, 8], 12);
+        upstream[1] = -0;
+        const g = tf.tensor4d(upstream, [2, 2, 3, 8]);
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), g)))(x).dataSync() as Float32Array;
+      });
+    const onWasm = grad();
+    await tf.setBackend('cpu');
+    const onCpu = grad();
+    await tf.setBackend('wasm');
+    expect(Array.from(onWasm).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(Array.from(onCpu).map((v) => Object.is(v, -0) ? '-0' : v));
+  });
+
   it('five Adam steps of tiny-cnn on wasm: the cpu losses and weights to 1e-4, no tensor left behind', async () => {
     const train = async () => {
       const model = getArchitecture('tiny-cnn', 'student').build([8, 8, 1], 10, 3);
