@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunResult } from '../src/train/runExperiment';
+import type { RunResult } from '../src/train/runTypes';
 
 const { values: flags } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, only: { type: 'string' } } });
 const seeds = Array.from({ length: Number(flags.seeds) }, (_, i) => i + 1);

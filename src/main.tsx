@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { debugHooks, initLab } from './state/actions';
+import { debugHooks, initLab } from './state/lab';
+import { startExplorer } from './state/explorer';
 import { startLayerChecks } from './state/layerChecks';
 import { initCompare } from './state/compareActions';
 import './ui/styles.css';
@@ -15,6 +16,7 @@ declare global {
 
 initLab();
 startLayerChecks();
+startExplorer();
 initCompare();
 window.__distillLab = debugHooks;
 

@@ -3,22 +3,22 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadBuiltinDataset } from '../data/load';
-import { limitSet, transferSet } from '../data/split';
 import { disposeSplit, uploadSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { teacherMismatch, type TeacherCard } from '../models/catalog';
-import { runExperiment, type RunResult } from '../train/runExperiment';
+import { runExperiment } from '../train/runExperiment';
+import type { RunResult } from '../train/runTypes';
+import { setUpRun, type RunSetup } from '../train/runSetup';
 import { scheduleNotes } from '../train/schedule';
 import { omittedClassReport } from '../train/omittedClasses';
-import { usesTeacher } from '../train/config';
 import { RunControl } from '../train/control';
 import { scoredOnText, stoppedAtText } from '../train/runOutcome';
 import type { CliOptions } from './args';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, saveModelToDir, shippedTeacherDir, writeFailure } from './nodeFiles';
-import { shippedLogitsForRun } from '../models/shippedLogits';
+import { loadShippedLogits, trainSplitFingerprint } from '../models/shippedLogits';
 import { ProgressBar } from './progress';
 import { serializeModel } from '../models/io';
-import { isMutual } from '../train/config';
+import { isMutual, usesTeacher } from '../train/config';
 import { deriveSeed } from '../core/rng';
 import type { StepPoint } from '../train/runTypes';
 import { checkExportFolder, writePytorchExport } from './pytorchExport';
@@ -36,14 +36,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   };
   if (options.exportPytorch) await checkExportFolder(options.exportPytorch);
   const dataset = await loadBuiltinDataset(config.dataset, fetchPublicFile);
-  const train = transferSet(dataset.train, config.omitClasses, config.trainLimit);
-  const test = limitSet(dataset.test, config.testLimit);
-  const val = limitSet(dataset.val, config.valLimit);
-  if (config.batchSize > train.count) {
-    throw new Error(`Batch size ${config.batchSize} is larger than the training set (${train.count} samples)`);
-  }
   const info = dataset.info;
-  log(`${info.name}: ${train.count} train / ${val.count} val / ${test.count} test, backend ${tf.getBackend()}`);
 
   let teacher: tfl.LayersModel | null = null;
   if (usesTeacher(config)) {
@@ -57,14 +50,30 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     if (mismatch) throw new Error(`--teacher: ${mismatch}`);
     teacher.trainable = false;
   }
-  // A shipped teacher's training-split logits come with it: no teacher pass before the first step.
-  let teacherLogits: Float32Array | null = null;
-  if (teacher && !options.teacherPath && !config.augment) {
-    const shipped = await shippedLogitsForRun(config.teacher, fetchPublicFile, dataset.train, train);
-    teacherLogits = shipped.logits;
-    log(shipped.logits ? `teacher logits: ${shipped.note}` : `teacher logits: to compute (${shipped.note})`);
+  // The whole splits go to the device; the run's transfer set and limits are views of them, as in the worker.
+  const splits = {
+    info,
+    train: uploadSplit(dataset.train, info.inputShape),
+    val: uploadSplit(dataset.val, info.inputShape),
+    test: uploadSplit(dataset.test, info.inputShape),
+  };
+  let setup: RunSetup;
+  try {
+    setup = await setUpRun({
+      config,
+      dataset: splits,
+      teacher,
+      // A shipped teacher's training-split logits come with it: no teacher pass before the first step.
+      shippedLogits: teacher && !options.teacherPath ? async () => loadShippedLogits(config.teacher, fetchPublicFile, { count: dataset.train.count, fingerprint: await trainSplitFingerprint(dataset.train) }) : undefined,
+    });
+  } catch (error) {
+    for (const split of [splits.train, splits.val, splits.test]) disposeSplit(split);
+    teacher?.dispose();
+    throw error;
   }
-  const student = getArchitecture(config.student).build(info.inputShape, info.numClasses, config.seed);
+  const { data, student, teacherLogits } = setup;
+  log(`${info.name}: ${data.train.count} train / ${data.val.count} val / ${data.test.count} test, backend ${tf.getBackend()}`);
+  if (teacher) log(`teacher logits: ${setup.logitsNote}`);
   // --export-pytorch: the initial weights go with train.py, so PyTorch starts from the same numbers
   // (DML's peer is built here, from the seed runExperiment would use, to export it too).
   const exporting = options.exportPytorch !== undefined;
@@ -75,14 +84,8 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   const recipe = config.terms ? config.terms.map((term) => `${term.method}:${term.weight}`).join(' + ') : config.method;
   log(`student ${config.student} (${student.countParams().toLocaleString('en')} parameters), ${config.terms ? 'recipe' : 'method'} ${recipe}`);
 
-  const data = {
-    info,
-    train: uploadSplit(train, info.inputShape),
-    val: uploadSplit(val, info.inputShape),
-    test: uploadSplit(test, info.inputShape),
-  };
   const bar = new ProgressBar(options.quiet);
-  const stepsPerEpoch = Math.floor(train.count / config.batchSize);
+  const stepsPerEpoch = Math.floor(data.train.count / config.batchSize);
   for (const note of scheduleNotes(config, stepsPerEpoch)) log(note);
   let lastLoss = Number.NaN;
   // Ctrl-C stops the run at the next batch and still reports it ("status": "stopped" in --json); a second Ctrl-C quits at once.
@@ -197,9 +200,8 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   } finally {
     peer?.dispose();
     process.off('SIGINT', stopOnInterrupt);
-    disposeSplit(data.train);
-    disposeSplit(data.val);
-    disposeSplit(data.test);
+    setup.release();
+    for (const split of [splits.train, splits.val, splits.test]) disposeSplit(split);
     student.dispose();
     teacher?.dispose();
   }

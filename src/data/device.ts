@@ -35,6 +35,13 @@ export function selectSplit(split: DeviceSplit, indices: Int32Array): DeviceSpli
   }
 }
 
+/** The split's first `count` samples as a new split (a slice on the device), or null when it has no more than that. */
+export function firstSamples(split: DeviceSplit, count: number | undefined): DeviceSplit | null {
+  if (count === undefined || count >= split.count) return null;
+  const kept = Math.max(1, Math.floor(count));
+  return { images: tf.slice(split.images, 0, kept), labels: tf.slice(split.labels, 0, kept), hostLabels: split.hostLabels.slice(0, kept), count: kept };
+}
+
 export function disposeSplit(split: DeviceSplit | null | undefined): void {
   if (!split) return;
   split.images.dispose();

@@ -2,7 +2,7 @@
 // and layer use, in the registry's order (docs/ARCHITECTURE.md §4.1). No tfjs here: the page
 // imports this file for its pickers, knobs, URL codec and validation; the losses themselves
 // (src/kd/losses/, gathered by registry.ts) run only in the worker, the CLI and the tests.
-import type { MethodSpec, ParamSpec } from './types';
+import type { MethodSpec, ParamSpec, ResolvedParams } from './types';
 
 export type { MethodSpec, ParamSpec } from './types';
 import { temperatureParam } from './params';
@@ -395,10 +395,15 @@ export function hasMethod(id: string): boolean {
 }
 
 /** The method's parameters with its defaults filled in and unknown names refused. */
+/** Whether a method reads layers (feature maps, embeddings) and not only the logits. */
+export function readsLayers(method: Pick<MethodSpec, 'layers'>): boolean {
+  return method.layers.reads !== 'logits';
+}
+
 export function resolveParams(
   method: MethodSpec,
   params: Readonly<Record<string, number>> = {},
-): Record<string, number> {
+): ResolvedParams {
   const known = new Set(method.params.map((p) => p.name));
   for (const name of Object.keys(params)) {
     if (!known.has(name)) {
@@ -408,7 +413,7 @@ export function resolveParams(
   }
   const resolved: Record<string, number> = {};
   for (const spec of method.params) resolved[spec.name] = params[spec.name] ?? spec.default;
-  return resolved;
+  return resolved as ResolvedParams;
 }
 
 /** The reason a value is out of a parameter's range, or null when it is fine. */

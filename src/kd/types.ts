@@ -113,10 +113,18 @@ export interface LearnableParts {
 
 export interface DistillMethod extends MethodSpec {
   /** The distillation term only, as the reference computes it (no CE, no weight, no warmup). */
-  compute(inputs: DistillInputs, params: Readonly<Record<string, number>>): tf.Scalar;
+  compute(inputs: DistillInputs, params: ResolvedParams): tf.Scalar;
   /**
    * Only for methods with trainable connectors: build them for these feature pairs, initialised
    * as the reference initialises them, from a seeded stream.
    */
   createLearnable?(pairs: readonly FeaturePairShape[], seed: number): LearnableParts;
 }
+
+declare const resolvedMark: unique symbol;
+
+/**
+ * A method's parameters with every one present (resolveParams fills the defaults of the method's
+ * ParamSpecs): what `compute` receives, so a loss never states a default a second time.
+ */
+export type ResolvedParams = Readonly<Record<string, number>> & { readonly [resolvedMark]: true };

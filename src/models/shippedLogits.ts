@@ -86,50 +86,10 @@ export async function loadShippedLogits(teacherId: string, fetchBytes: FetchByte
   return { logits, meta };
 }
 
-/**
- * Where each sample of `used` sits in `full`, when `used` keeps some of full's samples in their
- * order (a train limit, left-out classes); null when it does not (then shipped logits cannot be indexed).
- */
-export function subsetPositions(full: ImageSet, used: ImageSet): Int32Array | null {
-  const size = full.images.length / full.count;
-  if (used.images.length / used.count !== size) return null;
-  const positions = new Int32Array(used.count);
-  let j = 0;
-  for (let i = 0; i < used.count; i++, j++) {
-    const image = used.images.subarray(i * size, (i + 1) * size);
-    while (j < full.count && !(full.labels[j] === used.labels[i] && sameImage(full.images, j * size, image))) j++;
-    if (j === full.count) return null;
-    positions[i] = j;
-  }
-  return positions;
-}
-
-function sameImage(images: Float32Array, offset: number, image: Float32Array): boolean {
-  for (let k = 0; k < image.length; k++) if (images[offset + k] !== image[k]) return false;
-  return true;
-}
-
 /** The rows of the training samples a run uses (positions in the whole split, in run order); null: all. */
 export function logitRows(logits: Float32Array, numClasses: number, positions: ArrayLike<number> | null): Float32Array {
   if (positions === null) return logits;
   const rows = new Float32Array(positions.length * numClasses);
   for (let i = 0; i < positions.length; i++) rows.set(logits.subarray(positions[i] * numClasses, (positions[i] + 1) * numClasses), i * numClasses);
   return rows;
-}
-
-/**
- * The shipped teacher's logits for the training samples a run uses (`used`, taken in order from
- * the whole split `full`), or null and why not: what a caller passes to runExperiment.
- */
-export async function shippedLogitsForRun(
-  teacherId: string,
-  fetchBytes: FetchBytes,
-  full: ImageSet,
-  used: ImageSet,
-): Promise<{ logits: Float32Array | null; note: string }> {
-  const shipped = await loadShippedLogits(teacherId, fetchBytes, { count: full.count, fingerprint: await trainSplitFingerprint(full) });
-  if (shipped.logits === null) return { logits: null, note: shipped.reason };
-  const positions = used === full ? null : subsetPositions(full, used);
-  if (used !== full && positions === null) return { logits: null, note: `the training samples are not a subset of ${shipped.meta.dataset}'s split in order` };
-  return { logits: logitRows(shipped.logits, shipped.meta.numClasses, positions), note: `${used.count} shipped with ${teacherId}` };
 }

@@ -4,8 +4,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ExperimentConfig } from '../train/config';
 import type { TeacherEvaluation } from '../train/evaluate';
-import type { RowStatus, SortDirection, SortKey } from '../train/results';
-import type { RunResult } from '../train/runExperiment';
+import type { RowStatus, SortDirection, SortKey } from './results';
+import type { RunResult } from '../train/runTypes';
 import type { RunCurves, SavedRun, StudentFiles } from './runStore';
 
 /** A run waiting in the queue builder (not started yet). */

@@ -3,12 +3,15 @@
 // results, saves every finished run in IndexedDB and exports each trained student.
 import { getBuiltinDataset } from '../data/registry';
 import { usesTeacher, validateConfig, withMethod, type ExperimentConfig } from '../train/config';
-import { comparisonTable, configurationKey, runLabel, studentRow, teacherRow, withDeltas, type ComparisonTable, type ResultRow, type SortKey } from '../train/results';
-import type { StepPoint } from '../train/runExperiment';
-import type { FromWorker } from '../worker/protocol';
-import { clearRunError, onWorkerCrash, onWorkerMessage, sendToWorker, uploadTeacher } from './actions';
+import { comparisonTable, configurationKey, runLabel, studentRow, teacherRow, withDeltas, type ComparisonTable, type ResultRow, type SortKey } from './results';
+import type { StepPoint } from '../train/runTypes';
+import type { RunEnd } from '../worker/protocol';
+import { labDoor } from './door';
+import { clearRunError } from './runLifecycle';
+import { uploadTeacher } from './teacherActions';
 import { compareStore, MAX_SEEDS, type CompareEntry, type CompareState, type PlannedRun } from './compare';
-import { CUSTOM_TEACHER, teacherSourceOf, trainCount } from './problems';
+import { trainCount } from './problems';
+import { CUSTOM_TEACHER, teacherSourceOf } from './teacherChoice';
 import {
   decimate,
   deleteRun,
@@ -22,7 +25,7 @@ import {
   type SavedStudentRun,
   type StudentFiles,
 } from './runStore';
-import { labStore, type LabState } from './store';
+import { isActive, labStore, type LabState } from './store';
 import { errorMessage } from '../core/errors';
 
 const get = () => compareStore.getState();
@@ -31,7 +34,6 @@ const set = compareStore.setState;
 const PUBLISH_EVERY_MS = 500;
 
 let nextKey = 1;
-let nextRequest = 1;
 let initialised = false;
 
 function patchEntry(id: string, patch: Partial<CompareEntry> | ((entry: CompareEntry) => Partial<CompareEntry>)): void {
@@ -175,9 +177,8 @@ export function comparisonEntries(planned: readonly PlannedRun[], stamp: string,
 export async function startComparison(): Promise<void> {
   if (get().queue.status !== 'idle') return;
   const { planned } = get();
-  const lab = labStore.getState().run.status;
   let problem = planProblem(planned);
-  if (!problem && (lab === 'loading' || lab === 'training' || lab === 'paused')) problem = 'A run is training on the Lab page: stop it or wait for it to end.';
+  if (!problem && isActive(labStore.getState().run.status)) problem = 'A run is training on the Lab page: stop it or wait for it to end.';
   if (problem) {
     set((state) => ({ queue: { ...state.queue, problem } }));
     return;
@@ -205,28 +206,7 @@ export function cancelComparison(): void {
   if (get().queue.status !== 'running') return;
   set((state) => ({ queue: { ...state.queue, status: 'cancelling' } }));
   const running = get().entries.find((entry) => entry.status === 'running');
-  if (running?.kind === 'student') sendToWorker({ type: 'stop' });
-}
-
-/** Resolves with the first worker message `pick` accepts; rejects when the worker dies. */
-function nextMessage<T>(pick: (message: FromWorker) => T | undefined, onOther?: (message: FromWorker) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const stop = () => {
-      offMessage();
-      offCrash();
-    };
-    const offMessage = onWorkerMessage((message) => {
-      const value = pick(message);
-      if (value !== undefined) {
-        stop();
-        resolve(value);
-      } else onOther?.(message);
-    });
-    const offCrash = onWorkerCrash((reason) => {
-      stop();
-      reject(new Error(reason));
-    });
-  });
+  if (running?.kind === 'student') void labDoor().requestIfAlive('stop', {})?.catch(() => {});
 }
 
 async function runTeacherEntry(entry: CompareEntry): Promise<void> {
@@ -236,16 +216,9 @@ async function runTeacherEntry(entry: CompareEntry): Promise<void> {
     return;
   }
   patchEntry(entry.id, { status: 'running', detail: 'evaluating the teacher' });
-  const requestId = nextRequest++;
-  const reply = nextMessage((m) => (m.type === 'teacherEvaluated' && m.requestId === requestId ? m : undefined));
-  sendToWorker({ type: 'evaluateTeacher', requestId, dataset: entry.config.dataset, teacher: source, ttaShift: entry.config.ttaShift ?? 0, valLimit: entry.config.valLimit, testLimit: entry.config.testLimit });
+  const { config } = entry;
   try {
-    const answer = await reply;
-    if (!answer.evaluation) {
-      patchEntry(entry.id, { status: 'error', detail: '', error: answer.message || 'The teacher could not be evaluated' });
-      return;
-    }
-    const teacher = { evaluation: answer.evaluation, parameters: answer.parameters, seconds: answer.seconds };
+    const teacher = await labDoor().request('evaluateTeacher', { dataset: config.dataset, teacher: source, ttaShift: config.ttaShift ?? 0, valLimit: config.valLimit, testLimit: config.testLimit });
     patchEntry(entry.id, { status: 'done', detail: '', progress: 1, teacher });
     const id = entry.id;
     await persist({ id, label: entry.label, savedAt: Date.now(), source: 'compare', config: entry.config, kind: 'teacher', ...teacher }, entry.id);
@@ -271,43 +244,36 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
     publishTimer = null;
     patchEntry(runId, (current) => ({ curves: { ...current.curves, loss: decimate(steps, SAVED_CURVE_POINTS) } }));
   };
-  const ended = nextMessage(
-    (m) => {
-      if (m.type === 'done' && m.runId === runId) return { result: m.result, error: null as string | null };
-      if (m.type === 'stopped' && m.runId === runId) return { result: null, error: null, stoppedEarly: true };
-      if (m.type === 'error' && (m.runId === runId || m.runId === null)) return { result: null, error: m.message };
-      if (m.type === 'deviceLost') return { result: null, error: m.message };
-      return undefined;
-    },
-    (m) => {
-      if (!('runId' in m) || m.runId !== runId) return;
-      if (m.type === 'steps') {
-        steps.push(...m.points.map(curvePoint));
-        if (!publishTimer) publishTimer = setTimeout(publish, PUBLISH_EVERY_MS);
-      } else if (m.type === 'eval') {
-        patchEntry(runId, (current) => ({ curves: { ...current.curves, evals: [...current.curves.evals, m.point] } }));
-      } else if (m.type === 'progress') {
-        patchEntry(runId, { progress: m.totalSteps > 0 ? m.step / m.totalSteps : 0 });
-      } else if (m.type === 'phase') {
-        patchEntry(runId, { detail: m.detail ? `${m.phase} ${m.detail}` : m.phase });
-      }
-    },
-  );
-  sendToWorker({ type: 'start', runId, config, teacher: usesTeacher(config) ? teacherSourceOf(config) : null });
-  let outcome: Awaited<typeof ended>;
+  const offRun = labDoor().on('run', ({ runId: id, update }) => {
+    if (id !== runId) return;
+    if (update.type === 'steps') {
+      steps.push(...update.points.map(curvePoint));
+      if (!publishTimer) publishTimer = setTimeout(publish, PUBLISH_EVERY_MS);
+    } else if (update.type === 'eval') {
+      patchEntry(runId, (current) => ({ curves: { ...current.curves, evals: [...current.curves.evals, update.point] } }));
+    } else if (update.type === 'progress') {
+      patchEntry(runId, { progress: update.totalSteps > 0 ? update.step / update.totalSteps : 0 });
+    } else if (update.type === 'phase') {
+      patchEntry(runId, { detail: update.detail ? `${update.phase} ${update.detail}` : update.phase });
+    }
+  });
+  let end: RunEnd | null = null;
+  let failure: string | null = null;
   try {
-    outcome = await ended;
+    end = await labDoor().request('start', { runId, config, teacher: usesTeacher(config) ? teacherSourceOf(config) : null });
   } catch (error) {
-    outcome = { result: null, error: errorMessage(error) };
+    failure = errorMessage(error);
+  } finally {
+    offRun();
   }
   publish();
-  const { result } = outcome;
-  if ('stoppedEarly' in outcome) {
+  if (end?.outcome === 'stopped') {
     patchEntry(runId, { status: 'stopped', detail: '', error: 'Stopped before its first step: nothing was trained.' });
     return;
   }
+  const result = end?.result ?? null;
   if (!result || result.status === 'error') {
-    patchEntry(runId, { status: 'error', detail: '', error: outcome.error ?? result?.error?.message ?? 'The run failed' });
+    patchEntry(runId, { status: 'error', detail: '', error: failure ?? result?.error?.message ?? 'The run failed' });
     return;
   }
   patchEntry(runId, { status: result.status, detail: '', progress: 1, result });
@@ -323,12 +289,8 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
 
 /** The worker's last trained student (run `runId`) as model.json + weights.bin. */
 export async function exportStudent(runId: string): Promise<{ files: StudentFiles | null; message: string }> {
-  const requestId = nextRequest++;
-  const reply = nextMessage((m) => (m.type === 'studentExported' && m.requestId === requestId ? m : undefined));
-  sendToWorker({ type: 'exportStudent', requestId, runId });
   try {
-    const answer = await reply;
-    return { files: answer.files, message: answer.message };
+    return { files: await labDoor().request('exportStudent', { runId }), message: '' };
   } catch (error) {
     return { files: null, message: errorMessage(error) };
   }
@@ -562,17 +524,18 @@ export function initCompare(): void {
   if (initialised) return;
   initialised = true;
   labStore.subscribe((state, previous) => {
-    if (state.run.id && state.run.id !== previous.run.id) labRunConfigs.set(state.run.id, structuredClone(state.config));
-  });
-  onWorkerMessage((message) => {
-    if (!('runId' in message) || message.runId === null || message.runId !== labStore.getState().run.id) return;
-    const { runId } = message;
-    if (message.type === 'progress') checkpointLabRun(runId);
-    else if (message.type === 'stopped' || message.type === 'error' || (message.type === 'done' && message.result.status === 'error')) dropCheckpoint(runId);
-    else if (message.type === 'done') {
-      endedRuns.add(runId);
-      // The lab's own handler publishes the final curves after the listeners have run.
-      setTimeout(() => void saveLabRun(runId), 0);
+    const { run } = state;
+    if (run.id && run.id !== previous.run.id) labRunConfigs.set(run.id, structuredClone(state.config));
+    if (!run.id || (run.progress === previous.run.progress && run.status === previous.run.status)) return;
+    // The store says what the worker said of the Lab's run: progress is checkpointed, the end saved or dropped.
+    if (isActive(run.status)) {
+      if (run.progress && run.progress !== previous.run.progress) checkpointLabRun(run.id);
+    } else if (run.status !== previous.run.status || run.id !== previous.run.id) {
+      if (run.status === 'error' || (run.status === 'stopped' && !run.result)) dropCheckpoint(run.id);
+      else if (run.status === 'done' || run.status === 'stopped') {
+        endedRuns.add(run.id);
+        void saveLabRun(run.id);
+      }
     }
   });
   void refreshSavedRuns();

@@ -3,7 +3,7 @@
 // is guessed.
 import { methodSpec, hasMethod } from '../kd/methods';
 import { usesTeacher, type ExperimentConfig } from '../train/config';
-import type { RunResult } from '../train/runExperiment';
+import type { RunResult } from '../train/runTypes';
 
 /** A run estimated above this many seconds says it is long (a class period has no room for it). */
 export const LONG_RUN_SECONDS = 120;

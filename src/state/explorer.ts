@@ -1,10 +1,10 @@
 // Actions of the soft-label explorer and the run inspector: they ask the worker for teacher
 // logits, the student's logits and misclassified test images, and keep the answers in the store.
-import { teachersFor } from '../models/catalog';
-import type { FromWorker, TeacherSource } from '../worker/protocol';
-import { onWorkerMessage, sendToWorker } from './actions';
+import { SUPERSEDED, WorkerGone } from '../worker/door';
+import { labDoor } from './door';
+import { errorMessage } from '../core/errors';
 import { EXPLORER_TEMPERATURE_RANGE } from './explorerSlice';
-import { CUSTOM_TEACHER } from './problems';
+import { settledTeacher } from './teacherChoice';
 import { labStore, type LabState } from './store';
 
 /** Test images whose teacher logits the explorer keeps (the dark-knowledge matrix averages them). */
@@ -15,55 +15,38 @@ export const EXPLORER_GRID_PER_CLASS = 4;
 const get = () => labStore.getState();
 const set = labStore.setState;
 
-let teacherRequest = 0;
-let studentRequest = 0;
-let inspectRequest = 0;
-let workersStarted = 0;
-
 function setExplorer(patch: Partial<LabState['explorer']>): void {
   set((state) => ({ explorer: { ...state.explorer, ...patch } }));
-}
-
-export type ExplorerTeacher = { key: string; source: TeacherSource; label: string } | { key: null; problem: string };
-
-/** The Lab's current dataset and teacher (shipped or loaded from disk), as the explorer uses them. */
-export function explorerTeacher(state: Pick<LabState, 'config' | 'teacherIndex' | 'uploadedTeacher'>): ExplorerTeacher {
-  const { dataset, teacher } = state.config;
-  if (teacher === CUSTOM_TEACHER) {
-    if (!state.uploadedTeacher) return { key: null, problem: 'Load your teacher on the Lab page first.' };
-    // A new file of the same name is another teacher: its size tells most apart.
-    return { key: `${dataset}|custom:${state.uploadedTeacher.name}:${state.uploadedTeacher.parameters}`, source: { kind: 'uploaded' }, label: `your teacher (${state.uploadedTeacher.name})` };
-  }
-  if (state.teacherIndex.status === 'loading') return { key: null, problem: 'Loading the teacher catalog…' };
-  const card = teachersFor(state.teacherIndex.cards, dataset).find((c) => c.id === teacher);
-  if (!card) return { key: null, problem: 'Pick a teacher for this dataset on the Lab page (or load your own).' };
-  return { key: `${dataset}|${card.id}`, source: { kind: 'shipped', id: card.id }, label: card.label };
 }
 
 /** Ask for the teacher's logits on the test images, unless the explorer already has (or awaits) them. */
 export function requestTeacherView(): void {
   const state = get();
-  const teacher = explorerTeacher(state);
+  const teacher = settledTeacher(state);
   const current = state.explorer.teacher;
   if (teacher.key === null) {
     setExplorer({ teacher: { key: '', status: 'failed', message: teacher.problem, view: null } });
     return;
   }
   if (current.key === teacher.key && (current.status === 'ready' || current.status === 'loading')) return;
-  teacherRequest++;
   setExplorer({
     selected: 0,
     teacher: { key: teacher.key, status: 'loading', message: `Computing the logits of ${teacher.label} on the test images…`, view: null },
     student: { key: '', status: 'idle', student: null, logits: null, message: '' },
   });
-  sendToWorker({
-    type: 'teacherView',
-    requestId: teacherRequest,
-    dataset: state.config.dataset,
-    teacher: teacher.source,
-    limit: EXPLORER_IMAGE_LIMIT,
-    perClass: EXPLORER_GRID_PER_CLASS,
-  });
+  labDoor()
+    .latest('teacherView', 'teacherView', { dataset: state.config.dataset, teacher: teacher.source, limit: EXPLORER_IMAGE_LIMIT, perClass: EXPLORER_GRID_PER_CLASS })
+    .then(
+      (view) => {
+        if (view === SUPERSEDED) return;
+        setExplorer({ teacher: { key: teacher.key, status: 'ready', message: '', view } });
+        requestStudentView();
+      },
+      (error: unknown) => {
+        // A dead worker's request is asked again of its replacement (recoverAfterRestart).
+        if (!(error instanceof WorkerGone)) setExplorer({ teacher: { key: teacher.key, status: 'failed', message: errorMessage(error), view: null } });
+      },
+    );
 }
 
 /** Ask for the latest student's logits on the picker's images (kept on screen while they refresh). */
@@ -71,9 +54,17 @@ export function requestStudentView(): void {
   const { explorer, config } = get();
   const { teacher, student } = explorer;
   if (teacher.status !== 'ready' || !teacher.view) return;
-  studentRequest++;
   if (student.key !== teacher.key) setExplorer({ student: { key: teacher.key, status: 'loading', student: null, logits: null, message: '' } });
-  sendToWorker({ type: 'studentView', requestId: studentRequest, dataset: config.dataset, indices: teacher.view.grid.map((image) => image.index) });
+  const key = teacher.key;
+  labDoor()
+    .latest('studentView', 'studentView', { dataset: config.dataset, indices: teacher.view.grid.map((image) => image.index) })
+    .then(
+      (answer) => {
+        if (answer === SUPERSEDED) return;
+        setExplorer({ student: { key, status: answer.logits ? 'ready' : 'none', student: answer.student, logits: answer.logits, message: answer.message } });
+      },
+      (error: unknown) => setExplorer({ student: { key, status: 'none', student: null, logits: null, message: errorMessage(error) } }),
+    );
 }
 
 export function setExplorerTemperature(value: number): void {
@@ -92,62 +83,34 @@ export function selectExplorerImage(position: number): void {
 export function requestMisclassified(runId: string, pairs: { actual: number; predicted: number }[], limit: number): void {
   const current = get().inspection;
   if (current.runId === runId && current.status !== 'idle') return;
-  inspectRequest++;
   if (pairs.length === 0) {
     set({ inspection: { runId, status: 'ready', pairs: [], message: '' } });
     return;
   }
   set({ inspection: { runId, status: 'loading', pairs: [], message: '' } });
-  sendToWorker({ type: 'misclassified', requestId: inspectRequest, runId, pairs, limit });
+  labDoor()
+    .latest('misclassified', 'misclassified', { runId, pairs, limit })
+    .then(
+      (found) => {
+        if (found !== SUPERSEDED) set({ inspection: { runId, status: 'ready', pairs: found, message: '' } });
+      },
+      (error: unknown) => {
+        const message = error instanceof WorkerGone ? 'The worker restarted: the student of this run is gone.' : errorMessage(error);
+        set({ inspection: { runId, status: 'failed', pairs: [], message } });
+      },
+    );
 }
 
 /** A replacement worker knows nothing of the requests sent to the one before it. */
 function recoverAfterRestart(): void {
-  const { explorer, inspection } = get();
+  const { explorer } = get();
   if (explorer.teacher.status === 'loading') {
     setExplorer({ teacher: { ...explorer.teacher, status: 'idle' } });
     requestTeacherView();
   }
-  if (inspection.status === 'loading') set({ inspection: { ...inspection, status: 'failed', message: 'The worker restarted: the student of this run is gone.' } });
 }
 
-function handleMessage(message: FromWorker): void {
-  switch (message.type) {
-    case 'backend':
-      // Every worker announces its backend once; from the second on, it is a replacement.
-      if (++workersStarted > 1) recoverAfterRestart();
-      return;
-    case 'teacherView': {
-      if (message.requestId !== teacherRequest) return;
-      const { teacher } = get().explorer;
-      setExplorer({
-        teacher: message.view
-          ? { key: teacher.key, status: 'ready', message: '', view: message.view }
-          : { key: teacher.key, status: 'failed', message: message.message, view: null },
-      });
-      if (message.view) requestStudentView();
-      return;
-    }
-    case 'studentView': {
-      if (message.requestId !== studentRequest) return;
-      const { student } = get().explorer;
-      setExplorer({
-        student: { key: student.key, status: message.logits ? 'ready' : 'none', student: message.student, logits: message.logits, message: message.message },
-      });
-      return;
-    }
-    case 'misclassified': {
-      if (message.requestId !== inspectRequest) return;
-      set({
-        inspection: message.pairs
-          ? { runId: message.runId, status: 'ready', pairs: message.pairs, message: '' }
-          : { runId: message.runId, status: 'failed', pairs: [], message: message.message },
-      });
-      return;
-    }
-    default:
-      return;
-  }
+/** Re-ask what a dead worker took with it (once, at start-up). */
+export function startExplorer(): void {
+  labDoor().onRestart(recoverAfterRestart);
 }
-
-onWorkerMessage(handleMessage);

@@ -1,7 +1,7 @@
 // After a Lab run ends: its student downloaded or loaded as the teacher, its result exported as
 // JSON. The same functions the Compare table uses; only the choice of run is the Lab's.
-import { rowsToJson, runLabel, studentRow } from '../train/results';
-import type { RunResult } from '../train/runExperiment';
+import { rowsToJson, runLabel, studentRow } from './results';
+import type { RunResult } from '../train/runTypes';
 import { exportStudent, loadStudentAsTeacher } from './compareActions';
 import { knobChangeLabel } from './knobMarks';
 import type { StudentFiles } from './runStore';

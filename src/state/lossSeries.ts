@@ -1,6 +1,6 @@
 // Per-step loss terms kept outside React: appended in batches, smoothed incrementally (a
 // debiased exponential moving average, as TensorBoard draws it) and decimated for the chart.
-import type { StepPoint } from '../train/runExperiment';
+import type { StepPoint } from '../train/runTypes';
 
 export const LOSS_TERMS = ['ce', 'kd', 'total'] as const;
 export type LossTerm = (typeof LOSS_TERMS)[number];

@@ -1,7 +1,7 @@
 // One click on a preset: the whole configuration is replaced (applyPreset says which knobs it
 // keeps), so the dataset loads, the teacher follows the dataset and the URL is rewritten. A preset
 // with a kd_ratio sweep also plans its runs on the Compare page.
-import { replaceConfig } from './actions';
+import { replaceConfig } from './configActions';
 import { compareStore } from './compare';
 import { clearPlan, planRuns } from './compareActions';
 import { applyPreset, getPreset, presetSeeds, sweepRuns } from './presets';

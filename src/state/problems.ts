@@ -7,15 +7,7 @@ import { teacherMismatch, teachersFor } from '../models/catalog';
 import { usesTeacher, validateConfig, type ConfigProblem, type ExperimentConfig } from '../train/config';
 import { useLab, type LabState } from './store';
 import { layerCheckRequest, type LayerCheckRequest } from './layerSlice';
-import type { TeacherSource } from '../worker/protocol';
-
-export const CUSTOM_TEACHER = 'custom';
-
-/** The teacher `config` names, as the worker takes it (a loaded one is 'uploaded'); null when it names none. */
-export function teacherSourceOf(config: Pick<ExperimentConfig, 'teacher'>): TeacherSource | null {
-  if (!config.teacher) return null;
-  return config.teacher === CUSTOM_TEACHER ? { kind: 'uploaded' } : { kind: 'shipped', id: config.teacher };
-}
+import { CUSTOM_TEACHER, settledTeacher } from './teacherChoice';
 
 /** Training samples a run would see: the loaded split, or what the registry promises. */
 export function trainCount(state: Pick<LabState, 'config' | 'datasets'>): number | undefined {
@@ -71,12 +63,7 @@ function omittedProblem(config: ExperimentConfig): string | null {
 
 /** The layer check the current set-up needs from the worker (null: nothing reads layers, or the teacher is unsettled). */
 export function layerRequest(state: Pick<LabState, 'config' | 'teacherIndex' | 'uploadedTeacher'>): LayerCheckRequest | null {
-  const { config } = state;
-  return layerCheckRequest(config, {
-    custom: config.teacher === CUSTOM_TEACHER,
-    uploadedName: state.uploadedTeacher?.name ?? null,
-    shippedIds: teachersFor(state.teacherIndex.cards, config.dataset).map((card) => card.id),
-  });
+  return layerCheckRequest(state.config, settledTeacher(state));
 }
 
 /** Refused layer pairs (`layers.<term index>`), and a pending check, which also holds Start back. */

@@ -3,7 +3,7 @@
 // caller, which shows them: a full disk (QuotaExceededError) must never pass silently.
 import type { ExperimentConfig } from '../train/config';
 import type { TeacherEvaluation } from '../train/evaluate';
-import type { EvalPoint, RunResult } from '../train/runExperiment';
+import type { EvalPoint, RunResult } from '../train/runTypes';
 
 const DB_NAME = 'distillation-lab';
 const DB_VERSION = 1;

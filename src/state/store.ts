@@ -1,10 +1,11 @@
 // One zustand store made of slices, one per concern. Components read it through narrow
-// selectors (useLab(s => s.run.status)); everything that changes it lives in actions.ts.
+// selectors (useLab(s => s.run.status)); the action modules beside it (runLifecycle.ts, configActions.ts,
+// teacherActions.ts, datasetActions.ts, lab.ts) are what change it.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../train/config';
 import type { TeacherCard } from '../models/catalog';
-import type { EvalPoint, RunResult } from '../train/runExperiment';
+import type { EvalPoint, RunResult } from '../train/runTypes';
 import type { KnobChange } from '../train/control';
 import type { BackendName, DatasetSummary, RunPhase } from '../worker/protocol';
 import type { LossRow } from './lossSeries';
@@ -13,6 +14,11 @@ import { createLayerSlice, type LayerSlice } from './layerSlice';
 
 /** 'stopped': the user stopped the run (it may have a result: the student as far as it trained). */
 export type RunStatus = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
+
+/** A run that has started and not ended: it may be loading, training or paused. */
+export function isActive(status: RunStatus): boolean {
+  return status === 'loading' || status === 'training' || status === 'paused';
+}
 
 export interface ConfigSlice {
   config: ExperimentConfig;

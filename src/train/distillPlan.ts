@@ -12,6 +12,7 @@ import {
   type DistillMethod,
   type LearnableParts,
 } from '../kd';
+import { readsLayers } from '../kd/methods';
 import { buildTappedModel, listTaps, type Tap, type TappedModel } from '../models/taps';
 import { describeShape } from '../core/format';
 import { distillTerms, type DistillTerm, type ExperimentConfig } from './config';
@@ -154,7 +155,7 @@ function flattenSamples(x: tf.Tensor): tf.Tensor2D {
  */
 export function checkLayerPairs(methodId: string, students: readonly Tap[], teachers: readonly Tap[], numClasses: number, params: Record<string, number>): void {
   const method = getMethod(methodId);
-  if (method.layers.reads === 'logits') return;
+  if (!readsLayers(method)) return;
   if ([...students, ...teachers].some((tap) => tap.shape.some((d) => d < 1))) return; // unknown sizes: checked at the first step
   const batch = 2;
   try {
@@ -221,10 +222,10 @@ export function buildDistillPlan(
   numClasses: number,
 ): DistillPlan {
   const terms = distillTerms(config);
-  const readsLayers = terms.some((term) => getMethod(term.method).layers.reads !== 'logits');
-  const studentTaps = readsLayers ? listTaps(student) : [];
-  const teacherTaps = readsLayers && teacher ? listTaps(teacher) : [];
-  if (readsLayers && !teacher) throw new Error('Layer-reading methods need a teacher');
+  const anyReadsLayers = terms.some((term) => readsLayers(getMethod(term.method)));
+  const studentTaps = anyReadsLayers ? listTaps(student) : [];
+  const teacherTaps = anyReadsLayers && teacher ? listTaps(teacher) : [];
+  if (anyReadsLayers && !teacher) throw new Error('Layer-reading methods need a teacher');
 
   const resolved: ResolvedTerm[] = terms.map((term) => {
     const method = getMethod(term.method);

@@ -1,7 +1,7 @@
 // The layer pairs of every term checked before a run, without building the run: what the layer
 // pickers show (the pairs a term would read, its defaults) and the refusal for each term, in the
 // same words a run would use (resolveLayerPairs, checkLayerPairs).
-import { methodSpec, hasMethod, resolveParams } from '../kd/methods';
+import { methodSpec, hasMethod, readsLayers as methodReadsLayers, resolveParams } from '../kd/methods';
 import type { Tap } from '../models/taps';
 import type { DistillTerm } from './config';
 import { checkLayerPairs, defaultLayerPairs, resolveLayerPairs, type LayerPairs } from './distillPlan';
@@ -29,7 +29,7 @@ export function checkTermLayers(terms: readonly DistillTerm[], studentTaps: read
       return { method: term.method, readsLayers: false, studentLayers: [], teacherLayers: [], defaults: { studentLayers: [], teacherLayers: [] }, problem: `Unknown method "${term.method}"` };
     }
     const method = methodSpec(term.method);
-    const readsLayers = method.layers.reads !== 'logits';
+    const readsLayers = methodReadsLayers(method);
     const defaults = defaultLayerPairs(term.method, studentTaps, teacherTaps);
     const check: TermLayerCheck = {
       method: term.method,

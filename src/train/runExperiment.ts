@@ -1,14 +1,16 @@
 // The training loop shared by the worker, the CLI and the tests.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getMethod, resolveParams, termWeights, warmupEpochs, warmupFactor } from '../kd';
-import { disposeSplit, selectSplit, type DeviceSplit } from '../data/device';
+import { getMethod } from '../kd';
+import { applyKnobs, changedKnobs, mixAt } from './liveTerms';
+import { createOptimizer, disposeOptimizer, learningRateAt, setLearningRate, type SgdLike } from './optimizers';
+import { disposeSplit, firstSamples, type DeviceSplit } from '../data/device';
 import { getArchitecture } from '../models/architectures';
 import { createRng, deriveSeed, permutation } from '../core/rng';
-import { CURVE_EVAL_SAMPLES, STOPPED_SCORE_SAMPLES, type DistillTerm, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
-import { RunControl, type KnobChange, type LiveKnobs } from './control';
+import { CURVE_EVAL_SAMPLES, STOPPED_SCORE_SAMPLES, type ExperimentConfig, isMutual, usesTeacher, validateConfig } from './config';
+import { RunControl, type KnobChange } from './control';
 import { cacheTeacherLogits, cacheTeacherOutputs, FEATURE_CACHE_BYTES, outputCacheBytes } from './teacherCache';
-import { stepMetricTensors, disposeStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics, type StepMix } from './trainStep';
+import { stepMetricTensors, disposeStepMetrics, readStepMetrics, trainStep, type PeerContext, type StepContext, type StepMetrics } from './trainStep';
 import { buildDistillPlan, type DistillPlan } from './distillPlan';
 import { evaluatePredictions } from './metrics';
 import { evaluateModel, EvaluationInterrupted, predictWithTta, type Interruptible } from './evaluate';
@@ -17,7 +19,6 @@ import { createRDrop, type RDropContext } from './rdrop';
 import type { EvalPoint, HistoryEntry, PeerResult, RunData, RunResult, StepPoint } from './runTypes';
 import { plannedSteps } from './schedule';
 
-export type { EvalPoint, HistoryEntry, PeerResult, RunData, RunResult, RunStatus, StepPoint } from './runTypes';
 
 export interface RunHooks {
   /** Per-step losses, delivered in batches (never one call per step). */
@@ -65,38 +66,6 @@ export interface RunOptions {
   rdropRate?: number;
 }
 
-/** The split's first `count` samples as a new split, or null when it has no more than that. */
-function firstSamples(split: DeviceSplit, count: number): DeviceSplit | null {
-  return split.count > count ? selectSplit(split, Int32Array.from({ length: count }, (_, i) => i)) : null;
-}
-
-/** Adam reads `learningRate` on every step; momentum SGD reads a scalar that only setLearningRate updates. */
-type ScheduledOptimizer = tf.Optimizer & { learningRate: number };
-
-function createOptimizer(config: ExperimentConfig): ScheduledOptimizer {
-  return (config.optimizer === 'sgd' ? tf.train.momentum(config.lr, config.momentum) : tf.train.adam(config.lr)) as unknown as ScheduledOptimizer;
-}
-
-// Duck-typed: tfjs' Optimizer overrides instanceof, so every optimizer is "an SGDOptimizer".
-type SgdLike = ScheduledOptimizer & { setLearningRate?: (learningRate: number) => void; c?: tf.Scalar };
-
-function setLearningRate(optimizer: SgdLike, learningRate: number): void {
-  if (optimizer.learningRate === learningRate) return;
-  if (optimizer.setLearningRate) optimizer.setLearningRate(learningRate);
-  else optimizer.learningRate = learningRate;
-}
-
-function disposeOptimizer(optimizer: SgdLike): void {
-  optimizer.dispose();
-  // tfjs' MomentumOptimizer.dispose() forgets the learning-rate scalar its SGD base class keeps.
-  optimizer.c?.dispose();
-}
-
-function learningRateAt(config: ExperimentConfig, step: number, totalSteps: number): number {
-  if (config.lrSchedule === 'cosine') return 0.5 * config.lr * (1 + Math.cos((Math.PI * step) / totalSteps));
-  return config.lr;
-}
-
 const SUGGESTION_NAN =
   'The loss became NaN or infinite. Lower the learning rate (try ÷10), kd_ratio, the temperature or the weight decay, or switch to Adam.';
 
@@ -113,55 +82,58 @@ export function labelledSubset(count: number, fraction: number, seed: number): F
   return mask;
 }
 
-/** The terms as the loop trains them now: the configuration's, with live knob changes applied. */
-function applyKnobs(terms: DistillTerm[], changed: Partial<LiveKnobs>): DistillTerm[] {
-  const next = terms.map((term) => ({ ...term, params: { ...term.params } }));
-  if (next.length === 0) return next;
-  // kd_ratio and plain parameter names go to the first term; "method.name" to that method's term.
-  if (changed.kdRatio !== undefined) next[0].weight = changed.kdRatio;
-  for (const [key, value] of Object.entries(changed.params ?? {})) {
-    const dot = key.indexOf('.');
-    const term = dot < 0 ? next[0] : next.find((t) => t.method === key.slice(0, dot));
-    if (!term) throw new Error(`No term of method "${key.slice(0, dot)}" to set ${key} on`);
-    const name = dot < 0 ? key : key.slice(dot + 1);
-    term.params = resolveParams(getMethod(term.method), { ...term.params, [name]: value });
+interface Scored {
+  student: tfl.LayersModel;
+  peer: tfl.LayersModel | null;
+  peerStudent: string;
+  numClasses: number;
+  evalBatchSize: number;
+  ttaShift: number;
+}
+
+/** The final numbers on val and test (a Stop during it throws EvaluationInterrupted). */
+async function scoreOn(m: Scored, val: DeviceSplit, test: DeviceSplit, options: Interruptible) {
+  const valEval = await evaluateModel(m.student, val, m.numClasses, m.evalBatchSize, options);
+  const testEval = await evaluateModel(m.student, test, m.numClasses, m.evalBatchSize, options);
+  const testTta = m.ttaShift > 0 ? evaluatePredictions(test.hostLabels, await predictWithTta(m.student, test, m.ttaShift, m.evalBatchSize, options), m.numClasses) : null;
+  let peerResult: PeerResult | undefined;
+  if (m.peer) {
+    const peerVal = await evaluateModel(m.peer, val, m.numClasses, m.evalBatchSize, options);
+    const peerTest = await evaluateModel(m.peer, test, m.numClasses, m.evalBatchSize, options);
+    peerResult = {
+      student: m.peerStudent,
+      parameters: m.peer.countParams(),
+      testAccuracy: peerTest.accuracy,
+      testMpa: peerTest.mpa,
+      valAccuracy: peerVal.accuracy,
+      valMpa: peerVal.mpa,
+    };
   }
-  return next;
+  return { val: valEval, test: testEval, testTta, peerResult };
 }
 
 /**
- * What a knob change really changed: the first term's weight as kdRatio, each parameter whose value
- * differs (the first term's by name, another term's as "method.name"); null when nothing did.
+ * A run that finished is scored on the whole splits, unless Stop is pressed meanwhile; a stopped
+ * run (or one stopped during that evaluation) on the first STOPPED_SCORE_SAMPLES images, so a
+ * Stop ends every phase within a second or two (`scoredOn` says on how many).
  */
-function changedKnobs(before: readonly DistillTerm[], after: readonly DistillTerm[], step: number): KnobChange | null {
-  const change: KnobChange = { step };
-  if (after.length > 0 && after[0].weight !== before[0].weight) change.kdRatio = after[0].weight;
-  const params: Record<string, number> = {};
-  after.forEach((term, i) => {
-    for (const [name, value] of Object.entries(term.params)) {
-      if (before[i].params[name] !== value) params[i === 0 ? name : `${term.method}.${name}`] = value;
+async function finalScores(m: Scored, data: RunData, control: RunControl) {
+  if (!control.isStopped) {
+    try {
+      return { ...(await scoreOn(m, data.val, data.test, { interrupted: () => control.isStopped })), scoredOn: undefined };
+    } catch (error) {
+      if (!(error instanceof EvaluationInterrupted)) throw error;
     }
-  });
-  if (Object.keys(params).length > 0) change.params = params;
-  return change.kdRatio !== undefined || change.params ? change : null;
-}
-
-/**
- * w_ce and each term's weight at this point of training (mixing.ts): the methods' mixing rules,
- * then the warm-up ramp of a method with warm-up parameters (DKD): min(epoch / length, 1), epoch
- * being the fractional number of epochs completed before the step and the length a share of the
- * run's `totalEpochs` (or a fixed number of epochs when the term asks for one).
- */
-export function mixAt(terms: readonly DistillTerm[], epoch: number, totalEpochs: number): StepMix {
-  const weights = termWeights(terms.map((term) => ({ mixing: getMethod(term.method).mixing, weight: term.weight })));
-  return {
-    ce: weights.ce,
-    terms: terms.map((term, i) => {
-      const ramps = getMethod(term.method).params.some((p) => p.name === 'warmupFraction');
-      const warmup = ramps ? warmupFactor(epoch, warmupEpochs(term.params, totalEpochs)) : 1;
-      return { weight: weights.terms[i] * warmup, params: term.params };
-    }),
-  };
+  }
+  const val = firstSamples(data.val, STOPPED_SCORE_SAMPLES);
+  const test = firstSamples(data.test, STOPPED_SCORE_SAMPLES);
+  try {
+    const scores = await scoreOn(m, val ?? data.val, test ?? data.test, {});
+    return { ...scores, scoredOn: val || test ? { val: (val ?? data.val).count, test: (test ?? data.test).count } : undefined };
+  } finally {
+    disposeSplit(val);
+    disposeSplit(test);
+  }
 }
 
 /** Train a student on a dataset already on the device, optionally distilling from a teacher. */
@@ -180,8 +152,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   }
   const fraction = config.labelledFraction ?? 1;
   if (!(fraction > 0 && fraction <= 1)) throw new Error(`Labelled fraction must be in (0, 1] (got ${fraction})`);
-  const extraProblem = validateConfig(config).find((problem) => ['ttaShift', 'emaDecay', 'rdropAlpha'].includes(problem.field));
-  if (extraProblem) throw new Error(extraProblem.message);
+  // What the loop cannot run (the page's and the CLI's checks of the set-up, e.g. kd_ratio above 1 for a ratio method, are setUpRun's).
+  const loopProblem = validateConfig(config).find((problem) => ['ttaShift', 'emaDecay', 'rdropAlpha'].includes(problem.field));
+  if (loopProblem) throw new Error(loopProblem.message);
   const ttaShift = config.ttaShift ?? 0;
   const rdropAlpha = config.rdropAlpha ?? 0;
   const stepsPerEpoch = Math.floor(data.train.count / batchSize); // drop the last partial batch: fixed shapes
@@ -198,7 +171,6 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const termIds = terms.map((term) => term.method);
   // The chart lines: the terms, and R-Drop's KL when it is on.
   const chartTermIds = rdropAlpha > 0 ? [...termIds, 'rdrop'] : termIds;
-  let knobs = { kdRatio: config.kdRatio, params: terms[0]?.params ?? resolveParams(getMethod(config.method), config.params) };
   const knobChanges: KnobChange[] = [];
 
   let peerModel: tfl.LayersModel | null = null;
@@ -233,8 +205,6 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   let evalMs = 0;
   let curveVal: DeviceSplit | null = null;
   let curveTest: DeviceSplit | null = null;
-  let stoppedVal: DeviceSplit | null = null;
-  let stoppedTest: DeviceSplit | null = null;
 
   try {
     if (mutual) {
@@ -309,12 +279,10 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       const points: StepPoint[] = [];
       let offset = 0;
       for (let i = 0; i < batch.length; i++) {
-        const row = Array.from(values.subarray(offset, offset + tensors[i].length));
+        const row = values.subarray(offset, offset + tensors[i].length);
+        const { ce, kd, total, correct, terms: recipeValues, rdrop: rdropValue, peer: peerValues } = readStepMetrics(batch[i].metrics, values, offset);
         offset += tensors[i].length;
-        const [ce, kd, total, correct] = row;
-        const termValues = termIds.length > 1 ? row.slice(4, 4 + termIds.length) : [kd];
-        const rdropValue = batch[i].metrics.rdrop ? row[4 + (termIds.length > 1 ? termIds.length : 0)] : null;
-        const peerValues = batch[i].metrics.peer ? row.slice(row.length - 4) : null;
+        const termValues = recipeValues.length > 0 ? recipeValues : [kd];
         if (!row.every(Number.isFinite)) {
           const bad = row.find((v) => !Number.isFinite(v))!;
           failure = { message: `Loss is ${Number.isNaN(bad) ? 'NaN' : 'infinite'} at step ${batch[i].step}`, step: batch[i].step, suggestion: SUGGESTION_NAN };
@@ -330,9 +298,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           sinceEval.terms.rdrop += rdropValue;
         }
         if (peerValues) {
-          point.peer = { ce: peerValues[0], kd: peerValues[1], total: peerValues[2] };
-          sinceEval.peer = { ce: sinceEval.peer.ce + peerValues[0], kd: sinceEval.peer.kd + peerValues[1], total: sinceEval.peer.total + peerValues[2] };
-          peerEpochCorrect += peerValues[3];
+          point.peer = { ce: peerValues.ce, kd: peerValues.kd, total: peerValues.total };
+          sinceEval.peer = { ce: sinceEval.peer.ce + peerValues.ce, kd: sinceEval.peer.kd + peerValues.kd, total: sinceEval.peer.total + peerValues.total };
+          peerEpochCorrect += peerValues.correct;
         }
         points.push(point);
         sinceEval.ce += ce;
@@ -402,7 +370,6 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           if (changed) {
             const before = terms;
             terms = applyKnobs(terms, changed);
-            knobs = { kdRatio: changed.kdRatio ?? knobs.kdRatio, params: terms[0]?.params ?? knobs.params };
             // Reported with the step about to be trained: the page marks the chart where the change took effect.
             const change = changedKnobs(before, terms, step + 1);
             if (change) {
@@ -414,7 +381,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           setLearningRate(optimizer, learningRateAt(config, step, totalSteps));
           if (peer) setLearningRate(peer.optimizer as SgdLike, learningRateAt(config, step, totalSteps));
           const mix = mixAt(terms, epoch + b / stepsPerEpoch, totalEpochs);
-          const metrics = trainStep(stepContext, order.subarray(b * batchSize, (b + 1) * batchSize), { ...knobs, mix });
+          const metrics = trainStep(stepContext, order.subarray(b * batchSize, (b + 1) * batchSize), { mix });
           ema?.update();
           step++;
           pending.push({ step, epoch, metrics });
@@ -445,43 +412,11 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     if (!control.isStopped) hooks.onPhase?.('evaluating', `final scores on all ${data.val.count.toLocaleString('en')} val and ${data.test.count.toLocaleString('en')} test images`);
     // The caller gets (and exports) the model that was evaluated: with EMA on, the averaged weights.
     ema?.copyIntoModel();
-    /** The final numbers on val and test (a Stop during it throws EvaluationInterrupted). */
-    const finalEvaluation = async (val: DeviceSplit, test: DeviceSplit, options: Interruptible) => {
-      const valEval = await evaluateModel(student, val, numClasses, evalBatchSize, options);
-      const testEval = await evaluateModel(student, test, numClasses, evalBatchSize, options);
-      const tta = ttaShift > 0 ? evaluatePredictions(test.hostLabels, await predictWithTta(student, test, ttaShift, evalBatchSize, options), numClasses) : null;
-      let peerNumbers: PeerResult | undefined;
-      if (peerModel) {
-        const peerVal = await evaluateModel(peerModel, val, numClasses, evalBatchSize, options);
-        const peerTest = await evaluateModel(peerModel, test, numClasses, evalBatchSize, options);
-        peerNumbers = {
-          student: config.peerStudent ?? config.student,
-          parameters: peerModel.countParams(),
-          testAccuracy: peerTest.accuracy,
-          testMpa: peerTest.mpa,
-          valAccuracy: peerVal.accuracy,
-          valMpa: peerVal.mpa,
-        };
-      }
-      return { val: valEval, test: testEval, testTta: tta, peerResult: peerNumbers };
-    };
-    // A run that finished is scored on the whole splits, unless Stop is pressed meanwhile; a
-    // stopped run (or one stopped during that evaluation) on the first STOPPED_SCORE_SAMPLES
-    // images, so a Stop ends every phase within a second or two.
-    let final: Awaited<ReturnType<typeof finalEvaluation>> | null = null;
-    if (!control.isStopped) {
-      try {
-        final = await finalEvaluation(data.val, data.test, { interrupted: () => control.isStopped });
-      } catch (error) {
-        if (!(error instanceof EvaluationInterrupted)) throw error;
-      }
-    }
-    const partial = final === null;
-    if (final === null) {
-      stoppedVal = firstSamples(data.val, STOPPED_SCORE_SAMPLES);
-      stoppedTest = firstSamples(data.test, STOPPED_SCORE_SAMPLES);
-      final = await finalEvaluation(stoppedVal ?? data.val, stoppedTest ?? data.test, {});
-    }
+    const final = await finalScores(
+      { student, peer: peerModel, peerStudent: config.peerStudent ?? config.student, numClasses, evalBatchSize, ttaShift },
+      data,
+      control,
+    );
     const { val, test, testTta, peerResult } = final;
     evalMs += performance.now() - finalEvalStart;
     const seconds = (performance.now() - started) / 1000;
@@ -512,13 +447,11 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     };
     if (knobChanges.length > 0) result.knobChanges = knobChanges;
     if (peerResult) result.peer = peerResult;
-    if (partial && (stoppedVal || stoppedTest)) result.scoredOn = { val: (stoppedVal ?? data.val).count, test: (stoppedTest ?? data.test).count };
+    if (final.scoredOn) result.scoredOn = final.scoredOn;
     return result;
   } finally {
     disposeSplit(curveVal);
     disposeSplit(curveTest);
-    disposeSplit(stoppedVal);
-    disposeSplit(stoppedTest);
     teacherCache?.dispose();
     if (teacherOutputsCache) tf.dispose(teacherOutputsCache);
     labelled?.dispose();

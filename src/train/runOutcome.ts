@@ -1,6 +1,6 @@
 // How a run ended, in words shared by the Lab, the saved list and the comparison: a stopped run
 // never reads like a finished one.
-import type { RunResult } from './runExperiment';
+import type { RunResult } from './runTypes';
 
 /** "stopped at step 25 of 480" (or "of ?" when the planned count is unknown). */
 export function stoppedAtText(step: number, totalSteps: number | null | undefined): string {

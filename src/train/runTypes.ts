@@ -55,11 +55,12 @@ export interface PeerResult {
   valMpa: number;
 }
 
-export type RunStatus = 'done' | 'stopped' | 'error';
+/** How a run that trained ended (the page's RunStatus in state/store.ts is its whole lifecycle). */
+export type ResultStatus = 'done' | 'stopped' | 'error';
 
 export interface RunResult {
   config: ExperimentConfig;
-  status: RunStatus;
+  status: ResultStatus;
   error?: { message: string; step: number; suggestion: string };
   testAccuracy: number;
   testMpa: number;

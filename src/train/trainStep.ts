@@ -53,12 +53,8 @@ export interface StepMix {
   terms: readonly { weight: number; params: Record<string, number> }[];
 }
 
-export interface StepKnobs {
-  kdRatio: number;
-  params: Record<string, number>;
-  /** Set by runExperiment for its plan; absent: the single term weighted by mixWeights(kdRatio). */
-  mix?: StepMix;
-}
+/** The weights of one step: the loop's mix for its plan, or the single term weighted by mixWeights(kdRatio). */
+export type StepKnobs = { mix: StepMix } | { kdRatio: number; params: Record<string, number> };
 
 /** The step's metrics, still on the device: the caller reads them back in batches and disposes them. */
 export interface StepMetrics {
@@ -88,6 +84,32 @@ export function stepMetricTensors(metrics: StepMetrics): tf.Scalar[] {
     ...(metrics.rdrop ? [metrics.rdrop] : []),
     ...(peer ? [peer.ce, peer.kd, peer.total, peer.correct] : []),
   ];
+}
+
+/** One step's metrics as read back, by name. */
+export interface StepMetricValues {
+  ce: number;
+  kd: number;
+  total: number;
+  correct: number;
+  /** Recipes: each term's value in plan order (empty for a single term: its value is kd). */
+  terms: number[];
+  rdrop: number | null;
+  peer: { ce: number; kd: number; total: number; correct: number } | null;
+}
+
+/** Decode the values of `metrics` read back from `values` at `offset` (the order of stepMetricTensors). */
+export function readStepMetrics(metrics: StepMetrics, values: ArrayLike<number>, offset: number): StepMetricValues {
+  let at = offset;
+  const next = () => values[at++];
+  const ce = next();
+  const kd = next();
+  const total = next();
+  const correct = next();
+  const terms = (metrics.terms ?? []).map(next);
+  const rdrop = metrics.rdrop ? next() : null;
+  const peer = metrics.peer ? { ce: next(), kd: next(), total: next(), correct: next() } : null;
+  return { ce, kd, total, correct, terms, rdrop, peer };
 }
 
 export function disposeStepMetrics(metrics: StepMetrics): void {
@@ -154,7 +176,7 @@ function stepTerms(context: StepContext): readonly PlannedTerm[] {
 }
 
 function stepMix(knobs: StepKnobs, termCount: number): StepMix {
-  if (knobs.mix) return knobs.mix;
+  if ('mix' in knobs) return knobs.mix;
   if (termCount === 0) return { ce: 1, terms: [] };
   const weights = mixWeights(knobs.kdRatio);
   return { ce: weights.ce, terms: [{ weight: weights.kd, params: knobs.params }] };
@@ -261,9 +283,9 @@ export function trainStep(context: StepContext, batchIndices: Int32Array, knobs:
  */
 function mutualStep(context: StepContext, peer: PeerContext, batchIndices: Int32Array, knobs: StepKnobs): StepMetrics {
   const { student, studentVariables, optimizer, numClasses } = context;
-  const mix = knobs.mix ?? { ce: 1, terms: [{ weight: knobs.kdRatio, params: knobs.params }] };
+  const mix = 'mix' in knobs ? knobs.mix : { ce: 1, terms: [{ weight: knobs.kdRatio, params: knobs.params }] };
   const weight = mix.terms[0]?.weight ?? 0;
-  const params = mix.terms[0]?.params ?? knobs.params;
+  const params = mix.terms[0]?.params ?? {};
   const batch = gatherBatch(context, batchIndices);
   const { labels, images } = batch;
   const kept: Record<string, tf.Scalar> = {};

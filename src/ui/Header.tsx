@@ -1,5 +1,5 @@
 import { useLab } from '../state/store';
-import { BACKEND_STORAGE_KEY } from '../state/actions';
+import { BACKEND_STORAGE_KEY } from '../state/urlSync';
 
 export function Header() {
   return (

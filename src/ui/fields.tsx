@@ -1,7 +1,7 @@
 // Labelled native controls: every input has a label, its help text and, when the value is
 // refused, the reason right under it (linked with aria-describedby).
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { isControlHidden, isPanelHidden } from './classroom';
+import { isControlHidden, isPanelHidden } from './hiddenControls';
 
 interface FieldProps {
   id: string;

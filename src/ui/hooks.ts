@@ -1,6 +1,6 @@
-import { useLab } from '../state/store';
+import { isActive, useLab } from '../state/store';
 
 /** True while a run is loading, training or paused: most settings are locked then. */
 export function useRunActive(): boolean {
-  return useLab((s) => s.run.status === 'loading' || s.run.status === 'training' || s.run.status === 'paused');
+  return useLab((s) => isActive(s.run.status));
 }

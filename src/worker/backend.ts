@@ -48,20 +48,18 @@ export function prepareWasm(): void {
 }
 
 
-let webGpuAdapter: GPUAdapter | null = null;
-
-async function tryWebGpu(): Promise<string | null> {
+/** WebGPU started with its adapter, or why not. */
+async function tryWebGpu(): Promise<{ problem: string; adapter: null } | { problem: null; adapter: GPUAdapter }> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return 'WebGPU is not available here (navigator.gpu is missing)';
+  if (!gpu) return { problem: 'WebGPU is not available here (navigator.gpu is missing)', adapter: null };
   let adapter: GPUAdapter | null = null;
   try {
     adapter = await gpu.requestAdapter();
   } catch (error) {
-    return `WebGPU adapter request failed: ${errorMessage(error)}`;
+    return { problem: `WebGPU adapter request failed: ${errorMessage(error)}`, adapter: null };
   }
-  if (!adapter) return 'WebGPU has no adapter (requestAdapter() returned null)';
-  webGpuAdapter = adapter;
-  return (await setBackendChecked('webgpu')) ? null : 'tfjs could not start its WebGPU backend';
+  if (!adapter) return { problem: 'WebGPU has no adapter (requestAdapter() returned null)', adapter: null };
+  return (await setBackendChecked('webgpu')) ? { problem: null, adapter } : { problem: 'tfjs could not start its WebGPU backend', adapter: null };
 }
 
 /** Longest a probe waits for one backend's steps: the whole probe stays near 2 s. */
@@ -176,8 +174,8 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendCho
   const reasons: string[] = [];
   for (const name of ORDER.slice(Math.max(start, 0))) {
     if (name === 'webgpu') {
-      const problem = await tryWebGpu();
-      const software = problem === null && !preferred ? softwareAdapterName(webGpuAdapter) : null;
+      const { problem, adapter } = await tryWebGpu();
+      const software = problem === null && !preferred ? softwareAdapterName(adapter) : null;
       if (software) {
         const raced = await raceBackends([...(await cpuSideBackends()), 'webgpu'], `webgpu is a software adapter here (${software}); `);
         return { backend: raced.backend, fallbackReason: null, why: raced.why };

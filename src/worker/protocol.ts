@@ -1,7 +1,10 @@
-// The worker boundary: plain serialisable messages, told apart by `type`.
+// The worker boundary (docs/ARCHITECTURE.md §3): one typed map of requests, one reply shape, and
+// a few events. The page sends `{ id, kind, body }`; the worker answers every request exactly
+// once with `{ id, ok: true, value }` or `{ id, ok: false, message }`. What the worker says
+// without being asked (download progress, a run's steps, a lost device) is an event.
 import type { DatasetInfo } from '../data/types';
 import type { DistillTerm, ExperimentConfig } from '../train/config';
-import type { EvalPoint, RunResult, StepPoint } from '../train/runExperiment';
+import type { EvalPoint, RunResult, StepPoint } from '../train/runTypes';
 import type { KnobChange, LiveKnobs } from '../train/control';
 import type { ExampleImage, MisclassifiedPair, TeacherView } from '../train/inspect';
 import type { TermLayerCheck } from '../train/layerCheck';
@@ -20,33 +23,6 @@ export type TeacherSource =
   | { kind: 'files'; modelFile: File; weightFiles: File[] }
   | { kind: 'uploaded' };
 
-export type ToWorker =
-  | { type: 'init'; preferredBackend?: BackendName; baseUrl: string }
-  | { type: 'loadDataset'; dataset: string }
-  | { type: 'checkTeacher'; dataset: string; teacher: TeacherSource }
-  | { type: 'start'; runId: string; config: ExperimentConfig; teacher: TeacherSource | null }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'stop' }
-  | { type: 'setKnobs'; knobs: Partial<LiveKnobs> }
-  /** Test hooks: destroy the WebGPU device, or throw in the worker's global scope. */
-  | { type: 'debugLoseDevice' }
-  | { type: 'debugCrash' }
-  /** Test hook: the worker's tfjs memory (the soak and the refusal tests check it stays flat). */
-  | { type: 'debugMemory'; requestId: number }
-  /** Soft-label explorer: the teacher's logits on the first `limit` test images, and `perClass` images of each class to pick from. */
-  | { type: 'teacherView'; requestId: number; dataset: string; teacher: TeacherSource; limit: number; perClass: number }
-  /** The last trained (or the training) student's logits on test images of `dataset`, by index. */
-  | { type: 'studentView'; requestId: number; dataset: string; indices: number[] }
-  /** Run inspector: up to `limit` test images of each pair that the student of run `runId` gets wrong that way. */
-  | { type: 'misclassified'; requestId: number; runId: string; pairs: { actual: number; predicted: number }[]; limit: number }
-  /** Layer pickers: the student's and the teacher's taps on `dataset`, and each term's layers checked. */
-  | { type: 'checkLayers'; requestId: number; dataset: string; student: string; teacher: TeacherSource | null; terms: DistillTerm[] }
-  /** Compare page: the teacher's scores on the val / test samples a run with these limits uses (its table row). */
-  | { type: 'evaluateTeacher'; requestId: number; dataset: string; teacher: TeacherSource; ttaShift: number; valLimit?: number; testLimit?: number }
-  /** Model export: the last trained student (run `runId`) as model.json + weights.bin. */
-  | { type: 'exportStudent'; requestId: number; runId: string };
-
 /** A loaded dataset as the page shows it: its info, split sizes, class counts and a few samples. */
 export interface DatasetSummary extends DatasetInfo {
   sizes: { train: number; val: number; test: number };
@@ -57,48 +33,28 @@ export interface DatasetSummary extends DatasetInfo {
 
 export type RunPhase = 'loading' | 'caching-teacher' | 'training' | 'evaluating';
 
-export type FromWorker =
-  | { type: 'backend'; backend: BackendName; fallbackReason: string | null; why?: string | null }
+/** The backend a worker chose, and what the page needs before its first request. */
+export interface WorkerStart {
+  backend: BackendName;
+  /** Why a faster backend was not used, or null when the first choice worked. */
+  fallbackReason: string | null;
+  /** Why the lab picked this backend when it chose by measurement. */
+  why: string | null;
   /** Parameter count of every architecture, per built-in dataset: parameters[dataset][architecture]. */
-  | { type: 'architectures'; parameters: Record<string, Record<string, number>> }
-  | { type: 'datasetProgress'; dataset: string; fraction: number; message: string }
-  | { type: 'datasetReady'; summary: DatasetSummary }
-  | { type: 'datasetFailed'; dataset: string; message: string }
-  | {
-      type: 'teacherChecked';
-      ok: boolean;
-      message: string;
-      parameters?: number;
-      /** The model's input shape (batch dimension included) and class count, when it loaded. */
-      inputShape?: (number | null)[];
-      numClasses?: number;
-    }
-  | { type: 'phase'; runId: string; phase: RunPhase; detail?: string }
-  | { type: 'steps'; runId: string; points: StepPoint[] }
-  | { type: 'eval'; runId: string; point: EvalPoint }
-  | { type: 'progress'; runId: string; step: number; totalSteps: number; epoch: number }
-  | { type: 'paused'; runId: string }
-  /** A live knob change (setKnobs) as the loop applied it, with the first step trained with it. */
-  | { type: 'knobs'; runId: string; change: KnobChange }
-  | { type: 'resumed'; runId: string }
-  | { type: 'done'; runId: string; result: RunResult }
-  /** The run was stopped before its first step (while its dataset or teacher loaded): there is no result. */
-  | { type: 'stopped'; runId: string; phase: RunPhase }
-  | { type: 'error'; runId: string | null; message: string; step?: number; suggestion?: string }
-  /** The WebGPU device is gone: the worker cannot train any more and should be replaced. */
-  | { type: 'deviceLost'; message: string }
-  | { type: 'memory'; requestId: number; numTensors: number; numBytes: number; backend: string }
-  /** view is null when it could not be computed; message says why. */
-  | { type: 'teacherView'; requestId: number; view: TeacherView | null; message: string }
-  /** logits (indices × classes) is null when there is no student for that dataset; message says why. */
-  | { type: 'studentView'; requestId: number; student: StudentSummary | null; logits: Float32Array | null; message: string }
-  | { type: 'misclassified'; requestId: number; runId: string; pairs: MisclassifiedPair[] | null; message: string }
-  /** message is non-null when the layers could not be checked (then the lists are empty). */
-  | { type: 'layersChecked'; requestId: number; studentTaps: Tap[]; teacherTaps: Tap[]; terms: TermLayerCheck[]; message: string | null }
-  /** evaluation is null when the teacher could not be evaluated; message says why. */
-  | { type: 'teacherEvaluated'; requestId: number; evaluation: TeacherEvaluation | null; parameters: number; seconds: number; message: string }
-  /** files is null when that run's student is not (or no longer) in the worker; message says why. */
-  | { type: 'studentExported'; requestId: number; runId: string; files: { modelJson: string; weights: ArrayBuffer } | null; message: string };
+  parameters: Record<string, Record<string, number>>;
+}
+
+/** A teacher that loaded and fits the dataset. */
+export interface TeacherFit {
+  message: string;
+  parameters: number;
+  /** The model's input shape (batch dimension included) and class count. */
+  inputShape: (number | null)[];
+  numClasses: number;
+}
+
+/** How a run ended: with a result (done, stopped mid-training or failed in a step), or stopped before its first step. */
+export type RunEnd = { outcome: 'result'; result: RunResult } | { outcome: 'stopped'; phase: RunPhase };
 
 /** Which student answered a studentView request. */
 export interface StudentSummary {
@@ -109,5 +65,89 @@ export interface StudentSummary {
   architecture: string;
   method: string;
 }
+
+export interface StudentFilesMessage {
+  modelJson: string;
+  weights: ArrayBuffer;
+}
+
+/** Every request: its body and the value of a successful reply. */
+export interface Requests {
+  /** First request to every worker: choose the backend (`preferredBackend` forced by the user). */
+  init: { body: { preferredBackend?: BackendName; baseUrl: string }; reply: WorkerStart };
+  loadDataset: { body: { dataset: string }; reply: DatasetSummary };
+  /** Load a teacher and check that it fits the dataset; files become the 'uploaded' teacher. */
+  checkTeacher: { body: { dataset: string; teacher: TeacherSource }; reply: TeacherFit };
+  /** Train; the reply comes when the run ends, its steps arrive as 'run' events meanwhile. */
+  start: { body: { runId: string; config: ExperimentConfig; teacher: TeacherSource | null }; reply: RunEnd };
+  /** The loop confirms the pause with a 'paused' run event once it has actually stopped. */
+  pause: { body: Record<string, never>; reply: null };
+  resume: { body: Record<string, never>; reply: null };
+  stop: { body: Record<string, never>; reply: null };
+  setKnobs: { body: { knobs: Partial<LiveKnobs> }; reply: null };
+  /** Soft-label explorer: the teacher's logits on the first `limit` test images, and `perClass` images of each class to pick from. */
+  teacherView: { body: { dataset: string; teacher: TeacherSource; limit: number; perClass: number }; reply: TeacherView };
+  /** The last trained (or the training) student's logits on test images of `dataset`, by index; logits null (and message why) when there is none for it. */
+  studentView: {
+    body: { dataset: string; indices: number[] };
+    reply: { student: StudentSummary | null; logits: Float32Array | null; message: string };
+  };
+  /** Run inspector: up to `limit` test images of each pair that the student of run `runId` gets wrong that way. */
+  misclassified: { body: { runId: string; pairs: { actual: number; predicted: number }[]; limit: number }; reply: MisclassifiedPair[] };
+  /** Layer pickers: the student's and the teacher's taps on `dataset`, and each term's layers checked. */
+  checkLayers: {
+    body: { dataset: string; student: string; teacher: TeacherSource | null; terms: DistillTerm[] };
+    reply: { studentTaps: Tap[]; teacherTaps: Tap[]; terms: TermLayerCheck[] };
+  };
+  /** Compare page: the teacher's scores on the val / test samples a run with these limits uses (its table row). */
+  evaluateTeacher: {
+    body: { dataset: string; teacher: TeacherSource; ttaShift: number; valLimit?: number; testLimit?: number };
+    reply: { evaluation: TeacherEvaluation; parameters: number; seconds: number };
+  };
+  /** Model export: the student of run `runId` (the last trained one) as model.json + weights.bin. */
+  exportStudent: { body: { runId: string }; reply: StudentFilesMessage };
+  /** Test hooks: the worker's tfjs memory; destroy the WebGPU device; throw in the worker's global scope. */
+  debugMemory: { body: Record<string, never>; reply: { numTensors: number; numBytes: number; backend: string } };
+  debugLoseDevice: { body: Record<string, never>; reply: null };
+  debugCrash: { body: Record<string, never>; reply: null };
+}
+
+export type RequestKind = keyof Requests;
+export type RequestBody<K extends RequestKind> = Requests[K]['body'];
+export type ReplyValue<K extends RequestKind> = Requests[K]['reply'];
+
+export interface RequestMessage<K extends RequestKind = RequestKind> {
+  id: number;
+  kind: K;
+  body: RequestBody<K>;
+}
+
+export type ReplyMessage<K extends RequestKind = RequestKind> = { id: number; ok: true; value: ReplyValue<K> } | { id: number; ok: false; message: string };
+
+/** One update of a running run, keyed by its run id in the 'run' event. */
+export type RunUpdate =
+  | { type: 'phase'; phase: RunPhase; detail?: string }
+  | { type: 'steps'; points: StepPoint[] }
+  | { type: 'eval'; point: EvalPoint }
+  | { type: 'progress'; step: number; totalSteps: number; epoch: number }
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  /** A live knob change (setKnobs) as the loop applied it, with the first step trained with it. */
+  | { type: 'knobs'; change: KnobChange };
+
+/** What the worker says unasked. */
+export interface Events {
+  datasetProgress: { dataset: string; fraction: number; message: string };
+  run: { runId: string; update: RunUpdate };
+  /** The WebGPU device is gone: the worker cannot train any more and should be replaced. */
+  deviceLost: { message: string };
+  /** A failure outside any request (an unhandled rejection); runId is the run that was training, if any. */
+  failure: { runId: string | null; message: string };
+}
+
+export type EventName = keyof Events;
+export type EventMessage<E extends EventName = EventName> = { [K in E]: { event: K; payload: Events[K] } }[E];
+
+export type FromWorker = ReplyMessage | EventMessage;
 
 export type { ExampleImage, MisclassifiedPair, TeacherView };

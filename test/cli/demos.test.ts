@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/train/runExperiment';
+import type { RunResult } from '../../src/train/runTypes';
 import { cli } from './cliKit';
 
 let dir = '';

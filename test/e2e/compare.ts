@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Download, Page } from 'playwright-core';
-import { parseCsv } from '../../src/train/results';
+import { parseCsv } from '../../src/state/results';
 import { test } from './harness';
 import { chartGeometry, openLab, selectOption, setNumber, waitForStatus, waitUntil } from './lab';
 

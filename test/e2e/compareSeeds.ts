@@ -2,7 +2,7 @@
 // seeds; the table's mean ± std rows, each seed's row, the curves' bands and the 0–100 % toggle.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { parseCsv } from '../../src/train/results';
+import { parseCsv } from '../../src/state/results';
 import { test } from './harness';
 import { openLab, setNumber, waitUntil } from './lab';
 

@@ -6,15 +6,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, shippedTeacherDir } from '../../src/cli/nodeFiles';
 import { loadBuiltinDataset } from '../../src/data/load';
-import { pickSamples, transferSet } from '../../src/data/split';
+import { pickSamples, transferIndices, transferSet } from '../../src/data/split';
+import { disposeSplit, uploadSplit } from '../../src/data/device';
+import { setUpRun } from '../../src/train/runSetup';
+import { DEFAULT_CONFIG } from '../../src/train/config';
 import type { FetchBytes, ImageSet } from '../../src/data/types';
 import {
   LOGITS_FILE,
   LOGITS_META_FILE,
   loadShippedLogits,
   logitRows,
-  shippedLogitsForRun,
-  subsetPositions,
   trainSplitFingerprint,
 } from '../../src/models/shippedLogits';
 import { predictLogits } from '../../src/train/teacherCache';
@@ -92,29 +93,34 @@ describe('loadShippedLogits', () => {
     expect(await loadShippedLogits('no-such-teacher', fetchPublicFile, split)).toEqual({ logits: null, reason: expect.stringMatching(/ships no/) });
   });
 
-  it('gives a run that omits classes and limits the split the rows of its own samples', async () => {
+  it('gives a run that omits classes and limits the split the rows of its own samples (setUpRun, as the worker and the CLI use it)', async () => {
     const train = await digitsTrain();
-    const used = transferSet(train, [3], 100);
-    expect(used.count).toBe(100);
-    const positions = subsetPositions(train, used)!;
-    expect(positions.length).toBe(100);
-    for (let i = 0; i < used.count; i++) expect(train.labels[positions[i]]).toBe(used.labels[i]);
-    expect(Array.from(used.labels).includes(3)).toBe(false);
-    const run = await shippedLogitsForRun(digits.id, fetchPublicFile, train, used);
-    const whole = await shippedLogitsForRun(digits.id, fetchPublicFile, train, train);
-    expect(run.logits!.length).toBe(100 * 10);
-    expect(run.logits).toEqual(logitRows(whole.logits!, 10, positions));
+    const dataset = await loadBuiltinDataset('digits', fetchPublicFile);
+    const onDevice = { info: dataset.info, train: uploadSplit(train, [8, 8, 1]), val: uploadSplit(dataset.val, [8, 8, 1]), test: uploadSplit(dataset.test, [8, 8, 1]) };
     const teacher = await loadModelFromDir(shippedTeacherDir(digits.id));
+    const digitsFingerprint = await trainSplitFingerprint(train);
+    const shippedLogits = () => loadShippedLogits(digits.id, fetchPublicFile, { count: train.count, fingerprint: digitsFingerprint });
+    const config = { ...DEFAULT_CONFIG, omitClasses: [3], trainLimit: 100 };
+    const setup = await setUpRun({ config, dataset: onDevice, teacher, shippedLogits });
+    const whole = await shippedLogits();
+    const used = transferSet(train, [3], 100);
+    expect(setup.data.train.count).toBe(100);
+    expect(Array.from(setup.data.train.hostLabels)).toEqual(Array.from(used.labels));
+    expect(Array.from(used.labels).includes(3)).toBe(false);
+    expect(setup.logitsNote).toBe('100 shipped with the teacher');
+    expect(setup.teacherLogits!.length).toBe(100 * 10);
+    const positions = transferIndices(train.labels, [3], 100)!;
+    expect(setup.teacherLogits).toEqual(logitRows(whole.logits!, 10, positions));
     const live = teacherOutputs(teacher, used, [8, 8, 1]);
+    for (let i = 0; i < live.length; i++) expect(setup.teacherLogits![i]).toBeCloseTo(live[i], 4);
+    // With augmentation on the images change every step: no shipped logits.
+    const augmented = await setUpRun({ config: { ...config, augment: true }, dataset: onDevice, teacher, shippedLogits });
+    expect(augmented.teacherLogits).toBeNull();
+    augmented.release();
+    augmented.student.dispose();
+    setup.release();
+    setup.student.dispose();
     teacher.dispose();
-    for (let i = 0; i < live.length; i++) expect(run.logits![i]).toBeCloseTo(live[i], 4);
-  });
-
-  it('refuses samples that are not the split\'s own, in order', async () => {
-    const train = await digitsTrain();
-    expect(subsetPositions(train, pickSamples(train, [5, 2]))).toBeNull();
-    const run = await shippedLogitsForRun(digits.id, fetchPublicFile, train, pickSamples(train, [5, 2]));
-    expect(run.logits).toBeNull();
-    expect(run.note).toMatch(/not a subset/);
+    for (const split of [onDevice.train, onDevice.val, onDevice.test]) disposeSplit(split);
   });
 });

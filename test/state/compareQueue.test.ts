@@ -1,35 +1,11 @@
 // The comparison queue against a scripted worker: order and seed of the runs, repeating them over
 // seeds, a failed run that does not stop the queue, cancelling, a storage failure that reaches the
-// user, a worker crash.
+// user, a worker crash. The worker is a scripted Transport behind a real Door, installed as the page's door.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FromWorker, ToWorker } from '../../src/worker/protocol';
-import type { RunResult } from '../../src/train/runExperiment';
+import type { EventMessage, FromWorker, ReplyMessage, RequestMessage, RunUpdate } from '../../src/worker/protocol';
+import { Door, type Transport } from '../../src/worker/door';
+import type { RunResult } from '../../src/train/runTypes';
 import type { ExperimentConfig } from '../../src/train/config';
-
-type Listener = (message: FromWorker) => void;
-const worker = vi.hoisted(() => ({
-  listeners: new Set<(message: unknown) => void>(),
-  crashListeners: new Set<(reason: string) => void>(),
-  sent: [] as unknown[],
-  respond: null as null | ((message: unknown) => void),
-}));
-
-vi.mock('../../src/state/actions', () => ({
-  onWorkerMessage: (listener: Listener) => {
-    worker.listeners.add(listener as (message: unknown) => void);
-    return () => worker.listeners.delete(listener as (message: unknown) => void);
-  },
-  onWorkerCrash: (listener: (reason: string) => void) => {
-    worker.crashListeners.add(listener);
-    return () => worker.crashListeners.delete(listener);
-  },
-  sendToWorker: (message: unknown) => {
-    worker.sent.push(message);
-    worker.respond?.(message);
-  },
-  uploadTeacher: async () => {},
-  clearRunError: () => {},
-}));
 
 const storage = vi.hoisted(() => ({ saved: new Map<string, unknown>(), failNext: false }));
 vi.mock('../../src/state/runStore', async (importOriginal) => {
@@ -49,6 +25,7 @@ vi.mock('../../src/state/runStore', async (importOriginal) => {
   };
 });
 
+const { installDoor } = await import('../../src/state/door');
 const {
   cancelComparison,
   planRun,
@@ -70,11 +47,35 @@ type SavedStudentRun = import('../../src/state/runStore').SavedStudentRun;
 type LossRow = import('../../src/state/lossSeries').LossRow;
 const { DEFAULT_CONFIG, withMethod } = await import('../../src/train/config');
 
+/** The scripted worker: what the page sent, how to answer, and the door's failure listener (a crash). */
+const worker = {
+  sent: [] as RequestMessage[],
+  respond: null as null | ((message: RequestMessage) => void),
+  receive: (_message: FromWorker) => {},
+  fail: (_reason: string) => {},
+};
+
+const fakeTransport = (): Transport => ({
+  postMessage: (message) => {
+    worker.sent.push(message);
+    if (message.kind === 'init') {
+      emit({ id: message.id, ok: true, value: { backend: 'cpu', fallbackReason: null, why: null, parameters: {} } });
+      return;
+    }
+    worker.respond?.(message);
+  },
+  terminate: () => {},
+  onMessage: (listener) => (worker.receive = listener),
+  onFailure: (listener) => (worker.fail = listener),
+});
+installDoor(new Door(fakeTransport, () => ({ baseUrl: 'http://lab.test/' })));
+
 function emit(message: FromWorker): void {
-  setTimeout(() => {
-    for (const listener of [...worker.listeners]) listener(message);
-  }, 1);
+  setTimeout(() => worker.receive(message), 1);
 }
+
+const reply = (request: RequestMessage, value: unknown): void => emit({ id: request.id, ok: true, value } as ReplyMessage);
+const runEvent = (runId: string, update: RunUpdate): void => emit({ event: 'run', payload: { runId, update } } as EventMessage);
 
 function resultFor(config: ExperimentConfig, status: RunResult['status'] = 'done'): RunResult {
   // One point more per seed above 11, so several seeds have a spread.
@@ -106,39 +107,36 @@ function resultFor(config: ExperimentConfig, status: RunResult['status'] = 'done
 /** A worker that trains instantly; dkd fails; `hang` runs wait for a stop; `stopWhileLoading` runs are stopped before their first step. */
 function scriptedWorker(options: { hang?: string; stopWhileLoading?: string } = {}): void {
   let pendingStop: (() => void) | null = null;
-  worker.respond = (raw) => {
-    const message = raw as ToWorker;
-    switch (message.type) {
+  worker.respond = (message) => {
+    switch (message.kind) {
       case 'evaluateTeacher':
-        emit({
-          type: 'teacherEvaluated',
-          requestId: message.requestId,
+        reply(message, {
           evaluation: { valAccuracy: 0.99, valMpa: 0.99, testAccuracy: 0.98, testMpa: 0.98, testAccuracyTta: null, testMpaTta: null, perClassAccuracy: [], confusion: [] },
           parameters: 1000,
           seconds: 0.1,
-          message: '',
         });
         return;
       case 'start': {
-        const { runId, config } = message;
+        const { runId, config } = (message as RequestMessage<'start'>).body;
         if (config.method === options.stopWhileLoading) {
-          pendingStop = () => emit({ type: 'stopped', runId, phase: 'loading' });
+          pendingStop = () => reply(message, { outcome: 'stopped', phase: 'loading' });
           return;
         }
-        emit({ type: 'steps', runId, points: [1, 2, 3].map((step) => ({ step, epoch: 0, ce: 1 / step, kd: 0.5, total: 1, terms: {} })) });
-        emit({ type: 'eval', runId, point: { step: 3, epoch: 0, trainAccuracy: 0.5, valAccuracy: 0.5, testAccuracy: 0.5 } });
-        emit({ type: 'progress', runId, step: 3, totalSteps: 4, epoch: 0 });
-        if (config.method === 'dkd') emit({ type: 'error', runId, message: 'dkd exploded at step 3' });
-        else if (config.method === options.hang) pendingStop = () => emit({ type: 'done', runId, result: resultFor(config, 'stopped') });
-        else emit({ type: 'done', runId, result: resultFor(config) });
+        runEvent(runId, { type: 'steps', points: [1, 2, 3].map((step) => ({ step, epoch: 0, ce: 1 / step, kd: 0.5, total: 1, terms: {} })) });
+        runEvent(runId, { type: 'eval', point: { step: 3, epoch: 0, trainAccuracy: 0.5, valAccuracy: 0.5, testAccuracy: 0.5 } });
+        runEvent(runId, { type: 'progress', step: 3, totalSteps: 4, epoch: 0 });
+        if (config.method === 'dkd') emit({ id: message.id, ok: false, message: 'dkd exploded at step 3' });
+        else if (config.method === options.hang) pendingStop = () => reply(message, { outcome: 'result', result: resultFor(config, 'stopped') });
+        else reply(message, { outcome: 'result', result: resultFor(config) });
         return;
       }
       case 'stop':
+        reply(message, null);
         pendingStop?.();
         pendingStop = null;
         return;
       case 'exportStudent':
-        emit({ type: 'studentExported', requestId: message.requestId, runId: message.runId, files: { modelJson: '{}', weights: new ArrayBuffer(8) }, message: '' });
+        reply(message, { modelJson: '{}', weights: new ArrayBuffer(8) });
         return;
       default:
     }
@@ -146,7 +144,9 @@ function scriptedWorker(options: { hang?: string; stopWhileLoading?: string } = 
 }
 
 const base: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd', params: { temperature: 4 }, seed: 11 };
-const starts = () => (worker.sent as ToWorker[]).filter((m): m is Extract<ToWorker, { type: 'start' }> => m.type === 'start');
+const starts = () => worker.sent.filter((m): m is RequestMessage<'start'> => m.kind === 'start').map((m) => m.body);
+/** What the page asked of the worker, init (sent once by every fresh worker) aside. */
+const asked = () => worker.sent.filter((m) => m.kind !== 'init');
 
 beforeEach(() => {
   worker.sent = [];
@@ -204,7 +204,7 @@ describe('the comparison queue', () => {
     const { entries, queue } = compareStore.getState();
     expect(queue.status).toBe('idle');
     expect(entries.map((e) => e.status)).toEqual(['done', 'done', 'stopped', 'cancelled']);
-    expect((worker.sent as ToWorker[]).filter((m) => m.type === 'stop')).toHaveLength(1);
+    expect(asked().filter((m) => m.kind === 'stop')).toHaveLength(1);
     expect(starts().map((m) => m.config.method)).toEqual(['none', 'kd']);
   });
 
@@ -226,7 +226,7 @@ describe('the comparison queue', () => {
     planRun(withMethod(base, 'dist'), 'dist');
     const done = startComparison();
     await vi.waitFor(() => expect(compareStore.getState().entries[2]?.status).toBe('running'));
-    for (const listener of worker.crashListeners) listener('The training worker crashed: out of memory');
+    worker.fail('The training worker crashed: out of memory');
     await done;
     const { entries } = compareStore.getState();
     expect(entries.map((e) => e.status)).toEqual(['done', 'done', 'error', 'done']);
@@ -240,7 +240,7 @@ describe('the comparison queue', () => {
     planRun({ ...base, dataset: 'mnist', teacher: 'mnist-teacher-cnn' }, 'mnist kd');
     await startComparison();
     expect(compareStore.getState().queue.problem).toMatch(/"mnist kd" uses another dataset/);
-    expect(worker.sent).toHaveLength(0);
+    expect(asked()).toHaveLength(0);
   });
 
   it('a run stopped before its first step is shown as stopped, with no result and nothing saved', async () => {
@@ -321,7 +321,7 @@ describe('repeating each run over seeds', () => {
     setSeedCount(0);
     await startComparison();
     expect(compareStore.getState().queue.problem).toMatch(/1 to 10 seeds/);
-    expect(worker.sent).toHaveLength(0);
+    expect(asked()).toHaveLength(0);
     setSeedCount(1);
     await startComparison();
     const { entries } = compareStore.getState();
@@ -357,16 +357,15 @@ describe('Lab runs survive a reload as checkpoints', () => {
   const row = (step: number) => ({ step, ce: 1 / step, kd: 0.5, total: 1 }) as LossRow;
   let clock = 1_000_000;
 
-  function progress2(id: string, step: number): void {
+  /** The running Lab run reached `step` (as the lab's run handler writes it to the store). */
+  function progressTo(step: number): void {
     labStore.setState((state) => ({ run: { ...state.run, progress: { step, totalSteps: 480, epoch: 0 }, lossRows: [row(step)] } }));
-    for (const listener of [...worker.listeners]) listener({ type: 'progress', runId: id, step, totalSteps: 480, epoch: 0 });
   }
 
   function progress(step: number): void {
     labStore.setState((state) => ({
       run: { ...state.run, progress: { step, totalSteps: 480, epoch: 0 }, lossRows: Array.from({ length: step }, (_, i) => row(i + 1)) },
     }));
-    for (const listener of [...worker.listeners]) listener({ type: 'progress', runId, step, totalSteps: 480, epoch: 0 });
   }
 
   it('checkpoints config, curves and step every few seconds; the final record of a stopped run replaces it', async () => {
@@ -395,7 +394,6 @@ describe('Lab runs survive a reload as checkpoints', () => {
 
     const result = { ...resultFor({ ...base, epochs: 10 }, 'stopped'), steps: 30, totalSteps: 480 };
     labStore.setState((state) => ({ run: { ...state.run, status: 'stopped', result } }));
-    for (const listener of [...worker.listeners]) listener({ type: 'done', runId, result });
     await vi.waitFor(() => expect((storage.saved.get(runId) as SavedStudentRun).result?.status).toBe('stopped'));
     const saved = storage.saved.get(runId) as SavedStudentRun;
     expect(saved.interrupted).toBeUndefined();
@@ -413,12 +411,11 @@ describe('Lab runs survive a reload as checkpoints', () => {
     initCompare();
     const unsaved = `${runId}-unsaved`;
     labStore.setState({ run: { ...initialRun(), id: unsaved, status: 'training', startedAt: clock } });
-    progress2(unsaved, 1);
+    progressTo(1);
     await vi.waitFor(() => expect(storage.saved.has(unsaved)).toBe(true));
     const result = { ...resultFor(base), steps: 8, totalSteps: 8 };
     labStore.setState((state) => ({ run: { ...state.run, status: 'done', result } }));
     storage.failNext = true;
-    for (const listener of [...worker.listeners]) listener({ type: 'done', runId: unsaved, result });
     await vi.waitFor(() => expect(compareStore.getState().storageError).toMatch(/QuotaExceededError/));
     await vi.waitFor(() => expect(storage.saved.has(unsaved)).toBe(false));
   });
@@ -430,10 +427,9 @@ describe('Lab runs survive a reload as checkpoints', () => {
     labStore.setState({ run: { ...initialRun(), id: untrained, status: 'loading', startedAt: clock } });
     const result = { ...resultFor(base, 'stopped'), steps: 0, totalSteps: 480 };
     labStore.setState((state) => ({ run: { ...state.run, status: 'stopped', result } }));
-    for (const listener of [...worker.listeners]) listener({ type: 'done', runId: untrained, result });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(storage.saved.has(untrained)).toBe(false);
-    expect((worker.sent as ToWorker[]).some((m) => m.type === 'exportStudent')).toBe(false);
+    expect(asked().some((m) => m.kind === 'exportStudent')).toBe(false);
   });
 
   it('a run that fails leaves no checkpoint behind', async () => {
@@ -442,13 +438,9 @@ describe('Lab runs survive a reload as checkpoints', () => {
     initCompare();
     const failing = `${runId}-failing`;
     labStore.setState({ run: { ...initialRun(), id: failing, status: 'training', startedAt: clock } });
-    const tick = (step: number) => {
-      labStore.setState((state) => ({ run: { ...state.run, progress: { step, totalSteps: 480, epoch: 0 }, lossRows: [row(step)] } }));
-      for (const listener of [...worker.listeners]) listener({ type: 'progress', runId: failing, step, totalSteps: 480, epoch: 0 });
-    };
-    tick(1);
+    progressTo(1);
     await vi.waitFor(() => expect(storage.saved.has(failing)).toBe(true));
-    for (const listener of [...worker.listeners]) listener({ type: 'error', runId: failing, message: 'Loss is NaN at step 3' });
+    labStore.setState((state) => ({ run: { ...state.run, status: 'error', error: { message: 'Loss is NaN at step 3' } } }));
     await vi.waitFor(() => expect(storage.saved.has(failing)).toBe(false));
     vi.restoreAllMocks();
   });

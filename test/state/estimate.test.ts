@@ -2,7 +2,7 @@
 // measured on the same backend; unknown before any measurement.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/train/config';
-import type { RunResult } from '../../src/train/runExperiment';
+import type { RunResult } from '../../src/train/runTypes';
 import {
   estimateRun,
   estimateText,

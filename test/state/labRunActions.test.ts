@@ -1,7 +1,7 @@
 // The Lab's export of an ended run: the Compare table's JSON row, named by what it really trained.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/train/config';
-import type { RunResult } from '../../src/train/runExperiment';
+import type { RunResult } from '../../src/train/runTypes';
 import { labResultJson, labRunLabel } from '../../src/state/labRunActions';
 
 const config: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd', params: { temperature: 4 }, kdRatio: 0.9, seed: 5 };

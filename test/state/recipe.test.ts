@@ -2,9 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, withMethod, type ExperimentConfig } from '../../src/train/config';
 import { layerCheckRequest } from '../../src/state/layerSlice';
+import type { SettledTeacher } from '../../src/state/teacherChoice';
 import { RECIPE_METHODS, newTerm, toRecipe, toSingleMethod, withTerms } from '../../src/state/recipe';
 
-const SHIPPED = { custom: false, uploadedName: null, shippedIds: ['digits-teacher-cnn'] };
+const SHIPPED: SettledTeacher = { key: 'digits|digits-teacher-cnn', source: { kind: 'shipped', id: 'digits-teacher-cnn' }, label: 'Teacher CNN' };
+const UNSETTLED: SettledTeacher = { key: null, problem: 'Loading the teacher catalog…' };
 
 describe('recipe steps', () => {
   it('a recipe holds every method except none and dml', () => {
@@ -42,9 +44,9 @@ describe('layerCheckRequest', () => {
 
   it('waits for a settled teacher, and its key changes with the layers', () => {
     const at = withMethod(DEFAULT_CONFIG, 'at');
-    expect(layerCheckRequest(at, { ...SHIPPED, shippedIds: [] })).toBeNull();
-    expect(layerCheckRequest({ ...at, teacher: 'custom' }, { custom: true, uploadedName: null, shippedIds: [] })).toBeNull();
-    expect(layerCheckRequest({ ...at, teacher: 'custom' }, { custom: true, uploadedName: 'model.json', shippedIds: [] })?.teacher).toEqual({ kind: 'uploaded' });
+    expect(layerCheckRequest(at, UNSETTLED)).toBeNull();
+    expect(layerCheckRequest({ ...at, teacher: 'custom' }, { key: null, problem: 'Load your teacher on the Lab page first.' })).toBeNull();
+    expect(layerCheckRequest({ ...at, teacher: 'custom' }, { key: 'digits|custom:model.json:5', source: { kind: 'uploaded' }, label: 'your teacher (model.json)' })?.teacher).toEqual({ kind: 'uploaded' });
     const base = layerCheckRequest(at, SHIPPED)!.key;
     expect(layerCheckRequest({ ...at, studentLayers: ['block1'] }, SHIPPED)!.key).not.toBe(base);
     expect(layerCheckRequest({ ...at, student: 'small-cnn' }, SHIPPED)!.key).not.toBe(base);

@@ -12,10 +12,12 @@ import { buildTappedModel } from '../../src/models/taps';
 import { FEATURE_CACHE_BYTES, outputCacheBytes } from '../../src/train/teacherCache';
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { buildDistillPlan } from '../../src/train/distillPlan';
-import { labelledSubset, mixAt, runExperiment, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
+import { labelledSubset, runExperiment, type RunOptions } from '../../src/train/runExperiment';
+import { mixAt } from '../../src/train/liveTerms';
+import type { StepPoint } from '../../src/train/runTypes';
 import { scheduleNotes } from '../../src/train/schedule';
 import { trainStep, disposeStepMetrics } from '../../src/train/trainStep';
-import type { RunData } from '../../src/train/runExperiment';
+import type { RunData } from '../../src/train/runTypes';
 import type { DistillTerm, ExperimentConfig } from '../../src/train/config';
 import { CLASSES, config, disposeData, SHAPE, stepContext, syntheticData, weightValues } from './fixtures';
 
@@ -95,7 +97,7 @@ describe('learnable parts', () => {
     const context = stepContext(student, data.train, optimizer, { methodId: method, teacher, plan });
     const learnableBefore = plan.learnableVariables.map((v) => Float32Array.from(v.dataSync()));
     const teacherBefore = weightValues(teacher);
-    const metrics = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => i), { kdRatio: 1, params: {}, mix: mixAt(plan.terms, 0, 1) });
+    const metrics = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => i), { mix: mixAt(plan.terms, 0, 1) });
     expect(Number.isFinite(metrics.kd.dataSync()[0])).toBe(true);
     disposeStepMetrics(metrics);
     expect(plan.learnableVariables.length).toBeGreaterThan(0);
@@ -359,7 +361,7 @@ describe('label-free mode', () => {
       return [withTeacherClass.dataSync()[0], withTrueLabels.dataSync()[0]];
     });
     const context = stepContext(student, data.train, optimizer, { methodId: 'dkd', teacher, plan, labelled });
-    const metrics = trainStep(context, batch, { kdRatio: 1, params: {}, mix: mixAt(plan.terms, 0, 1) });
+    const metrics = trainStep(context, batch, { mix: mixAt(plan.terms, 0, 1) });
     expect(metrics.ce.dataSync()[0]).toBe(0);
     expect(metrics.kd.dataSync()[0]).toBeCloseTo(expected[0], 4);
     expect(Math.abs(expected[0] - expected[1])).toBeGreaterThan(1e-3); // the untrained teacher disagrees with the labels

@@ -8,7 +8,7 @@ import { uploadSplit, disposeSplit } from '../../src/data/device';
 import { getArchitecture } from '../../src/models/architectures';
 import { evaluateTeacher, predictWithTta, ttaOffsets, ttaProbabilities } from '../../src/train/evaluate';
 import { evaluatePredictions } from '../../src/train/metrics';
-import type { RunData } from '../../src/train/runExperiment';
+import type { RunData } from '../../src/train/runTypes';
 import { evaluateModel, predictClasses } from '../../src/train/evaluate';
 import { CLASSES, disposeData, SHAPE, syntheticData } from './fixtures';
 

@@ -4,7 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { uploadSplit, disposeSplit } from '../../src/data/device';
 import type { ImageSet } from '../../src/data/types';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/train/config';
-import type { RunData } from '../../src/train/runExperiment';
+import type { RunData } from '../../src/train/runTypes';
 import type { StepContext } from '../../src/train/trainStep';
 
 export const SHAPE: [number, number, number] = [8, 8, 1];

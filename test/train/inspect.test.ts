@@ -4,7 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getArchitecture } from '../../src/models/architectures';
 import { balancedIndices, computeTeacherView, imagesAt, logitsAt, misclassifiedExamples } from '../../src/train/inspect';
-import type { RunData } from '../../src/train/runExperiment';
+import type { RunData } from '../../src/train/runTypes';
 import { evaluateModel } from '../../src/train/evaluate';
 import { predictLogits } from '../../src/train/teacherCache';
 import { CLASSES, disposeData, SHAPE, syntheticData, syntheticSet } from './fixtures';

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getArchitecture } from '../../src/models/architectures';
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { RunControl, type KnobChange, type LiveKnobs } from '../../src/train/control';
-import { runExperiment, type RunData, type RunResult, type StepPoint } from '../../src/train/runExperiment';
+import { runExperiment } from '../../src/train/runExperiment';
+import type { RunData, RunResult, StepPoint } from '../../src/train/runTypes';
 import { CLASSES, config, disposeData, SHAPE, syntheticData } from './fixtures';
 
 let data: RunData;

@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getArchitecture } from '../../src/models/architectures';
-import { runExperiment, type StepPoint } from '../../src/train/runExperiment';
+import { runExperiment } from '../../src/train/runExperiment';
+import type { StepPoint } from '../../src/train/runTypes';
 import { predictLogits } from '../../src/train/teacherCache';
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { CLASSES, config, disposeData, SHAPE, syntheticData } from './fixtures';

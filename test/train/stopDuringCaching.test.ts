@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getArchitecture } from '../../src/models/architectures';
 import { RunControl } from '../../src/train/control';
-import { runExperiment, type RunData } from '../../src/train/runExperiment';
+import { runExperiment } from '../../src/train/runExperiment';
+import type { RunData } from '../../src/train/runTypes';
 import { cacheTeacherLogits, cacheTeacherOutputs } from '../../src/train/teacherCache';
 import { CLASSES, config, disposeData, SHAPE, syntheticData } from './fixtures';
 

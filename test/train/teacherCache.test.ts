@@ -5,7 +5,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { computeDistillLoss } from '../../src/kd';
 import { getArchitecture } from '../../src/models/architectures';
 import { cacheTeacherLogits, predictLogits } from '../../src/train/teacherCache';
-import type { RunData } from '../../src/train/runExperiment';
+import type { RunData } from '../../src/train/runTypes';
 import { CLASSES, disposeData, SHAPE, syntheticData } from './fixtures';
 
 let data: RunData;

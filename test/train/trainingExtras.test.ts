@@ -13,7 +13,8 @@ import { WeightEma } from '../../src/train/ema';
 import { predictWithTta } from '../../src/train/evaluate';
 import { evaluatePredictions } from '../../src/train/metrics';
 import { createRDrop, RDROP_DROPOUT_RATE, symmetricKl } from '../../src/train/rdrop';
-import { runExperiment, type RunData, type RunOptions, type StepPoint } from '../../src/train/runExperiment';
+import { runExperiment, type RunOptions } from '../../src/train/runExperiment';
+import type { RunData, StepPoint } from '../../src/train/runTypes';
 import { disposeStepMetrics, trainStep } from '../../src/train/trainStep';
 import { CLASSES, config, disposeData, SHAPE, stepContext, syntheticData, weightValues } from './fixtures';
 

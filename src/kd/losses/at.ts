@@ -33,7 +33,7 @@ export function attentionPairLosses(inputs: DistillInputs, p: number): tf.Scalar
 export const at: DistillMethod = {
   ...methodSpec('at'),
   compute(inputs: DistillInputs, params): tf.Scalar {
-    const p = params.p ?? 2;
+    const p = params.p;
     return tf.tidy(() => tf.addN(attentionPairLosses(inputs, p)) as tf.Scalar);
   },
 };

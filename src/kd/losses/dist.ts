@@ -25,9 +25,9 @@ function meanRowPearson(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar {
 export const dist: DistillMethod = {
   ...methodSpec('dist'),
   compute(inputs: DistillInputs, params): tf.Scalar {
-    const beta = params.beta ?? 1;
-    const gamma = params.gamma ?? 1;
-    const temperature = params.temperature ?? 1;
+    const beta = params.beta;
+    const gamma = params.gamma;
+    const temperature = params.temperature;
     return tf.tidy(() => {
       const student = tf.softmax(tf.div(inputs.studentLogits, temperature)) as tf.Tensor2D;
       const teacher = tf.softmax(tf.div(detach(inputs.teacherLogits), temperature)) as tf.Tensor2D;

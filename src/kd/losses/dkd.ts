@@ -54,9 +54,9 @@ export function dkdTerms(inputs: DistillInputs, temperature: number): { tckd: tf
 export const dkd: DistillMethod = {
   ...methodSpec('dkd'),
   compute(inputs: DistillInputs, params): tf.Scalar {
-    const alpha = params.alpha ?? 1;
-    const beta = params.beta ?? 8;
-    const temperature = params.temperature ?? 4;
+    const alpha = params.alpha;
+    const beta = params.beta;
+    const temperature = params.temperature;
     return tf.tidy(() => {
       const { tckd, nckd } = dkdTerms(inputs, temperature);
       return tf.add(tf.mul(tckd, alpha), tf.mul(nckd, beta)) as tf.Scalar;

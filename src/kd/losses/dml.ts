@@ -13,7 +13,7 @@ export const dml: DistillMethod = {
   compute(inputs: DistillInputs, params): tf.Scalar {
     // The same KL as Hinton KD, with the peer in the teacher's place; the peer gets no gradient
     // from this term even when both networks run in one taped closure.
-    const temperature = params.temperature ?? 1;
-    return tf.tidy(() => kd.compute({ ...inputs, teacherLogits: detach(inputs.teacherLogits) }, { temperature }));
+    // DML's parameters are KD's (the temperature alone): already resolved for kd.
+    return tf.tidy(() => kd.compute({ ...inputs, teacherLogits: detach(inputs.teacherLogits) }, params));
   },
 };

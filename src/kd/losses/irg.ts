@@ -50,9 +50,9 @@ function transformation(earlier: tf.Tensor4D, later: tf.Tensor4D, side: string):
 export const irg: DistillMethod = {
   ...methodSpec('irg'),
   compute(inputs: DistillInputs, params): tf.Scalar {
-    const wVertex = params.wVertex ?? 0.1;
-    const wEdge = params.wEdge ?? 5;
-    const wTransform = params.wTransform ?? 5;
+    const wVertex = params.wVertex;
+    const wEdge = params.wEdge;
+    const wTransform = params.wTransform;
     const { studentLogits, teacherLogits } = inputs;
     if (studentLogits.shape.join() !== teacherLogits.shape.join()) {
       throw new Error(`${LABEL}: student logits [${studentLogits.shape}] and teacher logits [${teacherLogits.shape}] differ`);

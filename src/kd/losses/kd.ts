@@ -9,7 +9,7 @@ import { klDivergenceSum } from '../ops';
 export const kd: DistillMethod = {
   ...methodSpec('kd'),
   compute(inputs: DistillInputs, params): tf.Scalar {
-    const temperature = params.temperature ?? 4;
+    const temperature = params.temperature;
     return tf.tidy(() => {
       const batch = inputs.studentLogits.shape[0];
       const logStudent = tf.logSoftmax(tf.div(inputs.studentLogits, temperature));

@@ -68,8 +68,8 @@ export const mgd: DistillMethod = {
   ...methodSpec('mgd'),
   createLearnable: (pairs, seed) => buildMgdParts(pairs, seed, true),
   compute(inputs: DistillInputs, params): tf.Scalar {
-    const alpha = params.alphaMgd ?? 7e-5;
-    const lambda = params.lambdaMgd ?? 0.15;
+    const alpha = params.alphaMgd;
+    const lambda = params.lambdaMgd;
     const pairs = featurePairs(inputs, LABEL);
     pairs.forEach(([student, teacher], index) => {
       if (student.shape[1] !== teacher.shape[1] || student.shape[2] !== teacher.shape[2]) {

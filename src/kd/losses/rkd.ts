@@ -32,8 +32,8 @@ function tripletAngles(e: tf.Tensor2D): tf.Tensor3D {
 export const rkd: DistillMethod = {
   ...methodSpec('rkd'),
   compute(inputs: DistillInputs, params): tf.Scalar {
-    const wDistance = params.wDistance ?? 25;
-    const wAngle = params.wAngle ?? 50;
+    const wDistance = params.wDistance;
+    const wAngle = params.wAngle;
     const [studentEmbedding, teacherEmbedding] = embeddings(inputs, 'RKD');
     return tf.tidy(() => {
       const student = flattenSamples(studentEmbedding);

@@ -2,7 +2,7 @@ import { formatPercent } from '../fields';
 import { memo, useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../../state/store';
-import type { EvalPoint } from '../../train/runExperiment';
+import type { EvalPoint } from '../../train/runTypes';
 import { ChartLegend } from './Legend';
 import { SERIES_COLOURS } from './LossChart';
 import { stepAxis } from './ticks';

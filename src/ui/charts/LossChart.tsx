@@ -1,6 +1,6 @@
 import { memo, useDeferredValue, useId, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { setLogLoss, setSmoothLoss } from '../../state/actions';
+import { setLogLoss, setSmoothLoss } from '../../state/configActions';
 import { useLab } from '../../state/store';
 import type { LossRow } from '../../state/lossSeries';
 import { knobMarks, labelRows, type KnobMark } from '../../state/knobMarks';

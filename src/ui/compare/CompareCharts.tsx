@@ -7,7 +7,7 @@ import { memo, useDeferredValue, useId, useMemo, useState } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { toggleHidden } from '../../state/compareActions';
 import { useCompare, type CompareEntry } from '../../state/compare';
-import { sameCurve, seedBand, type BandPoint } from '../../train/results';
+import { sameCurve, seedBand, type BandPoint } from '../../state/results';
 import { niceTicks, stepAxis } from '../charts/ticks';
 
 /** Distinct, colour-blind-friendly-ish run colours (Tableau 10). */

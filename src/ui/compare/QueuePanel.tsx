@@ -17,10 +17,10 @@ import {
 } from '../../state/compareActions';
 import { MAX_SEEDS, useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
-import { CUSTOM_TEACHER } from '../../state/problems';
+import { CUSTOM_TEACHER } from '../../state/teacherChoice';
 import { TTA_SHIFTS, withMethod, type ExperimentConfig } from '../../train/config';
-import { runLabel } from '../../train/results';
-import { parseSweep } from '../../train/sweep';
+import { runLabel } from '../../state/results';
+import { parseSweep } from '../../state/sweep';
 import { describedBy, Field, NumberField, SelectField } from '../fields';
 
 const METHOD_OPTIONS = METHODS.map((m) => ({ value: m.id, label: m.label }));

@@ -5,7 +5,7 @@ import { deleteSavedRun, dismissStorageError, interruptedText, refreshSavedRuns,
 import { useCompare } from '../../state/compare';
 import type { SavedRun } from '../../state/runStore';
 import { resultOutcomeText } from '../../train/runOutcome';
-import { useLab } from '../../state/store';
+import { isActive, useLab } from '../../state/store';
 import { formatPercent } from '../fields';
 
 /** The test accuracy it ended with; a checkpoint has only its latest evaluation ("last test"). */
@@ -29,7 +29,7 @@ export function SavedRuns() {
   const entries = useCompare((s) => s.entries);
   const shown = useMemo(() => new Set(entries.filter((e) => e.origin === 'saved').map((e) => e.savedId)), [entries]);
   const inQueue = useMemo(() => new Set(entries.filter((e) => e.origin === 'queue').map((e) => e.savedId)), [entries]);
-  const trainingNow = useLab((s) => (s.run.status === 'loading' || s.run.status === 'training' || s.run.status === 'paused' ? s.run.id : null));
+  const trainingNow = useLab((s) => (isActive(s.run.status) ? s.run.id : null));
   return (
     <section className="panel saved-runs" aria-labelledby="saved-runs-title">
       <div className="chart-header">

@@ -3,7 +3,8 @@
 // the worker once per dataset and teacher; every softmax here is computed on the page.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { getBuiltinDataset } from '../../data/registry';
-import { requestStudentView, requestTeacherView, selectExplorerImage, setExplorerTemperature, explorerTeacher } from '../../state/explorer';
+import { requestStudentView, requestTeacherView, selectExplorerImage, setExplorerTemperature } from '../../state/explorer';
+import { settledTeacher } from '../../state/teacherChoice';
 import { EXPLORER_TEMPERATURE_RANGE } from '../../state/explorerSlice';
 import { darkKnowledgeMatrix, entropyBits, oneHot, softmaxAt } from '../../state/softLabels';
 import { useLab } from '../../state/store';
@@ -19,7 +20,7 @@ function formatT(t: number): string {
 }
 
 export function ExplorerPage() {
-  const teacherKey = useLab((s) => explorerTeacher(s).key);
+  const teacherKey = useLab((s) => settledTeacher(s).key);
   const teacherState = useLab((s) => s.explorer.teacher);
   const runStatus = useLab((s) => s.run.status);
   const [tourStep, setTourStep] = useState<number | null>(null);
@@ -87,7 +88,7 @@ export function ExplorerPage() {
 function ExplorerSource() {
   const dataset = useLab((s) => s.config.dataset);
   const teacherLabel = useLab((s) => {
-    const teacher = explorerTeacher(s);
+    const teacher = settledTeacher(s);
     return teacher.key === null ? 'none' : teacher.label;
   });
   const view = useLab((s) => s.explorer.teacher.view);

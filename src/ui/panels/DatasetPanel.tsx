@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { BUILTIN_DATASETS } from '../../data/registry';
-import { retryDataset, setDataset, setOmitClasses } from '../../state/actions';
+import { setDataset, setOmitClasses } from '../../state/configActions';
+import { retryDataset } from '../../state/datasetActions';
 import { trainCount, useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
 import type { DatasetSummary } from '../../worker/protocol';

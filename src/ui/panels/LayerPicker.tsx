@@ -2,7 +2,7 @@
 // shape on the chosen dataset, the method's reference choice by default, and the refusal of a
 // pair the method cannot read (naming both layers and shapes) right under the pickers.
 import { useId } from 'react';
-import { methodSpec, hasMethod } from '../../kd/methods';
+import { methodSpec, hasMethod, readsLayers } from '../../kd/methods';
 import { describeShape } from '../../core/format';
 import type { Tap } from '../../models/taps';
 import { setLayerPairs } from '../../state/methodActions';
@@ -34,7 +34,7 @@ export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPicker
   const problem = useProblem(`layers.${index}`);
   if (!hasMethod(term.method)) return null;
   const method = methodSpec(term.method);
-  if (method.layers.reads === 'logits') return null;
+  if (!readsLayers(method)) return null;
   const checked = check.terms[index]?.method === term.method ? check.terms[index] : undefined;
   const studentLayers = term.studentLayers ?? checked?.defaults.studentLayers ?? [];
   const teacherLayers = term.teacherLayers ?? checked?.defaults.teacherLayers ?? [];

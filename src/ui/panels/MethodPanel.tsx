@@ -1,12 +1,12 @@
 import { methodSpec, hasMethod, METHODS, type ParamSpec } from '../../kd/methods';
 import { studentArchitectures } from '../../models/architectureSpecs';
-import { setMethod, setNumber, setParam } from '../../state/actions';
+import { setMethod, setNumber, setParam } from '../../state/configActions';
 import { numberKnob, paramTestId } from '../../state/knobs';
 import { setLabelledFraction, setPeerStudent, setRecipeMode } from '../../state/methodActions';
 import { useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
 import { distillTerms } from '../../train/config';
-import { isControlHidden } from '../classroom';
+import { isControlHidden } from '../hiddenControls';
 import { NumberField, Panel, SelectField } from '../fields';
 import { useRunActive } from '../hooks';
 import { LayerPicker } from './LayerPicker';

@@ -5,7 +5,7 @@ import { HIDEABLE_PANELS } from '../../state/classroom';
 
 /** The knobs a preset leaves alone, in words (PRESET_KEEPS). */
 const keptText = 'dataset and student (unless the preset names them), teacher, epochs (or steps), seed, sample limits, evaluation interval and omitted classes';
-import { hiddenControls } from '../classroom';
+import { hiddenControls } from '../hiddenControls';
 import { Panel } from '../fields';
 import { useRunActive } from '../hooks';
 

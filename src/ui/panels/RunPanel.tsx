@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { pauseRun, resumeRun, startRun, stopRun } from '../../state/labRun';
+import { pauseRun, resumeRun, startRun, stopRun } from '../../state/runLifecycle';
 import { trainCount, useProblems } from '../../state/problems';
 import { isActive, useLab } from '../../state/store';
 import { useCompare } from '../../state/compare';

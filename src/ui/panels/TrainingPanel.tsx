@@ -1,10 +1,10 @@
-import { setAugment, setChoice, setNumber } from '../../state/actions';
+import { setAugment, setChoice, setNumber } from '../../state/configActions';
 import { knobFor, numberKnob, type NumberKey } from '../../state/knobs';
 import { useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
 import { NumberField, Panel, SelectField } from '../fields';
 import { useRunActive } from '../hooks';
-import { isControlHidden } from '../classroom';
+import { isControlHidden } from '../hiddenControls';
 
 const OPTIMIZERS = [
   { value: 'adam', label: 'Adam' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/train/config';
-import { parseSweep, RANGE_DEFAULT_COUNT } from '../../src/train/sweep';
+import { parseSweep, RANGE_DEFAULT_COUNT } from '../../src/state/sweep';
 
 const base: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd', params: { temperature: 4 }, kdRatio: 0.9, seed: 7 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/train/config';
-import type { RunResult } from '../../src/train/runExperiment';
+import type { RunResult } from '../../src/train/runTypes';
 import {
   comparisonTable,
   exportedRows,
@@ -16,7 +16,7 @@ import {
   withDeltas,
   type ResultRow,
   type RowStatus,
-} from '../../src/train/results';
+} from '../../src/state/results';
 
 const kdConfig: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd', params: { temperature: 4 } };
 const scratchConfig: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'none', params: {} };

@@ -1,7 +1,7 @@
 // A sweep typed as text ("temperature 1, 2, 4, 8, 16", "kd_ratio 0 … 1", "lr 0.001 ... 0.01 step
 // 0.003", "method kd, dkd, dist") turned into one labelled configuration per value. Pure: no DOM.
 import { methodSpec, hasMethod } from '../kd/methods';
-import { validateConfig, withMethod, type ExperimentConfig } from './config';
+import { validateConfig, withMethod, type ExperimentConfig } from '../train/config';
 
 export interface SweepRun {
   /** "temperature=4", "kd_ratio=0.25", "method=dkd": what this run changes. */

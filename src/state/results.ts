@@ -2,9 +2,9 @@
 // over several seeds (mean and standard deviation of each score), Δ test accuracy against the
 // "student from scratch" baseline, sorting, CSV / JSON export, and the curves' mean and band
 // across seeds. Pure: no DOM.
-import type { ExperimentConfig } from './config';
-import type { RunResult } from './runExperiment';
-import type { TeacherEvaluation } from './evaluate';
+import type { ExperimentConfig } from '../train/config';
+import type { RunResult } from '../train/runTypes';
+import type { TeacherEvaluation } from '../train/evaluate';
 
 /** teacher: the frozen teacher evaluated; baseline: the student from scratch (method none); student: a distilled (or other) run. */
 export type RowKind = 'teacher' | 'baseline' | 'student';

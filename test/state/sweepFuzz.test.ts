@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { METHODS } from '../../src/kd';
 import { decodeConfig } from '../../src/state/url';
-import { MAX_SWEEP_RUNS, parseSweep } from '../../src/train/sweep';
+import { MAX_SWEEP_RUNS, parseSweep } from '../../src/state/sweep';
 import { validateConfig, type ExperimentConfig } from '../../src/train/config';
 
 const methodIds = METHODS.map((method) => method.id);

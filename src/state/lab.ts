@@ -1,0 +1,80 @@
+// Start-up of the Lab page: the configuration from the URL, the worker door and what follows its
+// life (backend badge, a replacement after a crash or a lost device), the current dataset, the
+// teachers; and the test hooks the browser tests drive.
+import { decodeConfig } from './url';
+import { configureWorker, labDoor, preferredBackend } from './door';
+import { followDatasetProgress, requestDataset } from './datasetActions';
+import { failRun, clearRunError, followRuns, isRunActive } from './runLifecycle';
+import { appBaseUrl, forgetUploadedTeacher, loadTeacherIndex } from './teacherActions';
+import { forcedBackend, writeUrl } from './urlSync';
+import { labStore } from './store';
+import { saveFaults } from './runStore';
+
+const get = () => labStore.getState();
+const set = labStore.setState;
+
+/** Leaving the page during a run loses what has not been checkpointed yet: the browser asks first. */
+function warnBeforeUnload(event: BeforeUnloadEvent): void {
+  if (!isRunActive()) return;
+  event.preventDefault();
+  event.returnValue = '';
+}
+
+/** What the page hears of the worker's life: its backend, its death, its replacement. */
+function followWorker(): void {
+  const door = labDoor();
+  door.onStart((outcome) => {
+    if (!outcome.ok) {
+      failRun({ message: outcome.message });
+      return;
+    }
+    const { backend, fallbackReason, why, parameters } = outcome.value;
+    const forced = preferredBackend();
+    set({ parameters, backend: { name: backend, fallbackReason, why: forced === backend ? `chosen by you (${forced})` : why } });
+  });
+  door.onGone((gone) => {
+    // A new worker has none of the old one's state: datasets reload on demand, uploads are gone.
+    set((state) => ({ datasets: Object.fromEntries(Object.entries(state.datasets).filter(([, d]) => d.status === 'ready')) }));
+    forgetUploadedTeacher();
+    // A running run hears it through its own request; an idle page is told here.
+    if (!isRunActive()) failRun({ message: gone.message, suggestion: gone.suggestion });
+  });
+  door.on('deviceLost', ({ message }) => {
+    set({ backend: null });
+    door.drop(message, 'Press Start to train again: the lab will set up the GPU afresh (or fall back to another backend).');
+  });
+}
+
+/** Start the lab: configuration from the URL, the worker, the current dataset, the teachers. */
+export function initLab(): void {
+  const query = new URLSearchParams(window.location.search);
+  configureWorker({ baseUrl: appBaseUrl(), preferredBackend: forcedBackend(query) });
+  set({ config: decodeConfig(query) });
+  labStore.subscribe((state, previous) => {
+    if (state.config !== previous.config) {
+      writeUrl(state.config);
+      clearRunError();
+    }
+  });
+  window.addEventListener('beforeunload', warnBeforeUnload);
+  writeUrl(get().config);
+  followWorker();
+  followDatasetProgress();
+  followRuns();
+  requestDataset(get().config.dataset);
+  void loadTeacherIndex();
+}
+
+export const debugHooks = {
+  loseDevice: () => void labDoor().requestIfAlive('debugLoseDevice', {})?.catch(() => {}),
+  /** The worker's tfjs tensor count and bytes, between runs. */
+  workerMemory: () => labDoor().request('debugMemory', {}),
+  crashWorker: () => void labDoor().requestIfAlive('debugCrash', {})?.catch(() => {}),
+  /** Make the next save of a finished run fail as a full disk does: failNextSave = 'quota'. */
+  get failNextSave(): 'quota' | null {
+    return saveFaults.next;
+  },
+  set failNextSave(value: 'quota' | null) {
+    saveFaults.next = value;
+  },
+};

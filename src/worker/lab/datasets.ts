@@ -1,0 +1,125 @@
+// The lab's datasets: downloaded from the app's origin with progress, uploaded to the device once
+// and kept, summarised for the page's card.
+import * as tf from '@tensorflow/tfjs-core';
+import { loadBuiltinDataset } from '../../data/load';
+import { concatBytes } from '../../data/bytes';
+import { classCounts } from '../../data/split';
+import { disposeSplit, firstSamples, uploadSplit, type DeviceSplit } from '../../data/device';
+import type { DatasetInfo, FetchBytes, ImageSet } from '../../data/types';
+import { trainSplitFingerprint } from '../../models/shippedLogits';
+import type { DatasetSummary, Events } from '../protocol';
+
+export interface LoadedDataset {
+  info: DatasetInfo;
+  train: DeviceSplit;
+  val: DeviceSplit;
+  test: DeviceSplit;
+  summary: DatasetSummary;
+  /** trainSplitFingerprint of the host training split: ties shipped teacher logits to it. */
+  trainFingerprint: string;
+}
+
+/** Streams a file through `fetchUrl`, reporting bytes as they arrive. */
+export function streamingFetch(fetchUrl: (path: string) => Promise<Response>): FetchBytes {
+  return async (path, onProgress) => {
+    const response = await fetchUrl(path);
+    if (!response.ok) throw new Error(`Could not download ${path} (HTTP ${response.status})`);
+    const total = Number(response.headers.get('content-length')) || 0;
+    if (!response.body) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      onProgress?.(bytes.length, bytes.length);
+      return bytes;
+    }
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      onProgress?.(loaded, Math.max(total, loaded));
+    }
+    return concatBytes(chunks);
+  };
+}
+
+/** Up to `perClass` images of every class, round-robin over classes, for the dataset card. */
+export function sampleImages(set: ImageSet, numClasses: number, perClass: number): DatasetSummary['samples'] {
+  const size = set.images.length / Math.max(set.count, 1);
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  for (let i = 0; i < set.count && byClass.some((list) => list.length < perClass); i++) {
+    const list = byClass[set.labels[i]];
+    if (list && list.length < perClass) list.push(i);
+  }
+  const samples: DatasetSummary['samples'] = [];
+  for (let round = 0; round < perClass; round++) {
+    for (const list of byClass) {
+      const index = list[round];
+      if (index === undefined) continue;
+      samples.push({ pixels: set.images.slice(index * size, (index + 1) * size), label: set.labels[index] });
+    }
+  }
+  return samples;
+}
+
+/** A split limited to its first `limit` samples: a view made on the device (owned: released after), or the split itself. */
+export interface LimitedSplit {
+  split: DeviceSplit;
+  owned: boolean;
+}
+
+export function limitSplit(split: DeviceSplit, limit: number | undefined): LimitedSplit {
+  const first = firstSamples(split, limit);
+  return first ? { split: first, owned: true } : { split, owned: false };
+}
+
+export function releaseSplits(...limited: (LimitedSplit | null)[]): void {
+  for (const entry of limited) if (entry?.owned) disposeSplit(entry.split);
+}
+
+export class Datasets {
+  private readonly loaded = new Map<string, Promise<LoadedDataset>>();
+
+  constructor(
+    private readonly fetchBytes: FetchBytes,
+    private readonly progress: (event: Events['datasetProgress']) => void,
+  ) {}
+
+  /** The dataset on the device, downloading and uploading it the first time (a failed load is tried again next time). */
+  ensure(id: string): Promise<LoadedDataset> {
+    const existing = this.loaded.get(id);
+    if (existing) return existing;
+    const loading = this.load(id);
+    this.loaded.set(id, loading);
+    loading.catch(() => this.loaded.delete(id));
+    return loading;
+  }
+
+  private async load(id: string): Promise<LoadedDataset> {
+    let lastPost = 0;
+    const dataset = await loadBuiltinDataset(id, this.fetchBytes, ({ fraction, message }) => {
+      const now = performance.now();
+      if (fraction < 1 && now - lastPost < 100) return;
+      lastPost = now;
+      this.progress({ dataset: id, fraction, message });
+    });
+    const { info } = dataset;
+    const summary: DatasetSummary = {
+      ...info,
+      sizes: { train: dataset.train.count, val: dataset.val.count, test: dataset.test.count },
+      classCounts: classCounts(dataset.train, info.numClasses),
+      samples: sampleImages(dataset.train, info.numClasses, 2),
+    };
+    this.progress({ dataset: id, fraction: 1, message: `Uploading ${info.name} to ${tf.getBackend()}` });
+    // Uploaded once and kept: every later run on this dataset gathers its batches on the device.
+    return {
+      info,
+      train: uploadSplit(dataset.train, info.inputShape),
+      val: uploadSplit(dataset.val, info.inputShape),
+      test: uploadSplit(dataset.test, info.inputShape),
+      summary,
+      trainFingerprint: await trainSplitFingerprint(dataset.train),
+    };
+  }
+}

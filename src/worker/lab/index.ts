@@ -1,0 +1,139 @@
+// The lab object: everything the training worker owns (backend, datasets, teachers, the run, the
+// views), built from injected `post` and `fetch` so that Node tests drive it as the worker does.
+// One handler per request kind (worker/protocol.ts); the worker file only routes messages to it.
+import * as tf from '@tensorflow/tfjs-core';
+import { BUILTIN_DATASETS, getBuiltinDataset } from '../../data/registry';
+import { ARCHITECTURES, countParameters } from '../../models/architectures';
+import type { BackendChoice } from '../backend';
+import type { BackendName, EventMessage, ReplyMessage, ReplyValue, RequestBody, RequestKind, RequestMessage } from '../protocol';
+import { errorMessage } from '../../core/errors';
+import { Datasets, streamingFetch } from './datasets';
+import { DeviceWatch } from './device';
+import { RunSession } from './session';
+import { Teachers } from './teachers';
+import { Transferring, Views } from './views';
+
+export { Transferring } from './views';
+
+export interface LabDeps {
+  /** Send an event to the page. */
+  post(message: EventMessage, transfer?: Transferable[]): void;
+  /** Fetch an absolute URL (the app's files are resolved against init's baseUrl). */
+  fetch(url: string): Promise<Response>;
+  /** Start the backend (a forced one when given) and say which it is. */
+  selectBackend(preferred?: BackendName): Promise<BackendChoice>;
+  /** A backend to count parameters on before the real one is chosen. */
+  useCpu(): Promise<void>;
+  /** The WebGPU device's lost promise when the chosen backend has a device. */
+  deviceLost(): Promise<GPUDeviceLostInfo> | null;
+  /** Destroy the WebGPU device (the test hook). */
+  destroyDevice(): void;
+}
+
+export type Handler<K extends RequestKind> = (body: RequestBody<K>) => Promise<ReplyValue<K> | Transferring<ReplyValue<K>>> | ReplyValue<K>;
+export type Handlers = { [K in RequestKind]: Handler<K> };
+
+export interface Lab {
+  /** Answer one request: never throws, a failure is the `ok: false` reply. */
+  answer(request: RequestMessage): Promise<{ reply: ReplyMessage; transfer: Transferable[] }>;
+  /** A failure no request owns (an unhandled rejection): reported as the run's, unless it was the device going away. */
+  reportFailure(message: string): Promise<void>;
+}
+
+export function createLab(deps: LabDeps): Lab {
+  let baseUrl = '';
+  let ready: Promise<unknown> | null = null;
+  const whenReady = () => ready ?? Promise.reject(new Error('The worker was used before init'));
+  const fetchUrl = (path: string) => deps.fetch(new URL(path, baseUrl).href);
+  const fetchBytes = streamingFetch(fetchUrl);
+  const fetchJson = async (path: string) => {
+    const response = await fetchUrl(path);
+    if (!response.ok) throw new Error(`Could not download ${path} (HTTP ${response.status})`);
+    return response.json() as Promise<unknown>;
+  };
+  const device = new DeviceWatch();
+  const datasets = new Datasets(fetchBytes, (payload) => deps.post({ event: 'datasetProgress', payload }));
+  const teachers = new Teachers(fetchBytes, fetchJson);
+  const session = new RunSession(datasets, teachers, device, fetchBytes, (runId, update) => deps.post({ event: 'run', payload: { runId, update } }));
+  const views = new Views(datasets, teachers, session);
+  const onLost = (message: string) => deps.post({ event: 'deviceLost', payload: { message } });
+  /** Every request but init waits for the backend. */
+  const after =
+    <K extends RequestKind>(handler: Handler<K>): Handler<K> =>
+    async (body) => {
+      await whenReady();
+      return handler(body);
+    };
+
+  const init: Handler<'init'> = (body) => {
+    baseUrl = body.baseUrl;
+    const starting = (async () => {
+      // Parameter counts need a backend to build the models on; cpu is cheap and always there.
+      await deps.useCpu();
+      const parameters: Record<string, Record<string, number>> = {};
+      for (const dataset of BUILTIN_DATASETS) {
+        parameters[dataset.id] = Object.fromEntries(ARCHITECTURES.map((arch) => [arch.id, countParameters(arch, dataset.inputShape, dataset.numClasses)]));
+      }
+      const choice = await deps.selectBackend(body.preferredBackend);
+      device.watch(deps.deviceLost(), onLost);
+      return { backend: choice.backend, fallbackReason: choice.fallbackReason, why: choice.why ?? null, parameters };
+    })();
+    ready = starting;
+    return starting.catch((error: unknown) => {
+      throw new Error(`Could not start a tfjs backend: ${errorMessage(error)}`);
+    });
+  };
+
+  const handlers: Handlers = {
+    init,
+    loadDataset: after(async ({ dataset }) => (await datasets.ensure(dataset)).summary),
+    checkTeacher: after(({ dataset, teacher }) => teachers.check(getBuiltinDataset(dataset), teacher)),
+    start: after(({ runId, config, teacher }) => session.start(runId, config, teacher)),
+    pause: () => (session.pause(), null),
+    resume: () => (session.resume(), null),
+    stop: () => (session.stop(), null),
+    setKnobs: ({ knobs }) => (session.setKnobs(knobs), null),
+    teacherView: after((body) => views.teacherView(body)),
+    studentView: after((body) => views.studentView(body)),
+    misclassified: after((body) => views.misclassified(body)),
+    checkLayers: after((body) => views.checkLayers(body)),
+    evaluateTeacher: after((body) => views.evaluateTeacher(body)),
+    exportStudent: after(async ({ runId }) => {
+      const files = await session.exportStudent(runId);
+      return new Transferring(files, [files.weights]);
+    }),
+    debugMemory: () => {
+      const memory = tf.memory();
+      return { numTensors: memory.numTensors, numBytes: memory.numBytes, backend: tf.getBackend() };
+    },
+    debugLoseDevice: () => {
+      if (tf.getBackend() === 'webgpu') deps.destroyDevice();
+      else device.simulateLoss(`Simulated device loss on the ${tf.getBackend()} backend`, onLost);
+      return null;
+    },
+    debugCrash: () => {
+      setTimeout(() => {
+        throw new Error('Simulated worker crash');
+      });
+      return null;
+    },
+  };
+
+  return {
+    async answer({ id, kind, body }) {
+      try {
+        const handler = handlers[kind] as Handler<RequestKind> | undefined;
+        if (!handler) throw new Error(`Unknown request "${String(kind)}"`);
+        const value = await handler(body as never);
+        if (value instanceof Transferring) return { reply: { id, ok: true, value: value.value }, transfer: value.buffers };
+        return { reply: { id, ok: true, value }, transfer: [] };
+      } catch (error) {
+        return { reply: { id, ok: false, message: errorMessage(error) }, transfer: [] };
+      }
+    },
+    async reportFailure(message) {
+      const runId = session.runningId;
+      if (!(await device.causedLoss(message))) deps.post({ event: 'failure', payload: { runId, message } });
+    },
+  };
+}

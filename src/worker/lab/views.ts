@@ -1,0 +1,89 @@
+// Looking inside, for the page: the teacher's soft labels (explorer), the student's logits, the
+// test images a run's student gets wrong (run inspector), the layer pickers' taps, the teacher's
+// scores for a comparison's row.
+import { getBuiltinDataset } from '../../data/registry';
+import { getArchitecture } from '../../models/architectures';
+import { architectureTaps, listTaps } from '../../models/taps';
+import { computeTeacherView, logitsAt, misclassifiedExamples } from '../../train/inspect';
+import { checkTermLayers } from '../../train/layerCheck';
+import { evaluateTeacher } from '../../train/evaluate';
+import type { ReplyValue, RequestBody } from '../protocol';
+import { limitSplit, releaseSplits, type Datasets, type LimitedSplit } from './datasets';
+import type { Teachers } from './teachers';
+import type { RunSession } from './session';
+
+/** A reply value and the buffers that travel with it (moved, not copied). */
+export class Transferring<T> {
+  constructor(
+    readonly value: T,
+    readonly buffers: ArrayBuffer[],
+  ) {}
+}
+
+const buffersOf = (...arrays: ArrayBufferView[]) => arrays.map((array) => array.buffer as ArrayBuffer);
+
+export class Views {
+  constructor(
+    private readonly datasets: Datasets,
+    private readonly teachers: Teachers,
+    private readonly session: RunSession,
+  ) {}
+
+  async teacherView(body: RequestBody<'teacherView'>): Promise<Transferring<ReplyValue<'teacherView'>>> {
+    const loaded = await this.datasets.ensure(body.dataset);
+    const teacher = await this.teachers.resolve(body.teacher, loaded.info);
+    const view = await computeTeacherView(teacher, loaded.test, loaded.info.numClasses, body.limit, body.perClass);
+    return new Transferring(view, buffersOf(view.logits, view.labels, ...view.grid.map((image) => image.pixels)));
+  }
+
+  async studentView(body: RequestBody<'studentView'>): Promise<Transferring<ReplyValue<'studentView'>>> {
+    const run = this.session.student;
+    if (!run) return new Transferring({ student: null, logits: null, message: 'No student has been trained yet: start a run on the Lab page.' }, []);
+    const student = { runId: run.runId, state: run.state, dataset: run.config.dataset, architecture: run.config.student, method: run.config.method };
+    if (run.config.dataset !== body.dataset) {
+      const name = getBuiltinDataset(run.config.dataset).name;
+      return new Transferring({ student, logits: null, message: `The last student learned ${name}: train one on this dataset to see it here.` }, []);
+    }
+    const loaded = await this.datasets.ensure(body.dataset);
+    const logits = await logitsAt(run.model, loaded.test, body.indices);
+    return new Transferring({ student, logits, message: '' }, buffersOf(logits));
+  }
+
+  async misclassified(body: RequestBody<'misclassified'>): Promise<Transferring<ReplyValue<'misclassified'>>> {
+    const run = this.session.studentOf(body.runId);
+    let test: LimitedSplit | null = null;
+    try {
+      const loaded = await this.datasets.ensure(run.config.dataset);
+      // The same test images the run was evaluated on.
+      test = limitSplit(loaded.test, run.config.testLimit);
+      const pairs = await misclassifiedExamples(run.model, test.split, body.pairs, body.limit);
+      return new Transferring(pairs, buffersOf(...pairs.flatMap((pair) => pair.examples.map((image) => image.pixels))));
+    } finally {
+      releaseSplits(test);
+    }
+  }
+
+  async checkLayers(body: RequestBody<'checkLayers'>): Promise<ReplyValue<'checkLayers'>> {
+    const info = getBuiltinDataset(body.dataset);
+    const studentTaps = architectureTaps(getArchitecture(body.student, 'student'), info.inputShape, info.numClasses);
+    const teacherTaps = body.teacher ? listTaps(await this.teachers.resolve(body.teacher, info)) : [];
+    return { studentTaps, teacherTaps, terms: checkTermLayers(body.terms, studentTaps, teacherTaps, info.numClasses) };
+  }
+
+  async evaluateTeacher(body: RequestBody<'evaluateTeacher'>): Promise<ReplyValue<'evaluateTeacher'>> {
+    const started = performance.now();
+    let val: LimitedSplit | null = null;
+    let test: LimitedSplit | null = null;
+    try {
+      const loaded = await this.datasets.ensure(body.dataset);
+      const teacher = await this.teachers.resolve(body.teacher, loaded.info);
+      // The same val and test samples the runs of the comparison are scored on.
+      val = limitSplit(loaded.val, body.valLimit);
+      test = limitSplit(loaded.test, body.testLimit);
+      const evaluation = await evaluateTeacher(teacher, { info: loaded.info, train: loaded.train, val: val.split, test: test.split }, { ttaShift: body.ttaShift });
+      return { evaluation, parameters: teacher.countParams(), seconds: (performance.now() - started) / 1000 };
+    } finally {
+      releaseSplits(val, test);
+    }
+  }
+}

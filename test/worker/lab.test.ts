@@ -1,0 +1,142 @@
+// The worker's lab object in Node, driven as the worker file drives it (docs/ARCHITECTURE.md §3):
+// requests in, one reply each, events out. The app's files come from public/ through an injected
+// fetch; the backend is tfjs' cpu.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createLab, type Lab } from '../../src/worker/lab';
+import type { EventMessage, ReplyMessage, ReplyValue, RequestBody, RequestKind, RunUpdate } from '../../src/worker/protocol';
+import { DEFAULT_CONFIG, withMethod, type ExperimentConfig } from '../../src/train/config';
+import { installFastCpuKernels } from '../../src/train/cpuKernels';
+
+const PUBLIC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
+
+const events: EventMessage[] = [];
+const fetched: string[] = [];
+let lab: Lab;
+let nextId = 1;
+
+async function ask<K extends RequestKind>(kind: K, body: RequestBody<K>): Promise<ReplyMessage<K>> {
+  const id = nextId++;
+  const { reply } = await lab.answer({ id, kind, body });
+  expect(reply.id).toBe(id);
+  return reply as ReplyMessage<K>;
+}
+
+async function value<K extends RequestKind>(kind: K, body: RequestBody<K>): Promise<ReplyValue<K>> {
+  const reply = await ask(kind, body);
+  if (!reply.ok) throw new Error(`${kind} failed: ${reply.message}`);
+  return reply.value;
+}
+
+const runUpdates = (runId: string): RunUpdate[] =>
+  events.flatMap((event) => (event.event === 'run' && event.payload.runId === runId ? [event.payload.update] : []));
+
+const shortRun: ExperimentConfig = { ...DEFAULT_CONFIG, trainLimit: 128, valLimit: 64, testLimit: 64, batchSize: 32, epochs: 1, evalEvery: 4 };
+
+beforeAll(() => {
+  installFastCpuKernels();
+  lab = createLab({
+    post: (message) => events.push(message),
+    fetch: async (url) => {
+      fetched.push(url);
+      try {
+        return new Response(await readFile(fileURLToPath(url)));
+      } catch {
+        return new Response(null, { status: 404 });
+      }
+    },
+    selectBackend: async () => {
+      await tf.setBackend('cpu');
+      return { backend: 'cpu', fallbackReason: null, why: 'the test asks for cpu' };
+    },
+    useCpu: async () => void (await tf.setBackend('cpu')),
+    deviceLost: () => null,
+    destroyDevice: () => {},
+  });
+});
+
+describe('the worker lab', () => {
+  it('answers a request sent before init with a failure, then starts its backend and counts every architecture', async () => {
+    const early = await ask('loadDataset', { dataset: 'digits' });
+    expect(early).toEqual({ id: early.id, ok: false, message: 'The worker was used before init' });
+    const start = await value('init', { baseUrl: pathToFileURL(PUBLIC + path.sep).href });
+    expect(start.backend).toBe('cpu');
+    expect(start.why).toBe('the test asks for cpu');
+    // tiny-cnn on 8×8 Digits: conv 3×3×1×16 + 16, conv 3×3×16×32 + 32, one 2×2 pool, dense 4·4·32×10 + 10.
+    expect(start.parameters.digits['tiny-cnn']).toBe(9 * 16 + 16 + 9 * 16 * 32 + 32 + 512 * 10 + 10);
+  });
+
+  it('loads a dataset with progress events and summarises it', async () => {
+    const summary = await value('loadDataset', { dataset: 'digits' });
+    expect(summary.sizes.train + summary.sizes.val + summary.sizes.test).toBe(1797);
+    expect(summary.classCounts.reduce((a, b) => a + b, 0)).toBe(summary.sizes.train);
+    expect(summary.samples).toHaveLength(20);
+    const progress = events.filter((e) => e.event === 'datasetProgress');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)?.payload).toMatchObject({ dataset: 'digits', fraction: 1 });
+    expect(fetched.every((url) => url.startsWith('file:'))).toBe(true);
+  });
+
+  it('checks a shipped teacher, and refuses files that do not fit the dataset with the reason', async () => {
+    const fit = await value('checkTeacher', { dataset: 'digits', teacher: { kind: 'shipped', id: 'digits-teacher-cnn' } });
+    expect(fit).toMatchObject({ numClasses: 10, inputShape: [null, 8, 8, 1] });
+    const folder = path.join(PUBLIC, 'teachers', 'mnist-teacher-cnn');
+    const modelFile = new File([await readFile(path.join(folder, 'model.json'))], 'model.json');
+    const weightFiles = [new File([await readFile(path.join(folder, 'weights.bin'))], 'weights.bin')];
+    const refused = await ask('checkTeacher', { dataset: 'digits', teacher: { kind: 'files', modelFile, weightFiles } });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.message).toMatch(/28×28|28x28|input/i);
+    // Nothing was kept: a run that asks for the uploaded teacher is refused.
+    const none = await ask('teacherView', { dataset: 'digits', teacher: { kind: 'uploaded' }, limit: 10, perClass: 1 });
+    expect(none.ok ? '' : none.message).toBe('No teacher has been loaded from disk');
+  });
+
+  it('trains a short KD run, with its steps as run events and its result as the reply; then exports its student', async () => {
+    const before = tf.memory().numTensors;
+    const end = await value('start', { runId: 'run-a', config: shortRun, teacher: { kind: 'shipped', id: 'digits-teacher-cnn' } });
+    expect(end.outcome).toBe('result');
+    if (end.outcome !== 'result') return;
+    expect(end.result.status).toBe('done');
+    expect(end.result.steps).toBe(4);
+    const updates = runUpdates('run-a');
+    const steps = updates.flatMap((u) => (u.type === 'steps' ? u.points.map((p) => p.step) : []));
+    expect(steps).toEqual([1, 2, 3, 4]);
+    expect(updates.some((u) => u.type === 'eval')).toBe(true);
+    expect(updates.filter((u) => u.type === 'progress').at(-1)).toMatchObject({ step: 4, totalSteps: 4 });
+
+    const files = await value('exportStudent', { runId: 'run-a' });
+    const model = JSON.parse(files.modelJson) as { weightsManifest: unknown[] };
+    expect(model.weightsManifest).toHaveLength(1);
+    expect(files.weights.byteLength).toBe(end.result.studentParameters * 4);
+    // The student is kept for the explorer and the inspector; nothing else stays on the device.
+    const view = await value('studentView', { dataset: 'digits', indices: [0, 1, 2] });
+    expect(view.student).toMatchObject({ runId: 'run-a', state: 'trained', architecture: 'tiny-cnn' });
+    expect(view.logits).toHaveLength(30);
+    const kept = tf.memory().numTensors - before;
+    const second = await value('start', { runId: 'run-b', config: shortRun, teacher: { kind: 'shipped', id: 'digits-teacher-cnn' } });
+    expect(second.outcome).toBe('result');
+    expect(tf.memory().numTensors - before).toBe(kept);
+  });
+
+  it('answers failures with their message: a run while one trains, a student that is gone, a configuration the real split refuses', async () => {
+    const running = lab.answer({ id: nextId++, kind: 'start', body: { runId: 'run-c', config: withMethod({ ...shortRun, epochs: 3 }, 'none'), teacher: null } });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const second = await ask('start', { runId: 'run-d', config: shortRun, teacher: null });
+    expect(second.ok ? '' : second.message).toBe('A run is already in progress');
+    expect((await ask('stop', {})).ok).toBe(true);
+    const { reply } = await running;
+    expect(reply.ok && (reply.value as ReplyValue<'start'>).outcome).toBe('result');
+
+    const gone = await ask('exportStudent', { runId: 'run-a' });
+    expect(gone.ok ? '' : gone.message).toBe('The student of this run is gone (a newer run replaced it).');
+    const tooBig = await ask('start', { runId: 'run-e', config: withMethod({ ...shortRun, trainLimit: 50, batchSize: 64 }, 'none'), teacher: null });
+    expect(tooBig.ok ? '' : tooBig.message).toBe('Batch size 64 is larger than the training set (50 samples)');
+    const unknown = await ask('loadDataset', { dataset: 'cifar-1000' });
+    expect(unknown.ok).toBe(false);
+    const noTeacher = await ask('start', { runId: 'run-f', config: shortRun, teacher: null });
+    expect(noTeacher.ok ? '' : noTeacher.message).toBe('Method "kd" needs a teacher');
+  });
+});
