@@ -59,6 +59,15 @@ const I32X4_EQ = 0x37;
 const F32X4_GT = 0x44;
 const BITSELECT = 0x52;
 const F32X4_ADD = 0xe4;
+const get = (local: number) => [op.get, ...leb(local)];
+const set = (local: number) => [op.set, ...leb(local)];
+const i32 = (value: number) => [op.i32Const, ...sleb(value)];
+const splatI32 = (value: number) => [...i32(value), ...simd(I32X4_SPLAT)];
+/** A function's code entry: its locals (i32 count, v128 count) and body. */
+const functionCode = (i32Locals: number, v128Locals: number, body: number[]): number[] => {
+  const code = [...vector([[...leb(i32Locals), I32], [...leb(v128Locals), V128]]), ...body];
+  return [...leb(code.length), ...code];
+};
 
 /**
  * maxPoolGrad2x2(x, dy, dx, rows, outWidth, channels): dx of a 2×2, stride-2 max pool over NHWC
@@ -73,10 +82,6 @@ function maxPoolGrad2x2Body(): number[] {
   // 8 window (byte offset of the window's top-left), 9 r, 10 ox, 11 c, 12 at, then v128 13 best, 14 index, 15 mask, 16 gradient.
   const [X, DY, DX, ROWS, OUT_WIDTH, CHANNELS, CHANNEL_BYTES, ROW_BYTES, WINDOW, R, OX, C, AT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const [BEST, INDEX, MASK, GRADIENT] = [13, 14, 15, 16];
-  const get = (local: number) => [op.get, ...leb(local)];
-  const set = (local: number) => [op.set, ...leb(local)];
-  const i32 = (value: number) => [op.i32Const, ...sleb(value)];
-  const splatI32 = (value: number) => [...i32(value), ...simd(I32X4_SPLAT)];
   /** The address of one of the window's four positions: at, at + channelBytes, at + rowBytes, at + both. */
   const address = (base: number, position: number) => [
     ...get(base),
@@ -156,29 +161,82 @@ function maxPoolGrad2x2Body(): number[] {
     op.end,
     op.end,
   ];
-  const locals = vector([
-    [...leb(7), I32],
-    [...leb(4), V128],
-  ]);
-  const code = [...locals, ...body];
-  return [...leb(code.length), ...code];
+  return functionCode(7, 4, body);
 }
 
+/**
+ * biasAdd(x, bias, out, rows, channels): out[r, c] = x[r, c] + bias[c] for rows ≥ 1 of
+ * `channels` (a multiple of 4) float32 values; byte offsets on the heap.
+ */
+function biasAddBody(): number[] {
+  const [X, BIAS, OUT, ROWS, CHANNELS, CHANNEL_BYTES, END, C] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return functionCode(3, 0, [
+    ...get(CHANNELS), ...i32(2), op.i32Shl, ...set(CHANNEL_BYTES),
+    ...get(X), ...get(ROWS), ...get(CHANNEL_BYTES), op.i32Mul, op.i32Add, ...set(END),
+    op.loop, 0x40,
+    ...i32(0), ...set(C),
+    op.loop, 0x40,
+    ...get(OUT), ...get(C), op.i32Add,
+    ...get(X), ...get(C), op.i32Add, ...load(),
+    ...get(BIAS), ...get(C), op.i32Add, ...load(),
+    ...simd(F32X4_ADD), ...store(),
+    ...get(C), ...i32(16), op.i32Add, op.tee, ...leb(C), ...get(CHANNEL_BYTES), op.i32LtU, op.brIf, 0,
+    op.end,
+    ...get(OUT), ...get(CHANNEL_BYTES), op.i32Add, ...set(OUT),
+    ...get(X), ...get(CHANNEL_BYTES), op.i32Add, op.tee, ...leb(X), ...get(END), op.i32LtU, op.brIf, 0,
+    op.end,
+    op.end,
+  ]);
+}
+
+/**
+ * sumRows(x, out, rows, channels): out[c] = 0 + x[0, c] + x[1, c] + ..., row after row, as the
+ * wasm Sum kernel adds (so the same float32 sums); rows ≥ 1, channels a multiple of 4. Four
+ * channels at a time down all rows, the running sums in a register.
+ */
+function sumRowsBody(): number[] {
+  const [X, OUT, ROWS, CHANNELS, ROW_BYTES, END, C, AT, SUM] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  return functionCode(4, 1, [
+    ...get(CHANNELS), ...i32(2), op.i32Shl, ...set(ROW_BYTES),
+    ...i32(0), ...set(C),
+    op.loop, 0x40,
+    // at = x + c; end = at + rows * rowBytes; sum = 0
+    ...get(X), ...get(C), op.i32Add, op.tee, ...leb(AT), ...get(ROWS), ...get(ROW_BYTES), op.i32Mul, op.i32Add, ...set(END),
+    ...splatI32(0), ...set(SUM),
+    op.loop, 0x40,
+    ...get(SUM), ...get(AT), ...load(), ...simd(F32X4_ADD), ...set(SUM),
+    ...get(AT), ...get(ROW_BYTES), op.i32Add, op.tee, ...leb(AT), ...get(END), op.i32LtU, op.brIf, 0,
+    op.end,
+    ...get(OUT), ...get(C), op.i32Add, ...get(SUM), ...store(),
+    ...get(C), ...i32(16), op.i32Add, op.tee, ...leb(C), ...get(ROW_BYTES), op.i32LtU, op.brIf, 0,
+    op.end,
+    op.end,
+  ]);
+}
+
+const FUNCTIONS = [
+  { name: 'maxPoolGrad2x2', params: 6, code: maxPoolGrad2x2Body },
+  { name: 'biasAdd', params: 5, code: biasAddBody },
+  { name: 'sumRows', params: 4, code: sumRowsBody },
+];
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const functionType = [0x60, ...vector([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vector([])];
+  const types = FUNCTIONS.map((f) => [0x60, ...vector(Array.from({ length: f.params }, () => [I32])), ...vector([])]);
   const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...leb(1)];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([functionType])),
+    ...section(1, vector(types)),
     ...section(2, vector([memoryImport])),
-    ...section(3, vector([leb(0)])),
-    ...section(7, vector([[...name('maxPoolGrad2x2'), 0x00, ...leb(0)]])),
-    ...section(10, vector([maxPoolGrad2x2Body()])),
+    ...section(3, vector(FUNCTIONS.map((_, i) => leb(i)))),
+    ...section(7, vector(FUNCTIONS.map((f, i) => [...name(f.name), 0x00, ...leb(i)]))),
+    ...section(10, vector(FUNCTIONS.map((f) => f.code()))),
   ]);
 }
 
 export interface SimdKernels {
   maxPoolGrad2x2(x: number, dy: number, dx: number, rows: number, outWidth: number, channels: number): void;
+  biasAdd(x: number, bias: number, out: number, rows: number, channels: number): void;
+  sumRows(x: number, out: number, rows: number, channels: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

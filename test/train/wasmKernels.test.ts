@@ -194,6 +194,47 @@ describe('wasm kernels on the heap: gather, identity, transposed matrix products
     x.dispose();
   });
 
+  it.each([
+    { x: [3, 5, 4, 8], bias: [8] },
+    { x: [6, 16], bias: [16] },
+    { x: [2, 3, 6], bias: [6] }, // channels not a multiple of 4: the wasm kernel
+    { x: [2, 4], bias: [2, 4] }, // no broadcast
+  ])('x + bias of %j equals the cpu sum bit for bit, either operand first', async (c) => {
+    for (const biasFirst of [false, true]) {
+      const { wasm, cpu } = await onBothBackends(() => {
+        const x = tf.tensor(seeded(c.x, 13), c.x);
+        const bias = tf.tensor(seeded(c.bias, 14), c.bias);
+        return biasFirst ? tf.add(bias, x) : tf.add(x, bias);
+      });
+      expect(wasm).toEqual(cpu);
+    }
+  });
+
+  it.each([
+    { shape: [3, 5, 4, 8], axis: [0, 1, 2], keepDims: false },
+    { shape: [3, 5, 4, 8], axis: [0, 1, 2], keepDims: true },
+    { shape: [3, 5, 4, 8], axis: [1, 0, 2], keepDims: false }, // added in that order: the wasm kernel
+    { shape: [7, 2, 6], axis: 0, keepDims: false }, // 12 kept values, summed as 12 channels
+    { shape: [7, 6], axis: 0, keepDims: false }, // 6 channels: the wasm kernel
+    { shape: [7, 8], axis: 1, keepDims: false }, // the last axis: the wasm kernel
+    { shape: [7, 8], axis: [0, 1], keepDims: false }, // every axis: the wasm kernel
+  ])('sum of %j equals the wasm kernel\'s float32 sums bit for bit', async (c) => {
+    const x = () => tf.tensor(seeded(c.shape, 15).map((v) => v * 1000), c.shape);
+    const lab = tf.tidy(() => tf.sum(x(), c.axis, c.keepDims));
+    // The same sums as the wasm kernel makes them: a transpose puts the axes last, then rows are added in order.
+    const axes = tf.util.parseAxisParam(c.axis, c.shape);
+    const kept = c.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const reference = tf.tidy(() => {
+      const moved = tf.transpose(x(), [...kept, ...axes]);
+      const rows = tf.reshape(moved, [kept.reduce((n, i) => n * c.shape[i], 1), -1]).arraySync() as number[][];
+      const sums = rows.map((row) => row.reduce((sum, v) => Math.fround(sum + v), 0));
+      return tf.tensor(sums, lab.shape);
+    });
+    expect(lab.shape).toEqual(reference.shape);
+    expect(Array.from(lab.dataSync())).toEqual(Array.from(reference.dataSync()));
+    tf.dispose([lab, reference]);
+  });
+
   it('a clone shares the data (no copy) and outlives its source; nothing is left behind', () => {
     const before = tf.memory();
     const source = tf.tensor1d([1, 2, 3]);
