@@ -34,6 +34,7 @@ async function registerTests(): Promise<void> {
   await import('./backendChoice');
   await import('./liveKnobs');
   await import('./demos');
+  await import('./export');
 }
 
 async function main(): Promise<number> {
