@@ -1,7 +1,7 @@
 // The comparison queue: runs the planned configurations one after another in the training worker
 // (the teacher's row first, then the scratch baseline, then each run), keeps their curves and
 // results, saves every finished run in IndexedDB and exports each trained student.
-import { getBuiltinDataset } from '../data/registry';
+import { datasetNameOf } from './datasetInfo';
 import { usesTeacher, validateConfig, withMethod, type ExperimentConfig } from '../train/config';
 import { comparisonTable, configurationKey, runLabel, studentRow, teacherRow, withDeltas, type ComparisonTable, type ResultRow, type SortKey } from './results';
 import type { StepPoint } from '../train/runTypes';
@@ -459,13 +459,9 @@ export async function loadStudentAsTeacher(files: StudentFiles, name: string): P
   await uploadTeacher([new File([files.modelJson], modelName, { type: 'application/json' }), new File([files.weights], 'weights.bin')]);
 }
 
-/** A dataset's display name, or its id when it is not a built-in one. */
+/** A dataset's display name, or its id when the page does not know it. */
 export function datasetName(id: string): string {
-  try {
-    return getBuiltinDataset(id).name;
-  } catch {
-    return id;
-  }
+  return datasetNameOf(labStore.getState().datasets, id);
 }
 
 /** A Lab run is checkpointed at most this often while it trains. */

@@ -2,7 +2,7 @@
 // the dataset and keeps the teacher fitting it; knobs that a running loop reads live reach it.
 import { hasMethod } from '../kd/methods';
 import { withMethod, type ExperimentConfig } from '../train/config';
-import { requestDataset } from './datasetActions';
+import { requestDataset, uploadDataset } from './datasetActions';
 import type { NumberKey } from './knobs';
 import { sendLiveKnobs } from './runLifecycle';
 import { CUSTOM_TEACHER } from './teacherChoice';
@@ -22,6 +22,12 @@ export function setDataset(id: string): void {
   if (get().config.teacher === CUSTOM_TEACHER && !get().uploadedTeacher) updateConfig({ teacher: '' });
   reconcileTeacher();
   requestDataset(id);
+}
+
+/** Read the user's files as a dataset and, when they are accepted, train on it. */
+export async function loadOwnDataset(files: readonly File[]): Promise<void> {
+  const id = await uploadDataset(files);
+  if (id) setDataset(id);
 }
 
 /** Replace the whole set-up (a preset): the dataset loads and the teacher follows it, as with the controls. */

@@ -42,3 +42,38 @@ export function followDatasetProgress(): void {
 export function retryDataset(): void {
   requestDataset(get().config.dataset);
 }
+
+/** A name for a dataset from its files' names: "kmnist-train-imgs-idx3-ubyte.gz" → "kmnist". */
+export function datasetNameFromFiles(names: readonly string[]): string {
+  const words = (name: string) =>
+    name
+      .toLowerCase()
+      .replace(/\.(gz|zip|tgz|tar|csv|bin)$/g, '')
+      .replace(/\.(gz|zip|tgz|tar|csv|bin)$/g, '')
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word && !/^(idx\d|ubyte|images?|imgs|labels?|train|test|t10k|data|batch|\d+)$/.test(word));
+  const found = names.map(words).find((list) => list.length > 0);
+  return found ? found.join('-') : 'my-dataset';
+}
+
+/**
+ * Read the user's files in the worker as a dataset; its id when it was accepted (the caller makes
+ * it the Lab's dataset), null when refused (nothing loaded before is lost; the message says why).
+ */
+export async function uploadDataset(files: readonly File[]): Promise<string | null> {
+  if (files.length === 0) return null;
+  const name = datasetNameFromFiles(files.map((file) => file.name));
+  set({ datasetUpload: { status: 'reading', message: `Reading ${files.length} file${files.length === 1 ? '' : 's'}…` } });
+  try {
+    const { summary, parameters } = await labDoor().request('uploadDataset', { name, files: [...files] });
+    set((state) => ({
+      datasets: { ...state.datasets, [summary.id]: { status: 'ready', fraction: 1, message: '', summary } },
+      parameters: { ...(state.parameters ?? {}), [summary.id]: parameters },
+      datasetUpload: { status: 'accepted', message: `${summary.name}: ${summary.sizes.train.toLocaleString('en')} train, ${summary.sizes.val.toLocaleString('en')} val, ${summary.sizes.test.toLocaleString('en')} test images` },
+    }));
+    return summary.id;
+  } catch (error) {
+    set({ datasetUpload: { status: 'refused', message: errorMessage(error) } });
+    return null;
+  }
+}

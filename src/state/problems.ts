@@ -4,10 +4,11 @@ import { useShallow } from 'zustand/react/shallow';
 import { getBuiltinDataset } from '../data/registry';
 import { omittedClassesProblem, VAL_FRACTION } from '../data/split';
 import { teacherMismatch, teachersFor } from '../models/catalog';
-import { usesTeacher, validateConfig, type ConfigProblem, type ExperimentConfig } from '../train/config';
+import { usesTeacher, validateConfig, type ConfigProblem } from '../train/config';
 import { useLab, type LabState } from './store';
 import { layerCheckRequest, type LayerCheckRequest } from './layerSlice';
 import { CUSTOM_TEACHER, settledTeacher } from './teacherChoice';
+import { datasetInfoOf } from './datasetInfo';
 
 /** Training samples a run would see: the loaded split, or what the registry promises. */
 export function trainCount(state: Pick<LabState, 'config' | 'datasets'>): number | undefined {
@@ -32,12 +33,8 @@ type ProblemInputs = Pick<LabState, 'config' | 'datasets' | 'teacherIndex' | 'up
 function teacherProblem(state: ProblemInputs): string | null {
   const { config } = state;
   if (!usesTeacher(config)) return null;
-  let info;
-  try {
-    info = getBuiltinDataset(config.dataset);
-  } catch {
-    return null;
-  }
+  const info = datasetInfoOf(state.datasets, config.dataset);
+  if (!info) return null;
   if (config.teacher === CUSTOM_TEACHER) {
     const uploaded = state.uploadedTeacher;
     if (!uploaded) return 'Load a teacher from disk first, or pick a shipped one';
@@ -52,13 +49,11 @@ function teacherProblem(state: ProblemInputs): string | null {
   return `Pick a teacher trained on ${info.name}`;
 }
 
-function omittedProblem(config: ExperimentConfig): string | null {
+function omittedProblem(state: Pick<LabState, 'config' | 'datasets'>): string | null {
+  const { config } = state;
   if (!config.omitClasses?.length) return null;
-  try {
-    return omittedClassesProblem(config.omitClasses, getBuiltinDataset(config.dataset));
-  } catch {
-    return null;
-  }
+  const info = datasetInfoOf(state.datasets, config.dataset);
+  return info ? omittedClassesProblem(config.omitClasses, info) : null;
 }
 
 /** The layer check the current set-up needs from the worker (null: nothing reads layers, or the teacher is unsettled). */
@@ -78,7 +73,7 @@ function layerProblems(state: ProblemInputs): ConfigProblem[] {
 
 export function configProblems(state: ProblemInputs): ConfigProblem[] {
   const problems = validateConfig(state.config, trainCount(state));
-  const omitted = omittedProblem(state.config);
+  const omitted = omittedProblem(state);
   if (omitted) problems.push({ field: 'omitClasses', message: omitted });
   const teacher = teacherProblem(state);
   if (teacher) problems.push({ field: 'teacher', message: teacher });

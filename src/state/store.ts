@@ -33,6 +33,8 @@ export interface DatasetState {
 
 export interface DatasetSlice {
   datasets: Record<string, DatasetState>;
+  /** The user's own files being read as a dataset (the Data panel's upload). */
+  datasetUpload: { status: 'idle' | 'reading' | 'accepted' | 'refused'; message: string };
 }
 
 export interface UploadedTeacher {
@@ -111,7 +113,7 @@ export function initialRun(): RunSlice['run'] {
 }
 
 const createConfigSlice = (config: ExperimentConfig): ConfigSlice => ({ config });
-const createDatasetSlice = (): DatasetSlice => ({ datasets: {} });
+const createDatasetSlice = (): DatasetSlice => ({ datasets: {}, datasetUpload: { status: 'idle', message: '' } });
 const createModelSlice = (): ModelSlice => ({
   parameters: null,
   teacherIndex: { status: 'loading', cards: [], message: 'Loading the teacher catalog…' },

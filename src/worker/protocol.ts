@@ -76,6 +76,11 @@ export interface Requests {
   /** First request to every worker: choose the backend (`preferredBackend` forced by the user). */
   init: { body: { preferredBackend?: BackendName; baseUrl: string }; reply: WorkerStart };
   loadDataset: { body: { dataset: string }; reply: DatasetSummary };
+  /**
+   * A dataset from the user's files, read and checked in the worker (progress as datasetProgress
+   * events under `name`) and kept on the device like a shipped one; its id starts with "upload:".
+   */
+  uploadDataset: { body: { name: string; files: File[] }; reply: { summary: DatasetSummary; parameters: Record<string, number> } };
   /** Load a teacher and check that it fits the dataset; files become the 'uploaded' teacher. */
   checkTeacher: { body: { dataset: string; teacher: TeacherSource }; reply: TeacherFit };
   /** Train; the reply comes when the run ends, its steps arrive as 'run' events meanwhile. */

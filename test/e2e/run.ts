@@ -35,6 +35,7 @@ async function registerTests(): Promise<void> {
   await import('./liveKnobs');
   await import('./demos');
   await import('./export');
+  await import('./ownData');
 }
 
 async function main(): Promise<number> {

@@ -10,6 +10,7 @@ import { createLab, type Lab } from '../../src/worker/lab';
 import type { EventMessage, ReplyMessage, ReplyValue, RequestBody, RequestKind, RunUpdate } from '../../src/worker/protocol';
 import { DEFAULT_CONFIG, withMethod, type ExperimentConfig } from '../../src/train/config';
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { gzip, idxBytes } from '../data/idxBytes';
 
 const PUBLIC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
 
@@ -33,6 +34,9 @@ async function value<K extends RequestKind>(kind: K, body: RequestBody<K>): Prom
 
 const runUpdates = (runId: string): RunUpdate[] =>
   events.flatMap((event) => (event.event === 'run' && event.payload.runId === runId ? [event.payload.update] : []));
+
+/** A picked file, as the browser hands it to the page. */
+const fileOf = (bytes: Uint8Array, name: string) => new File([bytes as BlobPart], name);
 
 const shortRun: ExperimentConfig = { ...DEFAULT_CONFIG, trainLimit: 128, valLimit: 64, testLimit: 64, batchSize: 32, epochs: 1, evalEvery: 4 };
 
@@ -138,5 +142,40 @@ describe('the worker lab', () => {
     expect(unknown.ok).toBe(false);
     const noTeacher = await ask('start', { runId: 'run-f', config: shortRun, teacher: null });
     expect(noTeacher.ok ? '' : noTeacher.message).toBe('Method "kd" needs a teacher');
+  });
+
+  it('reads a dataset from IDX files, keeps it like a shipped one and trains on it; bad files get one message naming the problem', async () => {
+    // 90 images of 6×6 in 3 classes: class k is a bright k-th band of rows, so a run can learn it.
+    const count = 90;
+    const pixels = new Uint8Array(count * 36);
+    const labels = Uint8Array.from({ length: count }, (_, i) => i % 3);
+    for (let i = 0; i < count; i++) for (let p = 0; p < 12; p++) pixels[i * 36 + labels[i] * 12 + p] = 200 + (i % 50);
+    const files = [fileOf((await gzip(idxBytes([count, 6, 6], pixels))), 'bands-images-idx3-ubyte.gz'), fileOf(idxBytes([count], labels), 'bands-labels-idx1-ubyte')];
+    const { summary, parameters } = await value('uploadDataset', { name: 'Bands', files });
+    expect(summary).toMatchObject({ id: 'upload:bands', name: 'Bands', inputShape: [6, 6, 1], numClasses: 3 });
+    // No test files: 20 % held out as test, then 10 % of the rest as val.
+    expect(summary.sizes).toEqual({ test: 18, val: 7, train: 65 });
+    expect(summary.classCounts.reduce((a, b) => a + b, 0)).toBe(65);
+    expect(parameters.mlp).toBe(36 * 32 + 32 + 32 * 3 + 3);
+    expect(events.some((e) => e.event === 'datasetProgress' && e.payload.dataset === 'upload:bands')).toBe(true);
+    const config = withMethod({ ...DEFAULT_CONFIG, dataset: 'upload:bands', student: 'mlp', batchSize: 16, epochs: 15, evalEvery: 1000, lr: 0.01 }, 'none');
+    const end = await value('start', { runId: 'run-upload', config, teacher: null });
+    expect(end.outcome === 'result' && end.result.testAccuracy).toBeGreaterThan(0.9);
+    // A teacher of another shape is refused against the uploaded dataset's shape.
+    const teacher = await ask('checkTeacher', { dataset: 'upload:bands', teacher: { kind: 'shipped', id: 'digits-teacher-cnn' } });
+    expect(teacher.ok ? '' : teacher.message).toMatch(/6×6|6x6|input/i);
+
+    const refusals: [File[], RegExp][] = [
+      [[fileOf(idxBytes([4, 6, 6], new Uint8Array(144)), 'a-images'), fileOf(idxBytes([5], new Uint8Array(5)), 'a-labels')], /4 samples but labels hold 5/],
+      [[new File([new Uint8Array([1, 2, 3, 4, 5])], 'x-images'), fileOf(idxBytes([1], [0]), 'x-labels')], /not an IDX file/],
+      [[fileOf(idxBytes([3, 2, 2], new Uint8Array(12)), 'y-images'), fileOf(idxBytes([3], [0, 2, 2]), 'y-labels')], /class 1 has no training image/],
+      [[fileOf(idxBytes([1], [0]), 'only-labels')], /Pick 2 IDX files/],
+    ];
+    for (const [bad, message] of refusals) {
+      const reply = await ask('uploadDataset', { name: 'Bad', files: bad });
+      expect(reply.ok ? '' : reply.message).toMatch(message);
+    }
+    // The good dataset is still there after the refusals.
+    expect((await ask('loadDataset', { dataset: 'upload:bands' })).ok).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // teacher's distribution flatten from one-hot-like to "dark knowledge". Teacher logits come from
 // the worker once per dataset and teacher; every softmax here is computed on the page.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { getBuiltinDataset } from '../../data/registry';
+import { datasetNameOf } from '../../state/datasetInfo';
 import { requestStudentView, requestTeacherView, selectExplorerImage, setExplorerTemperature } from '../../state/explorer';
 import { settledTeacher } from '../../state/teacherChoice';
 import { EXPLORER_TEMPERATURE_RANGE } from '../../state/explorerSlice';
@@ -92,12 +92,7 @@ function ExplorerSource() {
     return teacher.key === null ? 'none' : teacher.label;
   });
   const view = useLab((s) => s.explorer.teacher.view);
-  let name = dataset;
-  try {
-    name = getBuiltinDataset(dataset).name;
-  } catch {
-    // an unknown id is shown as it is
-  }
+  const name = useLab((s) => datasetNameOf(s.datasets, dataset));
   return (
     <p className="small explorer-source">
       Dataset <strong>{name}</strong> · teacher <strong>{teacherLabel}</strong>

@@ -1,6 +1,7 @@
-import { memo } from 'react';
+import { memo, useMemo, useState } from 'react';
+import { isUploadedDataset } from '../../data/uploaded';
 import { BUILTIN_DATASETS } from '../../data/registry';
-import { setDataset, setOmitClasses } from '../../state/configActions';
+import { setDataset, setOmitClasses, loadOwnDataset } from '../../state/configActions';
 import { retryDataset } from '../../state/datasetActions';
 import { trainCount, useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
@@ -11,13 +12,25 @@ import { useRunActive } from '../hooks';
 
 const DATASET_OPTIONS = BUILTIN_DATASETS.map((d) => ({ value: d.id, label: `${d.name} (${(d.sizes.train + d.sizes.test).toLocaleString('en')} images)` }));
 
+/** The shipped datasets, then those read from the user's files in this session. */
+function useDatasetOptions(): { value: string; label: string }[] {
+  const datasets = useLab((s) => s.datasets);
+  return useMemo(() => {
+    const uploaded = Object.values(datasets).flatMap((d) => (d.summary && isUploadedDataset(d.summary.id) ? [d.summary] : []));
+    const label = (d: DatasetSummary) => `${d.name} (your files, ${(d.sizes.train + d.sizes.val + d.sizes.test).toLocaleString('en')} images)`;
+    return [...DATASET_OPTIONS, ...uploaded.map((d) => ({ value: d.id, label: label(d) }))];
+  }, [datasets]);
+}
+
 export function DatasetPanel() {
   const dataset = useLab((s) => s.config.dataset);
   const state = useLab((s) => s.datasets[s.config.dataset]);
   const active = useRunActive();
+  const options = useDatasetOptions();
   return (
     <Panel title="Data">
-      <SelectField label="Dataset" testId="dataset-select" value={dataset} options={DATASET_OPTIONS} onValue={setDataset} disabled={active} />
+      <SelectField label="Dataset" testId="dataset-select" value={dataset} options={options} onValue={setDataset} disabled={active} />
+      <OwnDataset disabled={active} />
       <DatasetProgress fraction={state?.status === 'ready' ? 1 : (state?.fraction ?? 0)} status={state?.status} message={state?.message ?? ''} />
       {state?.status === 'failed' ? (
         <p className="inline-error" role="alert">
@@ -30,6 +43,41 @@ export function DatasetPanel() {
       {state?.summary ? <DatasetCard summary={state.summary} /> : null}
       {state?.summary ? <TransferSetControls summary={state.summary} disabled={active} /> : null}
     </Panel>
+  );
+}
+
+/** Your own files (IDX image and label files, gzipped or not), picked or dropped on the panel; read in the worker. */
+function OwnDataset({ disabled }: { disabled: boolean }) {
+  const upload = useLab((s) => s.datasetUpload);
+  const [over, setOver] = useState(false);
+  const take = (files: FileList | null) => {
+    if (!disabled && files && files.length > 0) void loadOwnDataset([...files]);
+  };
+  return (
+    <div
+      className={`own-dataset${over ? ' drag-over' : ''}`}
+      data-testid="dataset-drop"
+      onDragOver={(event) => {
+        event.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(event) => {
+        event.preventDefault();
+        setOver(false);
+        take(event.dataTransfer.files);
+      }}
+    >
+      <label className="small">
+        Your own data (IDX images + labels, .gz or not; drop them here):{' '}
+        <input type="file" multiple data-testid="dataset-file-input" disabled={disabled || upload.status === 'reading'} onChange={(event) => take(event.currentTarget.files)} />
+      </label>
+      {upload.message ? (
+        <p className={upload.status === 'refused' ? 'inline-error' : 'small muted'} role={upload.status === 'refused' ? 'alert' : 'status'} data-testid="dataset-upload-status" data-state={upload.status}>
+          {upload.message}
+        </p>
+      ) : null}
+    </div>
   );
 }
 

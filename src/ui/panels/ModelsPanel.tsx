@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { getBuiltinDataset } from '../../data/registry';
+import { datasetNameOf } from '../../state/datasetInfo';
 import { studentArchitectures } from '../../models/architectureSpecs';
 import { teachersFor } from '../../models/catalog';
 import { setStudent, setTeacher } from '../../state/configActions';
@@ -51,6 +51,7 @@ function TeacherPicker() {
   const index = useLab((s) => s.teacherIndex);
   const uploaded = useLab((s) => s.uploadedTeacher);
   const studentParams = useLab((s) => s.parameters?.[s.config.dataset]?.[s.config.student]);
+  const datasetName = useLab((s) => datasetNameOf(s.datasets, s.config.dataset));
   const problem = useProblem('teacher');
   const active = useRunActive();
   const fitting = teachersFor(index.cards, config.dataset);
@@ -68,8 +69,8 @@ function TeacherPicker() {
   let help: string;
   if (notUsed) help = isMutual(config) ? 'DML trains two students that learn from each other: no pretrained teacher.' : 'Method "none" trains the student from hard labels only: no teacher.';
   else if (card) help = `Val ${formatPercent(card.valAccuracy, 1)} · test ${formatPercent(card.testAccuracy, 1)} (MPA ${formatPercent(card.testMpa, 1)}) · ${card.epochs} epochs`;
-  else if (index.status === 'missing' || fitting.length === 0) help = index.message || `Only teachers trained on ${getBuiltinDataset(config.dataset).name} are offered.`;
-  else help = `Only teachers trained on ${getBuiltinDataset(config.dataset).name} are offered.`;
+  else if (index.status === 'missing' || fitting.length === 0) help = index.message || `Only teachers trained on ${datasetName} are offered.`;
+  else help = `Only teachers trained on ${datasetName} are offered.`;
   const ratio = teacherParams && studentParams ? teacherParams / studentParams : undefined;
   return (
     <SelectField

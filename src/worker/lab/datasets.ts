@@ -5,7 +5,9 @@ import { loadBuiltinDataset } from '../../data/load';
 import { concatBytes } from '../../data/bytes';
 import { classCounts } from '../../data/split';
 import { disposeSplit, firstSamples, uploadSplit, type DeviceSplit } from '../../data/device';
-import type { DatasetInfo, FetchBytes, ImageSet } from '../../data/types';
+import type { Dataset, DatasetInfo, FetchBytes, ImageSet } from '../../data/types';
+import { getBuiltinDataset } from '../../data/registry';
+import { isUploadedDataset, UPLOADED_PREFIX } from '../../data/uploaded';
 import { trainSplitFingerprint } from '../../models/shippedLogits';
 import type { DatasetSummary, Events } from '../protocol';
 
@@ -96,7 +98,27 @@ export class Datasets {
     return loading;
   }
 
+  /** A dataset read from the user's files, kept on the device under its id (a later one of that id replaces it). */
+  async register(dataset: Dataset): Promise<LoadedDataset> {
+    const previous = this.loaded.get(dataset.info.id);
+    const loaded = this.toDevice(dataset);
+    this.loaded.set(dataset.info.id, loaded);
+    const old = await previous?.catch(() => null);
+    if (old) for (const split of [old.train, old.val, old.test]) disposeSplit(split);
+    return loaded;
+  }
+
+  /** The info of a dataset the worker holds, or of a shipped one. */
+  async info(id: string): Promise<DatasetInfo> {
+    const loaded = this.loaded.get(id);
+    if (loaded) return (await loaded).info;
+    if (isUploadedDataset(id)) throw new Error(uploadedGone(id));
+    return getBuiltinDataset(id);
+  }
+
   private async load(id: string): Promise<LoadedDataset> {
+    // An uploaded dataset lives only in the worker that read it.
+    if (isUploadedDataset(id)) throw new Error(uploadedGone(id));
     let lastPost = 0;
     const dataset = await loadBuiltinDataset(id, this.fetchBytes, ({ fraction, message }) => {
       const now = performance.now();
@@ -104,6 +126,11 @@ export class Datasets {
       lastPost = now;
       this.progress({ dataset: id, fraction, message });
     });
+    this.progress({ dataset: id, fraction: 1, message: `Uploading ${dataset.info.name} to ${tf.getBackend()}` });
+    return this.toDevice(dataset);
+  }
+
+  private async toDevice(dataset: Dataset): Promise<LoadedDataset> {
     const { info } = dataset;
     const summary: DatasetSummary = {
       ...info,
@@ -111,7 +138,6 @@ export class Datasets {
       classCounts: classCounts(dataset.train, info.numClasses),
       samples: sampleImages(dataset.train, info.numClasses, 2),
     };
-    this.progress({ dataset: id, fraction: 1, message: `Uploading ${info.name} to ${tf.getBackend()}` });
     // Uploaded once and kept: every later run on this dataset gathers its batches on the device.
     return {
       info,
@@ -122,4 +148,8 @@ export class Datasets {
       trainFingerprint: await trainSplitFingerprint(dataset.train),
     };
   }
+}
+
+function uploadedGone(id: string): string {
+  return `The dataset "${id.slice(UPLOADED_PREFIX.length)}" was read from your files by an earlier worker: load its files again (Data panel).`;
 }

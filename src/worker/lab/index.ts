@@ -2,7 +2,9 @@
 // views), built from injected `post` and `fetch` so that Node tests drive it as the worker does.
 // One handler per request kind (worker/protocol.ts); the worker file only routes messages to it.
 import * as tf from '@tensorflow/tfjs-core';
-import { BUILTIN_DATASETS, getBuiltinDataset } from '../../data/registry';
+import { BUILTIN_DATASETS } from '../../data/registry';
+import { uploadedDatasetId } from '../../data/uploaded';
+import { readUploadedDataset } from './uploads';
 import { ARCHITECTURES, countParameters } from '../../models/architectures';
 import type { BackendChoice } from '../backend';
 import type { BackendName, EventMessage, ReplyMessage, ReplyValue, RequestBody, RequestKind, RequestMessage } from '../protocol';
@@ -87,7 +89,14 @@ export function createLab(deps: LabDeps): Lab {
   const handlers: Handlers = {
     init,
     loadDataset: after(async ({ dataset }) => (await datasets.ensure(dataset)).summary),
-    checkTeacher: after(({ dataset, teacher }) => teachers.check(getBuiltinDataset(dataset), teacher)),
+    uploadDataset: after(async ({ name, files }) => {
+      const id = uploadedDatasetId(name);
+      const progress = (fraction: number, message: string) => deps.post({ event: 'datasetProgress', payload: { dataset: id, fraction, message } });
+      const loaded = await datasets.register(await readUploadedDataset(name, files, progress));
+      const { inputShape, numClasses } = loaded.info;
+      return { summary: loaded.summary, parameters: Object.fromEntries(ARCHITECTURES.map((arch) => [arch.id, countParameters(arch, inputShape, numClasses)])) };
+    }),
+    checkTeacher: after(async ({ dataset, teacher }) => teachers.check(await datasets.info(dataset), teacher)),
     start: after(({ runId, config, teacher }) => session.start(runId, config, teacher)),
     pause: () => (session.pause(), null),
     resume: () => (session.resume(), null),

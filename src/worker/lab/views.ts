@@ -1,7 +1,6 @@
 // Looking inside, for the page: the teacher's soft labels (explorer), the student's logits, the
 // test images a run's student gets wrong (run inspector), the layer pickers' taps, the teacher's
 // scores for a comparison's row.
-import { getBuiltinDataset } from '../../data/registry';
 import { getArchitecture } from '../../models/architectures';
 import { architectureTaps, listTaps } from '../../models/taps';
 import { computeTeacherView, logitsAt, misclassifiedExamples } from '../../train/inspect';
@@ -41,7 +40,7 @@ export class Views {
     if (!run) return new Transferring({ student: null, logits: null, message: 'No student has been trained yet: start a run on the Lab page.' }, []);
     const student = { runId: run.runId, state: run.state, dataset: run.config.dataset, architecture: run.config.student, method: run.config.method };
     if (run.config.dataset !== body.dataset) {
-      const name = getBuiltinDataset(run.config.dataset).name;
+      const name = (await this.datasets.info(run.config.dataset)).name;
       return new Transferring({ student, logits: null, message: `The last student learned ${name}: train one on this dataset to see it here.` }, []);
     }
     const loaded = await this.datasets.ensure(body.dataset);
@@ -64,7 +63,7 @@ export class Views {
   }
 
   async checkLayers(body: RequestBody<'checkLayers'>): Promise<ReplyValue<'checkLayers'>> {
-    const info = getBuiltinDataset(body.dataset);
+    const info = await this.datasets.info(body.dataset);
     const studentTaps = architectureTaps(getArchitecture(body.student, 'student'), info.inputShape, info.numClasses);
     const teacherTaps = body.teacher ? listTaps(await this.teachers.resolve(body.teacher, info)) : [];
     return { studentTaps, teacherTaps, terms: checkTermLayers(body.terms, studentTaps, teacherTaps, info.numClasses) };

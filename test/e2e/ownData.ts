@@ -1,0 +1,61 @@
+// Your own data in Chromium: IDX files picked in the Data panel are read in the worker, listed
+// with the shipped datasets and trained on; a bad file is refused with its reason and nothing
+// loaded before is lost.
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { test } from './harness';
+import { openLab, selectOption, setNumber, testAccuracy, text, waitForStatus, waitUntil } from './lab';
+
+function idx(dims: number[], data: Uint8Array): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.set([0, 0, 0x08, dims.length]);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, Buffer.from(data)]);
+}
+
+/** 300 images of 8×8 in 3 classes: class k lights the k-th band of rows, with noise. */
+function bands(): { images: Buffer; labels: Buffer } {
+  const count = 300;
+  const pixels = new Uint8Array(count * 64);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 3);
+  let seed = 7;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) % 60);
+  for (let i = 0; i < count; i++) {
+    for (let p = 0; p < 64; p++) pixels[i * 64 + p] = noise();
+    for (let p = 0; p < 16; p++) pixels[i * 64 + 8 + labels[i] * 16 + p] = 180 + noise();
+  }
+  return { images: gzipSync(idx([count, 8, 8], pixels)), labels: idx([count], labels) };
+}
+
+test('own data: IDX files picked in the Data panel become a dataset that trains to the end; a bad file is refused with its reason and the dataset stays', 180_000, async (t) => {
+  const { page } = t;
+  await openLab(page, t.server.url);
+  const input = page.getByTestId('dataset-file-input');
+  // A label file whose count disagrees with the images: refused, nothing changes.
+  await input.setInputFiles([
+    { name: 'broken-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: idx([4, 8, 8], new Uint8Array(256)) },
+    { name: 'broken-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: idx([5], new Uint8Array(5)) },
+  ]);
+  await waitUntil(() => page.getByTestId('dataset-upload-status').getAttribute('data-state'), (state) => state === 'refused', 30_000, 'the refusal');
+  assert.match(await text(page, 'dataset-upload-status'), /4 samples but labels hold 5/);
+  assert.equal(await page.getByTestId('dataset-select').inputValue(), 'digits');
+
+  const { images, labels } = bands();
+  await input.setInputFiles([
+    { name: 'bands-train-images-idx3-ubyte.gz', mimeType: 'application/gzip', buffer: images },
+    { name: 'bands-train-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: labels },
+  ]);
+  await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'upload:bands', 30_000, 'the uploaded dataset selected');
+  assert.match(await text(page, 'dataset-upload-status'), /bands: 216 train, 24 val, 60 test images/);
+  assert.match(await text(page, 'dataset-card'), /3 classes/);
+  // No shipped teacher fits 8×8×1 in 3 classes: train from scratch.
+  await selectOption(page, 'method-select', 'none');
+  await selectOption(page, 'student-select', 'mlp');
+  await setNumber(page, 'epochs-input', 8);
+  const start = page.getByTestId('start-button');
+  await waitUntil(() => start.isEnabled(), Boolean, 10_000, 'start-button enabled');
+  await start.click();
+  await waitForStatus(page, 'done', 150_000);
+  const accuracy = await testAccuracy(page);
+  assert.ok(accuracy > 0.9, `test accuracy ${accuracy} on three bands of light`);
+});
