@@ -11,6 +11,20 @@ export function randomShift(images: tf.Tensor4D, maxShift: number, rng: () => nu
   return shiftEach(images, maxShift, offsets, height, width);
 }
 
+/**
+ * Mirror each sample left-right with probability 1/2 (one draw of `rng` a sample): the usual
+ * augmentation of natural images (CIFAR), never of digits, whose mirror image is another glyph.
+ */
+export function randomFlip(images: tf.Tensor4D, rng: () => number): tf.Tensor4D {
+  const flips = Array.from({ length: images.shape[0] }, () => rng() < 0.5);
+  return tf.tidy(() => tf.where(tf.tensor4d(flips, [flips.length, 1, 1, 1], 'bool'), tf.reverse(images, 2), images));
+}
+
+/** Whether a dataset's images are natural ones that a left-right mirror leaves valid: colour images. */
+export function flipsApply(inputShape: readonly [number, number, number]): boolean {
+  return inputShape[2] === 3;
+}
+
 /** Shift every sample by the same (dy, dx) pixels, filling with zeros. */
 export function shiftAll(images: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
   const [batch, height, width] = images.shape;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { computeDistillLoss, getMethod, mixWeights } from '../kd';
 import type { DeviceSplit } from '../data/device';
-import { randomShift } from '../data/augment';
+import { flipsApply, randomFlip, randomShift } from '../data/augment';
 import { predictLogits } from './teacherCache';
 import { termInputs, type DistillPlan, type PlannedTerm } from './distillPlan';
 import { rdropForward, symmetricKl, type RDropContext } from './rdrop';
@@ -132,6 +132,12 @@ function gatherBatch(context: StepContext, batchIndices: Int32Array): Batch {
     const shifted = randomShift(images, 2, context.augmentRng);
     images.dispose();
     images = shifted;
+    // Colour (natural) images are mirrored too; grey ones (digits) draw nothing more from the stream.
+    if (flipsApply([images.shape[1], images.shape[2], images.shape[3]])) {
+      const flipped = randomFlip(images, context.augmentRng);
+      images.dispose();
+      images = flipped;
+    }
   }
   const labelled = context.labelled ? (tf.gather(context.labelled, indices) as tf.Tensor1D) : null;
   return {

@@ -1,7 +1,7 @@
 // Random translations on the device: exact integer shifts with zero fill, seeded.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { randomShift, shiftAll } from '../../src/data/augment';
+import { flipsApply, randomFlip, randomShift, shiftAll } from '../../src/data/augment';
 import { createRng } from '../../src/core/rng';
 
 /** A batch whose pixels are all distinct and non-zero: value = 1 + index. */
@@ -107,5 +107,31 @@ describe('randomShift', () => {
     const shifted = randomShift(images, 1, createRng(1));
     expect(tf.memory().numTensors).toBe(before + 1);
     tf.dispose([images, shifted]);
+  });
+});
+
+describe('randomFlip (colour images only)', () => {
+  it('mirrors left-right exactly the samples whose draw is below 1/2, keeps the others, and is seeded', () => {
+    const images = distinctImages(16, 3, 4, 3);
+    const draws = Array.from({ length: 16 }, createRng(5));
+    const flipped = randomFlip(images, createRng(5));
+    const input = images.arraySync();
+    const output = flipped.arraySync();
+    let mirrored = 0;
+    for (let i = 0; i < 16; i++) {
+      const expected = draws[i] < 0.5 ? input[i].map((row) => [...row].reverse()) : input[i];
+      expect(output[i]).toEqual(expected);
+      if (draws[i] < 0.5) mirrored++;
+    }
+    expect(mirrored).toBeGreaterThan(0);
+    expect(mirrored).toBeLessThan(16);
+    expect(randomFlip(images, createRng(5)).arraySync()).toEqual(output);
+    tf.dispose([images, flipped]);
+  });
+
+  it('applies to colour images, never to grey ones (a mirrored digit is another glyph)', () => {
+    expect(flipsApply([32, 32, 3])).toBe(true);
+    expect(flipsApply([28, 28, 1])).toBe(false);
+    expect(flipsApply([8, 8, 1])).toBe(false);
   });
 });
