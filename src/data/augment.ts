@@ -1,6 +1,6 @@
 // Small random translations, done on the device: pad by `maxShift`, then crop each sample at
-// its own integer offset with cropAndResize. 'nearest', not 'bilinear': the box corners are not
-// exact in float32, and bilinear then blends ~1e-7 of the neighbouring pixel into every value.
+// its own integer offset (one gather of whole pixels: exact on every backend); and left-right
+// mirrors for colour images.
 import * as tf from '@tensorflow/tfjs-core';
 import { randomInt } from '../core/rng';
 
@@ -34,18 +34,27 @@ export function shiftAll(images: tf.Tensor4D, dy: number, dx: number): tf.Tensor
   return shiftEach(images, maxShift, offsets, height, width);
 }
 
+/**
+ * Crop each padded sample at its offset as one gather of whole pixels (rows of `channels`
+ * values): a copy, so the result is exact on every backend. cropAndResize was used before and
+ * was exact on cpu and WebGPU but not on wasm, whose 'nearest' box sampling read a neighbouring
+ * pixel.
+ */
 function shiftEach(images: tf.Tensor4D, pad: number, offsets: [number, number][], height: number, width: number): tf.Tensor4D {
+  const [batch, , , channels] = images.shape;
+  const paddedHeight = height + 2 * pad;
+  const paddedWidth = width + 2 * pad;
+  const source = new Int32Array(batch * height * width);
+  let at = 0;
+  offsets.forEach(([oy, ox], b) => {
+    for (let y = 0; y < height; y++) {
+      const row = (b * paddedHeight + oy + y) * paddedWidth + ox;
+      for (let x = 0; x < width; x++) source[at++] = row + x;
+    }
+  });
   return tf.tidy(() => {
     const padded = tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
-    const paddedHeight = height + 2 * pad - 1;
-    const paddedWidth = width + 2 * pad - 1;
-    const boxes = offsets.map(([oy, ox]) => [
-      oy / paddedHeight,
-      ox / paddedWidth,
-      (oy + height - 1) / paddedHeight,
-      (ox + width - 1) / paddedWidth,
-    ]);
-    const boxIndices = offsets.map((_, i) => i);
-    return tf.image.cropAndResize(padded, tf.tensor2d(boxes), tf.tensor1d(boxIndices, 'int32'), [height, width], 'nearest');
+    const pixels = tf.reshape(padded, [batch * paddedHeight * paddedWidth, channels]);
+    return tf.reshape(tf.gather(pixels, tf.tensor1d(source, 'int32')), [batch, height, width, channels]) as tf.Tensor4D;
   });
 }
