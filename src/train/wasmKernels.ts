@@ -1,17 +1,22 @@
 // tfjs-backend-wasm runs convolutions forward through XNNPACK (8× the cpu backend's JS kernel on
 // a 9k-parameter CNN here) but has no Conv2DBackpropFilter at all, and computes
 // Conv2DBackpropInput and MaxPoolGrad with plain loops (MaxPoolGrad alone took 8 of a Digits
-// step's 13 ms): a training step cannot run, or runs slowly. This file registers the three for
-// 'wasm' (docs/ARCHITECTURE.md §6). MaxPoolGrad is the cpu path's flat-array loop on the wasm
-// heap (the same values, the first maximum of a window takes its gradient); the convolution
-// gradients are XNNPACK convolutions:
-// - dx: the convolution of dy with the filter rotated by 180° and its channels swapped, padded so
-//   every input position is reached (stride 1);
-// - dW: the convolution of x with dy as the filter, batch and channels swapped, dy dilated by the
-//   stride: for each (kh, kw), the sum over images and positions of x shifted by (kh, kw) times dy.
-// dx for strides above 1 stays the wasm backend's own kernel; dilated convolutions and NCHW are
-// refused by name (no student uses them). The sums run in another order than the cpu kernels',
-// so values agree to float rounding, not bit for bit.
+// step's 13 ms): a training step cannot run, or runs slowly. This file registers for 'wasm'
+// (docs/ARCHITECTURE.md §6) the kernels a training step needs or spent its time in:
+// - dx of a convolution: the convolution of dy with the filter rotated by 180° and its channels
+//   swapped, padded so every input position is reached (stride 1; larger strides stay tfjs');
+// - dW: from fewer than 4 input channels one matrix product, the input's patches times dy; from
+//   more, the convolution of x with dy as the filter, batch and channels swapped, dy dilated by the
+//   stride (for each (kh, kw), the sum over images and positions of x shifted by (kh, kw) times dy);
+// - MaxPoolGrad (2×2 tiles in the SIMD module of wasmSimdKernels.ts, others the cpu path's loop on
+//   the heap; the first maximum of a window takes its gradient), a convolution's bias added and
+//   its gradient summed (SIMD), batches gathered as whole rows, Identity without a copy, and
+//   products with a transposed operand through XNNPACK; Adam's update is wasmAdam.ts.
+// Dilated convolutions and NCHW are refused by name (no student uses them). The convolution
+// gradients and matrix products sum in another order than the cpu kernels', so values agree to
+// float rounding, not bit for bit; the pool gradient, the bias sums and Adam are bit for bit.
+// A tiny-cnn KD step with cached teacher logits on MNIST: 11-12 ms here, 17-18 ms with tfjs' own
+// kernels and the first three above.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { maxPoolGradient, type MaxPoolGradAttrs } from './cpuKernels';
@@ -256,6 +261,22 @@ function sumLeadingOnHeap(backend: WasmHeap, x: TensorInfo, axis: number | numbe
 }
 
 /**
+ * A slice that is one contiguous block (predict's batches of 32 images) as one copy on the heap:
+ * the wasm kernel first copies the whole input out of the heap (readSync), 2 ms a slice of a
+ * 256-image batch, 44 % of an MNIST evaluation. Null for other slices.
+ */
+function contiguousSliceOnHeap(backend: WasmHeap, x: TensorInfo, begin: number | number[], size: number | number[] | undefined): TensorInfo | null {
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
+  const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+  if (!tf.slice_util.isSliceContinous(x.shape, start, extent)) return null;
+  const offset = tf.slice_util.computeFlatOffset(start, tf.util.computeStrides(x.shape));
+  const out = backend.makeOutput(extent, x.dtype);
+  const target = backend.typedArrayFromHeap(out);
+  target.set(backend.typedArrayFromHeap(x).subarray(offset, offset + target.length));
+  return out;
+}
+
+/**
  * Rows of x picked along axis 0 (a batch of images, labels or cached logits), copied whole on the
  * heap: the wasm kernel computes every element's source position, 1.5 ms for 64 MNIST images.
  */
@@ -375,6 +396,19 @@ export function installWasmTrainingKernels(): void {
         const { x } = args.inputs as { x: TensorInfo };
         const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
         return sumLeadingOnHeap(args.backend as unknown as WasmHeap, x, axis, keepDims) ?? originalSum.kernelFunc(args);
+      },
+    });
+  }
+  const originalSlice = tf.getKernel('Slice', 'wasm');
+  if (originalSlice) {
+    replace({
+      kernelName: 'Slice',
+      backendName: 'wasm',
+      setupFunc: originalSlice.setupFunc,
+      kernelFunc: (args) => {
+        const { x } = args.inputs as { x: TensorInfo };
+        const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+        return contiguousSliceOnHeap(args.backend as unknown as WasmHeap, x, begin, size) ?? originalSlice.kernelFunc(args);
       },
     });
   }

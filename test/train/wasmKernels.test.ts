@@ -162,7 +162,7 @@ async function onBothBackends(compute: () => tf.Tensor): Promise<{ wasm: number[
   return { wasm, cpu };
 }
 
-describe('wasm kernels on the heap: gather, identity, transposed matrix products', () => {
+describe('wasm kernels on the heap: gather, slices, bias sums, identity, transposed matrix products', () => {
   beforeAll(async () => {
     prepareWasmTraining();
     await tf.setBackend('wasm');
@@ -233,6 +233,19 @@ describe('wasm kernels on the heap: gather, identity, transposed matrix products
     expect(lab.shape).toEqual(reference.shape);
     expect(Array.from(lab.dataSync())).toEqual(Array.from(reference.dataSync()));
     tf.dispose([lab, reference]);
+  });
+
+  it.each([
+    { shape: [6, 3, 2], begin: [2, 0, 0], size: [3, -1, -1], dtype: 'float32' }, // whole rows: one block
+    { shape: [6, 3, 2], begin: [4, 1, 0], size: [1, 2, 2], dtype: 'float32' }, // inside one row: one block
+    { shape: [6, 4], begin: [1, 1], size: [3, 2], dtype: 'float32' }, // not one block: the wasm kernel
+    { shape: [5], begin: [1], size: [3], dtype: 'int32' },
+  ] as const)('slice %j equals the cpu slice', async (c) => {
+    const { wasm, cpu } = await onBothBackends(() => {
+      const values = seeded([...c.shape], 16).map((v) => (c.dtype === 'int32' ? Math.round(v * 100) : v));
+      return tf.slice(tf.tensor(values, [...c.shape], c.dtype), [...c.begin], [...c.size]);
+    });
+    expect(wasm).toEqual(cpu);
   });
 
   it('a clone shares the data (no copy) and outlives its source; nothing is left behind', () => {
