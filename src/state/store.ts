@@ -42,6 +42,8 @@ export interface UploadedTeacher {
   parameters: number;
   inputShape: (number | null)[];
   numClasses: number;
+  /** When the Lab trained it: its scores and epochs, shown as a shipped teacher's card shows them. */
+  trained?: { testAccuracy: number; valAccuracy: number; testMpa: number; epochs: number };
 }
 
 export interface ModelSlice {
@@ -50,6 +52,11 @@ export interface ModelSlice {
   teacherIndex: { status: 'loading' | 'ready' | 'missing'; cards: TeacherCard[]; message: string };
   uploadedTeacher: UploadedTeacher | null;
   teacherUpload: { status: 'idle' | 'checking' | 'accepted' | 'refused'; message: string };
+  /**
+   * A teacher being trained in the Lab for the current dataset ("Train a teacher"): the set-up to
+   * go back to, with that teacher, once its run has ended and it is used as the teacher.
+   */
+  teacherTraining: { returnTo: ExperimentConfig } | null;
 }
 
 export interface BackendSlice {
@@ -119,6 +126,7 @@ const createModelSlice = (): ModelSlice => ({
   teacherIndex: { status: 'loading', cards: [], message: 'Loading the teacher catalog…' },
   uploadedTeacher: null,
   teacherUpload: { status: 'idle', message: '' },
+  teacherTraining: null,
 });
 const createBackendSlice = (): BackendSlice => ({ backend: null });
 const createRunSlice = (): RunSlice => ({ run: initialRun() });

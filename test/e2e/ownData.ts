@@ -27,9 +27,10 @@ function bands(): { images: Buffer; labels: Buffer } {
   return { images: gzipSync(idx([count, 8, 8], pixels)), labels: idx([count], labels) };
 }
 
-test('own data: IDX files picked in the Data panel become a dataset that trains to the end; a bad file is refused with its reason and the dataset stays', 180_000, async (t) => {
+test('own data: IDX files picked in the Data panel become a dataset; the Lab trains its teacher and distils from it to the end; a bad file is refused with its reason', 180_000, async (t) => {
   const { page } = t;
-  await openLab(page, t.server.url);
+  // #auto-backend: the lab measures and picks (wasm over SwiftShader here), as it does for a user; the WebGPU path is the other tests'.
+  await openLab(page, `${t.server.url}#auto-backend`);
   const input = page.getByTestId('dataset-file-input');
   // A label file whose count disagrees with the images: refused, nothing changes.
   await input.setInputFiles([
@@ -48,14 +49,26 @@ test('own data: IDX files picked in the Data panel become a dataset that trains 
   await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'upload:bands', 30_000, 'the uploaded dataset selected');
   assert.match(await text(page, 'dataset-upload-status'), /bands: 216 train, 24 val, 60 test images/);
   assert.match(await text(page, 'dataset-card'), /3 classes/);
-  // No shipped teacher fits 8×8×1 in 3 classes: train from scratch.
-  await selectOption(page, 'method-select', 'none');
+  // No shipped teacher knows these images: the Lab trains one (teacher-cnn from the labels), then distils from it.
   await selectOption(page, 'student-select', 'mlp');
+  await page.getByTestId('train-teacher-button').click();
+  assert.equal(await page.getByTestId('student-select').inputValue(), 'teacher-cnn');
+  assert.equal(await page.getByTestId('method-select').inputValue(), 'none');
+  await waitForStatus(page, 'done', 150_000);
+  const teacherAccuracy = await testAccuracy(page);
+  assert.ok(teacherAccuracy > 0.9, `the trained teacher's test accuracy ${teacherAccuracy} on three bands of light`);
+  await page.getByTestId('lab-use-trained-teacher').click();
+  await waitUntil(() => page.getByTestId('teacher-select').inputValue(), (value) => value === 'custom', 30_000, 'the trained teacher picked');
+  // The set-up from before is back (its student), distilling with KD from the new teacher.
+  assert.equal(await page.getByTestId('student-select').inputValue(), 'mlp');
+  assert.equal(await page.getByTestId('method-select').inputValue(), 'kd');
+  const teacherHelp = await page.locator('.field', { has: page.getByTestId('teacher-select') }).locator('.field-help').textContent();
+  assert.match(teacherHelp ?? '', /Trained here: val .* · 15 epochs/);
   await setNumber(page, 'epochs-input', 8);
   const start = page.getByTestId('start-button');
   await waitUntil(() => start.isEnabled(), Boolean, 10_000, 'start-button enabled');
   await start.click();
   await waitForStatus(page, 'done', 150_000);
   const accuracy = await testAccuracy(page);
-  assert.ok(accuracy > 0.9, `test accuracy ${accuracy} on three bands of light`);
+  assert.ok(accuracy > 0.9, `the distilled mlp's test accuracy ${accuracy}`);
 });

@@ -1,12 +1,13 @@
 import { useId } from 'react';
 import { datasetNameOf } from '../../state/datasetInfo';
-import { studentArchitectures } from '../../models/architectureSpecs';
+import { ARCHITECTURE_SPECS, studentArchitectures } from '../../models/architectureSpecs';
 import { teachersFor } from '../../models/catalog';
 import { setStudent, setTeacher } from '../../state/configActions';
 import { uploadTeacher } from '../../state/teacherActions';
 import { useProblem } from '../../state/problems';
 import { CUSTOM_TEACHER } from '../../state/teacherChoice';
-import { useLab } from '../../state/store';
+import { isActive, useLab } from '../../state/store';
+import { isTeacherArchitecture, TEACHER_ARCHITECTURE, TEACHER_EPOCHS, trainTeacher } from '../../state/teacherTraining';
 import { isMutual, usesTeacher } from '../../train/config';
 import { formatCount, formatPercent, Panel, SelectField } from '../fields';
 import { useRunActive } from '../hooks';
@@ -18,6 +19,7 @@ export function ModelsPanel() {
     <Panel title="Models">
       <StudentPicker />
       <TeacherPicker />
+      <TrainTeacher />
       <TeacherUpload />
     </Panel>
   );
@@ -27,11 +29,13 @@ function StudentPicker() {
   const student = useLab((s) => s.config.student);
   const counts = useLab((s) => s.parameters?.[s.config.dataset]);
   const active = useRunActive();
-  const options = STUDENTS.map((arch) => ({
+  // The teacher architecture is listed while it is the one being trained ("Train a teacher").
+  const archs = isTeacherArchitecture(student) ? [...STUDENTS, ...ARCHITECTURE_SPECS.filter((a) => a.id === student)] : STUDENTS;
+  const options = archs.map((arch) => ({
     value: arch.id,
-    label: counts?.[arch.id] !== undefined ? `${arch.label} — ${formatCount(counts[arch.id])} parameters` : arch.label,
+    label: `${arch.label}${arch.role === 'teacher' ? ' (training this dataset\'s teacher)' : ''}${counts?.[arch.id] !== undefined ? ` — ${formatCount(counts[arch.id])} parameters` : ''}`,
   }));
-  const description = STUDENTS.find((a) => a.id === student)?.description;
+  const description = archs.find((a) => a.id === student)?.description;
   return (
     <SelectField
       label="Student"
@@ -69,6 +73,10 @@ function TeacherPicker() {
   let help: string;
   if (notUsed) help = isMutual(config) ? 'DML trains two students that learn from each other: no pretrained teacher.' : 'Method "none" trains the student from hard labels only: no teacher.';
   else if (card) help = `Val ${formatPercent(card.valAccuracy, 1)} · test ${formatPercent(card.testAccuracy, 1)} (MPA ${formatPercent(card.testMpa, 1)}) · ${card.epochs} epochs`;
+  else if (config.teacher === CUSTOM_TEACHER && uploaded?.trained) {
+    const { trained } = uploaded;
+    help = `Trained here: val ${formatPercent(trained.valAccuracy, 1)} · test ${formatPercent(trained.testAccuracy, 1)} (MPA ${formatPercent(trained.testMpa, 1)}) · ${trained.epochs} epochs`;
+  }
   else if (index.status === 'missing' || fitting.length === 0) help = index.message || `Only teachers trained on ${datasetName} are offered.`;
   else help = `Only teachers trained on ${datasetName} are offered.`;
   const ratio = teacherParams && studentParams ? teacherParams / studentParams : undefined;
@@ -84,6 +92,29 @@ function TeacherPicker() {
       help={help}
       aside={ratio ? <span className="chip" title="Teacher parameters ÷ student parameters">{ratio.toFixed(ratio < 10 ? 1 : 0)}× the student</span> : null}
     />
+  );
+}
+
+/** No shipped teacher knows this dataset (the user's own files): train one here, then distil from it. */
+function TrainTeacher() {
+  const fits = useLab((s) => teachersFor(s.teacherIndex.cards, s.config.dataset).length > 0 || s.teacherIndex.status === 'loading');
+  const training = useLab((s) => s.teacherTraining !== null && isActive(s.run.status));
+  const datasetName = useLab((s) => datasetNameOf(s.datasets, s.config.dataset));
+  const ready = useLab((s) => s.datasets[s.config.dataset]?.status === 'ready');
+  const active = useRunActive();
+  if (fits) return null;
+  return (
+    <div className="field">
+      <button type="button" data-testid="train-teacher-button" disabled={active || !ready} onClick={trainTeacher}
+        title={`Train the ${TEACHER_ARCHITECTURE} architecture on ${datasetName} from its labels, then use it as the teacher`}>
+        Train a teacher on {datasetName}
+      </button>
+      <p className="small muted">
+        {training
+          ? 'Training the teacher: when it ends, press "Use as teacher and distil" under the results.'
+          : `No shipped teacher knows ${datasetName}: train ${TEACHER_ARCHITECTURE} on it here (at least ${TEACHER_EPOCHS} epochs, from hard labels), then distil from it.`}
+      </p>
+    </div>
   );
 }
 

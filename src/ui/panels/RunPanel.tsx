@@ -8,6 +8,7 @@ import { usesTeacher } from '../../train/config';
 import { scoredOnText, stoppedAtText } from '../../train/runOutcome';
 import { estimateRun, estimateText, LONG_RUN_SECONDS, readSpeeds, speedKey } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
+import { isTeacherArchitecture, distilFromTrainedTeacher } from '../../state/teacherTraining';
 import { plannedSteps } from '../../train/schedule';
 import type { RunResult } from '../../train/runTypes';
 import { WEIGHTS_FILE } from '../../models/files';
@@ -200,6 +201,7 @@ function LabRunActions() {
   const status = useLab((s) => s.run.status);
   const result = useLab((s) => s.run.result);
   const teacherUpload = useLab((s) => s.teacherUpload);
+  const trainingTeacher = useLab((s) => s.teacherTraining !== null);
   const [note, setNote] = useState<{ runId: string; text: string } | null>(null);
   const [loadingTeacher, setLoadingTeacher] = useState(false);
   if (!runId || !result || (status !== 'done' && status !== 'stopped') || result.steps === 0) return null;
@@ -217,10 +219,23 @@ function LabRunActions() {
       .then((message) => say(message || 'Sent to the teacher check: the Teacher field shows the result.'))
       .finally(() => setLoadingTeacher(false));
   };
+  const distilFromIt = () => {
+    setLoadingTeacher(true);
+    say('');
+    void distilFromTrainedTeacher(runId, result)
+      .then((message) => say(message || 'This network is now the teacher; the set-up from before is back, distilling from it.'))
+      .finally(() => setLoadingTeacher(false));
+  };
+  const teacherRun = trainingTeacher && isTeacherArchitecture(result.config.student);
   const shownNote = note?.runId === runId ? note.text : '';
   return (
     <div className="lab-run-actions" role="group" aria-label="This run's student and result" data-testid="lab-run-actions">
       <div className="button-row">
+        {teacherRun ? (
+          <button type="button" className="primary" data-testid="lab-use-trained-teacher" disabled={loadingTeacher || teacherUpload.status === 'checking'} onClick={distilFromIt}>
+            Use as teacher and distil
+          </button>
+        ) : null}
         <button type="button" data-testid="lab-download-model-json" onClick={() => void download('model')}>
           Download student (model.json)
         </button>
