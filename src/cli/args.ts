@@ -1,11 +1,13 @@
 // Command-line flags -> ExperimentConfig. Every refusal is one line naming the flag.
-import { CURVE_EVAL_SAMPLES, DEFAULT_CONFIG, type DistillTerm, type ExperimentConfig, validateConfig } from '../train/config';
+import { CURVE_EVAL_SAMPLES, DEFAULT_CONFIG, type DistillTerm, type ExperimentConfig, usesTeacher, validateConfig } from '../train/config';
 import { getMethod, hasMethod, METHODS } from '../kd';
 import { readsLayers } from '../kd/methods';
 import { BUILTIN_DATASETS } from '../data/registry';
 import { ARCHITECTURES } from '../models/architectures';
 import { omittedClassesProblem } from '../data/split';
 import { exportProblem } from '../export/pytorchExport';
+import { DATASET_FORMATS, type DatasetFormat } from '../data/files/read';
+import { datasetIdFromName, datasetNameFromPath } from '../data/files/source';
 
 export interface CliOptions {
   config: ExperimentConfig;
@@ -19,6 +21,9 @@ export interface CliOptions {
   help: boolean;
   /** cpu (the default: the kernels the golden values and the PyTorch comparison were checked on) or wasm (XNNPACK, about 3× faster here). */
   backend: 'cpu' | 'wasm';
+  /** --dataset-file: the user's dataset (a file or a folder) instead of a shipped one. */
+  datasetFile?: string;
+  datasetFormat?: DatasetFormat;
 }
 
 export class UsageError extends Error {}
@@ -47,6 +52,11 @@ const INTEGER_FLAGS: ReadonlySet<string> = new Set(['--batch-size', '--epochs', 
 
 export const USAGE = `Usage: npm run train -- [flags]
   --dataset ID          ${BUILTIN_DATASETS.map((d) => d.id).join(' | ')} (default ${DEFAULT_CONFIG.dataset})
+  --dataset-file PATH   your own data instead: a CIFAR-10/100 binary .tar.gz or .bin files, IDX image +
+                        label files (a folder, gzipped or not), a folder or .zip of class subfolders
+                        of PNG/JPEG images, or a CSV (label column + pixel columns); the format is
+                        recognised, or forced with --dataset-format cifar|idx|folder|csv. The run
+                        needs --method none or --teacher DIR (a model trained on that data)
   --student ID          mlp | tiny-cnn | small-cnn | teacher-cnn (default tiny-cnn)
   --teacher ID|PATH     a shipped teacher id or a directory with model.json (default: the dataset's teacher)
   --method ID           ${METHODS.map((m) => m.id).join(' | ')} (default kd)
@@ -166,6 +176,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--dataset':
         config.dataset = next();
         break;
+      case '--dataset-file':
+        options.datasetFile = next();
+        break;
+      case '--dataset-format': {
+        const value = next();
+        if (!(DATASET_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--dataset-format must be ${DATASET_FORMATS.join(', ')}, got "${value}"`);
+        options.datasetFormat = value as DatasetFormat;
+        break;
+      }
       case '--student':
         config.student = next();
         break;
@@ -253,10 +272,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         throw new UsageError(`Unknown flag "${flag}" (see --help)`);
     }
   }
-  if (!BUILTIN_DATASETS.some((d) => d.id === config.dataset)) {
+  if (options.datasetFormat && !options.datasetFile) throw new UsageError('--dataset-format is for --dataset-file');
+  if (options.datasetFile) {
+    if (given.has('--dataset')) throw new UsageError('--dataset and --dataset-file both name the data: give one');
+    // The run is named after the file; its classes are known once it is read (run.ts checks --omit-classes then).
+    config.dataset = datasetIdFromName(datasetNameFromPath(options.datasetFile));
+  } else if (!BUILTIN_DATASETS.some((d) => d.id === config.dataset)) {
     throw new UsageError(`--dataset: unknown dataset "${config.dataset}" (known: ${BUILTIN_DATASETS.map((d) => d.id).join(', ')})`);
   }
-  const omitProblem = config.omitClasses ? omittedClassesProblem(config.omitClasses, BUILTIN_DATASETS.find((d) => d.id === config.dataset)!) : null;
+  const omitProblem = config.omitClasses && !options.datasetFile ? omittedClassesProblem(config.omitClasses, BUILTIN_DATASETS.find((d) => d.id === config.dataset)!) : null;
   if (omitProblem) throw new UsageError(`--omit-classes: ${omitProblem}`);
   if (!hasMethod(config.method)) {
     throw new UsageError(`--method: unknown method "${config.method}" (known: ${METHODS.map((m) => m.id).join(', ')})`);
@@ -285,6 +309,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   if (given.has('--epochs') && given.has('--steps')) throw new UsageError('--epochs and --steps both set the run\'s length: give one (--steps wins over the default epochs)');
   if (!given.has('--teacher')) config.teacher = `${config.dataset}-teacher-cnn`;
+  if (options.datasetFile && usesTeacher(config) && !options.teacherPath) {
+    throw new UsageError(`--dataset-file: method "${config.method}" needs a teacher trained on this data: give --teacher DIR (a folder with model.json), or --method none`);
+  }
   const problems = validateConfig(config);
   if (problems.length > 0) throw new UsageError(problems[0].message);
   const exportRefusal = options.exportPytorch ? exportProblem(config) : null;

@@ -22,6 +22,8 @@ import { isMutual, usesTeacher } from '../train/config';
 import { deriveSeed } from '../core/rng';
 import type { StepPoint } from '../train/runTypes';
 import { checkExportFolder, writePytorchExport } from './pytorchExport';
+import { readDatasetPath } from './datasetFile';
+import { omittedClassesProblem } from '../data/split';
 
 export interface CliRun {
   result: RunResult;
@@ -35,8 +37,15 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
   if (options.exportPytorch) await checkExportFolder(options.exportPytorch);
-  const dataset = await loadBuiltinDataset(config.dataset, fetchPublicFile);
+  const dataset = options.datasetFile
+    ? await readDatasetPath(options.datasetFile, options.datasetFormat, (progress) => {
+        if (!options.quiet && process.stderr.isTTY) process.stderr.write(`\r${progress.message} ${(progress.fraction * 100).toFixed(0)}%   `);
+      })
+    : await loadBuiltinDataset(config.dataset, fetchPublicFile);
+  if (options.datasetFile && !options.quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
   const info = dataset.info;
+  const omitProblem = options.datasetFile && config.omitClasses ? omittedClassesProblem(config.omitClasses, info) : null;
+  if (omitProblem) throw new Error(`--omit-classes: ${omitProblem}`);
 
   let teacher: tfl.LayersModel | null = null;
   if (usesTeacher(config)) {

@@ -10,6 +10,10 @@ export interface CsvOptions {
   numClasses?: number;
   /** How messages name the file. */
   name?: string;
+  /** The first line names the columns: it is skipped (messages still count it). */
+  header?: boolean;
+  /** Raw values outside [min, max] are refused (before the division by maxValue). */
+  valueRange?: [number, number];
 }
 
 /** A cell as a message quotes it: control characters and undecodable bytes escaped, cut to 20 characters. */
@@ -20,12 +24,15 @@ function quoteCell(cell: string): string {
 
 export function parseLabelledCsv(text: string, options: CsvOptions): { images: Float32Array; labels: Int32Array; count: number } {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const { features, maxValue } = options;
+  if (options.header) lines.shift();
+  const { features, maxValue, valueRange } = options;
+  const firstLine = options.header ? 2 : 1;
   const where = options.name ? `${options.name}: ` : '';
   if (lines.length === 0) throw new Error(`${where}the CSV holds no samples (expected one line of ${features} pixels and a label per image)`);
   const images = new Float32Array(lines.length * features);
   const labels = new Int32Array(lines.length);
-  lines.forEach((line, row) => {
+  lines.forEach((line, index) => {
+    const row = index + firstLine - 1;
     const cells = line.split(',');
     if (cells.length !== features + 1) {
       throw new Error(`${where}CSV line ${row + 1}: expected ${features + 1} columns, found ${cells.length}`);
@@ -37,11 +44,14 @@ export function parseLabelledCsv(text: string, options: CsvOptions): { images: F
     if (options.numClasses !== undefined && label >= options.numClasses) {
       throw new Error(`${where}CSV line ${row + 1}: label ${label} is out of range for ${options.numClasses} classes`);
     }
-    labels[row] = label;
+    labels[index] = label;
     for (let j = 0; j < features; j++) {
       const value = cellNumber(cells[first + j]);
       if (!Number.isFinite(value)) throw new Error(`${where}CSV line ${row + 1}, column ${first + j + 1}: ${quoteCell(cells[first + j])} is not a number`);
-      images[row * features + j] = value / maxValue;
+      if (valueRange && (value < valueRange[0] || value > valueRange[1])) {
+        throw new Error(`${where}CSV line ${row + 1}, column ${first + j + 1}: ${value} is outside ${valueRange[0]}–${valueRange[1]}`);
+      }
+      images[index * features + j] = value / maxValue;
     }
   });
   return { images, labels, count: lines.length };

@@ -1,0 +1,117 @@
+// Decompression on the platform's DecompressionStream (Node >= 18, browsers, workers): gzip for
+// .gz and .tar.gz, zlib ('deflate') for PNG, raw deflate for zip entries. The input is fed in
+// chunks so a 160 MB archive reports progress, and the output is written into one array of the
+// size the container announces when it does (gzip's trailer, a zip entry, a PNG's rows), so it
+// is not held twice.
+import { concatBytes } from '../bytes';
+
+export type CompressionFormat = 'gzip' | 'deflate' | 'deflate-raw';
+
+export interface InflateOptions {
+  /** Refuse output beyond this: a small file can expand without bound. */
+  maxBytes: number;
+  /** The size the container announces; a hint, the data decides. */
+  expectedBytes?: number;
+  /** 0..1 of the input consumed. */
+  onProgress?: (fraction: number) => void;
+}
+
+export class InflateError extends Error {
+  constructor(readonly reason: 'corrupt' | 'too-large') {
+    super(reason);
+  }
+}
+
+const FEED_CHUNK = 1 << 20;
+
+/** Compressed input: bytes in memory, or a stream of them (a file read as it is decompressed) and its size. */
+export type CompressedInput = Uint8Array | { stream: ReadableStream<Uint8Array>; size: number };
+
+export async function inflate(input: CompressedInput, format: CompressionFormat, options: InflateOptions): Promise<Uint8Array> {
+  const stream = new DecompressionStream(format);
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  const feeding = (async () => {
+    if (input instanceof Uint8Array) {
+      for (let offset = 0; offset < input.length; offset += FEED_CHUNK) {
+        const end = Math.min(input.length, offset + FEED_CHUNK);
+        await writer.write(input.subarray(offset, end) as Uint8Array<ArrayBuffer>);
+        options.onProgress?.(end / input.length);
+      }
+    } else {
+      const source = input.stream.getReader();
+      let read = 0;
+      for (;;) {
+        const chunk = await source.read();
+        if (chunk.done) break;
+        await writer.write(chunk.value as Uint8Array<ArrayBuffer>);
+        read += chunk.value.length;
+        options.onProgress?.(Math.min(1, read / (input.size || 1)));
+      }
+    }
+    await writer.close();
+  })();
+  // A corrupt stream rejects both sides; the reading side reports it.
+  feeding.catch(() => {});
+  const hint = options.expectedBytes !== undefined && options.expectedBytes <= options.maxBytes ? options.expectedBytes : 0;
+  let out = hint > 0 ? new Uint8Array(hint) : null;
+  const spill: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new InflateError('corrupt');
+    }
+    if (chunk.done) break;
+    const piece = chunk.value;
+    if (total + piece.length > options.maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new InflateError('too-large');
+    }
+    if (out && total + piece.length <= out.length) out.set(piece, total);
+    else {
+      if (out) {
+        // The announced size was wrong: keep what came so far and go on in pieces.
+        spill.push(out.subarray(0, total));
+        out = null;
+      }
+      spill.push(piece);
+    }
+    total += piece.length;
+  }
+  await feeding.catch(() => {
+    throw new InflateError('corrupt');
+  });
+  if (out) return total === out.length ? out : out.subarray(0, total);
+  return concatBytes(spill);
+}
+
+/** gzip's trailer (its last 4 bytes) holds the uncompressed size modulo 2^32: a size hint for one-member files. */
+export function gzipSizeHint(tail: Uint8Array): number | undefined {
+  if (tail.length < 4) return undefined;
+  const n = tail.length;
+  return (tail[n - 4] | (tail[n - 3] << 8) | (tail[n - 2] << 16) | (tail[n - 1] << 24)) >>> 0;
+}
+
+/** The first `length` decompressed bytes of gzip data (to recognise what it holds), or null when corrupt. */
+export async function gunzipStart(bytes: Uint8Array, length: number): Promise<Uint8Array | null> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < length) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      parts.push(chunk.value);
+      total += chunk.value.length;
+    }
+  } catch {
+    return null;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return concatBytes(parts).subarray(0, length);
+}
