@@ -2,7 +2,7 @@
 // the dataset and keeps the teacher fitting it; knobs that a running loop reads live reach it.
 import { hasMethod } from '../kd/methods';
 import { withMethod, type ExperimentConfig } from '../train/config';
-import { requestDataset, uploadDataset } from './datasetActions';
+import { deleteSavedDataset, requestDataset, uploadDataset } from './datasetActions';
 import type { NumberKey } from './knobs';
 import { sendLiveKnobs } from './runLifecycle';
 import { CUSTOM_TEACHER } from './teacherChoice';
@@ -28,6 +28,13 @@ export function setDataset(id: string): void {
 export async function loadOwnDataset(files: readonly File[]): Promise<void> {
   const id = await uploadDataset(files);
   if (id) setDataset(id);
+}
+
+/** Delete one of the user's datasets from this browser; the Lab goes back to Digits if it was the current one. */
+export async function forgetDataset(id: string): Promise<string | null> {
+  const problem = await deleteSavedDataset(id);
+  if (!problem && get().config.dataset === id) setDataset('digits');
+  return problem;
 }
 
 /** Replace the whole set-up (a preset): the dataset loads and the teacher follows it, as with the controls. */

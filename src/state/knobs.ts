@@ -1,6 +1,7 @@
 // The one table of experiment knobs: it drives the training controls, the defaults and the URL
 // (the tensorflow/playground way). Method parameters come from each method's own metadata.
 import { BUILTIN_DATASETS } from '../data/registry';
+import { isUploadedDataset } from '../data/uploaded';
 import { ARCHITECTURE_SPECS } from '../models/architectureSpecs';
 import { METHODS } from '../kd/methods';
 import { CURVE_EVAL_SAMPLES, KNOB_MAXIMA, type ExperimentConfig } from '../train/config';
@@ -36,6 +37,8 @@ export interface ChoiceKnob {
   testId: string;
   /** The accepted values; absent when the list is only known at run time (teachers). */
   options?: () => readonly string[];
+  /** Other values the URL may name (a dataset read from the user's files, kept in this browser). */
+  alsoAccepts?: (value: string) => boolean;
 }
 
 export interface BooleanKnob {
@@ -50,7 +53,7 @@ export interface BooleanKnob {
 export type Knob = NumberKnob | ChoiceKnob | BooleanKnob;
 
 export const KNOBS: readonly Knob[] = [
-  { kind: 'choice', key: 'dataset', url: 'dataset', label: 'Dataset', testId: 'dataset-select', options: () => BUILTIN_DATASETS.map((d) => d.id) },
+  { kind: 'choice', key: 'dataset', url: 'dataset', label: 'Dataset', testId: 'dataset-select', options: () => BUILTIN_DATASETS.map((d) => d.id), alsoAccepts: isUploadedDataset },
   { kind: 'choice', key: 'student', url: 'student', label: 'Student', testId: 'student-select', options: () => ARCHITECTURE_SPECS.filter((a) => a.role === 'student').map((a) => a.id) },
   { kind: 'choice', key: 'teacher', url: 'teacher', label: 'Teacher', testId: 'teacher-select' },
   { kind: 'choice', key: 'method', url: 'method', label: 'Method', testId: 'method-select', options: () => METHODS.map((m) => m.id) },

@@ -3,7 +3,8 @@
 // teachers; and the test hooks the browser tests drive.
 import { decodeConfig } from './url';
 import { configureWorker, labDoor, preferredBackend } from './door';
-import { followDatasetProgress, requestDataset } from './datasetActions';
+import { followDatasetProgress, refreshSavedDatasets, requestDataset } from './datasetActions';
+import { isUploadedDataset } from '../data/uploaded';
 import { failRun, clearRunError, followRuns, isRunActive } from './runLifecycle';
 import { appBaseUrl, forgetUploadedTeacher, loadTeacherIndex } from './teacherActions';
 import { forcedBackend, writeUrl } from './urlSync';
@@ -33,8 +34,9 @@ function followWorker(): void {
     set({ parameters, backend: { name: backend, fallbackReason, why: forced === backend ? `chosen by you (${forced})` : why } });
   });
   door.onGone((gone) => {
-    // A new worker has none of the old one's state: datasets reload on demand, uploads are gone.
-    set((state) => ({ datasets: Object.fromEntries(Object.entries(state.datasets).filter(([, d]) => d.status === 'ready')) }));
+    // A new worker has none of the old one's state: datasets reload on demand (the user's from this
+    // browser's storage), an uploaded teacher is gone.
+    set((state) => ({ datasets: Object.fromEntries(Object.entries(state.datasets).filter(([id, d]) => d.status === 'ready' && !isUploadedDataset(id))) }));
     forgetUploadedTeacher();
     // A running run hears it through its own request; an idle page is told here.
     if (!isRunActive()) failRun({ message: gone.message, suggestion: gone.suggestion });
@@ -62,6 +64,7 @@ export function initLab(): void {
   followDatasetProgress();
   followRuns();
   requestDataset(get().config.dataset);
+  void refreshSavedDatasets();
   void loadTeacherIndex();
 }
 

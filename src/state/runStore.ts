@@ -6,8 +6,10 @@ import type { TeacherEvaluation } from '../train/evaluate';
 import type { EvalPoint, RunResult } from '../train/runTypes';
 
 const DB_NAME = 'distillation-lab';
-const DB_VERSION = 1;
+/** 2: the datasets read from the user's files (datasetStore.ts) beside the runs. */
+const DB_VERSION = 2;
 const RUNS = 'runs';
+export const DATASETS = 'datasets';
 
 /** One point of a saved loss curve. */
 export interface CurvePoint {
@@ -89,6 +91,7 @@ function openDatabase(): Promise<IDBDatabase> {
     request.onupgradeneeded = () => {
       const db = request.result;
       if (!db.objectStoreNames.contains(RUNS)) db.createObjectStore(RUNS, { keyPath: 'id' });
+      if (!db.objectStoreNames.contains(DATASETS)) db.createObjectStore(DATASETS, { keyPath: 'id' });
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -108,12 +111,17 @@ function openDatabase(): Promise<IDBDatabase> {
   return opening;
 }
 
-/** Run one transaction; resolves with `read()`'s value once the transaction has committed. */
-async function transact<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest | null, read?: (request: IDBRequest) => T): Promise<T> {
+/** Run one transaction on the runs; resolves with `read()`'s value once it has committed. */
+function transact<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest | null, read?: (request: IDBRequest) => T): Promise<T> {
+  return transactOn(RUNS, mode, work, read);
+}
+
+/** Run one transaction on an object store of the lab's database (runs, datasets). */
+export async function transactOn<T>(name: string, mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest | null, read?: (request: IDBRequest) => T): Promise<T> {
   const db = await openDatabase();
   return new Promise<T>((resolve, reject) => {
-    const tx = db.transaction(RUNS, mode);
-    const request = work(tx.objectStore(RUNS));
+    const tx = db.transaction(name, mode);
+    const request = work(tx.objectStore(name));
     tx.oncomplete = () => resolve(read && request ? read(request) : (undefined as T));
     tx.onerror = () => reject(tx.error ?? request?.error ?? new Error('The run database refused the change'));
     tx.onabort = () => reject(tx.error ?? new Error('The run database aborted the change'));

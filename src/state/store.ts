@@ -9,6 +9,7 @@ import type { EvalPoint, RunResult } from '../train/runTypes';
 import type { KnobChange } from '../train/control';
 import type { BackendName, DatasetSummary, RunPhase } from '../worker/protocol';
 import type { LossRow } from './lossSeries';
+import type { SavedDatasetEntry } from './datasetStore';
 import { createExplorerSlice, type ExplorerSlice } from './explorerSlice';
 import { createLayerSlice, type LayerSlice } from './layerSlice';
 
@@ -35,6 +36,8 @@ export interface DatasetSlice {
   datasets: Record<string, DatasetState>;
   /** The user's own files being read as a dataset (the Data panel's upload). */
   datasetUpload: { status: 'idle' | 'reading' | 'accepted' | 'refused'; message: string };
+  /** The user's datasets kept in this browser (IndexedDB), loaded or not. */
+  savedDatasets: SavedDatasetEntry[];
 }
 
 export interface UploadedTeacher {
@@ -120,7 +123,7 @@ export function initialRun(): RunSlice['run'] {
 }
 
 const createConfigSlice = (config: ExperimentConfig): ConfigSlice => ({ config });
-const createDatasetSlice = (): DatasetSlice => ({ datasets: {}, datasetUpload: { status: 'idle', message: '' } });
+const createDatasetSlice = (): DatasetSlice => ({ datasets: {}, datasetUpload: { status: 'idle', message: '' }, savedDatasets: [] });
 const createModelSlice = (): ModelSlice => ({
   parameters: null,
   teacherIndex: { status: 'loading', cards: [], message: 'Loading the teacher catalog…' },

@@ -108,7 +108,7 @@ export function decodeConfig(search: string | URLSearchParams, defaults: Experim
       else if (text === '0' || text === 'false') writable[knob.key] = false;
     } else if (knob.kind === 'choice') {
       const options = knob.options?.();
-      if (text !== '' && (!options || options.includes(text))) writable[knob.key] = text;
+      if (text !== '' && (!options || options.includes(text) || knob.alsoAccepts?.(text))) writable[knob.key] = text;
     } else {
       const value = parseNumber(text, knob.integer);
       if (value !== undefined) writable[knob.key] = value;

@@ -1,7 +1,7 @@
 import { memo, useMemo, useState } from 'react';
-import { isUploadedDataset } from '../../data/uploaded';
+import { isUploadedDataset, UPLOADED_PREFIX } from '../../data/uploaded';
 import { BUILTIN_DATASETS } from '../../data/registry';
-import { setDataset, setOmitClasses, loadOwnDataset } from '../../state/configActions';
+import { forgetDataset, loadOwnDataset, setDataset, setOmitClasses } from '../../state/configActions';
 import { retryDataset } from '../../state/datasetActions';
 import { trainCount, useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
@@ -15,11 +15,19 @@ const DATASET_OPTIONS = BUILTIN_DATASETS.map((d) => ({ value: d.id, label: `${d.
 /** The shipped datasets, then those read from the user's files in this session. */
 function useDatasetOptions(): { value: string; label: string }[] {
   const datasets = useLab((s) => s.datasets);
+  const saved = useLab((s) => s.savedDatasets);
+  const current = useLab((s) => s.config.dataset);
   return useMemo(() => {
     const uploaded = Object.values(datasets).flatMap((d) => (d.summary && isUploadedDataset(d.summary.id) ? [d.summary] : []));
     const label = (d: DatasetSummary) => `${d.name} (your files, ${(d.sizes.train + d.sizes.val + d.sizes.test).toLocaleString('en')} images)`;
-    return [...DATASET_OPTIONS, ...uploaded.map((d) => ({ value: d.id, label: label(d) }))];
-  }, [datasets]);
+    const options = [...DATASET_OPTIONS, ...uploaded.map((d) => ({ value: d.id, label: label(d) }))];
+    // Kept in this browser and not read yet in this session: picking one reads its files again.
+    for (const entry of saved) {
+      if (!options.some((o) => o.value === entry.id)) options.push({ value: entry.id, label: `${entry.name} (your files, kept in this browser)` });
+    }
+    if (!options.some((o) => o.value === current)) options.push({ value: current, label: `${current.slice(UPLOADED_PREFIX.length) || current} (not in this browser)` });
+    return options;
+  }, [datasets, saved, current]);
 }
 
 export function DatasetPanel() {
@@ -49,6 +57,7 @@ export function DatasetPanel() {
 /** Your own files (IDX image and label files, gzipped or not), picked or dropped on the panel; read in the worker. */
 function OwnDataset({ disabled }: { disabled: boolean }) {
   const upload = useLab((s) => s.datasetUpload);
+  const dataset = useLab((s) => s.config.dataset);
   const [over, setOver] = useState(false);
   const take = (files: FileList | null) => {
     if (!disabled && files && files.length > 0) void loadOwnDataset([...files]);
@@ -72,6 +81,12 @@ function OwnDataset({ disabled }: { disabled: boolean }) {
         Your own data (IDX images + labels, .gz or not; drop them here):{' '}
         <input type="file" multiple data-testid="dataset-file-input" disabled={disabled || upload.status === 'reading'} onChange={(event) => take(event.currentTarget.files)} />
       </label>
+      {isUploadedDataset(dataset) ? (
+        <button type="button" className="link-button small" data-testid="dataset-delete" disabled={disabled}
+          onClick={() => void forgetDataset(dataset)}>
+          Delete this dataset from this browser
+        </button>
+      ) : null}
       {upload.message ? (
         <p className={upload.status === 'refused' ? 'inline-error' : 'small muted'} role={upload.status === 'refused' ? 'alert' : 'status'} data-testid="dataset-upload-status" data-state={upload.status}>
           {upload.message}

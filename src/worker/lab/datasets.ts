@@ -98,14 +98,26 @@ export class Datasets {
     return loading;
   }
 
-  /** A dataset read from the user's files, kept on the device under its id (a later one of that id replaces it). */
-  async register(dataset: Dataset): Promise<LoadedDataset> {
-    const previous = this.loaded.get(dataset.info.id);
-    const loaded = this.toDevice(dataset);
-    this.loaded.set(dataset.info.id, loaded);
-    const old = await previous?.catch(() => null);
-    if (old) for (const split of [old.train, old.val, old.test]) disposeSplit(split);
-    return loaded;
+  /**
+   * A dataset being read from the user's files, kept on the device under `id` once it is: a run
+   * asked for it meanwhile waits for it. A refused one leaves what was there before.
+   */
+  register(id: string, reading: Promise<Dataset>): Promise<LoadedDataset> {
+    const previous = this.loaded.get(id);
+    const loading = reading.then((dataset) => this.toDevice(dataset));
+    this.loaded.set(id, loading);
+    loading.then(
+      async () => {
+        const old = await previous?.catch(() => null);
+        if (old) for (const split of [old.train, old.val, old.test]) disposeSplit(split);
+      },
+      () => {
+        if (this.loaded.get(id) !== loading) return;
+        if (previous) this.loaded.set(id, previous);
+        else this.loaded.delete(id);
+      },
+    );
+    return loading;
   }
 
   /** The info of a dataset the worker holds, or of a shipped one. */

@@ -92,7 +92,8 @@ export function createLab(deps: LabDeps): Lab {
     uploadDataset: after(async ({ name, files }) => {
       const id = uploadedDatasetId(name);
       const progress = (fraction: number, message: string) => deps.post({ event: 'datasetProgress', payload: { dataset: id, fraction, message } });
-      const loaded = await datasets.register(await readUploadedDataset(name, files, progress));
+      // Registered before the files are read: a run asked for right after waits for them.
+      const loaded = await datasets.register(id, readUploadedDataset(name, files, progress));
       const { inputShape, numClasses } = loaded.info;
       return { summary: loaded.summary, parameters: Object.fromEntries(ARCHITECTURES.map((arch) => [arch.id, countParameters(arch, inputShape, numClasses)])) };
     }),
