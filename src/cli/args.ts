@@ -7,7 +7,8 @@ import { ARCHITECTURES } from '../models/architectures';
 import { omittedClassesProblem } from '../data/split';
 import { exportProblem } from '../export/pytorchExport';
 import { DATASET_FORMATS, type DatasetFormat } from '../data/files/read';
-import { datasetIdFromName, datasetNameFromPath } from '../data/files/source';
+import { datasetNameFromPath } from '../data/files/source';
+import { uploadedDatasetId } from '../data/uploaded';
 
 export interface CliOptions {
   config: ExperimentConfig;
@@ -275,8 +276,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (options.datasetFormat && !options.datasetFile) throw new UsageError('--dataset-format is for --dataset-file');
   if (options.datasetFile) {
     if (given.has('--dataset')) throw new UsageError('--dataset and --dataset-file both name the data: give one');
-    // The run is named after the file; its classes are known once it is read (run.ts checks --omit-classes then).
-    config.dataset = datasetIdFromName(datasetNameFromPath(options.datasetFile));
+    // The run is named after the file as the page names an upload; its classes are known once it is read (run.ts checks --omit-classes then).
+    config.dataset = uploadedDatasetId(datasetNameFromPath(options.datasetFile));
   } else if (!BUILTIN_DATASETS.some((d) => d.id === config.dataset)) {
     throw new UsageError(`--dataset: unknown dataset "${config.dataset}" (known: ${BUILTIN_DATASETS.map((d) => d.id).join(', ')})`);
   }

@@ -58,7 +58,7 @@ const QUICK = ['--method', 'none', '--student', 'mlp', '--epochs', '1', '--batch
 
 describe('--dataset-file flags', () => {
   it('names the run after the file and refuses what cannot go with it', () => {
-    expect(parseArgs(['--dataset-file', '/data/cifar-10-binary.tar.gz', ...QUICK]).config.dataset).toBe('file:cifar-10-binary');
+    expect(parseArgs(['--dataset-file', '/data/cifar-10-binary.tar.gz', ...QUICK]).config.dataset).toBe('upload:cifar-10-binary');
     expect(parseArgs(['--dataset-file', 'x.zip', '--dataset-format', 'folder', ...QUICK]).datasetFormat).toBe('folder');
     expect(refusal(['--dataset-file', 'x.zip', '--dataset-format', 'png'])).toBe('--dataset-format must be cifar, idx, folder, csv, got "png"');
     expect(refusal(['--dataset-format', 'csv'])).toBe('--dataset-format is for --dataset-file');
@@ -73,11 +73,11 @@ describe('the CLI on each format', () => {
 
   it('trains one epoch on a CIFAR-10 archive, an IDX folder, an image folder, its zip and a CSV', async () => {
     const cases: [string, string, number][] = [
-      [paths.cifar, 'file:cifar-10-binary', Math.floor(54 / 8)],
-      [paths.idx, 'file:tiny-mnist', Math.floor(72 / 8)],
-      [paths.folder, 'file:shapes', Math.floor(22 / 8)],
-      [paths.zip, 'file:shapes', Math.floor(22 / 8)],
-      [paths.csv, 'file:digits-csv', Math.floor(43 / 8)],
+      [paths.cifar, 'upload:cifar-10-binary', Math.floor(54 / 8)],
+      [paths.idx, 'upload:tiny-mnist', Math.floor(72 / 8)],
+      [paths.folder, 'upload:shapes', Math.floor(22 / 8)],
+      [paths.zip, 'upload:shapes', Math.floor(22 / 8)],
+      [paths.csv, 'upload:digits-csv', Math.floor(43 / 8)],
     ];
     for (const [file, id, steps] of cases) {
       const result = await run(file);

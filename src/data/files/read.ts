@@ -12,7 +12,8 @@ import { DatasetFileError } from './errors';
 import { looksLikeImageFolder, readImageFolder, type FolderOptions } from './imageFolder';
 import { isIdxStart, looksLikeIdxName, readIdxFiles } from './idxFiles';
 import { gunzipStart } from './inflate';
-import { datasetIdFromName, type DatasetEntry, type DatasetSource } from './source';
+import type { DatasetEntry, DatasetSource } from './source';
+import { uploadedDatasetId } from '../uploaded';
 
 export const DATASET_FORMATS = ['cifar', 'idx', 'folder', 'csv'] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
@@ -55,7 +56,7 @@ export async function readDatasetFiles(source: DatasetSource, options: ReadDatas
   const parseShare = format === 'folder' ? 0.5 : 0.2;
   const parse = (fraction: number, message: string) => report({ fraction: 0.3 + parseShare * fraction, message });
   const convert = (fraction: number) => report({ fraction: 0.3 + parseShare + (0.7 - parseShare) * fraction, message: `Converting ${file} to floats` });
-  const describe = (formatName: string, classNames: string[]): DatasetDescription => ({ id: datasetIdFromName(file), name: file, classNames, format: formatName, file });
+  const describe = (formatName: string, classNames: string[]): DatasetDescription => ({ id: uploadedDatasetId(file), name: file, classNames, format: formatName, file });
   let dataset: Dataset;
   if (format === 'cifar') {
     const files = sortCifarFiles(opened.entries, file);

@@ -51,8 +51,3 @@ export function datasetNameFromPath(path: string): string {
   const name = baseName(path).replace(/(\.(tar\.gz|tgz|tar|zip|gz|csv|bin))+$/i, '');
   return name === '' ? 'dataset' : name;
 }
-
-/** The id a dataset read from files runs under: never one of the shipped ids. */
-export function datasetIdFromName(name: string): string {
-  return `file:${name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}`;
-}

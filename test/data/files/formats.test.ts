@@ -39,7 +39,7 @@ describe('CIFAR binary', () => {
   it('reads a 200-image cifar-10-binary.tar.gz: NHWC pixels, names from batches.meta.txt, val carved from train as carveSplit does', async () => {
     const progress: LoadProgress[] = [];
     const dataset = await readDatasetFiles(sourceOf('cifar-10-binary', { 'cifar-10-binary.tar.gz': await cifar10Archive(30, 50) }), { onProgress: (p) => progress.push(p) });
-    expect(dataset.info).toMatchObject({ id: 'file:cifar-10-binary', name: 'cifar-10-binary', inputShape: [32, 32, 3], numClasses: 10, classNames: CIFAR10_NAMES });
+    expect(dataset.info).toMatchObject({ id: 'upload:cifar-10-binary', name: 'cifar-10-binary', inputShape: [32, 32, 3], numClasses: 10, classNames: CIFAR10_NAMES });
     const [train, val] = carveSplit(expectedCifar(0, 150, 10), VAL_FRACTION, SPLIT_SEED);
     expect([dataset.train.count, dataset.val.count, dataset.test.count]).toEqual([135, 15, 50]);
     expectSameSet(dataset.train, train);
