@@ -5,6 +5,7 @@ import { WorkerGone } from '../worker/door';
 import { labDoor } from './door';
 import { labStore, type DatasetState } from './store';
 import { isUploadedDataset, UPLOADED_PREFIX } from '../data/uploaded';
+import { datasetNameFromPath } from '../data/files/source';
 import { deleteDataset, listDatasets, readDataset, saveDataset } from './datasetStore';
 import { describeStorageError } from './runStore';
 import { errorMessage } from '../core/errors';
@@ -46,8 +47,15 @@ export function retryDataset(): void {
   requestDataset(get().config.dataset);
 }
 
-/** A name for a dataset from its files' names: "kmnist-train-imgs-idx3-ubyte.gz" → "kmnist". */
+/**
+ * A name for a dataset from its files' paths: a picked folder's name, an archive's
+ * ("cifar-10-binary.tar.gz" → "cifar-10-binary"), or what IDX names share
+ * ("kmnist-train-imgs-idx3-ubyte.gz" → "kmnist").
+ */
 export function datasetNameFromFiles(names: readonly string[]): string {
+  const folder = names.find((name) => name.includes('/'));
+  if (folder) return folder.split('/')[0] || 'my-dataset';
+  if (names.length === 1 && /\.(tar\.gz|tgz|tar|zip|csv(\.gz)?)$/i.test(names[0])) return datasetNameFromPath(names[0]);
   const words = (name: string) =>
     name
       .toLowerCase()
@@ -83,7 +91,7 @@ export async function refreshSavedDatasets(): Promise<void> {
  */
 export async function uploadDataset(files: readonly File[]): Promise<string | null> {
   if (files.length === 0) return null;
-  const name = datasetNameFromFiles(files.map((file) => file.name));
+  const name = datasetNameFromFiles(files.map((file) => file.webkitRelativePath || file.name));
   set({ datasetUpload: { status: 'reading', message: `Reading ${files.length} file${files.length === 1 ? '' : 's'}…` } });
   try {
     const { summary, parameters } = await labDoor().request('uploadDataset', { name, files: [...files] });

@@ -38,7 +38,7 @@ test('own data: IDX files picked in the Data panel become a dataset; the Lab tra
     { name: 'broken-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: idx([5], new Uint8Array(5)) },
   ]);
   await waitUntil(() => page.getByTestId('dataset-upload-status').getAttribute('data-state'), (state) => state === 'refused', 30_000, 'the refusal');
-  assert.match(await text(page, 'dataset-upload-status'), /4 samples but labels hold 5/);
+  assert.match(await text(page, 'dataset-upload-status'), /broken-labels-idx1-ubyte: 5 labels for the 4 images/);
   assert.equal(await page.getByTestId('dataset-select').inputValue(), 'digits');
 
   const { images, labels } = bands();
@@ -82,4 +82,39 @@ test('own data: IDX files picked in the Data panel become a dataset; the Lab tra
   await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'digits', 30_000, 'back on Digits');
   const options = await page.getByTestId('dataset-select').locator('option').evaluateAll((list) => list.map((o) => (o as HTMLOptionElement).value));
   assert.ok(!options.includes('upload:bands'), `the deleted dataset is still offered: ${options.join(', ')}`);
+});
+
+test('own data: a CIFAR-10 binary archive and a zip of PNG class folders, picked in the Data panel, show their classes and colour samples; a file that is no dataset is named', 90_000, async (t) => {
+  const { page } = t;
+  const { cifar10Archive, CIFAR10_NAMES, simplePng, zipBytes } = await import('../data/files/corpus');
+  await openLab(page, `${t.server.url}#auto-backend`);
+  const input = page.getByTestId('dataset-file-input');
+  const status = () => text(page, 'dataset-upload-status');
+
+  await input.setInputFiles([{ name: 'cifar-10-binary.tar.gz', mimeType: 'application/gzip', buffer: Buffer.from(await cifar10Archive(40, 50)) }]);
+  await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'upload:cifar-10-binary', 30_000, 'the CIFAR archive read');
+  // 5 × 40 train records, 10 % of them val; the 50 test records as they are.
+  assert.match(await status(), /cifar-10-binary: 180 train, 20 val, 50 test images/);
+  const card = await text(page, 'dataset-card');
+  for (const name of [CIFAR10_NAMES[0], CIFAR10_NAMES[9]]) assert.ok(card.includes(name), `the card does not name ${name}: ${card}`);
+  // Samples are drawn in colour: the BMP's red, green and blue differ somewhere.
+  const colour = await page.getByTestId('dataset-card').locator('img').first().evaluate(async (img) => {
+    const bytes = Uint8Array.from(atob((img as HTMLImageElement).src.split(',')[1]), (c) => c.charCodeAt(0));
+    for (let i = 54; i + 2 < bytes.length; i += 3) if (bytes[i] !== bytes[i + 1] || bytes[i + 1] !== bytes[i + 2]) return true;
+    return false;
+  });
+  assert.ok(colour, 'the CIFAR samples are drawn grey');
+
+  const png = (shade: number) => simplePng(6, 6, 3, (x, y, c) => (c === shade ? 200 : 20) + x + y);
+  const files = ['red', 'green', 'blue'].flatMap((name, c) => Array.from({ length: 12 }, (_, i) => ({ path: `shapes/${name}/${i}.png`, bytes: png(c) })));
+  await input.setInputFiles([{ name: 'shapes.zip', mimeType: 'application/zip', buffer: Buffer.from(await zipBytes(files, { deflate: true })) }]);
+  await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'upload:shapes', 30_000, 'the zip read');
+  const shapes = await text(page, 'dataset-card');
+  for (const name of ['red', 'green', 'blue']) assert.ok(shapes.includes(name), `the card does not name class ${name}: ${shapes}`);
+
+  await input.setInputFiles([{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a dataset') }]);
+  await waitUntil(() => page.getByTestId('dataset-upload-status').getAttribute('data-state'), (state) => state === 'refused', 30_000, 'the refusal');
+  assert.match(await status(), /notes/);
+  // Nothing loaded before is lost: the zip's dataset is still the Lab's.
+  assert.equal(await page.getByTestId('dataset-select').inputValue(), 'upload:shapes');
 });

@@ -144,7 +144,7 @@ describe('the worker lab', () => {
     expect(noTeacher.ok ? '' : noTeacher.message).toBe('Method "kd" needs a teacher');
   });
 
-  it('reads a dataset from IDX files, keeps it like a shipped one and trains on it; bad files get one message naming the problem', async () => {
+  it('reads a dataset from IDX files (read by src/data/files/, whose tests cover every format), keeps it like a shipped one and trains on it; bad files get one message naming the problem', async () => {
     // 90 images of 6×6 in 3 classes: class k is a bright k-th band of rows, so a run can learn it.
     const count = 90;
     const pixels = new Uint8Array(count * 36);
@@ -166,10 +166,10 @@ describe('the worker lab', () => {
     expect(teacher.ok ? '' : teacher.message).toMatch(/6×6|6x6|input/i);
 
     const refusals: [File[], RegExp][] = [
-      [[fileOf(idxBytes([4, 6, 6], new Uint8Array(144)), 'a-images'), fileOf(idxBytes([5], new Uint8Array(5)), 'a-labels')], /4 samples but labels hold 5/],
-      [[new File([new Uint8Array([1, 2, 3, 4, 5])], 'x-images'), fileOf(idxBytes([1], [0]), 'x-labels')], /not an IDX file/],
-      [[fileOf(idxBytes([3, 2, 2], new Uint8Array(12)), 'y-images'), fileOf(idxBytes([3], [0, 2, 2]), 'y-labels')], /class 1 has no training image/],
-      [[fileOf(idxBytes([1], [0]), 'only-labels')], /Pick 2 IDX files/],
+      [[fileOf(idxBytes([4, 6, 6], new Uint8Array(144)), 'a-images'), fileOf(idxBytes([5], new Uint8Array(5)), 'a-labels')], /a-labels: 5 labels for the 4 images of a-images/],
+      [[new File([new Uint8Array([1, 2, 3, 4, 5])], 'x-images'), fileOf(idxBytes([1], [0]), 'x-labels')], /x-images: not an IDX file/],
+      [[fileOf(idxBytes([3, 2, 2], new Uint8Array(12)), 'y-images'), fileOf(idxBytes([3], [0, 2, 2]), 'y-labels')], /class \d has no training images/],
+      [[fileOf(idxBytes([1], [0]), 'only-labels')], /one image file and one label file are needed/],
     ];
     for (const [bad, message] of refusals) {
       const reply = await ask('uploadDataset', { name: 'Bad', files: bad });

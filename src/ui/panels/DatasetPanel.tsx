@@ -77,10 +77,27 @@ function OwnDataset({ disabled }: { disabled: boolean }) {
         take(event.dataTransfer.files);
       }}
     >
-      <label className="small">
-        Your own data (IDX images + labels, .gz or not; drop them here):{' '}
-        <input type="file" multiple data-testid="dataset-file-input" disabled={disabled || upload.status === 'reading'} onChange={(event) => take(event.currentTarget.files)} />
-      </label>
+      <p className="small">
+        Your own data, read in the page's worker: CIFAR-10/100 binary (<code>cifar-10-binary.tar.gz</code> or its <code>.bin</code> files), IDX images + labels (.gz or not), a folder
+        or <code>.zip</code> with one subfolder of PNG/JPEG images per class, or a CSV of a label and pixel columns. Drop them here or pick them:
+      </p>
+      <div className="button-row">
+        <label className="small">
+          Files{' '}
+          <input type="file" multiple data-testid="dataset-file-input" disabled={disabled || upload.status === 'reading'} onChange={(event) => take(event.currentTarget.files)} />
+        </label>
+        <label className="small">
+          A folder{' '}
+          <input
+            type="file"
+            data-testid="dataset-folder-input"
+            disabled={disabled || upload.status === 'reading'}
+            ref={(input) => input?.setAttribute('webkitdirectory', '')}
+            onChange={(event) => take(event.currentTarget.files)}
+          />
+        </label>
+      </div>
+      <p className="small muted">Images are kept as 32-bit floats on the device: CIFAR-10's 60,000 32×32 colour images take 737 MB; the lab refuses more than 200,000 images or 1 GB.</p>
       {isUploadedDataset(dataset) ? (
         <button type="button" className="link-button small" data-testid="dataset-delete" disabled={disabled}
           onClick={() => void forgetDataset(dataset)}>
