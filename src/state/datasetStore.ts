@@ -1,7 +1,25 @@
 // Datasets read from the user's files, kept in this browser's IndexedDB as the files themselves
 // (a File is stored as it is): after a reload the page hands them to the worker again, so a URL
-// that names one reopens it. Errors go to the caller, which shows them (a full disk included).
-import { DATASETS, transactOn } from './runStore';
+// that names one reopens it; and the teacher the Lab trained for each. Errors go to the caller,
+// which shows them (a full disk included).
+import { DATASETS, TEACHERS, transactOn } from './runStore';
+import type { StudentFiles } from './runStore';
+
+/** The teacher the Lab trained for one of the user's datasets, with its scores. */
+export interface SavedTeacher {
+  dataset: string;
+  name: string;
+  files: StudentFiles;
+  trained: { testAccuracy: number; valAccuracy: number; testMpa: number; epochs: number };
+}
+
+export async function saveTeacher(teacher: SavedTeacher): Promise<void> {
+  await transactOn(TEACHERS, 'readwrite', (store) => store.put(teacher));
+}
+
+export async function readTeacher(dataset: string): Promise<SavedTeacher | null> {
+  return transactOn(TEACHERS, 'readonly', (store) => store.get(dataset), (request) => (request.result as SavedTeacher | undefined) ?? null);
+}
 
 export interface SavedDataset {
   id: string;
@@ -30,6 +48,8 @@ export async function listDatasets(): Promise<SavedDatasetEntry[]> {
   return all.sort((a, b) => a.savedAt - b.savedAt).map((d) => ({ id: d.id, name: d.name, bytes: d.files.reduce((n, file) => n + file.size, 0) }));
 }
 
+/** A dataset and the teacher trained for it. */
 export async function deleteDataset(id: string): Promise<void> {
   await transactOn(DATASETS, 'readwrite', (store) => store.delete(id));
+  await transactOn(TEACHERS, 'readwrite', (store) => store.delete(id));
 }

@@ -5,6 +5,7 @@ import { decodeConfig } from './url';
 import { configureWorker, labDoor, preferredBackend } from './door';
 import { followDatasetProgress, refreshSavedDatasets, requestDataset } from './datasetActions';
 import { isUploadedDataset } from '../data/uploaded';
+import { restoreTrainedTeacher } from './teacherTraining';
 import { failRun, clearRunError, followRuns, isRunActive } from './runLifecycle';
 import { appBaseUrl, forgetUploadedTeacher, loadTeacherIndex } from './teacherActions';
 import { forcedBackend, writeUrl } from './urlSync';
@@ -57,6 +58,11 @@ export function initLab(): void {
       writeUrl(state.config);
       clearRunError();
     }
+  });
+  // One of the user's datasets read again (a reload): the teacher trained for it comes back with it.
+  labStore.subscribe((state, previous) => {
+    const id = state.config.dataset;
+    if (isUploadedDataset(id) && state.datasets[id]?.status === 'ready' && previous.datasets[id]?.status !== 'ready') void restoreTrainedTeacher(id);
   });
   window.addEventListener('beforeunload', warnBeforeUnload);
   writeUrl(get().config);

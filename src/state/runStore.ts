@@ -6,10 +6,11 @@ import type { TeacherEvaluation } from '../train/evaluate';
 import type { EvalPoint, RunResult } from '../train/runTypes';
 
 const DB_NAME = 'distillation-lab';
-/** 2: the datasets read from the user's files (datasetStore.ts) beside the runs. */
-const DB_VERSION = 2;
+/** 2: the datasets read from the user's files (datasetStore.ts) beside the runs; 3: the teachers trained for them. */
+const DB_VERSION = 3;
 const RUNS = 'runs';
 export const DATASETS = 'datasets';
+export const TEACHERS = 'teachers';
 
 /** One point of a saved loss curve. */
 export interface CurvePoint {
@@ -92,6 +93,7 @@ function openDatabase(): Promise<IDBDatabase> {
       const db = request.result;
       if (!db.objectStoreNames.contains(RUNS)) db.createObjectStore(RUNS, { keyPath: 'id' });
       if (!db.objectStoreNames.contains(DATASETS)) db.createObjectStore(DATASETS, { keyPath: 'id' });
+      if (!db.objectStoreNames.contains(TEACHERS)) db.createObjectStore(TEACHERS, { keyPath: 'dataset' });
     };
     request.onsuccess = () => {
       const db = request.result;

@@ -5,7 +5,11 @@
 import { ARCHITECTURE_SPECS } from '../models/architectureSpecs';
 import { withMethod, usesTeacher, type ExperimentConfig } from '../train/config';
 import type { RunResult } from '../train/runTypes';
-import { loadLabStudentAsTeacher } from './labRunActions';
+import { labStudentFiles, loadLabStudentAsTeacher } from './labRunActions';
+import { loadStudentAsTeacher } from './compareActions';
+import { readTeacher, saveTeacher } from './datasetStore';
+import { describeStorageError } from './runStore';
+import { isUploadedDataset } from '../data/uploaded';
 import { startRun } from './runLifecycle';
 import { labStore } from './store';
 import { CUSTOM_TEACHER } from './teacherChoice';
@@ -45,6 +49,20 @@ export async function distilFromTrainedTeacher(runId: string, result: RunResult)
   if (message) return message;
   if (get().teacherUpload.status !== 'accepted') return get().teacherUpload.message;
   const trained = { testAccuracy: result.testAccuracy, valAccuracy: result.valAccuracy, testMpa: result.testMpa, epochs: result.config.epochs };
+  // The teacher of one of the user's datasets is kept with it, so a reload finds both.
+  let kept = '';
+  const dataset = result.config.dataset;
+  if (isUploadedDataset(dataset)) {
+    const { files } = await labStudentFiles(runId);
+    const name = get().uploadedTeacher?.name ?? 'teacher';
+    if (files) {
+      try {
+        await saveTeacher({ dataset, name, files, trained });
+      } catch (error) {
+        kept = ` ${describeStorageError(error, 'Keeping this teacher in the browser')}`;
+      }
+    }
+  }
   set((state) => {
     const back = returnTo && !isTeacherArchitecture(returnTo.student) ? returnTo : { ...state.config, student: 'tiny-cnn' };
     const distilling = usesTeacher(back) ? back : withMethod(back, 'kd');
@@ -54,5 +72,20 @@ export async function distilFromTrainedTeacher(runId: string, result: RunResult)
       teacherTraining: null,
     };
   });
-  return '';
+  return kept.trim();
+}
+
+/** After one of the user's datasets is read again (a reload), the teacher trained for it is loaded with it. */
+export async function restoreTrainedTeacher(dataset: string): Promise<void> {
+  const state = get();
+  if (state.config.dataset !== dataset || state.config.teacher !== CUSTOM_TEACHER || state.uploadedTeacher) return;
+  let saved;
+  try {
+    saved = await readTeacher(dataset);
+  } catch {
+    return; // no storage: nothing was kept
+  }
+  if (!saved) return;
+  await loadStudentAsTeacher(saved.files, saved.name.replace(/\.json$/, ''));
+  if (get().teacherUpload.status === 'accepted') set((s) => ({ uploadedTeacher: s.uploadedTeacher ? { ...s.uploadedTeacher, trained: saved.trained } : null }));
 }

@@ -27,7 +27,7 @@ function bands(): { images: Buffer; labels: Buffer } {
   return { images: gzipSync(idx([count, 8, 8], pixels)), labels: idx([count], labels) };
 }
 
-test('own data: IDX files picked in the Data panel become a dataset; the Lab trains its teacher and distils from it to the end; a bad file is refused with its reason; a reload reopens it, and it can be deleted', 180_000, async (t) => {
+test('own data: IDX files picked in the Data panel become a dataset; the Lab trains its teacher and distils from it to the end; a bad file is refused with its reason; a reload reopens it with its teacher, and it can be deleted', 180_000, async (t) => {
   const { page } = t;
   // #auto-backend: the lab measures and picks (wasm over SwiftShader here), as it does for a user; the WebGPU path is the other tests'.
   await openLab(page, `${t.server.url}#auto-backend`);
@@ -72,12 +72,15 @@ test('own data: IDX files picked in the Data panel become a dataset; the Lab tra
   const accuracy = await testAccuracy(page);
   assert.ok(accuracy > 0.9, `the distilled mlp's test accuracy ${accuracy}`);
 
-  // Kept in this browser: a reload of the URL (which names it) reads its files again; deleted, it is gone.
+  // Kept in this browser: a reload of the URL (which names it) reads its files again and loads its teacher; deleted, it is gone.
   await page.waitForFunction(() => new URLSearchParams(location.search).get('dataset') === 'upload:bands', undefined, { timeout: 10_000 });
   await page.reload();
   await page.getByTestId('dataset-card').waitFor({ timeout: 60_000 });
   assert.equal(await page.getByTestId('dataset-select').inputValue(), 'upload:bands');
   assert.match(await text(page, 'dataset-card'), /3 classes/);
+  // ... and the teacher trained for it, with its card.
+  await waitUntil(() => page.getByTestId('teacher-select').inputValue(), (value) => value === 'custom', 30_000, 'the kept teacher loaded');
+  await waitUntil(async () => (await page.locator('.field', { has: page.getByTestId('teacher-select') }).locator('.field-help').textContent()) ?? '', (help) => /Trained here: .* · 15 epochs/.test(help), 30_000, 'the kept teacher card');
   await page.getByTestId('dataset-delete').click();
   await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'digits', 30_000, 'back on Digits');
   const options = await page.getByTestId('dataset-select').locator('option').evaluateAll((list) => list.map((o) => (o as HTMLOptionElement).value));
