@@ -102,12 +102,10 @@ export async function uploadDataset(files: readonly File[]): Promise<string | nu
       datasetUpload: { status: 'accepted', message: counts },
     }));
     // Kept in this browser so a reload (or the URL) reopens it; a full disk is said, the dataset still works now.
-    try {
-      await saveDataset({ id: summary.id, name: summary.name, files: [...files], savedAt: Date.now() });
-      await refreshSavedDatasets();
-    } catch (error) {
-      set({ datasetUpload: { status: 'accepted', message: `${counts}. ${describeStorageError(error, 'Keeping it in this browser')}` } });
-    }
+    // Not waited for: copying CIFAR-10's 184 MB into storage must not hold the Lab back.
+    saveDataset({ id: summary.id, name: summary.name, files: [...files], savedAt: Date.now() })
+      .then(refreshSavedDatasets)
+      .catch((error: unknown) => set({ datasetUpload: { status: 'accepted', message: `${counts}. ${describeStorageError(error, 'Keeping it in this browser')}` } }));
     return summary.id;
   } catch (error) {
     set({ datasetUpload: { status: 'refused', message: errorMessage(error) } });

@@ -93,7 +93,11 @@ export function createLab(deps: LabDeps): Lab {
       const id = uploadedDatasetId(name);
       const progress = (fraction: number, message: string) => deps.post({ event: 'datasetProgress', payload: { dataset: id, fraction, message } });
       // Registered before the files are read: a run asked for right after waits for them.
-      const loaded = await datasets.register(id, readUploadedDataset(name, files, progress));
+      const reading = readUploadedDataset(name, files, progress).then((dataset) => {
+        progress(1, `Uploading ${dataset.info.name} to ${tf.getBackend()}`);
+        return dataset;
+      });
+      const loaded = await datasets.register(id, reading);
       const { inputShape, numClasses } = loaded.info;
       return { summary: loaded.summary, parameters: Object.fromEntries(ARCHITECTURES.map((arch) => [arch.id, countParameters(arch, inputShape, numClasses)])) };
     }),
