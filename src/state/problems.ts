@@ -44,7 +44,7 @@ function teacherProblem(state: ProblemInputs): string | null {
   const fitting = teachersFor(state.teacherIndex.cards, config.dataset);
   if (fitting.some((card) => card.id === config.teacher)) return null;
   if (fitting.length === 0) {
-    return `No shipped teacher for ${info.name} yet. Load your own teacher, or train from scratch with method "none".`;
+    return `No shipped teacher for ${info.name} yet: train one here ("Train a teacher" in the Models panel), load your own, or train from scratch with method "none".`;
   }
   return `Pick a teacher trained on ${info.name}`;
 }
