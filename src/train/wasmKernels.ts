@@ -419,7 +419,10 @@ export function installWasmTrainingKernels(): void {
     // The wasm kernel copies the data (three 1.6 MB copies a tiny-cnn step); cpu and webgl share it, as Reshape does.
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: TensorInfo };
-      if (x.dtype === 'string' || !originalIdentity) return originalIdentity!.kernelFunc(args);
+      if (x.dtype === 'string') {
+        if (!originalIdentity) throw new Error('the wasm backend has no Identity kernel');
+        return originalIdentity.kernelFunc(args); // strings live in JS, not on the heap
+      }
       (args.backend as unknown as WasmHeap).incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
