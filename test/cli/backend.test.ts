@@ -1,4 +1,4 @@
-// --backend wasm trains the same KD run as the default cpu backend: the same test predictions
+// --backend wasm (the default) trains the same KD run as --backend cpu: the same test predictions
 // (the sums differ only in float rounding), per-step losses to 1e-4; a wrong name is one line.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
