@@ -214,7 +214,8 @@ test('Compare: saved runs are listed after a reload, and a deleted one stays del
 test('Compare: a full disk (simulated QuotaExceededError) is shown to the user, and the next run saves again', 150_000, async (t) => {
   const { page } = t;
   // A Lab run: finished Lab runs are saved too.
-  await openLab(page, `${t.server.url}?${QUICK.replace('method=kd', 'method=none').replace('train_limit=256', 'train_limit=64').replace('epochs=2', 'epochs=1')}`);
+  // Saving is under test, not a backend's kernels: wasm (forced: no backend race) trains this in a second.
+  await openLab(page, `${t.server.url}?${QUICK.replace('method=kd', 'method=none').replace('train_limit=256', 'train_limit=64').replace('epochs=2', 'epochs=1')}&backend=wasm`);
   const before = await page.evaluate(async () => {
     const hooks = window.__distillLab as unknown as { failNextSave: string | null };
     hooks.failNextSave = 'quota';
@@ -254,8 +255,9 @@ test('Compare: a full disk (simulated QuotaExceededError) is shown to the user, 
 
 test('Compare: cancelling the queue stops the running run and never starts the rest', 120_000, async (t) => {
   const { page } = t;
-  // Long runs (400 steps each) so the cancel lands while the first student trains.
-  await openCompare(page, `${t.server.url}?${QUICK.replace('epochs=2', 'epochs=50')}`);
+  // Long runs (4,000 steps each) so the cancel lands while the first student trains; the queue's
+  // bookkeeping is under test, not a backend's kernels: wasm (forced).
+  await openCompare(page, `${t.server.url}?${QUICK.replace('epochs=2', 'epochs=500')}&backend=wasm`);
   await page.getByTestId('compare-sweep-input').fill('kd_ratio 0.5, 0.9');
   await page.getByTestId('compare-add-sweep').click();
   await page.getByTestId('compare-start').click();

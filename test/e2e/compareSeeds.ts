@@ -14,7 +14,9 @@ const percent = (text: string) => Number.parseFloat(text) / 100;
 
 test('Compare over 2 seeds: one mean ± std row per configuration, each seed on demand, bands on the curves, CSV with both', 420_000, async (t) => {
   const { page } = t;
-  await openLab(page, `${t.server.url}?${TINY}`);
+  // The seeds' rows, bands and export are under test (the kd / dkd / dist comparison runs on WebGPU):
+  // wasm (forced: no backend race) trains the five runs in seconds.
+  await openLab(page, `${t.server.url}?${TINY}&backend=wasm`);
   await page.getByTestId('tab-compare').click();
   await page.getByTestId('compare-page').waitFor();
   await page.getByTestId('compare-add-run').click();

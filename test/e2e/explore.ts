@@ -91,9 +91,10 @@ test('[explore] soft-label explorer: the teacher entropy rises from T = 1 to T =
 
 test('[explore] run inspector: after a short Digits run the confusion matrix sums to the test-set size shown; the explorer shows that student', 240_000, async (t) => {
   const { page } = t;
-  // The inspector's and the explorer's answers, not a backend's kernels, are under test here: the
-  // backend the lab picks (#auto-backend) answers in seconds where SwiftShader's WebGPU takes a minute.
-  await openLab(page, `${t.server.url}?dataset=digits&method=kd&teacher=digits-teacher-cnn&epochs=1&train_limit=192&batch=64&eval_every=1000#auto-backend`);
+  // The inspector's and the explorer's answers, not a backend's kernels, are under test here: wasm
+  // (forced: no backend race, whose losing software adapter slows the first run) answers in seconds
+  // where SwiftShader's WebGPU takes a minute.
+  await openLab(page, `${t.server.url}?dataset=digits&method=kd&teacher=digits-teacher-cnn&epochs=1&train_limit=192&batch=64&eval_every=1000&backend=wasm`);
   const start = page.getByTestId('start-button');
   await waitUntil(() => start.isEnabled(), Boolean, 30_000, 'start-button enabled');
   const started = performance.now();

@@ -42,7 +42,12 @@ test('failures: a NaN loss (SGD with weight decay 1000) ends the run with status
 test('failures: a crashed worker ends the run with a visible error, and Start trains again in a fresh worker', 300_000, async (t) => {
   const { page } = t;
   t.allowConsoleError(/crash|worker|Simulated/i);
-  await openLab(page, `${t.server.url}?${LONG_RUN}`);
+  // The worker's death and its replacement are under test, not a backend's kernels: wasm (forced),
+  // with ten times the epochs so that both runs are still training when they are crashed and checked.
+  const query = new URLSearchParams(LONG_RUN);
+  query.set('epochs', '500');
+  query.set('backend', 'wasm');
+  await openLab(page, `${t.server.url}?${query}`);
   await startAndWaitForPoints(page);
   await page.evaluate(() => window.__distillLab?.crashWorker());
   await waitForStatus(page, 'error', 30_000);

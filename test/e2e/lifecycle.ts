@@ -118,7 +118,11 @@ test('lifecycle: reloading mid-run asks first, and the run stays in the saved li
 test('lifecycle: an error gives way to the next action that works (a preset click)', 240_000, async (t) => {
   const { page } = t;
   t.allowConsoleError(/crash|worker|Simulated/i);
-  await openLab(page, `${t.server.url}?${LONG_RUN}`);
+  // The banner's life is under test, not a backend's kernels: wasm (forced), long enough to be crashed mid-run.
+  const query = new URLSearchParams(LONG_RUN);
+  query.set('epochs', '500');
+  query.set('backend', 'wasm');
+  await openLab(page, `${t.server.url}?${query}`);
   await startAndWaitForPoints(page);
   await page.evaluate(() => window.__distillLab?.crashWorker());
   await waitForStatus(page, 'error', 30_000);
@@ -133,8 +137,10 @@ test('lifecycle: the built page has a strict Content-Security-Policy, and traini
   t.allowConsoleError(/Content Security Policy|Refused to|Failed to fetch/i);
   await page.addInitScript({ content: "window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.effectiveDirective));" });
   const query = new URLSearchParams({ dataset: 'digits', method: 'kd', epochs: '1', eval_every: '1000', train_limit: '256', test_limit: '64', val_limit: '64', hide: 'lr,bogus' });
-  // #auto-backend: the lab picks its backend as for a user (wasm here, whose compilation the policy must allow).
-  await openLab(page, `${t.server.url}?${query}#auto-backend`);
+  // wasm, the backend the lab picks on machines like this one, whose compilation the policy must allow
+  // (forced: the race itself is backendChoice.ts's test).
+  query.set('backend', 'wasm');
+  await openLab(page, `${t.server.url}?${query}`);
   const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   assert.ok(policy, 'the built index.html must carry a Content-Security-Policy');
   for (const directive of ["script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'", "connect-src 'self'"]) assert.ok(policy.includes(directive), `the policy lacks ${directive}: ${policy}`);

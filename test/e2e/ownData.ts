@@ -29,8 +29,9 @@ function bands(): { images: Buffer; labels: Buffer } {
 
 test('own data: IDX files picked in the Data panel become a dataset; the Lab trains its teacher and distils from it to the end; a bad file is refused with its reason; a reload reopens it with its teacher, and it can be deleted', 180_000, async (t) => {
   const { page } = t;
-  // #auto-backend: the lab measures and picks (wasm over SwiftShader here), as it does for a user; the WebGPU path is the other tests'.
-  await openLab(page, `${t.server.url}#auto-backend`);
+  // Reading, keeping and training on the user's files are under test, not a backend's kernels: wasm
+  // (forced: no backend race); the WebGPU path is the other tests'.
+  await openLab(page, `${t.server.url}?backend=wasm`);
   const input = page.getByTestId('dataset-file-input');
   // A label file whose count disagrees with the images: refused, nothing changes.
   await input.setInputFiles([
@@ -90,7 +91,7 @@ test('own data: IDX files picked in the Data panel become a dataset; the Lab tra
 test('own data: a CIFAR-10 binary archive and a zip of PNG class folders, picked in the Data panel, show their classes and colour samples; a file that is no dataset is named', 90_000, async (t) => {
   const { page } = t;
   const { cifar10Archive, CIFAR10_NAMES, simplePng, zipBytes } = await import('../data/files/corpus');
-  await openLab(page, `${t.server.url}#auto-backend`);
+  await openLab(page, `${t.server.url}?backend=wasm`);
   const input = page.getByTestId('dataset-file-input');
   const status = () => text(page, 'dataset-upload-status');
 
