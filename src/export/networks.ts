@@ -6,6 +6,7 @@
 // tfjs builders and the training plan.
 import type { InputShape } from '../models/architectureSpecs';
 import { methodSpec } from '../kd/methods';
+import { defaultLayerPairs } from '../kd/layerDefaults';
 import type { DistillTerm } from '../train/config';
 
 /** One layer; `outputShape` is one sample's, NHWC as the lab reports it ([h, w, c] or [units]). */
@@ -220,7 +221,7 @@ export interface ExportTerm extends DistillTerm {
 const describe = (side: string, tap: NetTap) => `${side} ${tap.name} [${tap.shape.join(',')}]`;
 
 /**
- * The term's layers: its own, else the method's defaults (distillPlan's defaultLayerPairs),
+ * The term's layers: its own, else the method's defaults (kd/layerDefaults.ts, as the trainer picks them),
  * checked as far as the PyTorch losses need: names exist, pairs match, feature maps are maps,
  * and sizes the losses pool or compare agree. Throws naming the layers.
  */
@@ -232,26 +233,9 @@ export function resolveTermLayers(term: DistillTerm, studentTaps: readonly NetTa
     if ((term.studentLayers?.length ?? 0) > 0 || (term.teacherLayers?.length ?? 0) > 0) throw new Error(`${label} reads only the logits: it takes no layers`);
     return { ...term, studentLayers: [], teacherLayers: [] };
   }
-  const blocks = (taps: readonly NetTap[]) => taps.filter((tap) => tap.kind === 'block');
-  const embeddingOf = (taps: readonly NetTap[]) => taps.find((tap) => tap.kind === 'embedding');
-  let defaults: { student: string[]; teacher: string[] };
-  if (use.reads === 'embedding') {
-    const s = embeddingOf(studentTaps);
-    const t = embeddingOf(teacherTaps);
-    defaults = { student: s ? [s.name] : [], teacher: t ? [t.name] : [] };
-  } else {
-    const sb = blocks(studentTaps);
-    const tb = blocks(teacherTaps);
-    const count = Math.min(use.defaultBlocks, sb.length, tb.length);
-    const teacher = tb.slice(tb.length - count);
-    let student = sb.slice(sb.length - count);
-    if (use.sameSpatialSize) {
-      student = teacher.map((t, i) => [...sb].reverse().find((s) => s.shape[0] === t.shape[0] && s.shape[1] === t.shape[1]) ?? student[i]);
-    }
-    defaults = { student: student.map((tap) => tap.name), teacher: teacher.map((tap) => tap.name) };
-  }
-  const studentLayers = term.studentLayers ?? defaults.student;
-  const teacherLayers = term.teacherLayers ?? defaults.teacher;
+  const defaults = defaultLayerPairs(term.method, studentTaps, teacherTaps);
+  const studentLayers = term.studentLayers ?? defaults.studentLayers;
+  const teacherLayers = term.teacherLayers ?? defaults.teacherLayers;
   const pick = (side: string, names: readonly string[], taps: readonly NetTap[]) =>
     names.map((name) => {
       const tap = taps.find((candidate) => candidate.name === name);

@@ -13,6 +13,7 @@ import {
   type LearnableParts,
 } from '../kd';
 import { readsLayers } from '../kd/methods';
+import { blocksOf, defaultLayerPairs, embeddingOf, type LayerPairs } from '../kd/layerDefaults';
 import { buildTappedModel, listTaps, type Tap, type TappedModel } from '../models/taps';
 import { describeShape } from '../core/format';
 import { distillTerms, type DistillTerm, type ExperimentConfig } from './config';
@@ -20,10 +21,6 @@ import { deriveSeed } from '../core/rng';
 import { errorMessage } from '../core/errors';
 
 /** The layers one term reads: student and teacher tap names, paired by position. */
-export interface LayerPairs {
-  studentLayers: string[];
-  teacherLayers: string[];
-}
 
 /** A term as it trains: its parameters with defaults filled in and its layers resolved. */
 export interface ResolvedTerm extends DistillTerm {
@@ -31,36 +28,6 @@ export interface ResolvedTerm extends DistillTerm {
   teacherLayers: string[];
 }
 
-const blocksOf = (taps: readonly Tap[]) => taps.filter((tap) => tap.kind === 'block');
-const embeddingOf = (taps: readonly Tap[]) => taps.find((tap) => tap.kind === 'embedding');
-const sameSize = (a: Tap, b: Tap) => a.shape[0] === b.shape[0] && a.shape[1] === b.shape[1];
-
-/**
- * The references' choice of layers for a method (its `layers` metadata): AT and SP the last two
- * conv blocks of each network, NST / FitNet / VID / MGD the last block (MGD, whose reference
- * asserts equal sizes, pairs the teacher's block with the student's last block of the same
- * height and width when there is one), RKD / PKT / IRG the embedding, logit methods nothing.
- * Lists may come back shorter than the method needs (an MLP has no blocks); resolveLayerPairs
- * refuses those with a message.
- */
-export function defaultLayerPairs(methodId: string, studentTaps: readonly Tap[], teacherTaps: readonly Tap[]): LayerPairs {
-  const use = getMethod(methodId).layers;
-  if (use.reads === 'logits') return { studentLayers: [], teacherLayers: [] };
-  if (use.reads === 'embedding') {
-    const student = embeddingOf(studentTaps);
-    const teacher = embeddingOf(teacherTaps);
-    return { studentLayers: student ? [student.name] : [], teacherLayers: teacher ? [teacher.name] : [] };
-  }
-  const studentBlocks = blocksOf(studentTaps);
-  const teacherBlocks = blocksOf(teacherTaps);
-  const count = Math.min(use.defaultBlocks, studentBlocks.length, teacherBlocks.length);
-  const teacher = teacherBlocks.slice(teacherBlocks.length - count);
-  let student = studentBlocks.slice(studentBlocks.length - count);
-  if (use.sameSpatialSize) {
-    student = teacher.map((teacherTap, i) => [...studentBlocks].reverse().find((tap) => sameSize(tap, teacherTap)) ?? student[i]);
-  }
-  return { studentLayers: student.map((tap) => tap.name), teacherLayers: teacher.map((tap) => tap.name) };
-}
 
 function describeTap(side: 'student' | 'teacher', tap: Tap): string {
   return `${side} ${tap.name} ${describeShape(tap.shape)}`;

@@ -4,7 +4,8 @@
 import { methodSpec, hasMethod, readsLayers as methodReadsLayers, resolveParams } from '../kd/methods';
 import type { Tap } from '../models/taps';
 import type { DistillTerm } from './config';
-import { checkLayerPairs, defaultLayerPairs, resolveLayerPairs, type LayerPairs } from './distillPlan';
+import { checkLayerPairs, resolveLayerPairs } from './distillPlan';
+import { defaultLayerPairs, type LayerPairs } from '../kd/layerDefaults';
 import { errorMessage } from '../core/errors';
 
 export interface TermLayerCheck {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { METHODS } from '../../src/kd';
 import { getArchitecture } from '../../src/models/architectures';
 import { architectureTaps, type Tap } from '../../src/models/taps';
-import { buildDistillPlan, defaultLayerPairs, resolveLayerPairs } from '../../src/train/distillPlan';
+import { buildDistillPlan, resolveLayerPairs } from '../../src/train/distillPlan';
+import { defaultLayerPairs } from '../../src/kd/layerDefaults';
 import { CLASSES, config, SHAPE } from './fixtures';
 
 const taps = (id: string, shape: [number, number, number] = SHAPE): Tap[] => architectureTaps(getArchitecture(id), shape, CLASSES);
