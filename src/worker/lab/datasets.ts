@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadBuiltinDataset } from '../../data/load';
 import { concatBytes } from '../../data/bytes';
 import { classCounts } from '../../data/split';
-import { disposeSplit, firstSamples, uploadSplit, type DeviceSplit } from '../../data/device';
+import { disposeSplit, uploadSplit, type DeviceSplit } from '../../data/device';
 import type { Dataset, DatasetInfo, FetchBytes, ImageSet } from '../../data/types';
 import { getBuiltinDataset } from '../../data/registry';
 import { isUploadedDataset, UPLOADED_PREFIX } from '../../data/uploaded';
@@ -63,21 +63,6 @@ export function sampleImages(set: ImageSet, numClasses: number, perClass: number
     }
   }
   return samples;
-}
-
-/** A split limited to its first `limit` samples: a view made on the device (owned: released after), or the split itself. */
-export interface LimitedSplit {
-  split: DeviceSplit;
-  owned: boolean;
-}
-
-export function limitSplit(split: DeviceSplit, limit: number | undefined): LimitedSplit {
-  const first = firstSamples(split, limit);
-  return first ? { split: first, owned: true } : { split, owned: false };
-}
-
-export function releaseSplits(...limited: (LimitedSplit | null)[]): void {
-  for (const entry of limited) if (entry?.owned) disposeSplit(entry.split);
 }
 
 export class Datasets {

@@ -7,7 +7,8 @@ import { computeTeacherView, logitsAt, misclassifiedExamples } from '../../train
 import { checkTermLayers } from '../../train/layerCheck';
 import { evaluateTeacher } from '../../train/evaluate';
 import type { ReplyValue, RequestBody } from '../protocol';
-import { limitSplit, releaseSplits, type Datasets, type LimitedSplit } from './datasets';
+import type { Datasets } from './datasets';
+import { disposeSplit, firstSamples, type DeviceSplit } from '../../data/device';
 import type { Teachers } from './teachers';
 import type { RunSession } from './session';
 
@@ -50,15 +51,15 @@ export class Views {
 
   async misclassified(body: RequestBody<'misclassified'>): Promise<Transferring<ReplyValue<'misclassified'>>> {
     const run = this.session.studentOf(body.runId);
-    let test: LimitedSplit | null = null;
+    let test: DeviceSplit | null = null;
     try {
       const loaded = await this.datasets.ensure(run.config.dataset);
-      // The same test images the run was evaluated on.
-      test = limitSplit(loaded.test, run.config.testLimit);
-      const pairs = await misclassifiedExamples(run.model, test.split, body.pairs, body.limit);
+      // The same test images the run was evaluated on (a view of the first testLimit, freed after).
+      test = firstSamples(loaded.test, run.config.testLimit);
+      const pairs = await misclassifiedExamples(run.model, test ?? loaded.test, body.pairs, body.limit);
       return new Transferring(pairs, buffersOf(...pairs.flatMap((pair) => pair.examples.map((image) => image.pixels))));
     } finally {
-      releaseSplits(test);
+      disposeSplit(test);
     }
   }
 
@@ -71,18 +72,20 @@ export class Views {
 
   async evaluateTeacher(body: RequestBody<'evaluateTeacher'>): Promise<ReplyValue<'evaluateTeacher'>> {
     const started = performance.now();
-    let val: LimitedSplit | null = null;
-    let test: LimitedSplit | null = null;
+    let val: DeviceSplit | null = null;
+    let test: DeviceSplit | null = null;
     try {
       const loaded = await this.datasets.ensure(body.dataset);
       const teacher = await this.teachers.resolve(body.teacher, loaded.info);
       // The same val and test samples the runs of the comparison are scored on.
-      val = limitSplit(loaded.val, body.valLimit);
-      test = limitSplit(loaded.test, body.testLimit);
-      const evaluation = await evaluateTeacher(teacher, { info: loaded.info, train: loaded.train, val: val.split, test: test.split }, { ttaShift: body.ttaShift });
+      val = firstSamples(loaded.val, body.valLimit);
+      test = firstSamples(loaded.test, body.testLimit);
+      const data = { info: loaded.info, train: loaded.train, val: val ?? loaded.val, test: test ?? loaded.test };
+      const evaluation = await evaluateTeacher(teacher, data, { ttaShift: body.ttaShift });
       return { evaluation, parameters: teacher.countParams(), seconds: (performance.now() - started) / 1000 };
     } finally {
-      releaseSplits(val, test);
+      disposeSplit(val);
+      disposeSplit(test);
     }
   }
 }
