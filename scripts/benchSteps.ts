@@ -8,7 +8,7 @@ import { getArchitecture, type InputShape } from '../src/models/architectures';
 import { cacheTeacherLogits } from '../src/train/teacherCache';
 import { createRng, permutation } from '../src/core/rng';
 import { disposeStepMetrics, stepMetricTensors, trainStep, type StepContext, type StepMetrics } from '../src/train/trainStep';
-import type { DeviceSplit } from '../src/data/device';
+import { uploadSplit, type DeviceSplit } from '../src/data/device';
 
 export const VARIANTS = ['studentOnly', 'kdLive', 'kdCached'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -119,12 +119,7 @@ function randomSplit(setup: BenchSetup, seed: number): DeviceSplit {
   for (let i = 0; i < pixels.length; i++) pixels[i] = rng();
   const labels = new Int32Array(setup.trainCount);
   for (let i = 0; i < labels.length; i++) labels[i] = Math.floor(rng() * setup.numClasses);
-  return {
-    images: tf.tensor4d(pixels, [setup.trainCount, h, w, c]),
-    labels: tf.tensor1d(labels, 'int32'),
-    hostLabels: labels,
-    count: setup.trainCount,
-  };
+  return uploadSplit({ images: pixels, labels, count: setup.trainCount }, [h, w, c]);
 }
 
 /** Let the event loop run (a page's load event, the driver's polling): cpu kernels never yield. */

@@ -62,9 +62,9 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   // The whole splits go to the device; the run's transfer set and limits are views of them, as in the worker.
   const splits = {
     info,
-    train: uploadSplit(dataset.train, info.inputShape),
-    val: uploadSplit(dataset.val, info.inputShape),
-    test: uploadSplit(dataset.test, info.inputShape),
+    train: uploadSplit(dataset.train, info),
+    val: uploadSplit(dataset.val, info),
+    test: uploadSplit(dataset.test, info),
   };
   let setup: RunSetup;
   try {

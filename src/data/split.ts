@@ -7,7 +7,8 @@ export const VAL_FRACTION = 0.1;
 
 export function pickSamples(set: ImageSet, indices: ArrayLike<number>): ImageSet {
   const sampleSize = set.images.length / set.count;
-  const images = new Float32Array(indices.length * sampleSize);
+  // Bytes stay bytes: a Float32Array would take their 0..255 as values.
+  const images = set.images instanceof Uint8Array ? new Uint8Array(indices.length * sampleSize) : new Float32Array(indices.length * sampleSize);
   const labels = new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i];

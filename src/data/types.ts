@@ -1,6 +1,9 @@
-/** Images are NHWC floats in [0, 1]; labels are class indices. */
+/**
+ * Images are NHWC: floats in [0, 1], or bytes 0..255 standing for byte / 255 (a user's files:
+ * a quarter of the memory). Labels are class indices.
+ */
 export interface ImageSet {
-  images: Float32Array;
+  images: Float32Array | Uint8Array;
   labels: Int32Array;
   count: number;
 }
@@ -14,6 +17,16 @@ export interface DatasetInfo {
   classNames: string[];
   description: string;
   source: string;
+  /**
+   * Inputs are (pixel - mean) / std per channel, with these statistics of the train split: set
+   * for a user's dataset, absent for the shipped ones (their teachers were trained on [0, 1]).
+   */
+  normalization?: ChannelStats;
+}
+
+export interface ChannelStats {
+  mean: number[];
+  std: number[];
 }
 
 export interface Dataset {

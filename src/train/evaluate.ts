@@ -83,7 +83,7 @@ export async function predictWithTta(
       if (interrupted()) throw new EvaluationInterrupted();
     }
     const classes = tf.tidy(() => {
-      const images = tf.gather(split.images, tf.tensor1d(batch.indices, 'int32')) as tf.Tensor4D;
+      const images = split.images.gather(batch.indices);
       return tf.argMax(shift === 0 ? predictLogits(model, images) : ttaProbabilities(model, images, shift), 1);
     });
     const values = await classes.data();

@@ -21,7 +21,7 @@ export async function logitsAt(model: tfl.LayersModel, split: DeviceSplit, indic
   let classes = 0;
   for (const batch of paddedIndexBatches(count, size)) {
     const chosen = Int32Array.from(batch.indices, (position) => indices[position]);
-    const logits = tf.tidy(() => predictLogits(model, tf.gather(split.images, tf.tensor1d(chosen, 'int32')) as tf.Tensor4D));
+    const logits = tf.tidy(() => predictLogits(model, split.images.gather(chosen)));
     const values = await logits.data();
     if (classes === 0) {
       classes = logits.shape[1];
@@ -37,9 +37,7 @@ export async function logitsAt(model: tfl.LayersModel, split: DeviceSplit, indic
 /** The pixels of split images chosen by index, read back in one transfer. */
 export async function imagesAt(split: DeviceSplit, indices: readonly number[]): Promise<ExampleImage[]> {
   if (indices.length === 0) return [];
-  const gathered = tf.tidy(() => tf.gather(split.images, tf.tensor1d(Int32Array.from(indices), 'int32')));
-  const values = (await gathered.data()) as Float32Array;
-  gathered.dispose();
+  const values = await split.images.pixels(Int32Array.from(indices));
   const size = values.length / indices.length;
   return indices.map((index, i) => ({ index, label: split.hostLabels[index], pixels: values.slice(i * size, (i + 1) * size) }));
 }

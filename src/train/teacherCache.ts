@@ -45,7 +45,7 @@ export async function cacheTeacherLogits(
     }
     parts.push(
       tf.tidy(() => {
-        const logits = predictLogits(teacher, tf.gather(split.images, tf.tensor1d(batch.indices, 'int32')) as tf.Tensor4D);
+        const logits = predictLogits(teacher, split.images.gather(batch.indices));
         return batch.valid === batchSize ? logits : tf.slice(logits, [0, 0], [batch.valid, -1]);
       }),
     );
@@ -98,7 +98,7 @@ export async function cacheTeacherOutputs(
     }
     parts.push(
       tf.tidy(() => {
-        const images = tf.gather(split.images, tf.tensor1d(batch.indices, 'int32'));
+        const images = split.images.gather(batch.indices);
         const outputs = [model.predict(images)].flat();
         return batch.valid === batchSize ? outputs : outputs.map((output) => tf.slice(output, 0, batch.valid));
       }),

@@ -127,7 +127,7 @@ interface Batch {
 function gatherBatch(context: StepContext, batchIndices: Int32Array): Batch {
   const indices = tf.tensor1d(batchIndices, 'int32');
   const labels = tf.gather(context.train.labels, indices) as tf.Tensor1D;
-  let images = tf.gather(context.train.images, indices) as tf.Tensor4D;
+  let images = context.train.images.gather(batchIndices);
   if (context.augmentRng) {
     const shifted = randomShift(images, 2, context.augmentRng);
     images.dispose();

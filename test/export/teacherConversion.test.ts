@@ -46,7 +46,7 @@ reportMissingTorch('the teacher conversion test');
 describe.skipIf(!TORCH_PYTHON)('tfjs weights in PyTorch (needs torch)', () => {
   it('give the shipped teachers\' logits and a tiny-cnn\'s on the same images (<= 1e-4)', async () => {
     const digits = await loadBuiltinDataset('digits', fetchPublicFile);
-    const digitImages = digits.test.images.subarray(0, 64 * 64); // 64 test images
+    const digitImages = Float32Array.from(digits.test.images.subarray(0, 64 * 64)); // 64 test images (the shipped sets are floats)
     const random = createRng(3);
     const mnistShaped = Float32Array.from({ length: 16 * 28 * 28 }, () => random());
     const jobs: { class: string; folder: string; images: Float32Array; shape: number[]; model: tfl.LayersModel }[] = [];

@@ -325,7 +325,7 @@ describe('label-free mode', () => {
     const batch = Int32Array.from({ length: 16 }, (_, i) => i);
     // The step's CE is computed before its update: the same as the model's CE now.
     const perSample = tf.tidy(() => {
-      const images = tf.gather(data.train.images, tf.tensor1d(batch, 'int32'));
+      const images = data.train.images.gather(batch);
       const labels = tf.gather(data.train.labels, tf.tensor1d(batch, 'int32')) as tf.Tensor1D;
       const logits = student.predict(images) as tf.Tensor2D;
       return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, CLASSES), logits, undefined, undefined, tf.Reduction.NONE);
@@ -353,7 +353,7 @@ describe('label-free mode', () => {
     const labelled = tf.zeros([64]) as tf.Tensor1D;
     const batch = Int32Array.from({ length: 16 }, (_, i) => i);
     const expected = tf.tidy(() => {
-      const images = tf.gather(data.train.images, tf.tensor1d(batch, 'int32'));
+      const images = data.train.images.gather(batch);
       const teacherLogits = teacher.predict(images) as tf.Tensor2D;
       const studentLogits = student.predict(images) as tf.Tensor2D;
       const withTeacherClass = computeDistillLoss('dkd', { studentLogits, teacherLogits, labels: tf.cast(tf.argMax(teacherLogits, 1), 'int32') as tf.Tensor1D });

@@ -419,10 +419,10 @@ describe('NaN handling', () => {
   it('a poisoned input (NaN pixel) is caught at the first step that sees it', async () => {
     const poisoned = syntheticData(64, 16);
     // Replace the training images with a copy whose sample 40 holds a NaN.
-    const values = Float32Array.from(poisoned.train.images.dataSync());
+    const values = await poisoned.train.images.pixels(Int32Array.from({ length: 64 }, (_, i) => i));
     values[40 * 64 + 10] = Number.NaN;
     poisoned.train.images.dispose();
-    poisoned.train.images = tf.tensor4d(values, [64, 8, 8, 1]);
+    poisoned.train.images = uploadSplit({ images: values, labels: poisoned.train.hostLabels, count: 64 }, [8, 8, 1]).images;
     const student = build('mlp', 2);
     const batches = recordBatches(student);
     const steps: StepPoint[] = [];

@@ -6,6 +6,7 @@ import { getArchitecture } from '../../src/models/architectures';
 import { runExperiment } from '../../src/train/runExperiment';
 import type { StepPoint } from '../../src/train/runTypes';
 import { predictLogits } from '../../src/train/teacherCache';
+import { allInputs } from '../../src/data/device';
 import { installFastCpuKernels } from '../../src/train/cpuKernels';
 import { CLASSES, config, disposeData, SHAPE, syntheticData } from './fixtures';
 
@@ -38,7 +39,7 @@ async function train(teacherLogits: Float32Array | null): Promise<{ losses: numb
 
 describe('runExperiment with shipped teacher logits', () => {
   it('trains to the same losses as with the logits it computes, without the caching phase', async () => {
-    const logits = tf.tidy(() => predictLogits(teacher, data.train.images).dataSync() as Float32Array);
+    const logits = tf.tidy(() => predictLogits(teacher, allInputs(data.train)).dataSync() as Float32Array);
     const computed = await train(null);
     const shipped = await train(logits);
     expect(computed.phases).toContain('caching-teacher');

@@ -210,7 +210,7 @@ describe('R-Drop step', () => {
     // Before the update: the embedding (the mlp's 'embedding' layer), each pass's own mask, the logits layer.
     const expected = tf.tidy(() => {
       const indices = tf.tensor1d(batch, 'int32');
-      const images = tf.gather(data.train.images, indices);
+      const images = data.train.images.gather(batch);
       const labels = tf.oneHot(tf.gather(data.train.labels, indices) as tf.Tensor1D, CLASSES);
       const embedding = tfl.model({ inputs: student.inputs, outputs: student.getLayer('embedding').output as tfl.SymbolicTensor }).predict(images) as tf.Tensor2D;
       const [kernel, bias] = student.getLayer('logits').getWeights();

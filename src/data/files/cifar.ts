@@ -4,7 +4,7 @@
 // channel-planar (1,024 red, then green, then blue, rows of 32) and are turned into NHWC here.
 import { DatasetFileError, checkDatasetSize, count } from './errors';
 import { baseName, type DatasetEntry } from './source';
-import { BYTE_TO_UNIT, type RawImages } from './assemble';
+import type { RawImages } from './assemble';
 
 const SIDE = 32;
 const PLANE = SIDE * SIDE;
@@ -59,7 +59,7 @@ export function sortCifarFiles(entries: readonly DatasetEntry[], file: string): 
 
 /**
  * Records of several .bin files as one set: labels read and checked now, pixels converted when a
- * sample is written (channel-planar -> NHWC floats), straight from the files' bytes.
+ * sample is written (channel-planar -> NHWC bytes), straight from the files' bytes.
  */
 export async function readCifarRecords(files: readonly DatasetEntry[], variant: CifarVariant, onProgress: (fraction: number) => void): Promise<RawImages> {
   const record = variant.labelBytes + PIXELS;
@@ -101,13 +101,14 @@ export async function readCifarRecords(files: readonly DatasetEntry[], variant: 
     labels,
     count: total,
     shape: [SIDE, SIDE, 3],
+    kind: 'bytes',
     writeSample(index, out, offset) {
       const bytes = contents[recordFile[index]];
       const red = recordStart[index];
       for (let p = 0, o = offset; p < PLANE; p++, o += 3) {
-        out[o] = BYTE_TO_UNIT[bytes[red + p]];
-        out[o + 1] = BYTE_TO_UNIT[bytes[red + PLANE + p]];
-        out[o + 2] = BYTE_TO_UNIT[bytes[red + 2 * PLANE + p]];
+        out[o] = bytes[red + p];
+        out[o + 1] = bytes[red + PLANE + p];
+        out[o + 2] = bytes[red + 2 * PLANE + p];
       }
     },
   };

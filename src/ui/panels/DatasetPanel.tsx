@@ -6,6 +6,7 @@ import { retryDataset } from '../../state/datasetActions';
 import { trainCount, useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
 import type { DatasetSummary } from '../../worker/protocol';
+import type { ChannelStats } from '../../data/types';
 import { Panel, SelectField } from '../fields';
 import { PixelImage } from '../PixelImage';
 import { useRunActive } from '../hooks';
@@ -97,7 +98,7 @@ function OwnDataset({ disabled }: { disabled: boolean }) {
           />
         </label>
       </div>
-      <p className="small muted">Images are kept as 32-bit floats on the device: CIFAR-10's 60,000 32×32 colour images take 737 MB; the lab refuses more than 200,000 images or 1 GB.</p>
+      <p className="small muted">Your images are kept as bytes in the lab's worker (CIFAR-10's 60,000 32×32 colour images: 184 MB) and each batch goes to the device as floats, normalised per channel with the train split's mean and std. The lab takes up to 200,000 images or 512 MB.</p>
       {isUploadedDataset(dataset) ? (
         <button type="button" className="link-button small" data-testid="dataset-delete" disabled={disabled}
           onClick={() => void forgetDataset(dataset)}>
@@ -130,6 +131,7 @@ const DatasetCard = memo(function DatasetCard({ summary }: { summary: DatasetSum
   return (
     <article className="dataset-card" data-testid="dataset-card" aria-label={`${summary.name} dataset`}>
       <p className="small">{summary.description}</p>
+      {summary.normalization ? <Normalization stats={summary.normalization} /> : null}
       <dl className="stats-row">
         <div>
           <dt>Train</dt>
@@ -164,6 +166,17 @@ const DatasetCard = memo(function DatasetCard({ summary }: { summary: DatasetSum
     </article>
   );
 });
+
+/** The per-channel statistics the inputs are normalised with (a user's dataset). */
+function Normalization({ stats }: { stats: ChannelStats }) {
+  const names = stats.mean.length === 3 ? ['R', 'G', 'B'] : stats.mean.length === 1 ? [''] : stats.mean.map((_, c) => `c${c}`);
+  const list = (values: number[]) => values.map((v, c) => `${names[c]} ${v.toFixed(3)}`.trim()).join(' · ');
+  return (
+    <p className="small muted" data-testid="dataset-normalization">
+      Inputs normalised per channel with the train split's statistics: mean {list(stats.mean)}; std {list(stats.std)}.
+    </p>
+  );
+}
 
 function SampleGrid({ summary }: { summary: DatasetSummary }) {
   return (

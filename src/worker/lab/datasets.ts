@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadBuiltinDataset } from '../../data/load';
 import { concatBytes } from '../../data/bytes';
 import { classCounts } from '../../data/split';
+import { BYTE_TO_UNIT } from '../../data/pixels';
 import { disposeSplit, uploadSplit, type DeviceSplit } from '../../data/device';
 import type { Dataset, DatasetInfo, FetchBytes, ImageSet } from '../../data/types';
 import { getBuiltinDataset } from '../../data/registry';
@@ -59,7 +60,8 @@ export function sampleImages(set: ImageSet, numClasses: number, perClass: number
     for (const list of byClass) {
       const index = list[round];
       if (index === undefined) continue;
-      samples.push({ pixels: set.images.slice(index * size, (index + 1) * size), label: set.labels[index] });
+      const pixels = set.images.subarray(index * size, (index + 1) * size);
+      samples.push({ pixels: pixels instanceof Uint8Array ? Float32Array.from(pixels, (b) => BYTE_TO_UNIT[b]) : pixels.slice(), label: set.labels[index] });
     }
   }
   return samples;
@@ -138,9 +140,9 @@ export class Datasets {
     // Uploaded once and kept: every later run on this dataset gathers its batches on the device.
     return {
       info,
-      train: uploadSplit(dataset.train, info.inputShape),
-      val: uploadSplit(dataset.val, info.inputShape),
-      test: uploadSplit(dataset.test, info.inputShape),
+      train: uploadSplit(dataset.train, info),
+      val: uploadSplit(dataset.val, info),
+      test: uploadSplit(dataset.test, info),
       summary,
       // Shipped logits exist only for shipped datasets: a user's dataset is not hashed (553 MB for CIFAR-10's train split).
       trainFingerprint: isUploadedDataset(info.id) ? '' : await trainSplitFingerprint(dataset.train),

@@ -109,7 +109,7 @@ describe('refused dataset files', () => {
     await expectRefusal(sourceOf('csv', { 'test.csv': textBytes('pixel0,pixel1,pixel2,pixel3\n1,2,3,4\n') }), 'unknown-format', 'test.csv: the header names no label column (label, class, target or y); its first column is "pixel0"');
   });
 
-  it('more images than the limit, with the numbers, before the floats are allocated', async () => {
+  it('more images than the limit, with the numbers, before the pixels are allocated', async () => {
     const n = MAX_IMAGES + 1;
     await expectRefusal(
       sourceOf('huge', { 'images-idx3-ubyte': idxBytes([n, 1, 1], new Uint8Array(n)), 'labels-idx1-ubyte': idxBytes([n], new Uint8Array(n).map((_, i) => i % 2)) }),
@@ -117,7 +117,7 @@ describe('refused dataset files', () => {
       'huge: 200,001 images, more than the 200,000 the lab loads',
     );
     expect(() => checkDatasetSize('big.zip', 10_000, [64, 64, 3])).not.toThrow();
-    expect(() => checkDatasetSize('big.zip', 100_000, [64, 64, 3])).toThrow('big.zip: 100,000 images of 64×64×3 take 4,688 MB as float32, more than the 1,024 MB the lab loads');
+    expect(() => checkDatasetSize('big.zip', 200_000, [64, 64, 3])).toThrow('big.zip: 200,000 images of 64×64×3 take 2,344 MB (one byte a value), more than the 512 MB the lab holds');
   });
 
   it('a forced format that the files are not', async () => {

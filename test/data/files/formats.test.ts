@@ -1,6 +1,7 @@
 // Every format a user can bring, generated small in memory, read into the lab's Dataset: the
 // pixels land where the format says (CIFAR's planes become NHWC), labels and class names are the
 // file's, and train / val / test are the lab's seeded splits (the very samples carveSplit picks).
+import { channelStats } from '../../../src/data/pixels';
 import { describe, expect, it } from 'vitest';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { readDatasetFiles } from '../../../src/data/files/read';
@@ -8,13 +9,13 @@ import { carveSplit, SPLIT_SEED, VAL_FRACTION } from '../../../src/data/split';
 import type { Dataset, ImageSet, LoadProgress } from '../../../src/data/types';
 import { CIFAR10_NAMES, cifar10Archive, cifarBytes, cifarLabel, cifarPixel, gzip, idxBytes, simplePng, sourceOf, tarBytes, textBytes, zipBytes } from './corpus';
 
-/** CIFAR records r0..r0+n-1 as the lab's floats, computed from the generator's formula. */
+/** CIFAR records r0..r0+n-1 as the lab keeps them (NHWC bytes), computed from the generator's formula. */
 function expectedCifar(r0: number, n: number, numClasses: number): ImageSet {
-  const images = new Float32Array(n * 3072);
+  const images = new Uint8Array(n * 3072);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = cifarLabel(r0 + i, numClasses);
-    for (let p = 0; p < 1024; p++) for (let c = 0; c < 3; c++) images[i * 3072 + p * 3 + c] = cifarPixel(r0 + i, c, p) / 255;
+    for (let p = 0; p < 1024; p++) for (let c = 0; c < 3; c++) images[i * 3072 + p * 3 + c] = cifarPixel(r0 + i, c, p);
   }
   return { images, labels, count: n };
 }
@@ -23,6 +24,7 @@ function expectSameSet(actual: ImageSet, expected: ImageSet): void {
   expect(actual.count).toBe(expected.count);
   expect(Array.from(actual.labels)).toEqual(Array.from(expected.labels));
   expect(actual.images.length).toBe(expected.images.length);
+  expect(actual.images.constructor).toBe(expected.images.constructor);
   // One comparison of the whole array, not one expect a value.
   let firstDifference = -1;
   for (let i = 0; i < actual.images.length && firstDifference < 0; i++) if (actual.images[i] !== expected.images[i]) firstDifference = i;
@@ -45,8 +47,10 @@ describe('CIFAR binary', () => {
     expectSameSet(dataset.train, train);
     expectSameSet(dataset.val, val);
     expectSameSet(dataset.test, expectedCifar(150, 50, 10));
+    // Inputs are normalised with the statistics of the train split (not val, not test).
+    expect(dataset.info.normalization).toEqual(channelStats(train, 3));
     // Record 150's green value of pixel (row 1, column 1) — a planar layout read as NHWC would miss it.
-    expect(dataset.test.images[(33 * 3 + 1)]).toBeCloseTo(cifarPixel(150, 1, 33) / 255, 7);
+    expect(dataset.test.images[(33 * 3 + 1)]).toBe(cifarPixel(150, 1, 33));
     expect(progress.length).toBeGreaterThan(3);
     expect(progress.every((p, i) => i === 0 || p.fraction >= progress[i - 1].fraction)).toBe(true);
     expect(progress[progress.length - 1].fraction).toBe(1);
@@ -96,7 +100,7 @@ describe('IDX pairs', () => {
     const packed = await readDatasetFiles(sourceOf('kmnist', gzipped));
     expect(plain.info).toMatchObject({ inputShape: [4, 4, 1], numClasses: 3, classNames: ['class 0', 'class 1', 'class 2'] });
     expect([plain.train.count, plain.val.count, plain.test.count]).toEqual([27, 3, 9]);
-    expect(plain.test.images[5]).toBeCloseTo(((5 * 13 + 2) & 255) / 255, 7);
+    expect(plain.test.images[5]).toBe((5 * 13 + 2) & 255);
     expect(Array.from(plain.test.labels)).toEqual(labels(9));
     expectSameDataset(plain, packed);
   });
@@ -152,7 +156,7 @@ describe('image folders', () => {
     expect([dataset.train.count, dataset.val.count, dataset.test.count]).toEqual([11, 1, 3]);
     for (const split of [dataset.train, dataset.val, dataset.test]) {
       for (let i = 0; i < split.count; i++) {
-        const value = Math.round(split.images[i * 64 + 63] * 255);
+        const value = split.images[i * 64 + 63];
         expect(Math.floor(value / 50)).toBe(split.labels[i]);
       }
     }
@@ -172,8 +176,8 @@ describe('image folders', () => {
     const dataset = await readDatasetFiles(sourceOf('mixed', files), { format: 'folder' });
     expect(dataset.info.inputShape).toEqual([8, 8, 3]);
     const all = [dataset.train, dataset.val, dataset.test];
-    const find = (test: (pixels: Float32Array) => boolean) => all.some((set) => Array.from({ length: set.count }, (_, i) => set.images.subarray(i * 192, (i + 1) * 192)).some(test));
-    const byte = (v: number) => Math.round(v * 255);
+    const find = (test: (pixels: ArrayLike<number>) => boolean) => all.some((set) => Array.from({ length: set.count }, (_, i) => set.images.subarray(i * 192, (i + 1) * 192)).some(test));
+    const byte = (v: number) => v; // image folders keep their bytes
     // The block image: pixel (x=3, y=5) is ((3 + 5) · 10) in all three channels.
     expect(find((p) => byte(p[(5 * 8 + 3) * 3]) === 80 && byte(p[(5 * 8 + 3) * 3 + 2]) === 80 && byte(p[(5 * 8 + 4) * 3]) === 90 && byte(p[0]) === 0)).toBe(true);
     expect(find((p) => byte(p[0]) === 200 && byte(p[1]) === 100 && byte(p[2]) === 50)).toBe(true);
@@ -187,7 +191,7 @@ describe('image folders', () => {
     const dataset = await readDatasetFiles(sourceOf('wide', files));
     expect(dataset.info.inputShape).toEqual([48, 64, 1]);
     expect([dataset.train.count + dataset.val.count, dataset.test.count]).toEqual([6, 6]);
-    expect(Math.round(dataset.test.images[48 * 64 * 4 + 100] * 255)).toBe(101);
+    expect(dataset.test.images[48 * 64 * 4 + 100]).toBe(101);
   });
 
   it('decodes JPEG (jpeg-js): colour within JPEG rounding', async () => {
@@ -203,7 +207,7 @@ describe('image folders', () => {
     }
     const dataset = await readDatasetFiles(sourceOf('jpegs', files));
     expect(dataset.info).toMatchObject({ inputShape: [8, 8, 3], classNames: ['blue', 'red'] });
-    const first = dataset.train.images.subarray(0, 3).map((v) => v * 255);
+    const first = dataset.train.images.subarray(0, 3);
     const want = dataset.train.labels[0] === 1 ? [220, 30, 40] : [20, 40, 210];
     first.forEach((v, c) => expect(Math.abs(v - want[c])).toBeLessThanOrEqual(4));
   });
