@@ -20,21 +20,42 @@ function shapeText(shape: readonly number[]): string {
   return shape.length === 3 ? `${shape[2]}×${shape[0]}×${shape[1]}` : `${shape[0]}`;
 }
 
-function layerCall(layer: NetLayer, attribute: string): string {
+/** The Python expression of a layer's output; `x` is its input (the previous layer's output, or the branch's source). */
+function layerCall(layer: NetLayer, attribute: string, x: string): string {
   switch (layer.kind) {
     case 'conv':
-      return layer.activation === 'relu' ? `F.relu(self.${attribute}(x))` : `self.${attribute}(x)`;
+      return layer.activation === 'relu' ? `F.relu(self.${attribute}(${x}))` : `self.${attribute}(${x})`;
     case 'dense':
-      return layer.activation === 'relu' ? `F.relu(self.${attribute}(x))` : `self.${attribute}(x)`;
+      return layer.activation === 'relu' ? `F.relu(self.${attribute}(${x}))` : `self.${attribute}(${x})`;
     case 'maxpool':
-      return `F.max_pool2d(x, ${layer.poolSize})`;
+      return `F.max_pool2d(${x}, ${layer.poolSize})`;
     case 'flatten':
-      return 'torch.flatten(x, 1)';
+      return `torch.flatten(${x}, 1)`;
     case 'gap':
-      return 'x.mean((2, 3))';
+      return `${x}.mean((2, 3))`;
     case 'dropout':
-      return `F.dropout(x, ${layer.rate}, self.training)`;
+      return `F.dropout(${x}, ${layer.rate}, self.training)`;
+    case 'add':
+      return layer.inputs.map((input) => `out["${input}"]`).join(' + ');
+    case 'relu':
+      return `F.relu(${x})`;
   }
+}
+
+/** Index of the layer whose output layer `index` reads (-1: the image). */
+function inputIndex(layers: readonly NetLayer[], index: number): number {
+  const from = layers[index].from;
+  return from !== undefined ? layers.findIndex((candidate) => candidate.name === from) : index - 1;
+}
+
+type FlattenLayer = Extract<NetLayer, { kind: 'flatten' }>;
+
+/** The flatten whose rows a dense layer reads (through dropout only), or null. */
+function flattenFeeding(layers: readonly NetLayer[], index: number): FlattenLayer | null {
+  let source = inputIndex(layers, index);
+  while (source >= 0 && layers[source].kind === 'dropout') source = inputIndex(layers, source);
+  const input = source >= 0 ? layers[source] : undefined;
+  return input?.kind === 'flatten' ? input : null;
 }
 
 /**
@@ -46,7 +67,6 @@ export function networkModuleSource(network: Network, className: string, describ
   const lines: string[] = [];
   const init: string[] = [];
   const weights: string[] = [];
-  let flattenedFrom: number[] | null = null;
   const used = new Set<string>();
   const attributes = network.layers.map((layer) => {
     let name = pythonName(layer.name);
@@ -59,20 +79,17 @@ export function networkModuleSource(network: Network, className: string, describ
     if (layer.kind === 'conv') {
       init.push(`        self.${attribute} = nn.Conv2d(${layer.inChannels}, ${layer.filters}, ${layer.kernelSize}, padding=${layer.padding === 'same' ? Math.floor(layer.kernelSize / 2) : 0})`);
       weights.push(`("${attribute}", "conv", None)`);
-      flattenedFrom = null;
     } else if (layer.kind === 'dense') {
       init.push(`        self.${attribute} = nn.Linear(${layer.inUnits}, ${layer.units})`);
-      const from: number[] | null = flattenedFrom;
+      const from = flattenFeeding(network.layers, i)?.inputShape ?? null;
       const reorder = from !== null && from.length === 3 && from[2] > 1 && from[0] * from[1] > 1;
-      weights.push(`("${attribute}", "dense", ${reorder ? `(${from!.join(', ')})` : 'None'})`);
-      flattenedFrom = null;
-    } else if (layer.kind === 'flatten') {
-      flattenedFrom = layer.inputShape;
+      weights.push(`("${attribute}", "dense", ${reorder ? `(${from.join(', ')})` : 'None'})`);
     }
   });
   const split = classifierStart(network.layers);
-  const body = network.layers.slice(0, split).map((layer, i) => `        x = out["${layer.name}"] = ${layerCall(layer, attributes[i])}  # ${shapeText(layer.outputShape)}`);
-  const head = network.layers.slice(split).map((layer, i) => `        x = ${layerCall(layer, attributes[split + i])}  # ${shapeText(layer.outputShape)}`);
+  // Every body layer's output is kept in `out` by name, which is also where a branch or an add reads it.
+  const body = network.layers.slice(0, split).map((layer, i) => `        x = out["${layer.name}"] = ${layerCall(layer, attributes[i], layer.from !== undefined ? `out["${layer.from}"]` : 'x')}  # ${shapeText(layer.outputShape)}`);
+  const head = network.layers.slice(split).map((layer, i) => `        x = ${layerCall(layer, attributes[split + i], 'x')}  # ${shapeText(layer.outputShape)}`);
   const last = network.layers[network.layers.length - 1];
   const embedding = split > 0 ? network.layers[split - 1].name : null;
   lines.push(

@@ -9,14 +9,21 @@ import { methodSpec } from '../kd/methods';
 import { defaultLayerPairs } from '../kd/layerDefaults';
 import type { DistillTerm } from '../train/config';
 
-/** One layer; `outputShape` is one sample's, NHWC as the lab reports it ([h, w, c] or [units]). */
-export type NetLayer =
+/**
+ * One layer; `outputShape` is one sample's, NHWC as the lab reports it ([h, w, c] or [units]). A
+ * layer reads the previous layer's output, or `from`'s when it starts a branch (a residual block's
+ * 1×1 skip conv); `add` sums the outputs it names (the end of a residual block).
+ */
+export type NetLayer = (
   | { kind: 'conv'; name: string; inChannels: number; filters: number; kernelSize: number; padding: 'same' | 'valid'; activation: 'relu' | 'linear'; outputShape: number[] }
   | { kind: 'maxpool'; name: string; poolSize: number; outputShape: number[] }
   | { kind: 'flatten'; name: string; outputShape: number[]; inputShape: number[] }
   | { kind: 'gap'; name: string; outputShape: number[] }
   | { kind: 'dense'; name: string; inUnits: number; units: number; activation: 'relu' | 'linear'; outputShape: number[] }
-  | { kind: 'dropout'; name: string; rate: number; outputShape: number[] };
+  | { kind: 'dropout'; name: string; rate: number; outputShape: number[] }
+  | { kind: 'add'; name: string; inputs: string[]; outputShape: number[] }
+  | { kind: 'relu'; name: string; outputShape: number[] }
+) & { from?: string };
 
 export interface Network {
   /** The architecture id, or the model's name for a loaded model. */
@@ -28,36 +35,84 @@ export interface Network {
 class NetworkBuilder {
   readonly layers: NetLayer[] = [];
   shape: number[];
+  /** Every layer's output shape by name: what a branch or an add reads. */
+  private readonly shapes = new Map<string, number[]>();
+  /** The layer the next one reads instead of the previous one (a branch), if any. */
+  private source: string | undefined;
   constructor(inputShape: InputShape) {
     this.shape = [...inputShape];
+  }
+  private push(layer: NetLayer): void {
+    if (this.source !== undefined) layer.from = this.source;
+    this.source = undefined;
+    this.layers.push(layer);
+    this.shapes.set(layer.name, layer.outputShape);
+  }
+  private shapeOf(name: string): number[] {
+    const shape = this.shapes.get(name);
+    if (!shape) throw new Error(`No layer "${name}" before this one to read from`);
+    return shape;
+  }
+  /** The next layer reads `name`'s output rather than the previous layer's. */
+  branchFrom(name: string): void {
+    this.shape = this.shapeOf(name);
+    // Reading the previous layer is no branch: chains keep no `from`, as they always had.
+    this.source = name === this.layers[this.layers.length - 1]?.name ? undefined : name;
   }
   conv(name: string, filters: number, kernelSize = 3, padding: 'same' | 'valid' = 'same', activation: 'relu' | 'linear' = 'relu'): void {
     const [h, w, c] = this.shape;
     const shrink = padding === 'same' ? 0 : kernelSize - 1;
     this.shape = [h - shrink, w - shrink, filters];
-    this.layers.push({ kind: 'conv', name, inChannels: c, filters, kernelSize, padding, activation, outputShape: this.shape });
+    this.push({ kind: 'conv', name, inChannels: c, filters, kernelSize, padding, activation, outputShape: this.shape });
   }
   pool(name: string, poolSize = 2): void {
     const [h, w, c] = this.shape;
     this.shape = [Math.floor(h / poolSize), Math.floor(w / poolSize), c];
-    this.layers.push({ kind: 'maxpool', name, poolSize, outputShape: this.shape });
+    this.push({ kind: 'maxpool', name, poolSize, outputShape: this.shape });
   }
   flatten(name: string): void {
     const inputShape = this.shape;
     this.shape = [inputShape.reduce((a, b) => a * b, 1)];
-    this.layers.push({ kind: 'flatten', name, inputShape, outputShape: this.shape });
+    this.push({ kind: 'flatten', name, inputShape, outputShape: this.shape });
   }
   globalAveragePool(name: string): void {
     this.shape = [this.shape[2]];
-    this.layers.push({ kind: 'gap', name, outputShape: this.shape });
+    this.push({ kind: 'gap', name, outputShape: this.shape });
   }
   dense(name: string, units: number, activation: 'relu' | 'linear'): void {
     const inUnits = this.shape[0];
     this.shape = [units];
-    this.layers.push({ kind: 'dense', name, inUnits, units, activation, outputShape: this.shape });
+    this.push({ kind: 'dense', name, inUnits, units, activation, outputShape: this.shape });
   }
   dropout(name: string, rate: number): void {
-    this.layers.push({ kind: 'dropout', name, rate, outputShape: this.shape });
+    this.push({ kind: 'dropout', name, rate, outputShape: this.shape });
+  }
+  /** The sum of the named outputs, which must have one shape (PyTorch would broadcast, tfjs refuses). */
+  add(name: string, inputs: readonly string[]): void {
+    const shapes = inputs.map((input) => this.shapeOf(input));
+    if (shapes.some((shape) => shape.join(',') !== shapes[0].join(','))) {
+      throw new Error(`Layer "${name}" adds outputs of different shapes: ${inputs.map((input, i) => `${input} [${shapes[i].join(',')}]`).join(', ')}`);
+    }
+    this.shape = shapes[0];
+    this.push({ kind: 'add', name, inputs: [...inputs], outputShape: this.shape });
+  }
+  relu(name: string): void {
+    this.push({ kind: 'relu', name, outputShape: this.shape });
+  }
+  /** A residual basic block as architectures.ts builds it; its output (post-ReLU) is `name`. */
+  residualBlock(name: string, filters: number): void {
+    const input = this.layers[this.layers.length - 1].name;
+    const inChannels = this.shape[2];
+    this.conv(`${name}_conv1`, filters);
+    this.conv(`${name}_conv2`, filters, 3, 'same', 'linear');
+    let skip = input;
+    if (inChannels !== filters) {
+      this.branchFrom(input);
+      this.conv(`${name}_skip`, filters, 1, 'same', 'linear');
+      skip = `${name}_skip`;
+    }
+    this.add(`${name}_add`, [`${name}_conv2`, skip]);
+    this.relu(name);
   }
 }
 
@@ -96,6 +151,15 @@ export function architectureNetwork(id: string, inputShape: InputShape, numClass
       b.dense('embedding', 256, 'relu');
       b.dropout('dropout', 0.3);
       break;
+    case 'teacher-resnet':
+      b.conv('stem', 16);
+      b.residualBlock('block1', 16);
+      if (!tiny) b.pool('pool1');
+      b.residualBlock('block2', 32);
+      b.pool('pool2');
+      b.residualBlock('block3', 64);
+      b.globalAveragePool('embedding');
+      break;
     default:
       throw new Error(`No PyTorch version of architecture "${id}"`);
   }
@@ -112,9 +176,11 @@ function pair(value: unknown, what: string): number {
 }
 
 /**
- * The layers of a tfjs layers-model (model.json's modelTopology): a chain of the layer kinds the
- * lab's networks use. Anything else (another layer class, a branch, strides, other activations)
- * is refused with the layer's name: the export would not be exact.
+ * The layers of a tfjs layers-model (model.json's modelTopology): the layer kinds the lab's
+ * networks use, in a chain or with residual branches (a layer reading an earlier layer than the
+ * previous one, an Add joining them). Anything else (another layer class, another join, a branch
+ * from the image or into the classifier, strides, other activations) is refused with the layer's
+ * name: the export would not be exact.
  */
 export function networkFromModelJson(modelJson: unknown): Network {
   const topology = (modelJson as Json)?.modelTopology as Json | undefined;
@@ -129,15 +195,28 @@ export function networkFromModelJson(modelJson: unknown): Network {
   }
   const inputShape = batchShape.slice(1) as InputShape;
   const b = new NetworkBuilder(inputShape);
+  const seen = new Set<string>([input.name as string]);
   let previous = input.name as string;
   for (const layer of layers.slice(1)) {
     const name = layer.name as string;
     const cfg = layer.config as Json;
     const inbound = layer.inbound_nodes as unknown[][][] | undefined;
     const from = inbound?.[0]?.map((node) => node[0]);
-    if (!from || from.length !== 1 || from[0] !== previous || inbound!.length !== 1) {
-      throw new Error(`model.json: layer "${name}" does not follow "${previous}" in a single chain; only chains of layers can be exported`);
+    const unsupported = (why: string) => new Error(`model.json: layer "${name}" ${why}; only chains of layers, with residual branches joined by an Add, can be exported`);
+    if (!from || from.length === 0 || inbound!.length !== 1) throw unsupported('is not applied exactly once');
+    const unknown = from.find((source) => typeof source !== 'string' || !seen.has(source));
+    if (unknown !== undefined) throw unsupported(`reads "${String(unknown)}", which is not a layer before it`);
+    if (layer.class_name === 'Add') {
+      if (from.length < 2) throw unsupported('adds fewer than two outputs');
+      if (from.includes(input.name)) throw unsupported('adds the input image itself');
+    } else if (from.length !== 1) {
+      throw unsupported(`(${layer.class_name as string}) joins ${from.length} inputs`);
+    } else if (from[0] !== previous) {
+      // The forward pass keeps every layer's output by name but not the image's.
+      if (from[0] === input.name) throw unsupported('reads the input image in a branch');
+      b.branchFrom(from[0] as string);
     }
+    seen.add(name);
     previous = name;
     const activation = (cfg.activation ?? 'linear') as string;
     if (activation !== 'relu' && activation !== 'linear') throw new Error(`model.json: layer "${name}" has activation ${activation}; only relu and linear can be exported`);
@@ -173,12 +252,29 @@ export function networkFromModelJson(modelJson: unknown): Network {
       case 'Dropout':
         b.dropout(name, cfg.rate as number);
         break;
+      case 'Add':
+        b.add(name, from as string[]);
+        break;
+      case 'Activation':
+        if (activation !== 'relu') throw refuse(`is a ${activation} activation; only relu activation layers can be exported`);
+        b.relu(name);
+        break;
       default:
         throw refuse('is a kind of layer the PyTorch export does not write');
     }
   }
   const last = b.layers[b.layers.length - 1];
   if (last.kind !== 'dense') throw new Error('model.json: the model must end in a dense layer (the logits)');
+  const outputs = config?.output_layers as unknown[][] | undefined;
+  if (Array.isArray(outputs) && (outputs.length !== 1 || outputs[0]?.[0] !== last.name)) {
+    throw new Error(`model.json: the model's one output must be its last layer "${last.name}" (got ${JSON.stringify(outputs.map((output) => output?.[0]))})`);
+  }
+  // The module's classify() takes the embedding as its only input: the classifier is a chain.
+  for (let i = b.layers.length - 1; i >= 0; i--) {
+    const layer = b.layers[i];
+    if (i < b.layers.length - 1 && layer.kind !== 'dropout') break;
+    if (layer.from !== undefined) throw new Error(`model.json: layer "${layer.name}" of the classifier reads "${layer.from}" rather than the layer before it; only a chain can end the model`);
+  }
   return { id: (config?.name as string) ?? 'model', inputShape, layers: b.layers };
 }
 

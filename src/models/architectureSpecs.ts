@@ -36,6 +36,12 @@ export const ARCHITECTURE_SPECS: readonly ArchitectureSpec[] = [
     role: 'teacher',
     description: 'Two 3×3 conv blocks (16 and 32 channels; 32 and 64 on 8×8 inputs), a 256-unit dense layer with dropout.',
   },
+  {
+    id: 'teacher-resnet',
+    label: 'ResNet-style teacher',
+    role: 'teacher',
+    description: 'A 3×3 conv stem (16 channels), three residual blocks (16, 32, 64 channels; two 3×3 convs and a skip each, no BatchNorm) with max-pooling between them, global average pooling, a linear classifier. Meant for 32×32 colour images.',
+  },
 ];
 
 /** The student architectures, in the pickers' order. */

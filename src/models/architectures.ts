@@ -1,5 +1,6 @@
 // Student and teacher builders. Layer names are the feature taps: `block1`, `block2`, ... are
-// the conv blocks (post-ReLU), `embedding` is the penultimate layer, `logits` the output.
+// the conv blocks (post-ReLU), `embedding` is the penultimate layer, `logits` the output. A
+// residual block's inner layers are `blockN_<part>`, which the taps' /^block\d+$/ leaves out.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed } from '../core/rng';
 import { ARCHITECTURE_SPECS, type ArchitectureSpec, type InputShape, type Role } from './architectureSpecs';
@@ -21,17 +22,38 @@ function startBuilder(inputShape: InputShape, seed: number): { input: tfl.Symbol
   return { input, builder: { x: input, nextSeed: () => deriveSeed(seed, `layer${layerIndex++}`) } };
 }
 
-function conv(b: Builder, name: string, filters: number): void {
+function conv(b: Builder, name: string, filters: number, kernelSize = 3, activation: 'relu' | 'linear' = 'relu'): void {
   b.x = tfl.layers
     .conv2d({
       name,
       filters,
-      kernelSize: 3,
+      kernelSize,
       padding: 'same',
-      activation: 'relu',
+      activation,
       kernelInitializer: tfl.initializers.heNormal({ seed: b.nextSeed() }),
     })
     .apply(b.x) as tfl.SymbolicTensor;
+}
+
+/**
+ * A basic residual block (He et al. 2016) without BatchNorm, whose moving statistics the lab's
+ * own training loop would never update: relu(conv3x3(relu(conv3x3(x))) + skip(x)), the skip the
+ * identity or, when the channels change, a 1x1 conv. Its output is the tap `name`.
+ */
+function residualBlock(b: Builder, name: string, filters: number): void {
+  const input = b.x;
+  const inChannels = input.shape[input.shape.length - 1];
+  conv(b, `${name}_conv1`, filters);
+  conv(b, `${name}_conv2`, filters, 3, 'linear');
+  const main = b.x;
+  let skip = input;
+  if (inChannels !== filters) {
+    b.x = input;
+    conv(b, `${name}_skip`, filters, 1, 'linear');
+    skip = b.x;
+  }
+  b.x = tfl.layers.add({ name: `${name}_add` }).apply([main, skip]) as tfl.SymbolicTensor;
+  b.x = tfl.layers.activation({ name, activation: 'relu' }).apply(b.x) as tfl.SymbolicTensor;
 }
 
 function pool(b: Builder, name: string): void {
@@ -97,6 +119,17 @@ const BUILDERS: Record<string, Architecture['build']> = {
     dense(builder, 'embedding', 256, 'relu');
     builder.x = tfl.layers.dropout({ name: 'dropout', rate: 0.3 }).apply(builder.x) as tfl.SymbolicTensor;
     return finish(input, builder, 'teacher-cnn', numClasses);
+  },
+  'teacher-resnet': (inputShape, numClasses, seed) => {
+    const { input, builder } = startBuilder(inputShape, seed);
+    conv(builder, 'stem', 16);
+    residualBlock(builder, 'block1', 16);
+    if (!isTiny(inputShape)) pool(builder, 'pool1');
+    residualBlock(builder, 'block2', 32);
+    pool(builder, 'pool2');
+    residualBlock(builder, 'block3', 64);
+    builder.x = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(builder.x) as tfl.SymbolicTensor;
+    return finish(input, builder, 'teacher-resnet', numClasses);
   },
 };
 

@@ -30,6 +30,12 @@ const EXPECTED: Record<string, Record<'digits' | 'mnist', number>> = {
     digits: conv3x3(1, 32) + conv3x3(32, 64) + dense(4 * 4 * 64, 256) + dense(256, 10),
     mnist: conv3x3(1, 16) + conv3x3(16, 32) + dense(7 * 7 * 32, 256) + dense(256, 10),
   },
+  // stem 16; residual blocks 16, 32, 64 (two 3x3 convs, a 1x1 skip where the channels change);
+  // global average pooling -> 64. Pooling changes no count: the same on both shapes.
+  'teacher-resnet': {
+    digits: conv3x3(1, 16) + 2 * conv3x3(16, 16) + conv3x3(16, 32) + conv3x3(32, 32) + dense(16, 32) + conv3x3(32, 64) + conv3x3(64, 64) + dense(32, 64) + dense(64, 10),
+    mnist: conv3x3(1, 16) + 2 * conv3x3(16, 16) + conv3x3(16, 32) + conv3x3(32, 32) + dense(16, 32) + conv3x3(32, 64) + conv3x3(64, 64) + dense(32, 64) + dense(64, 10),
+  },
 };
 
 describe('parameter counts', () => {
