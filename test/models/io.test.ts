@@ -15,7 +15,7 @@ function predictions(model: { predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] }):
 }
 
 describe('serializeModel + loadModelFromFiles', () => {
-  it.each(['tiny-cnn', 'teacher-cnn'])('round-trips %s with identical predictions and weights', async (id) => {
+  it.each(['tiny-cnn', 'teacher-cnn', 'teacher-resnet'])('round-trips %s with identical predictions and weights', async (id) => {
     const model = getArchitecture(id).build([8, 8, 1], 10, 17);
     const files = await serializeModel(model);
     expect(files.modelJson.format).toBe('layers-model');

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { datasetNameOf } from '../../state/datasetInfo';
 import { ARCHITECTURE_SPECS, studentArchitectures } from '../../models/architectureSpecs';
 import { teachersFor } from '../../models/catalog';
@@ -7,7 +7,7 @@ import { uploadTeacher } from '../../state/teacherActions';
 import { useProblem } from '../../state/problems';
 import { CUSTOM_TEACHER } from '../../state/teacherChoice';
 import { isActive, useLab } from '../../state/store';
-import { isTeacherArchitecture, TEACHER_ARCHITECTURE, TEACHER_EPOCHS, trainTeacher } from '../../state/teacherTraining';
+import { isTeacherArchitecture, suggestedTeacherArchitecture, TEACHER_ARCHITECTURES, TEACHER_COST_NOTES, TEACHER_EPOCHS, trainTeacher } from '../../state/teacherTraining';
 import { isMutual, usesTeacher } from '../../train/config';
 import { formatCount, formatPercent, Panel, SelectField } from '../fields';
 import { useRunActive } from '../hooks';
@@ -99,22 +99,45 @@ function TeacherPicker() {
 function TrainTeacher() {
   const fits = useLab((s) => teachersFor(s.teacherIndex.cards, s.config.dataset).length > 0 || s.teacherIndex.status === 'loading');
   const training = useLab((s) => s.teacherTraining !== null && isActive(s.run.status));
+  const dataset = useLab((s) => s.config.dataset);
   const datasetName = useLab((s) => datasetNameOf(s.datasets, s.config.dataset));
   const ready = useLab((s) => s.datasets[s.config.dataset]?.status === 'ready');
+  const inputShape = useLab((s) => s.datasets[s.config.dataset]?.summary?.inputShape);
+  const counts = useLab((s) => s.parameters?.[s.config.dataset]);
   const active = useRunActive();
+  // The user's pick holds for the dataset it was made on; another dataset gets its own suggestion.
+  const [picked, setPicked] = useState<{ dataset: string; architecture: string } | null>(null);
   if (fits) return null;
+  const suggested = suggestedTeacherArchitecture(inputShape);
+  const architecture = picked?.dataset === dataset ? picked.architecture : suggested;
+  const options = TEACHER_ARCHITECTURES.map((id) => {
+    const spec = ARCHITECTURE_SPECS.find((a) => a.id === id);
+    const count = counts?.[id] !== undefined ? ` — ${formatCount(counts[id])} params` : '';
+    return { value: id, label: `${spec?.label ?? id}${id === suggested ? ' (suggested)' : ''}${count}` };
+  });
   return (
-    <div className="field">
-      <button type="button" data-testid="train-teacher-button" disabled={active || !ready} onClick={trainTeacher}
-        title={`Train the ${TEACHER_ARCHITECTURE} architecture on ${datasetName} from its labels, then use it as the teacher`}>
-        Train a teacher on {datasetName}
-      </button>
-      <p className="small muted">
-        {training
-          ? 'Training the teacher: when it ends, press "Use as teacher and distil" under the results.'
-          : `No shipped teacher knows ${datasetName}: train ${TEACHER_ARCHITECTURE} on it here (at least ${TEACHER_EPOCHS} epochs, from hard labels), then distil from it.`}
-      </p>
-    </div>
+    <>
+      <SelectField
+        label="Teacher to train"
+        testId="train-teacher-architecture"
+        value={architecture}
+        options={options}
+        onValue={(id) => setPicked({ dataset, architecture: id })}
+        disabled={active || !ready}
+        help={TEACHER_COST_NOTES[architecture]}
+      />
+      <div className="field">
+        <button type="button" data-testid="train-teacher-button" disabled={active || !ready} onClick={() => trainTeacher(architecture)}
+          title={`Train the ${architecture} architecture on ${datasetName} from its labels, then use it as the teacher`}>
+          Train a teacher on {datasetName}
+        </button>
+        <p className="small muted">
+          {training
+            ? 'Training the teacher: when it ends, press "Use as teacher and distil" under the results.'
+            : `No shipped teacher knows ${datasetName}: train ${architecture} on it here (at least ${TEACHER_EPOCHS} epochs, from hard labels), then distil from it.`}
+        </p>
+      </div>
+    </>
   );
 }
 
