@@ -4,7 +4,7 @@
 import { WorkerGone } from '../worker/door';
 import { labDoor } from './door';
 import { labStore, type DatasetState } from './store';
-import { isUploadedDataset, UPLOADED_PREFIX } from '../data/uploaded';
+import { isUploadedDataset, UPLOADED_PREFIX, uploadedDatasetId } from '../data/uploaded';
 import { datasetNameFromPath } from '../data/files/source';
 import { deleteDataset, listDatasets, readDataset, saveDataset } from './datasetStore';
 import { describeStorageError } from './runStore';
@@ -92,7 +92,7 @@ export async function refreshSavedDatasets(): Promise<void> {
 export async function uploadDataset(files: readonly File[]): Promise<string | null> {
   if (files.length === 0) return null;
   const name = datasetNameFromFiles(files.map((file) => file.webkitRelativePath || file.name));
-  set({ datasetUpload: { status: 'reading', message: `Reading ${files.length} file${files.length === 1 ? '' : 's'}…` } });
+  set({ datasetUpload: { status: 'reading', message: `Reading ${files.length} file${files.length === 1 ? '' : 's'}…`, id: uploadedDatasetId(name) } });
   try {
     const { summary, parameters } = await labDoor().request('uploadDataset', { name, files: [...files] });
     const counts = `${summary.name}: ${summary.sizes.train.toLocaleString('en')} train, ${summary.sizes.val.toLocaleString('en')} val, ${summary.sizes.test.toLocaleString('en')} test images`;
@@ -108,7 +108,12 @@ export async function uploadDataset(files: readonly File[]): Promise<string | nu
       .catch((error: unknown) => set({ datasetUpload: { status: 'accepted', message: `${counts}. ${describeStorageError(error, 'Keeping it in this browser')}` } }));
     return summary.id;
   } catch (error) {
-    set({ datasetUpload: { status: 'refused', message: errorMessage(error) } });
+    // The progress the worker reported for the refused files is dropped (a dataset read before under that name stays).
+    const id = uploadedDatasetId(name);
+    set((state) => ({
+      datasets: state.datasets[id]?.status === 'ready' ? state.datasets : Object.fromEntries(Object.entries(state.datasets).filter(([key]) => key !== id)),
+      datasetUpload: { status: 'refused', message: errorMessage(error) },
+    }));
     return null;
   }
 }

@@ -35,7 +35,8 @@ export interface DatasetState {
 export interface DatasetSlice {
   datasets: Record<string, DatasetState>;
   /** The user's own files being read as a dataset (the Data panel's upload). */
-  datasetUpload: { status: 'idle' | 'reading' | 'accepted' | 'refused'; message: string };
+  /** The user's files being read (`id`: the dataset they become, whose progress the worker reports), or how the last reading ended. */
+  datasetUpload: { status: 'idle' | 'reading' | 'accepted' | 'refused'; message: string; id?: string };
   /** The user's datasets kept in this browser (IndexedDB), loaded or not. */
   savedDatasets: SavedDatasetEntry[];
 }

@@ -36,21 +36,41 @@ export function DatasetPanel() {
   const state = useLab((s) => s.datasets[s.config.dataset]);
   const active = useRunActive();
   const options = useDatasetOptions();
+  const [over, setOver] = useState(false);
   return (
     <Panel title="Data">
-      <SelectField label="Dataset" testId="dataset-select" value={dataset} options={options} onValue={setDataset} disabled={active} />
-      <OwnDataset disabled={active} />
-      <DatasetProgress fraction={state?.status === 'ready' ? 1 : (state?.fraction ?? 0)} status={state?.status} message={state?.message ?? ''} />
-      {state?.status === 'failed' ? (
-        <p className="inline-error" role="alert">
-          Could not load the dataset: {state.message}{' '}
-          <button type="button" className="link-button" onClick={retryDataset}>
-            Try again
-          </button>
-        </p>
-      ) : null}
-      {state?.summary ? <DatasetCard summary={state.summary} /> : null}
-      {state?.summary ? <TransferSetControls summary={state.summary} disabled={active} /> : null}
+      {/* The whole panel takes dropped files (the picker below says so); a drop during a run is ignored, as the pickers are disabled. */}
+      <div
+        className={`dataset-drop-area${over ? ' drag-over' : ''}`}
+        data-testid="dataset-drop"
+        onDragOver={(event) => {
+          event.preventDefault();
+          setOver(!active);
+        }}
+        onDragLeave={(event) => {
+          if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setOver(false);
+        }}
+        onDrop={(event) => {
+          event.preventDefault();
+          setOver(false);
+          const files = event.dataTransfer.files;
+          if (!active && files.length > 0) void loadOwnDataset([...files]);
+        }}
+      >
+        <SelectField label="Dataset" testId="dataset-select" value={dataset} options={options} onValue={setDataset} disabled={active} />
+        <OwnDataset disabled={active} />
+        <DatasetProgress fraction={state?.status === 'ready' ? 1 : (state?.fraction ?? 0)} status={state?.status} message={state?.message ?? ''} />
+        {state?.status === 'failed' ? (
+          <p className="inline-error" role="alert">
+            Could not load the dataset: {state.message}{' '}
+            <button type="button" className="link-button" onClick={retryDataset}>
+              Try again
+            </button>
+          </p>
+        ) : null}
+        {state?.summary ? <DatasetCard summary={state.summary} /> : null}
+        {state?.summary ? <TransferSetControls summary={state.summary} disabled={active} /> : null}
+      </div>
     </Panel>
   );
 }
@@ -59,28 +79,15 @@ export function DatasetPanel() {
 function OwnDataset({ disabled }: { disabled: boolean }) {
   const upload = useLab((s) => s.datasetUpload);
   const dataset = useLab((s) => s.config.dataset);
-  const [over, setOver] = useState(false);
+  const reading = useLab((s) => (s.datasetUpload.status === 'reading' && s.datasetUpload.id ? s.datasets[s.datasetUpload.id] : undefined));
   const take = (files: FileList | null) => {
     if (!disabled && files && files.length > 0) void loadOwnDataset([...files]);
   };
   return (
-    <div
-      className={`own-dataset${over ? ' drag-over' : ''}`}
-      data-testid="dataset-drop"
-      onDragOver={(event) => {
-        event.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(event) => {
-        event.preventDefault();
-        setOver(false);
-        take(event.dataTransfer.files);
-      }}
-    >
+    <div className="own-dataset">
       <p className="small">
         Your own data, read in the page's worker: CIFAR-10/100 binary (<code>cifar-10-binary.tar.gz</code> or its <code>.bin</code> files), IDX images + labels (.gz or not), a folder
-        or <code>.zip</code> with one subfolder of PNG/JPEG images per class, or a CSV of a label and pixel columns. Drop them here or pick them:
+        or <code>.zip</code> with one subfolder of PNG/JPEG images per class, or a CSV of a label and pixel columns. Drop them anywhere on this panel or pick them:
       </p>
       <div className="button-row">
         <label className="small">
@@ -104,6 +111,14 @@ function OwnDataset({ disabled }: { disabled: boolean }) {
           onClick={() => void forgetDataset(dataset)}>
           Delete this dataset from this browser
         </button>
+      ) : null}
+      {upload.status === 'reading' ? (
+        <div className="dataset-progress" data-state="loading">
+          <progress data-testid="dataset-upload-progress" max={1} value={reading?.fraction ?? 0} aria-label="Reading your files" />
+          <span className="muted small" aria-live="polite">
+            {reading?.message ? `${reading.message} · ${Math.round((reading.fraction ?? 0) * 100)}%` : 'Starting…'}
+          </span>
+        </div>
       ) : null}
       {upload.message ? (
         <p className={upload.status === 'refused' ? 'inline-error' : 'small muted'} role={upload.status === 'refused' ? 'alert' : 'status'} data-testid="dataset-upload-status" data-state={upload.status}>
