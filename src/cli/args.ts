@@ -58,7 +58,8 @@ export const USAGE = `Usage: npm run train -- [flags]
                         of PNG/JPEG images, or a CSV (label column + pixel columns); the format is
                         recognised, or forced with --dataset-format cifar|idx|folder|csv. The run
                         needs --method none or --teacher DIR (a model trained on that data)
-  --student ID          mlp | tiny-cnn | small-cnn | teacher-cnn (default tiny-cnn)
+  --student ID          ${ARCHITECTURES.map((a) => a.id).join(' | ')} (default ${DEFAULT_CONFIG.student});
+                        the teacher-* ones are teachers: train one with --method none (--save DIR keeps it)
   --teacher ID|PATH     a shipped teacher id or a directory with model.json (default: the dataset's teacher)
   --method ID           ${METHODS.map((m) => m.id).join(' | ')} (default kd)
   --temperature T       shorthand for --param temperature=T

@@ -7,6 +7,7 @@ import { countParameters, getArchitecture, type InputShape } from '../../src/mod
 import { buildTappedModel, listTaps } from '../../src/models/taps';
 import { computeDistillLoss } from '../../src/kd';
 import { resolveLayerPairs } from '../../src/train/distillPlan';
+import { USAGE } from '../../src/cli/args';
 
 const CIFAR: InputShape = [32, 32, 3];
 const DIGITS: InputShape = [8, 8, 1];
@@ -25,6 +26,8 @@ describe('teacher-resnet', () => {
   it('is a teacher, not offered as a student', () => {
     expect(resnet.role).toBe('teacher');
     expect(() => getArchitecture('teacher-resnet', 'student')).toThrow(/Unknown student "teacher-resnet"/);
+    // As teacher-cnn, it is trained as the run's student: `--student teacher-resnet --method none`.
+    expect(USAGE).toMatch(/--student ID +[^\n]*\| teacher-resnet /);
   });
 
   it('names its layers by the tap convention: blockN is the post-ReLU output of stage N', () => {
