@@ -63,7 +63,39 @@ function rawFromPair(pair: { images: ParsedIdx; labels: ParsedIdx }): RawImages 
   if (labels.idx.dims[0] !== n) {
     throw new DatasetFileError(labels.entry.shownAs, 'record-size', `${count(labels.idx.dims[0])} labels for the ${count(n)} images of ${images.entry.shownAs}`);
   }
+  if (storedTransposed(images.entry)) return uprightImages(images.idx.data, Int32Array.from(labels.idx.data), n, shape);
   return imagesFromPixels(images.idx.data, Int32Array.from(labels.idx.data), n, shape);
+}
+
+/**
+ * EMNIST's IDX files (emnist-letters-train-images-idx3-ubyte, …) hold every image transposed: a
+ * letter lies on its side. torchvision's EMNIST turns them upright, and so does the lab, by name.
+ */
+export function storedTransposed(entry: DatasetEntry): boolean {
+  return /^emnist/i.test(baseName(entry.path));
+}
+
+/** Images stored transposed, written upright: output (y, x) is stored (x, y); the shape's height and width swap. */
+function uprightImages(pixels: Uint8Array, labels: Int32Array, n: number, [height, width, channels]: [number, number, number]): RawImages {
+  const size = height * width * channels;
+  return {
+    labels,
+    count: n,
+    shape: [width, height, channels],
+    kind: 'bytes',
+    writeSample(index, out, offset) {
+      const from = index * size;
+      for (let y = 0; y < width; y++) {
+        for (let x = 0; x < height; x++) {
+          for (let c = 0; c < channels; c++) out[offset + (y * height + x) * channels + c] = pixels[from + (x * width + y) * channels + c];
+        }
+      }
+    },
+  };
+}
+
+function pairSource({ images, labels }: { images: ParsedIdx; labels: ParsedIdx }): string {
+  return `${images.entry.shownAs} + ${labels.entry.shownAs}${storedTransposed(images.entry) ? ' (EMNIST: stored transposed, turned upright)' : ''}`;
 }
 
 export async function readIdxFiles(entries: readonly DatasetEntry[], file: string, onProgress: (fraction: number) => void): Promise<{ train: RawImages; test: RawImages | null; trainFrom: string; testFrom?: string }> {
@@ -83,10 +115,10 @@ export async function readIdxFiles(entries: readonly DatasetEntry[], file: strin
     return {
       train: rawFromPair(trainPair),
       test: rawFromPair(testPair),
-      trainFrom: `${trainPair.images.entry.shownAs} + ${trainPair.labels.entry.shownAs}`,
-      testFrom: `${testPair.images.entry.shownAs} + ${testPair.labels.entry.shownAs}`,
+      trainFrom: pairSource(trainPair),
+      testFrom: pairSource(testPair),
     };
   }
   const pair = pairOf(parsed, 'files', file);
-  return { train: rawFromPair(pair), test: null, trainFrom: `${pair.images.entry.shownAs} + ${pair.labels.entry.shownAs}` };
+  return { train: rawFromPair(pair), test: null, trainFrom: pairSource(pair) };
 }

@@ -2,6 +2,7 @@
 // pixels land where the format says (CIFAR's planes become NHWC), labels and class names are the
 // file's, and train / val / test are the lab's seeded splits (the very samples carveSplit picks).
 import { channelStats } from '../../../src/data/pixels';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { readDatasetFiles } from '../../../src/data/files/read';
@@ -103,6 +104,26 @@ describe('IDX pairs', () => {
     expect(plain.test.images[5]).toBe((5 * 13 + 2) & 255);
     expect(Array.from(plain.test.labels)).toEqual(labels(9));
     expectSameDataset(plain, packed);
+  });
+
+  it('turns EMNIST\'s transposed images upright (by the emnist- file names), as torchvision does', async () => {
+    // 3 test images of 2 rows × 3 columns as stored: EMNIST's files hold the transpose of each image.
+    const stored = Array.from({ length: 3 * 6 }, (_, i) => i * 10);
+    const files = {
+      'emnist-letters-train-images-idx3-ubyte': idxBytes([30, 2, 3], images(30, 6, 0).slice(0, 180)),
+      'emnist-letters-train-labels-idx1-ubyte': idxBytes([30], labels(30)),
+      'emnist-letters-test-images-idx3-ubyte': idxBytes([3, 2, 3], stored),
+      'emnist-letters-test-labels-idx1-ubyte': idxBytes([3], labels(3)),
+    };
+    const dataset = await readDatasetFiles(sourceOf('emnist-letters', files));
+    expect(dataset.info.inputShape).toEqual([3, 2, 1]);
+    // Upright image 1, row y, column x is the stored (row x, column y): stored row 0 = 60, 70, 80; row 1 = 90, 100, 110.
+    expect(Array.from(dataset.test.images.subarray(6, 12))).toEqual([60, 90, 70, 100, 80, 110]);
+    expect(dataset.info.source).toMatch(/EMNIST: stored transposed, turned upright/);
+    // Any other IDX file is taken as stored.
+    const kept = await readDatasetFiles(sourceOf('other', { 'letters-test-images-idx3-ubyte': idxBytes([3, 2, 3], stored), 'letters-test-labels-idx1-ubyte': idxBytes([3], labels(3)), 'letters-train-images-idx3-ubyte': files['emnist-letters-train-images-idx3-ubyte'], 'letters-train-labels-idx1-ubyte': files['emnist-letters-train-labels-idx1-ubyte'] }));
+    expect(kept.info.inputShape).toEqual([2, 3, 1]);
+    expect(Array.from(kept.test.images.subarray(6, 12))).toEqual([60, 70, 80, 90, 100, 110]);
   });
 
   it('splits a single pair with the seeded splits (20 % test, then 10 % val) and moves labels 1…K down to 0…K-1', async () => {
@@ -210,5 +231,25 @@ describe('image folders', () => {
     const first = dataset.train.images.subarray(0, 3);
     const want = dataset.train.labels[0] === 1 ? [220, 30, 40] : [20, 40, 210];
     first.forEach((v, c) => expect(Math.abs(v - want[c])).toBeLessThanOrEqual(4));
+  });
+
+  it('keeps a one-component (grey) JPEG grey: 1 channel, its values within JPEG rounding', async () => {
+    // Two 8×8 grey JPEGs written by Pillow (mode L, quality 95): flat 40 and flat 200, row 0 rising by 3 a pixel.
+    const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}.jpg`, import.meta.url)));
+    const files: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 4; i++) {
+      files[`dark/${i}.jpg`] = fixture('grey-dark');
+      files[`bright/${i}.jpg`] = fixture('grey-bright');
+    }
+    const dataset = await readDatasetFiles(sourceOf('grey-jpegs', files));
+    expect(dataset.info).toMatchObject({ inputShape: [8, 8, 1], classNames: ['bright', 'dark'] });
+    for (const set of [dataset.train, dataset.val, dataset.test]) {
+      for (let i = 0; i < set.count; i++) {
+        const base = set.labels[i] === 0 ? 200 : 40;
+        const image = set.images.subarray(i * 64, (i + 1) * 64);
+        expect(Math.abs(image[7] - (base + 21))).toBeLessThanOrEqual(4); // row 0, last column
+        expect(Math.abs(image[63] - base)).toBeLessThanOrEqual(4);
+      }
+    }
   });
 });
