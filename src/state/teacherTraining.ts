@@ -25,16 +25,17 @@ export const TEACHER_ARCHITECTURES: readonly string[] = ['teacher-cnn', 'teacher
 export const TEACHER_EPOCHS = 15;
 
 /**
- * What each offered architecture costs, in one line. Measured in Node, one Adam step (forward and
- * backward) on a batch of 64 32×32×3 images, the median of 25 steps each, the two alternated:
- * cpu backend with the lab's kernels, teacher-cnn 0.90-0.97 s, teacher-resnet 2.7-2.8 s (2.9-3.0×);
- * wasm backend 78 ms and 287 ms (3.7×). 532,202 and 77,706 parameters with 10 classes: the
- * residual teacher computes more per image (its convs run at 32×32 and 16×16 with up to 64
- * channels) while teacher-cnn's weights sit in its 2,048→256 dense layer.
+ * What each offered architecture costs, in one line. Measured in Node on 32×32×3 batches of 64,
+ * one Adam step (forward and backward), the median of 25 steps each, the two alternated: cpu
+ * backend with the lab's kernels, teacher-cnn 0.90-0.97 s, teacher-resnet 2.7-2.8 s (2.9-3.0×);
+ * wasm backend 78 ms and 287 ms (3.7×); 40 steps of the CLI's whole loop on CIFAR-10 (wasm),
+ * 5.0 s and 14.2 s (2.8×). 532,202 and 77,706 parameters with 10 classes: the residual teacher
+ * computes more per image (its convs run at 32×32 and 16×16 with up to 64 channels) while
+ * teacher-cnn's weights sit in its 2,048→256 dense layer.
  */
 export const TEACHER_COST_NOTES: Readonly<Record<string, string>> = {
   'teacher-cnn': 'Two conv blocks and a wide dense layer: the quicker teacher to train.',
-  'teacher-resnet': 'Three residual blocks: about 3× slower per step than teacher-cnn on the CPU (4× on wasm), with 78k parameters to its 532k on 32×32 colour.',
+  'teacher-resnet': 'Three residual blocks: about 3× slower per step than teacher-cnn, with 78k parameters to its 532k on 32×32 colour.',
 };
 
 export function isTeacherArchitecture(id: string): boolean {
