@@ -65,7 +65,8 @@ export class Views {
 
   async checkLayers(body: RequestBody<'checkLayers'>): Promise<ReplyValue<'checkLayers'>> {
     const info = await this.datasets.info(body.dataset);
-    const studentTaps = architectureTaps(getArchitecture(body.student, 'student'), info.inputShape, info.numClasses);
+    // The network being trained may be a teacher architecture ("Train a teacher"): looked up by id alone, as runSetup builds it.
+    const studentTaps = architectureTaps(getArchitecture(body.student), info.inputShape, info.numClasses);
     const teacherTaps = body.teacher ? listTaps(await this.teachers.resolve(body.teacher, info)) : [];
     return { studentTaps, teacherTaps, terms: checkTermLayers(body.terms, studentTaps, teacherTaps, info.numClasses) };
   }
