@@ -93,6 +93,9 @@ describe('the worker lab', () => {
     const refused = await ask('checkTeacher', { dataset: 'digits', teacher: { kind: 'files', modelFile, weightFiles } });
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.message).toMatch(/28×28|28x28|input/i);
+    // The layer pickers list the taps of the network being trained, a teacher architecture too ("Train a teacher").
+    const layers = await value('checkLayers', { dataset: 'digits', student: 'teacher-resnet', teacher: null, terms: [] });
+    expect(layers.studentTaps.map((tap) => tap.name)).toEqual(expect.arrayContaining(['block1', 'block2', 'block3', 'embedding', 'logits']));
     // Nothing was kept: a run that asks for the uploaded teacher is refused.
     const none = await ask('teacherView', { dataset: 'digits', teacher: { kind: 'uploaded' }, limit: 10, perClass: 1 });
     expect(none.ok ? '' : none.message).toBe('No teacher has been loaded from disk');
