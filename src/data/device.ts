@@ -3,7 +3,7 @@
 // (a user's files: CIFAR-10 is 184 MB as bytes, 737 MB as float32) stay on the host as bytes
 // and each batch is converted and uploaded on its own: tfjs has no uint8 tensors, and a batch
 // of 128 CIFAR images is 1.5 MB. Both give the model the same floats: byte / 255, then the
-// dataset's per-channel normalisation when it has one (docs/ARCHITECTURE.md §2).
+// dataset's per-channel normalisation when it has one (docs/ARCHITECTURE.md §5).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelStats, DatasetInfo, ImageSet } from './types';
 import { BYTE_TO_UNIT } from './pixels';
