@@ -8,7 +8,7 @@ import { isTar, readTar } from './tar';
 import { isZip, readZip } from './zip';
 import { baseName, isJunkPath, type DatasetEntry, type DatasetSource } from './source';
 
-/** No archive in the lab decompresses to more: CIFAR-10's tar is 170 MB, the limit on floats 1 GB. */
+/** No archive in the lab decompresses to more: CIFAR-10's tar is 184 MB, the limit on a dataset's pixels 512 MB. */
 export const MAX_DECOMPRESSED_BYTES = 1024 ** 3;
 
 export async function gunzipEntry(input: CompressedInput, shownAs: string, onProgress?: (fraction: number) => void, sizeHint?: number): Promise<Uint8Array> {
