@@ -7,6 +7,7 @@ import { ARCHITECTURES } from '../models/architectures';
 import { omittedClassesProblem } from '../data/split';
 import { exportProblem } from '../export/pytorchExport';
 import { DATASET_FORMATS, type DatasetFormat } from '../data/files/read';
+import { parseImageSize } from '../data/files/imageSize';
 import { datasetNameFromPath } from '../data/files/source';
 import { uploadedDatasetId } from '../data/uploaded';
 
@@ -25,6 +26,8 @@ export interface CliOptions {
   /** --dataset-file: the user's dataset (a file or a folder) instead of a shipped one. */
   datasetFile?: string;
   datasetFormat?: DatasetFormat;
+  /** --image-size: the [height, width] an image folder is resized to (default: its most common size, at most 64×64). */
+  imageSize?: [number, number];
 }
 
 export class UsageError extends Error {}
@@ -58,6 +61,8 @@ export const USAGE = `Usage: npm run train -- [flags]
                         of PNG/JPEG images, or a CSV (label column + pixel columns); the format is
                         recognised, or forced with --dataset-format cifar|idx|folder|csv. The run
                         needs --method none or --teacher DIR (a model trained on that data)
+  --image-size N|HxW    an image folder's images are resized to this (default: the most common
+                        size, at most 64×64)
   --student ID          ${ARCHITECTURES.map((a) => a.id).join(' | ')} (default ${DEFAULT_CONFIG.student});
                         the teacher-* ones are teachers: train one with --method none (--save DIR keeps it)
   --teacher ID|PATH     a shipped teacher id or a directory with model.json (default: the dataset's teacher)
@@ -188,6 +193,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         options.datasetFormat = value as DatasetFormat;
         break;
       }
+      case '--image-size': {
+        const value = next();
+        try {
+          options.imageSize = parseImageSize(value);
+        } catch (error) {
+          throw new UsageError(`--image-size: ${(error as Error).message}`);
+        }
+        break;
+      }
       case '--student':
         config.student = next();
         break;
@@ -276,6 +290,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
   }
   if (options.datasetFormat && !options.datasetFile) throw new UsageError('--dataset-format is for --dataset-file');
+  if (options.imageSize && !options.datasetFile) throw new UsageError('--image-size is for --dataset-file (an image folder or .zip)');
   if (options.datasetFile) {
     if (given.has('--dataset')) throw new UsageError('--dataset and --dataset-file both name the data: give one');
     // The run is named after the file as the page names an upload; its classes are known once it is read (run.ts checks --omit-classes then).

@@ -78,6 +78,6 @@ export async function datasetSourceFromPath(given: string): Promise<DatasetSourc
   return { name, files: [diskFile(path.basename(given), given, info.size)] };
 }
 
-export async function readDatasetPath(given: string, format: DatasetFormat | undefined, onProgress?: (progress: LoadProgress) => void): Promise<Dataset> {
-  return readDatasetFiles(await datasetSourceFromPath(given), { format, onProgress });
+export async function readDatasetPath(given: string, format: DatasetFormat | undefined, onProgress?: (progress: LoadProgress) => void, imageSize?: [number, number]): Promise<Dataset> {
+  return readDatasetFiles(await datasetSourceFromPath(given), { format, onProgress, imageSize });
 }

@@ -38,9 +38,14 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   };
   if (options.exportPytorch) await checkExportFolder(options.exportPytorch);
   const dataset = options.datasetFile
-    ? await readDatasetPath(options.datasetFile, options.datasetFormat, (progress) => {
-        if (!options.quiet && process.stderr.isTTY) process.stderr.write(`\r${progress.message} ${(progress.fraction * 100).toFixed(0)}%   `);
-      })
+    ? await readDatasetPath(
+        options.datasetFile,
+        options.datasetFormat,
+        (progress) => {
+          if (!options.quiet && process.stderr.isTTY) process.stderr.write(`\r${progress.message} ${(progress.fraction * 100).toFixed(0)}%   `);
+        },
+        options.imageSize,
+      )
     : await loadBuiltinDataset(config.dataset, fetchPublicFile);
   if (options.datasetFile && !options.quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
   const info = dataset.info;

@@ -24,10 +24,16 @@ export function setDataset(id: string): void {
   requestDataset(id);
 }
 
-/** Read the user's files as a dataset and, when they are accepted, train on it. */
-export async function loadOwnDataset(files: readonly File[]): Promise<void> {
-  const id = await uploadDataset(files);
+/** Read the user's files as a dataset and, when they are accepted, train on it (an image folder at `imageSize`, default its most common size). */
+export async function loadOwnDataset(files: readonly File[], imageSize: [number, number] | undefined = uploadImageSize()): Promise<void> {
+  const id = await uploadDataset(files, imageSize);
   if (id) setDataset(id);
+}
+
+/** The size the Data panel's choice asks image folders to be resized to (undefined: their most common size). */
+function uploadImageSize(): [number, number] | undefined {
+  const side = get().uploadImageSide;
+  return side === null ? undefined : [side, side];
 }
 
 /** Delete one of the user's datasets from this browser; the Lab goes back to Digits if it was the current one. */

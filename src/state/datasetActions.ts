@@ -71,7 +71,7 @@ export function datasetNameFromFiles(names: readonly string[]): string {
 async function restoreDataset(id: string) {
   const saved = await readDataset(id);
   if (!saved) throw new Error(`"${id.slice(UPLOADED_PREFIX.length)}" is not kept in this browser (deleted, or saved in another one): load its files again.`);
-  const { summary, parameters } = await labDoor().request('uploadDataset', { name: saved.name, files: saved.files });
+  const { summary, parameters } = await labDoor().request('uploadDataset', { name: saved.name, files: saved.files, imageSize: saved.imageSize });
   set((state) => ({ parameters: { ...(state.parameters ?? {}), [summary.id]: parameters } }));
   return summary;
 }
@@ -89,12 +89,12 @@ export async function refreshSavedDatasets(): Promise<void> {
  * Read the user's files in the worker as a dataset; its id when it was accepted (the caller makes
  * it the Lab's dataset), null when refused (nothing loaded before is lost; the message says why).
  */
-export async function uploadDataset(files: readonly File[]): Promise<string | null> {
+export async function uploadDataset(files: readonly File[], imageSize?: [number, number]): Promise<string | null> {
   if (files.length === 0) return null;
   const name = datasetNameFromFiles(files.map((file) => file.webkitRelativePath || file.name));
   set({ datasetUpload: { status: 'reading', message: `Reading ${files.length} file${files.length === 1 ? '' : 's'}…`, id: uploadedDatasetId(name) } });
   try {
-    const { summary, parameters } = await labDoor().request('uploadDataset', { name, files: [...files] });
+    const { summary, parameters } = await labDoor().request('uploadDataset', { name, files: [...files], imageSize });
     const counts = `${summary.name}: ${summary.sizes.train.toLocaleString('en')} train, ${summary.sizes.val.toLocaleString('en')} val, ${summary.sizes.test.toLocaleString('en')} test images`;
     set((state) => ({
       datasets: { ...state.datasets, [summary.id]: { status: 'ready', fraction: 1, message: '', summary } },
@@ -103,7 +103,7 @@ export async function uploadDataset(files: readonly File[]): Promise<string | nu
     }));
     // Kept in this browser so a reload (or the URL) reopens it; a full disk is said, the dataset still works now.
     // Not waited for: copying CIFAR-10's 184 MB into storage must not hold the Lab back.
-    saveDataset({ id: summary.id, name: summary.name, files: [...files], savedAt: Date.now() })
+    saveDataset({ id: summary.id, name: summary.name, files: [...files], savedAt: Date.now(), imageSize })
       .then(refreshSavedDatasets)
       .catch((error: unknown) => set({ datasetUpload: { status: 'accepted', message: `${counts}. ${describeStorageError(error, 'Keeping it in this browser')}` } }));
     return summary.id;

@@ -26,6 +26,8 @@ export interface SavedDataset {
   name: string;
   files: File[];
   savedAt: number;
+  /** The size an image folder was resized to when it was read, read again with it. */
+  imageSize?: [number, number];
 }
 
 /** What the page lists of a saved dataset without reading its files. */

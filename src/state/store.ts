@@ -34,11 +34,12 @@ export interface DatasetState {
 
 export interface DatasetSlice {
   datasets: Record<string, DatasetState>;
-  /** The user's own files being read as a dataset (the Data panel's upload). */
   /** The user's files being read (`id`: the dataset they become, whose progress the worker reports), or how the last reading ended. */
   datasetUpload: { status: 'idle' | 'reading' | 'accepted' | 'refused'; message: string; id?: string };
   /** The user's datasets kept in this browser (IndexedDB), loaded or not. */
   savedDatasets: SavedDatasetEntry[];
+  /** The side image folders are resized to when read (square); null: each folder's most common size, at most 64×64. */
+  uploadImageSide: number | null;
 }
 
 export interface UploadedTeacher {
@@ -124,7 +125,7 @@ export function initialRun(): RunSlice['run'] {
 }
 
 const createConfigSlice = (config: ExperimentConfig): ConfigSlice => ({ config });
-const createDatasetSlice = (): DatasetSlice => ({ datasets: {}, datasetUpload: { status: 'idle', message: '' }, savedDatasets: [] });
+const createDatasetSlice = (): DatasetSlice => ({ datasets: {}, datasetUpload: { status: 'idle', message: '' }, savedDatasets: [], uploadImageSide: null });
 const createModelSlice = (): ModelSlice => ({
   parameters: null,
   teacherIndex: { status: 'loading', cards: [], message: 'Loading the teacher catalog…' },

@@ -80,7 +80,7 @@ export interface Requests {
    * A dataset from the user's files, read and checked in the worker (progress as datasetProgress
    * events under `name`) and kept on the device like a shipped one; its id starts with "upload:".
    */
-  uploadDataset: { body: { name: string; files: File[] }; reply: { summary: DatasetSummary; parameters: Record<string, number> } };
+  uploadDataset: { body: { name: string; files: File[]; /** An image folder's [height, width]; default its most common size. */ imageSize?: [number, number] }; reply: { summary: DatasetSummary; parameters: Record<string, number> } };
   /** Load a teacher and check that it fits the dataset; files become the 'uploaded' teacher. */
   checkTeacher: { body: { dataset: string; teacher: TeacherSource }; reply: TeacherFit };
   /** Train; the reply comes when the run ends, its steps arrive as 'run' events meanwhile. */

@@ -62,6 +62,11 @@ describe('--dataset-file flags', () => {
     expect(parseArgs(['--dataset-file', 'x.zip', '--dataset-format', 'folder', ...QUICK]).datasetFormat).toBe('folder');
     expect(refusal(['--dataset-file', 'x.zip', '--dataset-format', 'png'])).toBe('--dataset-format must be cifar, idx, folder, csv, got "png"');
     expect(refusal(['--dataset-format', 'csv'])).toBe('--dataset-format is for --dataset-file');
+    expect(parseArgs(['--dataset-file', 'x.zip', '--image-size', '28x20', ...QUICK]).imageSize).toEqual([28, 20]);
+    expect(parseArgs(['--dataset-file', 'x.zip', '--image-size', '32', ...QUICK]).imageSize).toEqual([32, 32]);
+    expect(refusal(['--dataset-file', 'x.zip', '--image-size', '3'])).toBe('--image-size: an image size is N or HxW with sides from 4 to 128 (e.g. 32 or 28x28), got "3"');
+    expect(refusal(['--dataset-file', 'x.zip', '--image-size', 'big'])).toBe('--image-size: an image size is N or HxW with sides from 4 to 128 (e.g. 32 or 28x28), got "big"');
+    expect(refusal(['--image-size', '32'])).toBe('--image-size is for --dataset-file (an image folder or .zip)');
     expect(refusal(['--dataset', 'mnist', '--dataset-file', 'x.zip'])).toBe('--dataset and --dataset-file both name the data: give one');
     expect(refusal(['--dataset-file', 'x.zip', '--method', 'kd'])).toBe('--dataset-file: method "kd" needs a teacher trained on this data: give --teacher DIR (a folder with model.json), or --method none');
     expect(parseArgs(['--dataset-file', 'x.zip', '--method', 'kd', '--teacher', './teachers/mine']).teacherPath).toBe('./teachers/mine');
@@ -87,6 +92,10 @@ describe('the CLI on each format', () => {
       expect(result.steps, file).toBe(steps);
       expect(result.testAccuracy, file).toBeGreaterThanOrEqual(0);
     }
+    // --image-size resizes the folder's 8×8 grey PNGs: the mlp's first layer reads 12·12 pixels (+ bias), then 32 → 3 classes.
+    const resized = await run(paths.folder, ['--image-size', '12']);
+    expect(resized.studentParameters).toBe(12 * 12 * 32 + 32 + 32 * 3 + 3);
+    expect((await run(paths.folder)).studentParameters).toBe(8 * 8 * 32 + 32 + 32 * 3 + 3);
     // A forced format that the file is not is refused by the reader.
     await expect(run(paths.csv, ['--dataset-format', 'idx'])).rejects.toThrow(/digits-csv\.csv: /);
     await expect(run(paths.folder, ['--omit-classes', '5'])).rejects.toThrow('--omit-classes: shapes has no class 5 (its classes are 0–2)');

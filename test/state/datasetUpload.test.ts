@@ -6,15 +6,19 @@ import { describe, expect, it, vi } from 'vitest';
 import type { DatasetSummary, FromWorker, RequestMessage } from '../../src/worker/protocol';
 import { Door, type Transport } from '../../src/worker/door';
 
-const kept = vi.hoisted(() => ({ saved: [] as string[] }));
+const kept = vi.hoisted(() => ({ saved: [] as string[], imageSizes: new Map<string, unknown>() }));
 vi.mock('../../src/state/datasetStore', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../src/state/datasetStore')>()),
-  saveDataset: async (dataset: { id: string }) => void kept.saved.push(dataset.id),
+  saveDataset: async (dataset: { id: string; imageSize?: unknown }) => {
+    kept.saved.push(dataset.id);
+    kept.imageSizes.set(dataset.id, dataset.imageSize);
+  },
   listDatasets: async () => [],
 }));
 
 const { installDoor } = await import('../../src/state/door');
 const { followDatasetProgress, uploadDataset } = await import('../../src/state/datasetActions');
+const { loadOwnDataset } = await import('../../src/state/configActions');
 const { labStore } = await import('../../src/state/store');
 
 const worker = { receive: (_message: FromWorker) => {}, respond: (_message: RequestMessage) => {} };
@@ -70,6 +74,21 @@ describe('uploadDataset', () => {
     progress('upload:pets', 0.9, 'late');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(labStore.getState().datasets['upload:pets'].status).toBe('ready');
+  });
+
+  it('asks the worker for the image size the Data panel chose, and keeps it with the files for the next reading', async () => {
+    const asked: RequestMessage[] = [];
+    worker.respond = (message) => {
+      if (message.kind !== 'uploadDataset') return;
+      asked.push(message);
+      emit({ id: message.id, ok: true, value: { summary: { ...summary, id: 'upload:faces', name: 'faces' }, parameters: {} } } as FromWorker);
+    };
+    labStore.setState({ uploadImageSide: 16 });
+    await loadOwnDataset([new File([new Uint8Array(4)], 'faces.zip')]);
+    expect(asked.map((message) => (message.body as { imageSize?: number[] }).imageSize)).toEqual([[16, 16]]);
+    await until(() => kept.saved.includes('upload:faces'));
+    expect(kept.imageSizes.get('upload:faces')).toEqual([16, 16]);
+    labStore.setState({ uploadImageSide: null });
   });
 
   it('a refusal says why, and drops the refused files\' progress (the datasets loaded before stay)', async () => {

@@ -4,9 +4,10 @@ import { BUILTIN_DATASETS } from '../../data/registry';
 import { forgetDataset, loadOwnDataset, setDataset, setOmitClasses } from '../../state/configActions';
 import { retryDataset } from '../../state/datasetActions';
 import { trainCount, useProblem } from '../../state/problems';
-import { useLab } from '../../state/store';
+import { labStore, useLab } from '../../state/store';
 import type { DatasetSummary } from '../../worker/protocol';
 import type { ChannelStats } from '../../data/types';
+import { IMAGE_SIZE_CHOICES } from '../../data/files/imageSize';
 import { Panel, SelectField } from '../fields';
 import { PixelImage } from '../PixelImage';
 import { useRunActive } from '../hooks';
@@ -78,6 +79,7 @@ export function DatasetPanel() {
 /** Your own files (IDX image and label files, gzipped or not), picked or dropped on the panel; read in the worker. */
 function OwnDataset({ disabled }: { disabled: boolean }) {
   const upload = useLab((s) => s.datasetUpload);
+  const imageSide = useLab((s) => s.uploadImageSide);
   const dataset = useLab((s) => s.config.dataset);
   const reading = useLab((s) => (s.datasetUpload.status === 'reading' && s.datasetUpload.id ? s.datasets[s.datasetUpload.id] : undefined));
   const take = (files: FileList | null) => {
@@ -103,6 +105,20 @@ function OwnDataset({ disabled }: { disabled: boolean }) {
             ref={(input) => input?.setAttribute('webkitdirectory', '')}
             onChange={(event) => take(event.currentTarget.files)}
           />
+        </label>
+        <label className="small">
+          Image folders resized to{' '}
+          <select
+            data-testid="dataset-image-size"
+            value={imageSide === null ? 'auto' : String(imageSide)}
+            disabled={disabled || upload.status === 'reading'}
+            onChange={(event) => labStore.setState({ uploadImageSide: event.currentTarget.value === 'auto' ? null : Number(event.currentTarget.value) })}
+          >
+            <option value="auto">their most common size (at most 64×64)</option>
+            {IMAGE_SIZE_CHOICES.map((side) => (
+              <option key={side} value={side}>{`${side}×${side}`}</option>
+            ))}
+          </select>
         </label>
       </div>
       <p className="small muted">Your images are kept as bytes in the lab's worker (CIFAR-10's 60,000 32×32 colour images: 184 MB) and each batch goes to the device as floats, normalised per channel with the train split's mean and std. The lab takes up to 200,000 images or 512 MB.</p>

@@ -89,11 +89,11 @@ export function createLab(deps: LabDeps): Lab {
   const handlers: Handlers = {
     init,
     loadDataset: after(async ({ dataset }) => (await datasets.ensure(dataset)).summary),
-    uploadDataset: after(async ({ name, files }) => {
+    uploadDataset: after(async ({ name, files, imageSize }) => {
       const id = uploadedDatasetId(name);
       const progress = (fraction: number, message: string) => deps.post({ event: 'datasetProgress', payload: { dataset: id, fraction, message } });
       // Registered before the files are read: a run asked for right after waits for them.
-      const reading = readUploadedDataset(name, files, progress).then((dataset) => {
+      const reading = readUploadedDataset(name, files, progress, imageSize).then((dataset) => {
         progress(1, `Uploading ${dataset.info.name} to ${tf.getBackend()}`);
         return dataset;
       });

@@ -20,7 +20,7 @@ export function sourceOfFiles(name: string, files: readonly File[]): DatasetSour
   };
 }
 
-export function readUploadedDataset(name: string, files: readonly File[], progress: (fraction: number, message: string) => void): Promise<Dataset> {
+export function readUploadedDataset(name: string, files: readonly File[], progress: (fraction: number, message: string) => void, imageSize?: [number, number]): Promise<Dataset> {
   if (files.length === 0) return Promise.reject(new Error('No files were picked'));
-  return readDatasetFiles(sourceOfFiles(name, files), { onProgress: ({ fraction, message }) => progress(fraction, message) });
+  return readDatasetFiles(sourceOfFiles(name, files), { onProgress: ({ fraction, message }) => progress(fraction, message), imageSize });
 }
