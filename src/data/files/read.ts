@@ -49,13 +49,14 @@ export async function detectFormat(entries: readonly DatasetEntry[], file: strin
 export async function readDatasetFiles(source: DatasetSource, options: ReadDatasetOptions = {}): Promise<Dataset> {
   const report = options.onProgress ?? (() => {});
   const file = source.name;
-  // Reading and decompressing is the first 30 % of the bar, parsing the next 20, converting to floats the rest
-  // (image folders decode while parsing: 50 % of the bar).
+  // Reading and decompressing is the first 30 % of the bar, parsing the next 20, splitting (copying
+  // the samples into train / val / test) and the train split's statistics the rest (image folders
+  // decode while parsing: 50 % of the bar).
   const opened = await openSource(source, (fraction, message) => report({ fraction: 0.3 * fraction, message }));
   const format = options.format ?? (await detectFormat(opened.entries, file));
   const parseShare = format === 'folder' ? 0.5 : 0.2;
   const parse = (fraction: number, message: string) => report({ fraction: 0.3 + parseShare * fraction, message });
-  const convert = (fraction: number) => report({ fraction: 0.3 + parseShare + (0.7 - parseShare) * fraction, message: `Converting ${file} to floats` });
+  const convert = (fraction: number) => report({ fraction: 0.3 + parseShare + (0.7 - parseShare) * fraction, message: `Splitting ${file} into train, val and test` });
   const describe = (formatName: string, classNames: string[]): DatasetDescription => ({ id: uploadedDatasetId(file), name: file, classNames, format: formatName, file });
   let dataset: Dataset;
   if (format === 'cifar') {
