@@ -31,12 +31,13 @@ try {
   while (state !== 'accepted' && state !== 'refused') {
     await new Promise((resolve) => setTimeout(resolve, 100));
     state = (await page.getByTestId('dataset-upload-status').getAttribute('data-state').catch(() => null)) ?? '';
-    const progress = (await page.locator('[data-testid="dataset-upload-progress"] + span').first().textContent().catch(() => null))?.trim();
+    // Read without waiting (a locator would wait for the bar, which is gone once the reading ends).
+    const progress = await page.evaluate(() => document.querySelector('[data-testid="dataset-upload-progress"] + span')?.textContent?.trim() ?? null);
     if (progress && messages.at(-1)?.message !== progress) messages.push({ at: seconds(picked), message: progress });
   }
   const ready = seconds(picked);
   const status = ((await page.getByTestId('dataset-upload-status').textContent()) ?? '').trim();
-  const result: Record<string, unknown> = { file, backend: shownBackend, state, readySeconds: ready, status, progress: messages.slice(0, 12) };
+  const result: Record<string, unknown> = { file, backend: shownBackend, state, readySeconds: ready, status, progress: messages.length > 10 ? [...messages.slice(0, 3), ...messages.slice(-7)] : messages };
   if (epochs && state === 'accepted') {
     await selectOption(page, 'method-select', 'none');
     await selectOption(page, 'student-select', 'tiny-cnn');
