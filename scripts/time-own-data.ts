@@ -2,17 +2,18 @@
 // person waits for with their own data, in headless Chromium on the production build: seconds from
 // picking FILE in the Data panel to the dataset being ready (read, split and kept in the worker),
 // and with --train, from Start (tiny-cnn from the labels, EPOCHS epochs) to the first loss point
-// and to the end, with the run's test accuracy. Prints one JSON line.
+// and to the end, with the run's test accuracy. With --teacher ID [--steps N]: "Train a teacher"
+// with that architecture for N steps (default 200) instead. Prints one JSON line.
 import { launchChromium, startPreviewServer } from '../test/e2e/chromium';
 import { openLab, selectOption, setNumber, testAccuracy, waitForStatus } from '../test/e2e/lab';
 
 const args = process.argv.slice(2);
-const file = args.find((arg) => !arg.startsWith('--') && !/^\d+$/.test(arg) && arg !== 'wasm' && arg !== 'webgpu');
+const file = args.find((arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsWith('--'));
 const flag = (name: string) => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
-if (!file) throw new Error('usage: time-own-data.ts FILE [--backend wasm|webgpu] [--train EPOCHS]');
+if (!file) throw new Error('usage: time-own-data.ts FILE [--backend wasm|webgpu] [--train EPOCHS | --teacher ID [--steps N]]');
 const backend = flag('--backend');
 const epochs = flag('--train');
 
@@ -38,12 +39,22 @@ try {
   const ready = seconds(picked);
   const status = ((await page.getByTestId('dataset-upload-status').textContent()) ?? '').trim();
   const result: Record<string, unknown> = { file, backend: shownBackend, state, readySeconds: ready, status, progress: messages.length > 10 ? [...messages.slice(0, 3), ...messages.slice(-7)] : messages };
-  if (epochs && state === 'accepted') {
-    await selectOption(page, 'method-select', 'none');
-    await selectOption(page, 'student-select', 'tiny-cnn');
-    await setNumber(page, 'epochs-input', epochs);
-    const started = performance.now();
-    await page.getByTestId('start-button').click();
+  const teacher = flag('--teacher');
+  if ((epochs || teacher) && state === 'accepted') {
+    let started: number;
+    if (teacher) {
+      // "Train a teacher on <name>" with that architecture, for --steps steps (the flow's own epochs are at least 15).
+      await setNumber(page, 'steps-input', flag('--steps') ?? '200');
+      await selectOption(page, 'train-teacher-architecture', teacher);
+      started = performance.now();
+      await page.getByTestId('train-teacher-button').click();
+    } else {
+      await selectOption(page, 'method-select', 'none');
+      await selectOption(page, 'student-select', 'tiny-cnn');
+      await setNumber(page, 'epochs-input', epochs!);
+      started = performance.now();
+      await page.getByTestId('start-button').click();
+    }
     await page.waitForFunction(() => (document.querySelector('[data-testid="run-status"]')?.textContent ?? '').trim() === 'training', undefined, { timeout: 600_000, polling: 100 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points') ?? 0) > 0, undefined, { timeout: 600_000, polling: 100 });
     result.firstPointSeconds = seconds(started);
