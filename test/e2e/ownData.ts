@@ -2,6 +2,9 @@
 // with the shipped datasets and trained on; a bad file is refused with its reason and nothing
 // loaded before is lost.
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from './harness';
 import { openLab, selectOption, setNumber, testAccuracy, text, waitForStatus, waitUntil } from './lab';
@@ -88,7 +91,7 @@ test('own data: IDX files picked in the Data panel become a dataset; the Lab tra
   assert.ok(!options.includes('upload:bands'), `the deleted dataset is still offered: ${options.join(', ')}`);
 });
 
-test('own data: a CIFAR-10 binary archive picked and a zip of PNG class folders dropped on the Data panel show their classes and colour samples; a colour run trains to the end; a file that is no dataset is named', 120_000, async (t) => {
+test('own data: a CIFAR-10 binary archive picked and a zip of PNG class folders dropped on the Data panel show their classes and colour samples; a colour run trains to the end; a picked folder (at a chosen size) and a CSV are read; a file that is no dataset is named', 120_000, async (t) => {
   const { page } = t;
   const { cifar10Archive, CIFAR10_NAMES, simplePng, zipBytes } = await import('../data/files/corpus');
   await openLab(page, `${t.server.url}?backend=wasm`);
@@ -135,9 +138,29 @@ test('own data: a CIFAR-10 binary archive picked and a zip of PNG class folders 
   const colourAccuracy = await testAccuracy(page);
   assert.ok(colourAccuracy >= 0.85, `tiny-cnn's test accuracy ${colourAccuracy} on three colours`);
 
+  // A folder picked with the folder picker (each file keeps its path inside it), at the size chosen beside the pickers.
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'lab-folder-'));
+  try {
+    for (const [c, name] of ['dark', 'light'].entries()) {
+      await mkdir(path.join(folder, 'tones', name), { recursive: true });
+      for (let i = 0; i < 6; i++) await writeFile(path.join(folder, 'tones', name, `${i}.png`), simplePng(10, 10, 1, (x) => 40 + 150 * c + x + i));
+    }
+    await selectOption(page, 'dataset-image-size', '16');
+    await page.getByTestId('dataset-folder-input').setInputFiles(path.join(folder, 'tones'));
+    await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'upload:tones', 30_000, 'the picked folder read');
+    assert.match(await text(page, 'dataset-card'), /image folder, 16×16×1, 2 classes/);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+  // A CSV in the Kaggle MNIST layout: a header, the label first, 4×4 grey pixels.
+  const rows = ['label,' + Array.from({ length: 16 }, (_, i) => `pixel${i}`).join(','), ...Array.from({ length: 30 }, (_, i) => [i % 3, ...Array.from({ length: 16 }, (_, p) => (i * 7 + p * 13) % 256)].join(','))];
+  await input.setInputFiles([{ name: 'pixels.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) }]);
+  await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'upload:pixels', 30_000, 'the CSV read');
+  assert.match(await text(page, 'dataset-card'), /CSV, 4×4×1, 3 classes/);
+
   await input.setInputFiles([{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a dataset') }]);
   await waitUntil(() => page.getByTestId('dataset-upload-status').getAttribute('data-state'), (state) => state === 'refused', 30_000, 'the refusal');
   assert.match(await status(), /notes/);
-  // Nothing loaded before is lost: the zip's dataset is still the Lab's.
-  assert.equal(await page.getByTestId('dataset-select').inputValue(), 'upload:shapes');
+  // Nothing loaded before is lost: the CSV's dataset is still the Lab's.
+  assert.equal(await page.getByTestId('dataset-select').inputValue(), 'upload:pixels');
 });
