@@ -141,14 +141,14 @@ test('own data: a CIFAR-10 binary archive picked and a zip of PNG class folders 
   // A folder picked with the folder picker (each file keeps its path inside it), at the size chosen beside the pickers.
   const folder = await mkdtemp(path.join(os.tmpdir(), 'lab-folder-'));
   try {
-    for (const [c, name] of ['dark', 'light'].entries()) {
+    for (const [c, name] of ['dark', 'mid', 'light'].entries()) {
       await mkdir(path.join(folder, 'tones', name), { recursive: true });
-      for (let i = 0; i < 6; i++) await writeFile(path.join(folder, 'tones', name, `${i}.png`), simplePng(10, 10, 1, (x) => 40 + 150 * c + x + i));
+      for (let i = 0; i < 6; i++) await writeFile(path.join(folder, 'tones', name, `${i}.png`), simplePng(10, 10, 1, (x) => 30 + 80 * c + x + i));
     }
     await selectOption(page, 'dataset-image-size', '16');
     await page.getByTestId('dataset-folder-input').setInputFiles(path.join(folder, 'tones'));
     await waitUntil(() => page.getByTestId('dataset-select').inputValue(), (value) => value === 'upload:tones', 30_000, 'the picked folder read');
-    assert.match(await text(page, 'dataset-card'), /image folder, 16×16×1, 2 classes/);
+    assert.match(await text(page, 'dataset-card'), /image folder, 16×16×1, 3 classes/);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
