@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PYTHON_CONVERTER, PYTHON_PRELUDE } from '../../src/export/trainScriptRuntime';
 
 function importsTorch(python: string): boolean {
   const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 60_000 });
@@ -34,3 +35,24 @@ export function runPython<T>(source: string, input: unknown, timeout = 60_000): 
     rmSync(folder, { recursive: true, force: true });
   }
 }
+
+/**
+ * A Python program that builds each job's exported module (`class`), loads its tfjs weights from
+ * `folder`, runs it on `images` (NHWC, `shape`) and prints, per job, the logits and the taps named
+ * in `taps` (back in the lab's NHWC order).
+ */
+export const CONVERSION_HARNESS = (modules: string) => String.raw`
+${PYTHON_PRELUDE}
+${modules}
+${PYTHON_CONVERTER}
+
+request = json.load(sys.stdin)
+answers = []
+for job in request["jobs"]:
+    module = tfjs_to_torch(globals()[job["class"]](), job["folder"]).eval()
+    images = torch.tensor(job["images"], dtype=torch.float32).view(-1, *job["shape"]).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        logits, out = module(images)
+    answers.append({"logits": logits.flatten().tolist(), **{name: out[name].permute(0, 2, 3, 1).flatten().tolist() for name in job.get("taps", [])}})
+print(json.dumps(answers))
+`;

@@ -14,28 +14,11 @@ import { buildTappedModel, listTaps } from '../../src/models/taps';
 import { serializeModel } from '../../src/models/io';
 import { architectureNetwork, networkFromModelJson, networkTaps } from '../../src/export/networks';
 import { networkModuleSource } from '../../src/export/networkModules';
-import { PYTHON_CONVERTER, PYTHON_PRELUDE } from '../../src/export/trainScriptRuntime';
 import { createRng } from '../../src/core/rng';
-import { reportMissingTorch, runPython, TORCH_PYTHON } from './python';
+import { CONVERSION_HARNESS, reportMissingTorch, runPython, TORCH_PYTHON } from './python';
 
 const TAPS = ['block1', 'block2', 'block3'];
 
-const HARNESS = (modules: string) => String.raw`
-${PYTHON_PRELUDE}
-${modules}
-${PYTHON_CONVERTER}
-
-request = json.load(sys.stdin)
-answers = []
-for job in request["jobs"]:
-    module = tfjs_to_torch(globals()[job["class"]](), job["folder"]).eval()
-    images = torch.tensor(job["images"], dtype=torch.float32).view(-1, *job["shape"]).permute(0, 3, 1, 2)
-    with torch.no_grad():
-        logits, out = module(images)
-    # The taps back in the lab's NHWC order.
-    answers.append({"logits": logits.flatten().tolist(), **{name: out[name].permute(0, 2, 3, 1).flatten().tolist() for name in job["taps"]}})
-print(json.dumps(answers))
-`;
 
 type Json = Record<string, unknown>;
 
@@ -127,7 +110,7 @@ describe('residual networks in the export', () => {
       model.dispose();
     }
     try {
-      const python = runPython<Record<string, number[]>[]>(HARNESS(modules.join('\n\n\n')), { jobs });
+      const python = runPython<Record<string, number[]>[]>(CONVERSION_HARNESS(modules.join('\n\n\n')), { jobs });
       for (const [i, values] of lab.entries()) {
         for (const [name, expected] of Object.entries(values)) {
           const got = python[i][name];

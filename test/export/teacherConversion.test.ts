@@ -15,24 +15,9 @@ import { getArchitecture } from '../../src/models/architectures';
 import { serializeModel } from '../../src/models/io';
 import { architectureNetwork, networkFromModelJson } from '../../src/export/networks';
 import { networkModuleSource } from '../../src/export/networkModules';
-import { PYTHON_CONVERTER, PYTHON_PRELUDE } from '../../src/export/trainScriptRuntime';
 import { createRng } from '../../src/core/rng';
-import { reportMissingTorch, runPython, TORCH_PYTHON } from './python';
+import { CONVERSION_HARNESS, reportMissingTorch, runPython, TORCH_PYTHON } from './python';
 
-const HARNESS = (modules: string) => String.raw`
-${PYTHON_PRELUDE}
-${modules}
-${PYTHON_CONVERTER}
-
-request = json.load(sys.stdin)
-answers = []
-for job in request["jobs"]:
-    module = tfjs_to_torch(globals()[job["class"]](), job["folder"]).eval()
-    images = torch.tensor(job["images"], dtype=torch.float32).view(-1, *job["shape"]).permute(0, 3, 1, 2)
-    with torch.no_grad():
-        answers.append(module(images)[0].flatten().tolist())
-print(json.dumps(answers))
-`;
 
 async function tfjsLogits(model: tfl.LayersModel, images: Float32Array, shape: number[]): Promise<Float32Array> {
   const input = tf.tensor4d(images, [images.length / (shape[0] * shape[1] * shape[2]), shape[0], shape[1], shape[2]]);
@@ -67,7 +52,7 @@ describe.skipIf(!TORCH_PYTHON)('tfjs weights in PyTorch (needs torch)', () => {
     modules.push(networkModuleSource(architectureNetwork('tiny-cnn', [28, 28, 1], 10), 'TinyStudent', 'tiny-cnn'));
     jobs.push({ class: 'TinyStudent', folder: studentFolder, images: mnistShaped, shape: [28, 28, 1], model: student });
 
-    const python = runPython<number[][]>(HARNESS(modules.join('\n\n\n')), { jobs: jobs.map(({ model: _model, images, ...job }) => ({ ...job, images: Array.from(images) })) });
+    const python = runPython<{ logits: number[] }[]>(CONVERSION_HARNESS(modules.join('\n\n\n')), { jobs: jobs.map(({ model: _model, images, ...job }) => ({ ...job, images: Array.from(images) })) }).map((answer) => answer.logits);
     for (const [i, job] of jobs.entries()) {
       const lab = await tfjsLogits(job.model, job.images, job.shape);
       expect(python[i].length, job.class).toBe(lab.length);
