@@ -6,9 +6,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { concatBytes } from '../data/bytes';
 import { errorMessage } from '../core/errors';
 
-import { MAX_MODEL_JSON_BYTES, WEIGHTS_FILE, type ModelFiles } from './files';
+import { MAX_MODEL_JSON_BYTES, quoteName, WEIGHTS_FILE, type ModelFiles } from './files';
 
-export { MAX_MODEL_JSON_BYTES, WEIGHTS_FILE, type ModelFiles } from './files';
+export { MAX_MODEL_JSON_BYTES, quoteName, WEIGHTS_FILE, type ModelFiles } from './files';
 
 /** Serialise a model in the tfjs layers-model format (what tf.loadLayersModel reads). */
 export async function serializeModel(model: tfl.LayersModel): Promise<ModelFiles> {
@@ -57,12 +57,6 @@ function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-/** A name or path from a file, safe to print: quoted, control characters escaped, cut to 80 characters. */
-export function quoteName(value: string): string {
-  const quoted = JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  return quoted.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Parse model.json text; a file that is not JSON is refused by name, its content never echoed. */
@@ -182,6 +176,8 @@ function checkWeightsMatchLayers(model: tfl.LayersModel, specs: tf.io.WeightsMan
     if (spec.shape.join(',') !== weight.shape.join(',')) {
       throw new Error(`${fileName}: weightsManifest gives weight ${quoteName(spec.name)} the shape [${spec.shape.join(', ')}] but its layer expects [${weight.shape.join(', ')}]`);
     }
+    // tfjs would say only "dtype of the new value (int32) and previous value (float32) must match".
+    if (spec.dtype !== weight.dtype) throw new Error(`${fileName}: weight ${quoteName(spec.name)} is ${spec.dtype}; the lab loads ${weight.dtype} weights`);
   }
   const extra = specs.find((spec) => !needed.has(spec.name));
   if (extra) throw new Error(`${fileName}: weightsManifest lists weight ${quoteName(extra.name)} that no layer of modelTopology has`);
@@ -241,6 +237,37 @@ class WeightTooLarge extends Error {}
 
 type AddWeight = (this: tfl.layers.Layer, name: string, shape: (number | null)[], ...rest: unknown[]) => unknown;
 
+/** The name of the first layer of class `className` anywhere in the topology, if any. */
+function layerOfClass(node: unknown, className: string): string | null {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = layerOfClass(item, className);
+      if (found !== null) return found;
+    }
+  } else if (isObject(node)) {
+    const name = node.name ?? (isObject(node.config) ? node.config.name : undefined);
+    if (node.class_name === className && typeof name === 'string') return name;
+    for (const value of Object.values(node)) {
+      const found = layerOfClass(value, className);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
+/**
+ * tfjs' refusal of a class it does not know ("Unknown layer: X. This may be due to one of the
+ * following reasons:" and a list) as one sentence naming the file and the layer.
+ */
+function unknownClassMessage(modelTopology: Record<string, unknown>, message: string, fileName: string): string | null {
+  const match = /^Unknown ([a-z ]+): ([^\n]*?)\. This may be due to/.exec(message);
+  if (!match) return null;
+  const [, kind, className] = match;
+  const layer = kind === 'layer' ? layerOfClass(modelTopology, className) : null;
+  const what = layer !== null ? `layer ${quoteName(layer)} is a ${quoteName(className)}` : `the ${kind} ${quoteName(className)}`;
+  return `${fileName}: modelTopology: ${what}, which tfjs does not know (a custom ${kind}, or one from a newer Keras); the lab loads models made only of tfjs' built-in ${kind === 'layer' ? 'layers' : `${kind}s`}`;
+}
+
 /**
  * Build the topology; the variables of layers built before a failure are disposed with it. Every
  * weight a layer creates must be one that weightsManifest lists, so a weight larger than its
@@ -280,6 +307,8 @@ async function buildTopology(modelTopology: Record<string, unknown>, fileName: s
   } catch (error) {
     for (const variable of createdVariables) if (!variable.isDisposed) variable.dispose();
     if (error instanceof WeightTooLarge) throw new Error(error.message);
+    const unknown = unknownClassMessage(modelTopology, errorMessage(error), fileName);
+    if (unknown) throw new Error(unknown);
     // tfjs' first line says what failed; it may quote names from the file, so only printable text is kept.
     const reason = errorMessage(error).split('\n')[0].replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?').slice(0, 200);
     throw new Error(`${fileName}: modelTopology is not a model tfjs can build (${reason})`);

@@ -113,7 +113,14 @@ export function malformedModels(valid: ValidModel): ModelCase[] {
       name: 'a layer class tfjs does not know, after a built layer',
       modelJson: withJson((j) => ((j.modelTopology.config.layers[3] as unknown as Record<string, unknown>).class_name = 'Dense3000')),
       weights: weights(valid.weights),
-      expected: /^model\.json: modelTopology is not a model tfjs can build \(.*Dense3000/,
+      // One sentence naming the layer and its class (tfjs' own message ends "...reasons:").
+      expected: /^model\.json: modelTopology: layer "logits" is a "Dense3000", which tfjs does not know \(a custom layer, or one from a newer Keras\); the lab loads models made only of tfjs' built-in layers$/,
+    },
+    {
+      name: 'int32 weights where the layers hold float32',
+      modelJson: withJson((j) => j.weightsManifest[0].weights.forEach((w) => (w.dtype = 'int32'))),
+      weights: weights(valid.weights),
+      expected: /^model\.json: weight "hidden\/kernel" is int32; the lab loads float32 weights$/,
     },
     {
       name: 'a layer declaring a billion units',
