@@ -105,6 +105,8 @@ export function assembleDataset(
   if (test && test.shape.join() !== train.shape.join()) {
     throw new DatasetFileError(file, 'mixed-sizes', `the training images are ${train.shape.join('×')} but the test images ${test.shape.join('×')}: both must have one size`);
   }
+  // Every reader refuses its own zero-sized images; this holds for any reader added later.
+  if (train.shape.includes(0)) throw new DatasetFileError(file, 'too-small', `images of ${train.shape.join('×')} pixels: a zero dimension holds no image`);
   checkDatasetSize(file, train.count + (test?.count ?? 0), train.shape);
   if (numClasses < 2) throw new DatasetFileError(file, 'empty-class', `${numClasses === 1 ? 'one class' : 'no class'} (${classNames.join(', ')}): a classifier needs at least 2`);
   for (const set of test ? [train, test] : [train]) {

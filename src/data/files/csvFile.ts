@@ -26,9 +26,29 @@ export function squareShape(pixels: number): [number, number, number] | null {
 
 const LABEL_HEADER = /^\s*"?(label|labels|class|target|y)"?\s*$/i;
 
+/**
+ * A CSV is read as one string, and a JavaScript string holds at most 2^29 − 24 characters (512 MB):
+ * larger text is refused by its size, before the platform's own error would hide which file it was.
+ */
+export const MAX_CSV_BYTES = 500 * 1024 ** 2;
+
+function checkCsvSize(entry: DatasetEntry, bytes: number, gzipped: boolean): void {
+  if (bytes <= MAX_CSV_BYTES) return;
+  const mb = (n: number) => count(Math.ceil(n / 1024 ** 2));
+  throw new DatasetFileError(
+    entry.shownAs,
+    'too-large',
+    `${gzipped ? 'decompresses to ' : ''}${mb(bytes)} MB of CSV text, more than the ${mb(MAX_CSV_BYTES)} MB the lab reads as CSV: give the images as IDX files or an image folder`,
+  );
+}
+
 async function readCsv(entry: DatasetEntry): Promise<RawImages> {
+  checkCsvSize(entry, entry.size, false);
   let bytes = await entry.bytes();
-  if (isGzip(bytes)) bytes = await gunzipEntry(bytes, entry.shownAs);
+  if (isGzip(bytes)) {
+    bytes = await gunzipEntry(bytes, entry.shownAs);
+    checkCsvSize(entry, bytes.length, true);
+  }
   const text = new TextDecoder().decode(bytes);
   const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length).trim();
   const cells = firstLine.split(',');

@@ -12,6 +12,7 @@ export type DatasetProblem =
   | 'not-an-image'
   | 'unsupported'
   | 'too-large'
+  | 'too-small'
   | 'pairing';
 
 export class DatasetFileError extends Error {

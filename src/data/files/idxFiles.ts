@@ -58,6 +58,9 @@ function rawFromPair(pair: { images: ParsedIdx; labels: ParsedIdx }): RawImages 
   const dims = images.idx.dims;
   if (dims.length > 4) throw new DatasetFileError(images.entry.shownAs, 'unknown-format', `IDX images must have 3 or 4 dimensions, got [${dims.join(', ')}]`);
   const shape: [number, number, number] = [dims[1], dims[2], dims[3] ?? 1];
+  if (shape.includes(0)) {
+    throw new DatasetFileError(images.entry.shownAs, 'too-small', `the IDX header declares images of ${shape.join('×')} pixels: a zero dimension holds no image (header dims [${dims.join(', ')}])`);
+  }
   if (shape[2] !== 1 && shape[2] !== 3) throw new DatasetFileError(images.entry.shownAs, 'unsupported', `IDX images with ${shape[2]} channels (the lab takes 1 or 3)`);
   const n = dims[0];
   if (labels.idx.dims[0] !== n) {

@@ -14,10 +14,23 @@ export interface InflateOptions {
   expectedBytes?: number;
   /** 0..1 of the input consumed. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Refuse output beyond this many times the compressed size (once past BOMB_FLOOR_BYTES): real
+   * dataset files expand a few times, a bomb of zeros a thousand.
+   */
+  maxRatio?: number;
+}
+
+/** Output below this is never called a bomb, whatever its ratio: 64 MB of anything is harmless. */
+export const BOMB_FLOOR_BYTES = 64 * 1024 ** 2;
+
+/** Whether `outputBytes` from `inputBytes` of compressed data is more expansion than a dataset file shows. */
+export function expandsLikeBomb(outputBytes: number, inputBytes: number, maxRatio: number): boolean {
+  return outputBytes > BOMB_FLOOR_BYTES && outputBytes > maxRatio * Math.max(1, inputBytes);
 }
 
 export class InflateError extends Error {
-  constructor(readonly reason: 'corrupt' | 'too-large') {
+  constructor(readonly reason: 'corrupt' | 'too-large' | 'ratio') {
     super(reason);
   }
 }
@@ -53,6 +66,7 @@ export async function inflate(input: CompressedInput, format: CompressionFormat,
   })();
   // A corrupt stream rejects both sides; the reading side reports it.
   feeding.catch(() => {});
+  const inputBytes = input instanceof Uint8Array ? input.length : input.size;
   const hint = options.expectedBytes !== undefined && options.expectedBytes <= options.maxBytes ? options.expectedBytes : 0;
   let out = hint > 0 ? new Uint8Array(hint) : null;
   const spill: Uint8Array[] = [];
@@ -66,9 +80,11 @@ export async function inflate(input: CompressedInput, format: CompressionFormat,
     }
     if (chunk.done) break;
     const piece = chunk.value;
-    if (total + piece.length > options.maxBytes) {
+    const tooLarge = total + piece.length > options.maxBytes;
+    if (tooLarge || (options.maxRatio !== undefined && expandsLikeBomb(total + piece.length, inputBytes, options.maxRatio))) {
+      // Stop decompressing at once: what came so far is dropped with the stream.
       await reader.cancel().catch(() => {});
-      throw new InflateError('too-large');
+      throw new InflateError(tooLarge ? 'too-large' : 'ratio');
     }
     if (out && total + piece.length <= out.length) out.set(piece, total);
     else {

@@ -6,7 +6,10 @@ import { inflate, InflateError } from './inflate';
 
 export interface ZipEntry {
   path: string;
+  /** The size the directory announces: the entry is never inflated past it. */
   size: number;
+  /** Its bytes in the archive (stored or deflated). */
+  compressedSize: number;
   bytes(): Promise<Uint8Array>;
 }
 
@@ -68,7 +71,7 @@ export function readZip(bytes: Uint8Array, archive: string): ZipContents {
     if (method !== 0 && method !== 8) {
       throw new DatasetFileError(`${path} (in ${archive})`, 'unsupported', `zip compression method ${method} is not supported (only stored and deflate)`);
     }
-    files.push({ path, size, bytes: () => entryBytes(bytes, view, { path, method, compressedSize, size, localOffset }, archive) });
+    files.push({ path, size, compressedSize, bytes: () => entryBytes(bytes, view, { path, method, compressedSize, size, localOffset }, archive) });
   }
   return { files, directories };
 }

@@ -66,16 +66,32 @@ async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** A zip entry as written: its name, method (0 stored, 8 deflate), data as stored, and the size and CRC it announces. */
+export interface PreparedZipEntry {
+  path: string;
+  method: 0 | 8;
+  data: Uint8Array;
+  size: number;
+  crc: number;
+}
+
 export async function zipBytes(files: { path: string; bytes: Uint8Array }[], options: { deflate?: boolean; directories?: string[] } = {}): Promise<Uint8Array> {
+  const entries = [...(options.directories ?? []).map((dir) => ({ path: `${dir}/`, bytes: new Uint8Array(0) })), ...files];
+  const prepared: PreparedZipEntry[] = [];
+  for (const file of entries) {
+    const method = options.deflate && file.bytes.length > 0 ? 8 : 0;
+    prepared.push({ path: file.path, method, data: method === 8 ? await deflateRaw(file.bytes) : file.bytes, size: file.bytes.length, crc: crc32(file.bytes) });
+  }
+  return zipOfEntries(prepared);
+}
+
+/** A zip of entries already compressed (a bomb reuses one deflated stream for every entry). */
+export function zipOfEntries(entries: readonly PreparedZipEntry[]): Uint8Array {
   const locals: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let offset = 0;
-  const entries = [...(options.directories ?? []).map((dir) => ({ path: `${dir}/`, bytes: new Uint8Array(0) })), ...files];
-  for (const file of entries) {
-    const name = ascii(file.path);
-    const method = options.deflate && file.bytes.length > 0 ? 8 : 0;
-    const data = method === 8 ? await deflateRaw(file.bytes) : file.bytes;
-    const crc = crc32(file.bytes);
+  for (const { path, method, data, size, crc } of entries) {
+    const name = ascii(path);
     const local = new Uint8Array(30 + name.length);
     const lv = new DataView(local.buffer);
     lv.setUint32(0, 0x04034b50, true);
@@ -83,7 +99,7 @@ export async function zipBytes(files: { path: string; bytes: Uint8Array }[], opt
     lv.setUint16(8, method, true);
     lv.setUint32(14, crc, true);
     lv.setUint32(18, data.length, true);
-    lv.setUint32(22, file.bytes.length, true);
+    lv.setUint32(22, size, true);
     lv.setUint16(26, name.length, true);
     local.set(name, 30);
     const entry = new Uint8Array(46 + name.length);
@@ -94,7 +110,7 @@ export async function zipBytes(files: { path: string; bytes: Uint8Array }[], opt
     cv.setUint16(10, method, true);
     cv.setUint32(16, crc, true);
     cv.setUint32(20, data.length, true);
-    cv.setUint32(24, file.bytes.length, true);
+    cv.setUint32(24, size, true);
     cv.setUint16(28, name.length, true);
     cv.setUint32(42, offset, true);
     entry.set(name, 46);
@@ -111,6 +127,23 @@ export async function zipBytes(files: { path: string; bytes: Uint8Array }[], opt
   ev.setUint32(12, directory.length, true);
   ev.setUint32(16, offset, true);
   return concat([...locals, directory, end]);
+}
+
+/** `size` zero bytes deflated, and their CRC, without holding them (written in 1 MB pieces). */
+export async function deflatedZeros(size: number, format: 'deflate-raw' | 'gzip' = 'deflate-raw'): Promise<{ data: Uint8Array; crc: number }> {
+  const piece = new Uint8Array(Math.min(size, 1 << 20));
+  const stream = new ReadableStream<BufferSource>({
+    start(controller) {
+      for (let done = 0; done < size; done += piece.length) controller.enqueue(piece.subarray(0, Math.min(piece.length, size - done)));
+      controller.close();
+    },
+  }).pipeThrough(new CompressionStream(format));
+  let crc = 0xffffffff;
+  for (let done = 0; done < size; done++) {
+    // The CRC of zeros: one table step per byte (fast enough for the tens of MB the tests use).
+    crc = CRC_TABLE[crc & 0xff] ^ (crc >>> 8);
+  }
+  return { data: new Uint8Array(await new Response(stream).arrayBuffer()), crc: (crc ^ 0xffffffff) >>> 0 };
 }
 
 // ------------------------------------------------------------------ PNG
