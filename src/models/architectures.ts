@@ -3,7 +3,7 @@
 // residual block's inner layers are `blockN_<part>`, which the taps' /^block\d+$/ leaves out.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed } from '../core/rng';
-import { ARCHITECTURE_SPECS, type ArchitectureSpec, type InputShape, type Role } from './architectureSpecs';
+import { ARCHITECTURE_SPECS, inputSizeProblem, isSmallInput, type ArchitectureSpec, type InputShape, type Role } from './architectureSpecs';
 
 export type { ArchitectureSpec, InputShape, Role } from './architectureSpecs';
 
@@ -78,7 +78,7 @@ function finish(input: tfl.SymbolicTensor, b: Builder, name: string, numClasses:
   return tfl.model({ inputs: input, outputs: b.x, name });
 }
 
-const isTiny = (shape: InputShape) => shape[0] < 16;
+const isTiny = isSmallInput;
 
 const BUILDERS: Record<string, Architecture['build']> = {
   mlp: (inputShape, numClasses, seed) => {
@@ -151,6 +151,12 @@ export function countParameters(arch: Architecture, inputShape: InputShape, numC
   const count = model.countParams();
   model.dispose();
   return count;
+}
+
+/** Each architecture's parameter count for a dataset; an architecture its images are too small for is left out (never built). */
+export function parameterCounts(inputShape: InputShape, numClasses: number): Record<string, number> {
+  const fitting = ARCHITECTURES.filter((arch) => inputSizeProblem(arch, inputShape) === null);
+  return Object.fromEntries(fitting.map((arch) => [arch.id, countParameters(arch, inputShape, numClasses)]));
 }
 
 /** Disposes a model's weights; safe to call twice. */

@@ -4,6 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { getBuiltinDataset } from '../data/registry';
 import { omittedClassesProblem, VAL_FRACTION } from '../data/split';
 import { teacherMismatch, teachersFor } from '../models/catalog';
+import { ARCHITECTURE_SPECS, inputSizeProblem } from '../models/architectureSpecs';
 import { usesTeacher, validateConfig, type ConfigProblem } from '../train/config';
 import { useLab, type LabState } from './store';
 import { layerCheckRequest, type LayerCheckRequest } from './layerSlice';
@@ -49,6 +50,15 @@ function teacherProblem(state: ProblemInputs): string | null {
   return `Pick a teacher trained on ${info.name}`;
 }
 
+/** Images too small for the student (or the teacher being trained): refused here, before the worker would fail on them. */
+function inputSizeProblemOf(state: Pick<LabState, 'config' | 'datasets'>): string | null {
+  const info = datasetInfoOf(state.datasets, state.config.dataset);
+  const spec = ARCHITECTURE_SPECS.find((arch) => arch.id === state.config.student);
+  if (!info || !spec) return null;
+  const problem = inputSizeProblem(spec, info.inputShape);
+  return problem && `${info.name}: ${problem}. Pick the MLP, or give larger images.`;
+}
+
 function omittedProblem(state: Pick<LabState, 'config' | 'datasets'>): string | null {
   const { config } = state;
   if (!config.omitClasses?.length) return null;
@@ -75,6 +85,8 @@ export function configProblems(state: ProblemInputs): ConfigProblem[] {
   const problems = validateConfig(state.config, trainCount(state));
   const omitted = omittedProblem(state);
   if (omitted) problems.push({ field: 'omitClasses', message: omitted });
+  const tooSmall = inputSizeProblemOf(state);
+  if (tooSmall) problems.push({ field: 'student', message: tooSmall });
   const teacher = teacherProblem(state);
   if (teacher) problems.push({ field: 'teacher', message: teacher });
   problems.push(...layerProblems(state));

@@ -7,6 +7,7 @@ import { transferIndices } from '../data/split';
 import { disposeSplit, firstSamples, selectSplit, type DeviceSplit } from '../data/device';
 import type { DatasetInfo } from '../data/types';
 import { getArchitecture } from '../models/architectures';
+import { inputSizeProblem } from '../models/architectureSpecs';
 import { logitRows, type ShippedLogits } from '../models/shippedLogits';
 import { usesTeacher, validateConfig, type ExperimentConfig } from './config';
 import type { RunData } from './runTypes';
@@ -43,6 +44,8 @@ export async function setUpRun(options: {
   const problem = validateConfig(config, positions?.length ?? dataset.train.count)[0];
   if (problem) throw new Error(problem.message);
   if (usesTeacher(config) && !teacher) throw new Error(`Method "${config.method}" needs a teacher`);
+  const tooSmall = inputSizeProblem(getArchitecture(config.student), dataset.info.inputShape);
+  if (tooSmall) throw new Error(`${dataset.info.name}: ${tooSmall}`);
   const made: DeviceSplit[] = [];
   const view = (split: DeviceSplit, next: DeviceSplit) => {
     if (next !== split) made.push(next);

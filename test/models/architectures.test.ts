@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ARCHITECTURES, countParameters, disposeModel, getArchitecture, type InputShape } from '../../src/models/architectures';
-import { studentArchitectures } from '../../src/models/architectureSpecs';
+import { inputSizeProblem, studentArchitectures } from '../../src/models/architectureSpecs';
 
 const DIGITS: InputShape = [8, 8, 1];
 const MNIST: InputShape = [28, 28, 1];
@@ -115,5 +115,29 @@ describe('build', () => {
     disposeModel(model);
     disposeModel(null);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the smallest images each architecture takes', () => {
+  const sides = [1, 2, 3, 4, 7, 15, 16, 17];
+  const shapes: InputShape[] = sides.flatMap((h) => sides.map((w): InputShape => [h, w, 1]));
+
+  it('the spec counts the max-poolings the builder makes, and refuses exactly the shapes a pooling would empty', () => {
+    for (const arch of ARCHITECTURES) {
+      for (const shape of shapes) {
+        const model = arch.build(shape, 3, 0);
+        const poolings = model.layers.filter((layer) => layer.getClassName() === 'MaxPooling2D').length;
+        const empty = model.layers.some((layer) => (layer.outputShape as (number | null)[]).slice(1).some((dim) => dim === 0));
+        disposeModel(model);
+        expect(poolings, `${arch.id} ${shape.join('×')}`).toBe(shape[0] < 16 ? arch.poolings.small : arch.poolings.large);
+        expect(inputSizeProblem(arch, shape) !== null, `${arch.id} ${shape.join('×')}`).toBe(empty);
+      }
+    }
+  });
+
+  it('names the size and the minimum', () => {
+    expect(inputSizeProblem(getArchitecture('tiny-cnn'), [1, 1, 1])).toBe('the images are 1×1 pixels; Tiny CNN halves them once with max-pooling and needs at least 2×2');
+    expect(inputSizeProblem(getArchitecture('small-cnn'), [20, 3, 3])).toBe('the images are 20×3 pixels; Small CNN halves them twice with max-pooling and needs at least 4×4');
+    expect(inputSizeProblem(getArchitecture('mlp'), [1, 1, 1])).toBeNull();
   });
 });

@@ -36,11 +36,13 @@ function StudentPicker() {
     label: `${arch.label}${arch.role === 'teacher' ? ' (training this dataset\'s teacher)' : ''}${counts?.[arch.id] !== undefined ? ` — ${formatCount(counts[arch.id])} parameters` : ''}`,
   }));
   const description = archs.find((a) => a.id === student)?.description;
+  const problem = useProblem('student');
   return (
     <SelectField
       label="Student"
       testId="student-select"
       value={student}
+      problem={problem}
       options={options}
       onValue={setStudent}
       disabled={active}
