@@ -19,6 +19,8 @@ export interface CliOptions {
   json?: string;
   /** --export-pytorch DIR: the run as a PyTorch folder (train.py, weights, config.json). */
   exportPytorch?: string;
+  /** --force: --export-pytorch may write into a folder that is not empty. */
+  force?: boolean;
   quiet: boolean;
   help: boolean;
   /** cpu (the default: the kernels the golden values and the PyTorch comparison were checked on) or wasm (XNNPACK, about 3× faster here). */
@@ -105,8 +107,11 @@ export const USAGE = `Usage: npm run train -- [flags]
   --save DIR            write the trained model (model.json, weights.bin, card.json)
   --json FILE           write the result as JSON
   --export-pytorch DIR  after the run, write it as a PyTorch folder: train.py (python train.py, or
-                        torchrun --nproc_per_node=N train.py for DDP), the teacher, the student's
-                        initial and trained weights, the dataset files, config.json, README.md
+                        torchrun for DDP as its README.md shows), the teacher, the student's
+                        initial and trained weights, the dataset files, config.json, README.md;
+                        DIR must be new or empty
+  --force               --export-pytorch may write into a folder that is not empty (its files of
+                        the same names are replaced; a symbolic link in the way is refused)
   --quiet               no progress bar
   --backend wasm|cpu    wasm (default: XNNPACK with SIMD and the lab's own training kernels, about
                         6× the cpu path here) or cpu (tfjs' cpu kernels: the seed tables in the
@@ -272,6 +277,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--export-pytorch':
         options.exportPytorch = next();
         break;
+      case '--force':
+        options.force = true;
+        break;
       case '--quiet':
         options.quiet = true;
         break;
@@ -289,6 +297,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         throw new UsageError(`Unknown flag "${flag}" (see --help)`);
     }
   }
+  if (options.force && !options.exportPytorch) throw new UsageError('--force is for --export-pytorch');
   if (options.datasetFormat && !options.datasetFile) throw new UsageError('--dataset-format is for --dataset-file');
   if (options.imageSize && !options.datasetFile) throw new UsageError('--image-size is for --dataset-file (an image folder or .zip)');
   if (options.datasetFile) {

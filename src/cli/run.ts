@@ -36,7 +36,7 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
   const log = (line: string) => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
-  if (options.exportPytorch) await checkExportFolder(options.exportPytorch);
+  if (options.exportPytorch) await checkExportFolder(options.exportPytorch, options.force);
   const dataset = options.datasetFile
     ? await readDatasetPath(
         options.datasetFile,
@@ -204,8 +204,9 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
             origin: `npm run train -- ${argv.join(' ')}`,
           },
           teacher ? (options.teacherPath ?? shippedTeacherDir(config.teacher)) : null,
+          options.force,
         );
-        log(`wrote ${options.exportPytorch}: python train.py (or torchrun --nproc_per_node=N train.py) there trains this run in PyTorch`);
+        log(`wrote ${options.exportPytorch}: python train.py there trains this run in PyTorch (its README.md has the torchrun line)`);
       } catch (error) {
         saveFailure ??= writeFailure('--export-pytorch', options.exportPytorch, error);
       }
