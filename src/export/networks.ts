@@ -8,6 +8,7 @@ import type { InputShape } from '../models/architectureSpecs';
 import { methodSpec } from '../kd/methods';
 import { defaultLayerPairs } from '../kd/layerDefaults';
 import type { DistillTerm } from '../train/config';
+import { quoteName } from '../models/files';
 
 /**
  * One layer; `outputShape` is one sample's, NHWC as the lab reports it ([h, w, c] or [units]). A
@@ -50,7 +51,7 @@ class NetworkBuilder {
   }
   private shapeOf(name: string): number[] {
     const shape = this.shapes.get(name);
-    if (!shape) throw new Error(`No layer "${name}" before this one to read from`);
+    if (!shape) throw new Error(`No layer ${quoteName(name)} before this one to read from`);
     return shape;
   }
   /** The next layer reads `name`'s output rather than the previous layer's. */
@@ -91,7 +92,7 @@ class NetworkBuilder {
   add(name: string, inputs: readonly string[]): void {
     const shapes = inputs.map((input) => this.shapeOf(input));
     if (shapes.some((shape) => shape.join(',') !== shapes[0].join(','))) {
-      throw new Error(`Layer "${name}" adds outputs of different shapes: ${inputs.map((input, i) => `${input} [${shapes[i].join(',')}]`).join(', ')}`);
+      throw new Error(`Layer ${quoteName(name)} adds outputs of different shapes: ${inputs.map((input, i) => `${quoteName(input)} [${shapes[i].join(',')}]`).join(', ')}`);
     }
     this.shape = shapes[0];
     this.push({ kind: 'add', name, inputs: [...inputs], outputShape: this.shape });
@@ -161,7 +162,7 @@ export function architectureNetwork(id: string, inputShape: InputShape, numClass
       b.globalAveragePool('embedding');
       break;
     default:
-      throw new Error(`No PyTorch version of architecture "${id}"`);
+      throw new Error(`No PyTorch version of architecture ${quoteName(id)}`);
   }
   b.dense('logits', numClasses, 'linear');
   return { id, inputShape, layers: b.layers };
@@ -169,10 +170,22 @@ export function architectureNetwork(id: string, inputShape: InputShape, numClass
 
 type Json = Record<string, unknown>;
 
+const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0;
+
+/** A value from model.json in a message: numbers and plain words (a class name) as they are, anything else quoted and escaped. */
+const shown = (value: unknown): string =>
+  typeof value === 'number' || (typeof value === 'string' && /^[A-Za-z_]\w*$/.test(value)) ? String(value) : quoteName(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));
+
 function pair(value: unknown, what: string): number {
   const list = Array.isArray(value) ? value : [value];
-  if (typeof list[0] !== 'number' || list.some((v) => v !== list[0])) throw new Error(`${what}: only square sizes can be exported (got ${JSON.stringify(value)})`);
+  if (!isCount(list[0]) || list.some((v) => v !== list[0])) throw new Error(`${what}: only square sizes of whole numbers can be exported (got ${shown(value)})`);
   return list[0];
+}
+
+/** A size from model.json (filters, units, an input dimension) that becomes a number in train.py: a whole number above 0. */
+function count(value: unknown, what: string): number {
+  if (!isCount(value)) throw new Error(`model.json: ${what} must be a whole number above 0 (got ${shown(value)})`);
+  return value;
 }
 
 /**
@@ -193,24 +206,29 @@ export function networkFromModelJson(modelJson: unknown): Network {
   if (input.class_name !== 'InputLayer' || !Array.isArray(batchShape) || batchShape.length !== 4) {
     throw new Error('model.json: the first layer must be an image input [batch, height, width, channels]');
   }
-  const inputShape = batchShape.slice(1) as InputShape;
+  const inputShape = batchShape.slice(1).map((size, i) => count(size, `the input's ${['height', 'width', 'channels'][i]}`)) as InputShape;
   const b = new NetworkBuilder(inputShape);
-  const seen = new Set<string>([input.name as string]);
+  // Names become string literals in train.py (pythonText.ts); they must at least be strings.
+  const nameOf = (layer: Json, i: number): string => {
+    if (typeof layer?.name !== 'string' || layer.name === '') throw new Error(`model.json: layer ${i} has no name (a layer's name is a string)`);
+    return layer.name;
+  };
+  const seen = new Set<string>([nameOf(input, 0)]);
   let previous = input.name as string;
-  for (const layer of layers.slice(1)) {
-    const name = layer.name as string;
-    const cfg = layer.config as Json;
+  for (const [i, layer] of layers.slice(1).entries()) {
+    const name = nameOf(layer, i + 1);
+    const cfg = (layer.config ?? {}) as Json;
     const inbound = layer.inbound_nodes as unknown[][][] | undefined;
     const from = inbound?.[0]?.map((node) => node[0]);
-    const unsupported = (why: string) => new Error(`model.json: layer "${name}" ${why}; only chains of layers, with residual branches joined by an Add, can be exported`);
+    const unsupported = (why: string) => new Error(`model.json: layer ${quoteName(name)} ${why}; only chains of layers, with residual branches joined by an Add, can be exported`);
     if (!from || from.length === 0 || inbound!.length !== 1) throw unsupported('is not applied exactly once');
     const unknown = from.find((source) => typeof source !== 'string' || !seen.has(source));
-    if (unknown !== undefined) throw unsupported(`reads "${String(unknown)}", which is not a layer before it`);
+    if (unknown !== undefined) throw unsupported(`reads ${typeof unknown === 'string' ? quoteName(unknown) : shown(unknown)}, which is not a layer before it`);
     if (layer.class_name === 'Add') {
       if (from.length < 2) throw unsupported('adds fewer than two outputs');
       if (from.includes(input.name)) throw unsupported('adds the input image itself');
     } else if (from.length !== 1) {
-      throw unsupported(`(${layer.class_name as string}) joins ${from.length} inputs`);
+      throw unsupported(`(${shown(layer.class_name)}) joins ${from.length} inputs`);
     } else if (from[0] !== previous) {
       // The forward pass keeps every layer's output by name but not the image's.
       if (from[0] === input.name) throw unsupported('reads the input image in a branch');
@@ -219,8 +237,8 @@ export function networkFromModelJson(modelJson: unknown): Network {
     seen.add(name);
     previous = name;
     const activation = (cfg.activation ?? 'linear') as string;
-    if (activation !== 'relu' && activation !== 'linear') throw new Error(`model.json: layer "${name}" has activation ${activation}; only relu and linear can be exported`);
-    const refuse = (why: string) => new Error(`model.json: layer "${name}" (${layer.class_name}) ${why}`);
+    if (activation !== 'relu' && activation !== 'linear') throw new Error(`model.json: layer ${quoteName(name)} has activation ${shown(activation)}; only relu and linear can be exported`);
+    const refuse = (why: string) => new Error(`model.json: layer ${quoteName(name)} (${shown(layer.class_name)}) ${why}`);
     switch (layer.class_name) {
       case 'Conv2D': {
         if (pair(cfg.strides ?? 1, name) !== 1 || pair(cfg.dilation_rate ?? 1, name) !== 1) throw refuse('has strides or dilation other than 1');
@@ -228,9 +246,9 @@ export function networkFromModelJson(modelJson: unknown): Network {
         if (cfg.data_format && cfg.data_format !== 'channels_last') throw refuse('is not channels_last');
         const kernelSize = pair(cfg.kernel_size, name);
         const padding = cfg.padding as string;
-        if (padding !== 'same' && padding !== 'valid') throw refuse(`has padding ${padding}`);
+        if (padding !== 'same' && padding !== 'valid') throw refuse(`has padding ${shown(padding)}`);
         if (padding === 'same' && kernelSize % 2 === 0) throw refuse('has an even kernel with same padding (asymmetric in PyTorch)');
-        b.conv(name, cfg.filters as number, kernelSize, padding, activation);
+        b.conv(name, count(cfg.filters, `layer ${quoteName(name)}: filters`), kernelSize, padding, activation);
         break;
       }
       case 'MaxPooling2D': {
@@ -247,10 +265,11 @@ export function networkFromModelJson(modelJson: unknown): Network {
         break;
       case 'Dense':
         if (cfg.use_bias === false) throw refuse('has no bias');
-        b.dense(name, cfg.units as number, activation);
+        b.dense(name, count(cfg.units, `layer ${quoteName(name)}: units`), activation);
         break;
       case 'Dropout':
-        b.dropout(name, cfg.rate as number);
+        if (typeof cfg.rate !== 'number' || !(cfg.rate >= 0 && cfg.rate < 1)) throw refuse(`has rate ${shown(cfg.rate)}; a dropout rate is a number in [0, 1)`);
+        b.dropout(name, cfg.rate);
         break;
       case 'Add':
         b.add(name, from as string[]);
@@ -267,15 +286,15 @@ export function networkFromModelJson(modelJson: unknown): Network {
   if (last.kind !== 'dense') throw new Error('model.json: the model must end in a dense layer (the logits)');
   const outputs = config?.output_layers as unknown[][] | undefined;
   if (Array.isArray(outputs) && (outputs.length !== 1 || outputs[0]?.[0] !== last.name)) {
-    throw new Error(`model.json: the model's one output must be its last layer "${last.name}" (got ${JSON.stringify(outputs.map((output) => output?.[0]))})`);
+    throw new Error(`model.json: the model's one output must be its last layer ${quoteName(last.name)} (got ${outputs.map((output) => (typeof output?.[0] === 'string' ? quoteName(output[0]) : shown(output?.[0]))).join(', ')})`);
   }
   // The module's classify() takes the embedding as its only input: the classifier is a chain.
   for (let i = b.layers.length - 1; i >= 0; i--) {
     const layer = b.layers[i];
     if (i < b.layers.length - 1 && layer.kind !== 'dropout') break;
-    if (layer.from !== undefined) throw new Error(`model.json: layer "${layer.name}" of the classifier reads "${layer.from}" rather than the layer before it; only a chain can end the model`);
+    if (layer.from !== undefined) throw new Error(`model.json: layer ${quoteName(layer.name)} of the classifier reads ${quoteName(layer.from)} rather than the layer before it; only a chain can end the model`);
   }
-  return { id: (config?.name as string) ?? 'model', inputShape, layers: b.layers };
+  return { id: typeof config?.name === 'string' ? config.name : 'model', inputShape, layers: b.layers };
 }
 
 /** A tap as the layer pickers list it (src/models/taps.ts). */
@@ -314,7 +333,7 @@ export interface ExportTerm extends DistillTerm {
   teacherLayers: string[];
 }
 
-const describe = (side: string, tap: NetTap) => `${side} ${tap.name} [${tap.shape.join(',')}]`;
+const describe = (side: string, tap: NetTap) => `${side} ${quoteName(tap.name)} [${tap.shape.join(',')}]`;
 
 /**
  * The term's layers: its own, else the method's defaults (kd/layerDefaults.ts, as the trainer picks them),
@@ -335,7 +354,7 @@ export function resolveTermLayers(term: DistillTerm, studentTaps: readonly NetTa
   const pick = (side: string, names: readonly string[], taps: readonly NetTap[]) =>
     names.map((name) => {
       const tap = taps.find((candidate) => candidate.name === name);
-      if (!tap) throw new Error(`${label}: the ${side} has no layer "${name}" (its layers: ${taps.map((t) => t.name).join(', ')})`);
+      if (!tap) throw new Error(`${label}: the ${side} has no layer ${quoteName(name)} (its layers: ${taps.map((t) => quoteName(t.name)).join(', ')})`);
       return tap;
     });
   const students = pick('student', studentLayers, studentTaps);

@@ -7,7 +7,9 @@ import { methodSpec, hasMethod } from '../kd/methods';
 import { distillTerms, isMutual, usesTeacher, validateConfig, type DistillTerm, type ExperimentConfig } from '../train/config';
 import { architectureNetwork, networkFromModelJson, networkTaps, resolveTermLayers, type ExportTerm, type Network } from './networks';
 import { PYTHON_LOSSES } from './pythonLosses';
-import { trainScript } from './trainScript';
+import { quoteName } from '../models/files';
+import { escapePythonText } from './pythonText';
+import { commandLines, TORCHRUN_FLAGS, trainScript } from './trainScript';
 
 /** A model in the lab's tfjs format: model.json's text and its weights. */
 export interface TfjsModelFiles {
@@ -66,11 +68,22 @@ function modelFiles(folder: string, files: TfjsModelFiles): ExportFile[] {
   const groups = model.weightsManifest ?? [];
   if (groups.length !== 1 || groups[0].paths.length !== 1) throw new Error(`${folder}/model.json: expected one weights file`);
   const name = groups[0].paths[0];
-  if (!/^[\w.-]+$/.test(name)) throw new Error(`${folder}/model.json: weights file name "${name}" is not a plain file name`);
+  if (typeof name !== 'string' || !/^[\w.-]+$/.test(name) || /^\.+$/.test(name)) throw new Error(`${folder}/model.json: weights file name ${quoteName(String(name))} is not a plain file name`);
   return [
     { path: `${folder}/model.json`, data: text(files.modelJson) },
     { path: `${folder}/${name}`, data: files.weights },
   ];
+}
+
+/**
+ * User text in the README (docs/ARCHITECTURE.md §4.5): one line, escaped as in train.py
+ * (pythonText.ts), in a Markdown code span whose fence is longer than any run of backticks in it.
+ */
+function markdownCode(text: string): string {
+  const body = escapePythonText(text);
+  const fence = '`'.repeat(Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
 }
 
 function exportReadme(config: ExperimentConfig, terms: readonly ExportTerm[], datasetNames: readonly string[], included: boolean, input: PytorchExportInput): string {
@@ -78,7 +91,7 @@ function exportReadme(config: ExperimentConfig, terms: readonly ExportTerm[], da
     ? ['- none: the student from scratch (hard labels only)']
     : terms.map((term) => {
         const method = methodSpec(term.method);
-        const layers = term.studentLayers.length > 0 ? `, student ${term.studentLayers.join(',')} ← teacher ${term.teacherLayers.join(',')}` : '';
+        const layers = term.studentLayers.length > 0 ? `, student ${markdownCode(term.studentLayers.join(','))} ← teacher ${markdownCode(term.teacherLayers.join(','))}` : '';
         const params = Object.entries(term.params).map(([name, value]) => `${name} ${value}`).join(', ');
         return `- ${method.label}: weight ${term.weight} (${method.mixing})${params ? `, ${params}` : ''}${layers}`;
       });
@@ -99,18 +112,22 @@ function exportReadme(config: ExperimentConfig, terms: readonly ExportTerm[], da
   return [
     '# This run in PyTorch',
     '',
-    `${input.origin ?? 'A Distillation Lab run'}: ${config.student} on ${dataset.name}, ${config.terms ? 'a recipe' : `method ${config.method}`}, seed ${config.seed}.`,
+    `${input.origin !== undefined ? `From ${markdownCode(input.origin)}` : 'A Distillation Lab run'}: ${config.student} on ${dataset.name}, ${config.terms ? 'a recipe' : `method ${config.method}`}, seed ${config.seed}.`,
     '',
     ...termLines,
     '',
     '## Commands',
     '',
     '```sh',
-    'python train.py                                   # one process: the GPU when there is one, else the CPU',
-    'torchrun --nproc_per_node=4 train.py              # 4 processes with DistributedDataParallel (nccl on GPUs, gloo on CPUs)',
-    'python train.py --data /path/to/files --out run2  # the dataset elsewhere; results.json and student.pt in run2/',
-    'python train.py --convert --out weights           # only write the converted weights as student.pt / teacher.pt',
+    ...commandLines([
+      ['python train.py', 'one process: the GPU when there is one, else the CPU'],
+      [`torchrun --nproc_per_node=4 ${TORCHRUN_FLAGS} train.py`, '4 processes with DistributedDataParallel (nccl on GPUs, gloo on CPUs)'],
+      ['python train.py --data /path/to/files --out run2', 'the dataset elsewhere; results.json and student.pt in run2/'],
+      ['python train.py --convert --out weights', 'only write the converted weights as student.pt / teacher.pt'],
+    ]),
     '```',
+    '',
+    `\`${TORCHRUN_FLAGS}\` sends each process's output to the console with its rank in front; torch 1.13 on Python 3.11 (Debian 12's python3-torch) needs them: its launcher fails without them ('NoneType' object has no attribute 'get').`,
     '',
     'Only rank 0 logs, evaluates and writes `results.json` (accuracy and MPA on val and test, with TTA when the run used it, the history, the first step\'s losses) and `student.pt`.',
     `Under torchrun each of the lab's batches of ${config.batchSize} is split between the processes (the batch size must divide by their number), so the optimisation sees the same global batches; terms that relate the samples of a batch to each other (SP, RKD, PKT, IRG, DIST's per-class term) then relate each process's share.`,

@@ -9,6 +9,20 @@ import { networkTaps, type ExportTerm, type Network } from './networks';
 import { networkModuleSource } from './networkModules';
 import { PYTHON_LOSSES, pythonLossSource } from './pythonLosses';
 import { PYTHON_CONVERTER, PYTHON_DATA, PYTHON_PRELUDE, PYTHON_TRAINING } from './trainScriptRuntime';
+import { pythonLiteral, pythonString } from './pythonText';
+
+/**
+ * The flags the torchrun lines of train.py's usage and the README carry: torch 1.13's launcher on
+ * Python 3.11 fails without them ('NoneType' object has no attribute 'get'); with them each line
+ * of output names its rank. test/export/reproduce.test.ts runs the README's line.
+ */
+export const TORCHRUN_FLAGS = '--redirects 1 --tee 1';
+
+/** Shell commands with their comments lined up (train.py's usage, the README). */
+export function commandLines(commands: readonly (readonly [string, string])[]): string[] {
+  const width = Math.max(...commands.map(([command]) => command.length));
+  return commands.map(([command, comment]) => `${command.padEnd(width)}  # ${comment}`);
+}
 
 /** R-Drop's dropout on the student's embedding (src/train/rdrop.ts RDROP_DROPOUT_RATE; a test keeps them equal). */
 export const RDROP_RATE = 0.1;
@@ -20,7 +34,7 @@ export interface TrainScriptInput {
   student: Network;
   teacher: Network | null;
   peer: Network | null;
-  /** One line naming the run, for the docstring. */
+  /** What the run is called (it may hold the command line or a row's label): the script's TITLE. */
   title: string;
 }
 
@@ -34,9 +48,9 @@ function tapShapes(network: Network | null): Record<string, number[]> {
   return Object.fromEntries(network.layers.map((layer) => [layer.name, torchShape(layer.outputShape)]));
 }
 
-/** A JSON value inside the script, read with json.loads (true/false/null stay JSON). */
-function jsonConstant(name: string, value: unknown, comment: string): string {
-  return `# ${comment}\n${name} = json.loads(r"""\n${JSON.stringify(value, null, 1)}\n""")`;
+/** A JSON value as a Python constant, every string in it escaped (pythonText.ts); the comment is the lab's own text. */
+function constant(name: string, value: unknown, comment: string): string {
+  return `# ${comment}\n${name} = ${pythonLiteral(JSON.parse(JSON.stringify(value)))}`;
 }
 
 export function trainScript(input: TrainScriptInput): string {
@@ -70,36 +84,40 @@ export function trainScript(input: TrainScriptInput): string {
     test_fraction: dataset.testFraction ?? null,
   };
   const studentTaps = networkTaps(student).map((tap) => tap.name).join(', ');
-  const usage = [
-    'python train.py                                  # one process (GPU when there is one)',
-    'torchrun --nproc_per_node=N train.py             # N processes, DistributedDataParallel (nccl on GPUs, gloo on CPUs)',
-    'python train.py --data DIR                       # the dataset files elsewhere',
-    'python train.py --init trained --epochs 5        # continue from the lab\'s trained student',
-    'python train.py --convert                        # only write student.pt / teacher.pt (converted weights)',
-  ].join('\n');
+  const usage = commandLines([
+    ['python train.py', 'one process (GPU when there is one)'],
+    [`torchrun --nproc_per_node=N ${TORCHRUN_FLAGS} train.py`, 'N processes, DistributedDataParallel (nccl on GPUs, gloo on CPUs)'],
+    ['python train.py --data DIR', 'the dataset files elsewhere'],
+    ['python train.py --init trained --epochs 5', 'continue from the lab\'s trained student'],
+    ['python train.py --convert', 'only write student.pt / teacher.pt (converted weights)'],
+  ]).join('\n');
   const blocks = [
     '#!/usr/bin/env python3',
-    `"""${input.title}\n\nExported by the Distillation Lab ("Export as PyTorch") from config.json: the same networks,\ndistillation terms, mixing rule, optimiser, schedule, batch order and metrics as the lab's run.\nNeeds only PyTorch (and numpy, which comes with it).\n\n${usage}\n"""`,
+    // The docstring is the lab's own text; what names the run (user text) is the TITLE constant.
+    `"""One Distillation Lab run in PyTorch (TITLE below names it).\n\nExported by the Distillation Lab ("Export as PyTorch") from config.json: the same networks,\ndistillation terms, mixing rule, optimiser, schedule, batch order and metrics as the lab's run.\nNeeds only PyTorch (and numpy, which comes with it).\n\n${usage}\n"""`,
     PYTHON_PRELUDE.trim(),
     '\n# ---------------------------------------------------------------- this run',
-    jsonConstant('RUN', config, "the run's configuration as the lab stores it (config.json)"),
-    jsonConstant('TERMS', termTable, "the distillation terms: method, weight, mixing rule and warm-up from the lab's method registry, parameters with defaults filled in, layer pairs"),
-    jsonConstant('DATASET', datasetTable, 'the dataset: its files (in --data) and how the lab reads them'),
-    jsonConstant('TAP_SHAPES', { student: tapShapes(student), teacher: tapShapes(teacher) }, 'every layer output of one sample, (C, H, W) or (units,)'),
+    `TITLE = ${pythonString(input.title)}`,
+    constant('RUN', config, "the run's configuration as the lab stores it (config.json)"),
+    constant('TERMS', termTable, "the distillation terms: method, weight, mixing rule and warm-up from the lab's method registry, parameters with defaults filled in, layer pairs"),
+    constant('DATASET', datasetTable, 'the dataset: its files (in --data) and how the lab reads them'),
+    constant('TAP_SHAPES', { student: tapShapes(student), teacher: tapShapes(teacher) }, 'every layer output of one sample, (C, H, W) or (units,)'),
     `USAGE = """\n${usage}\n"""`,
     `USES_TEACHER = ${usesTeacher(config) ? 'True' : 'False'}`,
     `MUTUAL = ${mutual ? 'True' : 'False'}`,
-    `TEACHER_TAPS = ${JSON.stringify(teacherTaps)}`,
+    `TEACHER_TAPS = ${pythonLiteral(teacherTaps)}`,
     `CURVE_SAMPLES = ${CURVE_EVAL_SAMPLES}  # curve points score the first this many val and test samples; the final numbers all of them`,
     `RDROP_RATE = ${RDROP_RATE}`,
     '\n# ---------------------------------------------------------------- the networks (src/models/architectures.ts)',
     networkModuleSource(student, 'Student', `${student.id} on ${dataset.name}, as the lab builds it; its taps: ${studentTaps}.`),
-    teacher ? networkModuleSource(teacher, 'Teacher', `The teacher (${teacher.id}), as its model.json describes it; frozen, in eval mode.`) : 'Teacher = None',
+    // The teacher's name is the user's text: NAME holds it. A class docstring cannot (CPython
+    // encodes it to UTF-8 when it makes the class, and a lone surrogate would stop train.py).
+    teacher ? networkModuleSource(teacher, 'Teacher', 'The teacher as its model.json describes it (NAME: the name it gives the model); frozen, in eval mode.') : 'Teacher = None',
     peer ? networkModuleSource(peer, 'Peer', `DML's second student (${peer.id}).`) : 'Peer = None',
     '\n# ---------------------------------------------------------------- the distillation terms (src/kd/losses/)',
     pythonLossSource(methodIds.length > 0 ? methodIds : []),
-    `LOSSES = {${methodIds.map((id) => `"${id}": loss_${id}`).join(', ')}}`,
-    `PARTS = {${methodIds.filter((id) => PYTHON_LOSSES[id].parts).map((id) => `"${id}": parts_${id}`).join(', ')}}`,
+    `LOSSES = {${methodIds.map((id) => `${pythonString(id)}: loss_${id}`).join(', ')}}`,
+    `PARTS = {${methodIds.filter((id) => PYTHON_LOSSES[id].parts).map((id) => `${pythonString(id)}: parts_${id}`).join(', ')}}`,
     PYTHON_DATA.trim(),
     PYTHON_CONVERTER.trim(),
     PYTHON_TRAINING.trim(),

@@ -527,7 +527,12 @@ CACHE_BYTES = 512 * 2 ** 20
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=USAGE)
+    # TITLE is user text (a command line, a row's label): printed as it is, a lone surrogate as
+    # its escape, and argparse's %(prog)s expansion (done only when the text holds "%(prog)") kept off it.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(errors="backslashreplace")
+    description = TITLE.replace("%", "%%") if "%(prog)" in TITLE else TITLE
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=USAGE)
     parser.add_argument("--data", default=os.path.join(HERE, "data"), help="folder with the dataset files (default: data/ beside train.py)")
     parser.add_argument("--out", default="run", help="folder for results.json and student.pt (written by rank 0 only)")
     parser.add_argument("--init", choices=["lab", "trained", "random"], default=None,

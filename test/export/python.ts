@@ -22,13 +22,16 @@ export function reportMissingTorch(what: string): void {
   if (!TORCH_PYTHON) console.log(`SKIPPED ${what}: no Python with PyTorch here (tried ${candidates.join(', ')}; apt-get install python3-torch)`);
 }
 
+/** A Python for what needs no torch (compiling, reading constants): the torch one, else python3 on the PATH. */
+export const PYTHON = TORCH_PYTHON ?? 'python3';
+
 /** Run a Python script with JSON on stdin; its stdout parsed as JSON. Throws with stderr on failure. */
-export function runPython<T>(source: string, input: unknown, timeout = 60_000): T {
+export function runPython<T>(source: string, input: unknown, timeout = 60_000, python = TORCH_PYTHON!): T {
   const folder = mkdtempSync(path.join(tmpdir(), 'lab-python-'));
   try {
     const script = path.join(folder, 'script.py');
     writeFileSync(script, source);
-    const run = spawnSync(TORCH_PYTHON!, [script], { input: JSON.stringify(input), encoding: 'utf8', timeout, maxBuffer: 64 * 2 ** 20 });
+    const run = spawnSync(python, [script], { input: JSON.stringify(input), encoding: 'utf8', timeout, maxBuffer: 64 * 2 ** 20 });
     if (run.status !== 0) throw new Error(`python failed (${run.status}): ${run.stderr.slice(-3000)}`);
     return JSON.parse(run.stdout) as T;
   } finally {
@@ -56,3 +59,32 @@ for job in request["jobs"]:
     answers.append({"logits": logits.flatten().tolist(), **{name: out[name].permute(0, 2, 3, 1).flatten().tolist() for name in job.get("taps", [])}})
 print(json.dumps(answers))
 `;
+
+/**
+ * Each script compiled by Python (a SyntaxError fails), and the values of the constants named in
+ * `names` as Python reads them (ast.literal_eval, nothing executed): top-level ones ("RUN") and
+ * class attributes ("Teacher.NAME"), with a class's docstring as "Teacher.__doc__".
+ */
+export function pythonConstants(scripts: readonly string[], names: readonly string[]): Record<string, unknown>[] {
+  return runPython<Record<string, unknown>[]>(String.raw`
+import ast, json, sys
+
+request = json.load(sys.stdin)
+answers = []
+for i, source in enumerate(request["scripts"]):
+    compile(source, f"train{i}.py", "exec")
+    found = {}
+    def read(body, prefix):
+        for node in body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                name = prefix + node.targets[0].id
+                if name in request["names"]:
+                    found[name] = ast.literal_eval(node.value)
+            elif isinstance(node, ast.ClassDef):
+                found[node.name + ".__doc__"] = ast.get_docstring(node, clean=False)
+                read(node.body, node.name + ".")
+    read(ast.parse(source).body, "")
+    answers.append({name: value for name, value in found.items() if name in request["names"]})
+print(json.dumps(answers))
+`, { scripts, names }, 60_000, PYTHON);
+}

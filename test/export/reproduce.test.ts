@@ -1,7 +1,8 @@
 // The proof that an export reproduces its run: the CLI trains a small Digits run and exports it;
 // python train.py, from the same initial weights, gives the same first-step losses (CE and each
 // term, <= 1e-4) and a test accuracy within one percentage point (Digits' test split: 359 images,
-// 0.28 points each); torchrun with two gloo processes finishes and only rank 0 writes results.
+// 0.28 points each); the README's torchrun line with two gloo processes finishes and only rank 0
+// writes results.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,10 +66,16 @@ describe.skipIf(!TORCH_PYTHON)('an exported Digits run in PyTorch (needs torch)'
     expect(run.stdout).toMatch(/the lab's run: test accuracy/);
   });
 
-  it('torchrun --nproc_per_node=2 (gloo): finishes, and rank 0 alone logs and writes', async () => {
-    // --redirects 1 --tee 1: Debian's torch 1.13 on Python 3.11 misreads torchrun's default "0"
-    // (an IntFlag change); with stdout teed, each line also says which rank printed it.
-    const run = await python(['-m', 'torch.distributed.run', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', 'train.py', '--epochs', '1', '--out', 'ddp', '--threads', '1'], exported);
+  it('the README\'s torchrun line, with 2 processes (gloo): finishes, and rank 0 alone logs and writes', async () => {
+    // The line as written (it carries --redirects 1 --tee 1, without which Debian's torch 1.13 on
+    // Python 3.11 fails in its launcher), run by this Python (torchrun is its torch.distributed.run),
+    // with 2 processes instead of 4 and a short run's flags after train.py.
+    const readme = readFileSync(path.join(exported, 'README.md'), 'utf8');
+    const line = readme.split('\n').find((candidate) => candidate.startsWith('torchrun '))!;
+    const words = line.split('#')[0].trim().split(/\s+/);
+    expect(words).toEqual(['torchrun', '--nproc_per_node=4', '--redirects', '1', '--tee', '1', 'train.py']);
+    const args = words.slice(1).map((word) => (word === '--nproc_per_node=4' ? '--nproc_per_node=2' : word));
+    const run = await python(['-m', 'torch.distributed.run', ...args, '--epochs', '1', '--out', 'ddp', '--threads', '1'], exported);
     expect(run.code, run.output).toBe(0);
     const lines = run.stdout.split('\n').filter((line) => /^\[default\d\]:\S/.test(line));
     expect(lines.some((line) => line.startsWith('[default0]:done: test accuracy'))).toBe(true);
