@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkJsonFile, checkSaveFolder } from '../../src/cli/nodeFiles';
-import { cli } from './cliKit';
+import { cli, rejection as refusal } from './cliKit';
 import { garbageBytes } from '../models/modelCorpus';
 
 let dir: string;
@@ -24,16 +24,6 @@ afterAll(async () => {
 });
 
 const QUICK = ['--dataset', 'digits', '--method', 'none', '--student', 'mlp', '--epochs', '1', '--train-limit', '128', '--test-limit', '64'];
-
-/** The message `check` refuses with (fails the test when it accepts). */
-async function refusal(check: Promise<void>): Promise<string> {
-  try {
-    await check;
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('the path was accepted');
-}
 
 describe('checkSaveFolder and checkJsonFile', () => {
   it('refuse a --save under a plain file, naming the flag, the path and the file in the way', async () => {

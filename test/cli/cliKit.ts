@@ -1,5 +1,5 @@
-// Shared by the CLI tests: the refusal a bad flag gets from parseArgs, and the CLI run as a user
-// runs it (a child process: exit code, stdout, stderr).
+// Shared by the CLI tests: the refusal a bad flag gets from parseArgs, the message a check rejects
+// with, and the CLI run as a user runs it (a child process: exit code, stdout, stderr).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,16 @@ export function refusal(argv: string[]): string {
     return (error as Error).message;
   }
   throw new Error(`parseArgs accepted ${argv.join(' ')}`);
+}
+
+/** The message a check that should refuse rejects with (fails the test when it resolves). */
+export async function rejection(check: Promise<unknown>): Promise<string> {
+  try {
+    await check;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('it was accepted');
 }
 
 export interface Outcome {

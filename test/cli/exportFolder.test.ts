@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkExportFolder, writeExportFiles } from '../../src/cli/pytorchExport';
 import { parseArgs, USAGE } from '../../src/cli/args';
 import { runCli } from '../../src/cli/run';
-import { cli, refusal as usageRefusal } from './cliKit';
+import { cli, rejection as refusal, refusal as usageRefusal } from './cliKit';
 
 let dir: string;
 
@@ -20,16 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** The message `check` refuses with (fails the test when it accepts). */
-async function refusal(check: Promise<unknown>): Promise<string> {
-  try {
-    await check;
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('it was accepted');
-}
 
 const text = (value: string) => new TextEncoder().encode(value);
 const FILES = [
