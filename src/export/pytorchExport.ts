@@ -44,7 +44,7 @@ export interface PytorchExportInput {
 
 /** Why this configuration cannot be exported exactly, or null when it can. */
 export function exportProblem(config: ExperimentConfig): string | null {
-  if (!BUILTIN_DATASETS.some((d) => d.id === config.dataset)) return `The dataset "${config.dataset}" is not one the export knows how to read`;
+  if (!BUILTIN_DATASETS.some((d) => d.id === config.dataset)) return `The dataset ${quoteName(config.dataset)} is not one the export knows how to read`;
   const problems = validateConfig(config);
   if (problems.length > 0) return `The configuration has a problem: ${problems[0].message}`;
   const methods = config.terms ? config.terms.map((term) => term.method) : [config.method];

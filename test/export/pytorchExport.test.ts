@@ -53,6 +53,8 @@ describe('the PyTorch export folder', () => {
 
   it('refuses what it cannot reproduce, saying why', () => {
     expect(exportProblem({ ...DEFAULT_CONFIG, dataset: 'cifar' })).toMatch(/dataset "cifar"/);
+    // A user's dataset is named after its file: the name is quoted, a terminal escape in it escaped.
+    expect(exportProblem({ ...DEFAULT_CONFIG, dataset: 'upload:x\x1b[2J' })).toBe('The dataset "upload:x\\u001b[2J" is not one the export knows how to read');
     expect(exportProblem({ ...DEFAULT_CONFIG, lr: -1 })).toMatch(/Learning rate/);
     expect(() => pytorchExportFiles({ config: DEFAULT_CONFIG })).toThrow(/teacher's files/);
     // The weights file is written beside teacher/model.json under the name the manifest gives: a plain name, never "." or "..".
