@@ -42,6 +42,12 @@ function followWorker(): void {
     // A running run hears it through its own request; an idle page is told here.
     if (!isRunActive()) failRun({ message: gone.message, suggestion: gone.suggestion });
   });
+  door.on('engineFailed', ({ message }) => {
+    set({ backend: null });
+    door.drop(`${message}. The training worker was replaced by a fresh one, so nothing of the failure is left.`, 'Press Start to run again in the fresh worker.');
+    // The fresh worker starts now (its backend shows in the header), not at the next click.
+    requestDataset(get().config.dataset);
+  });
   door.on('deviceLost', ({ message }) => {
     set({ backend: null });
     door.drop(message, 'Press Start to train again: the lab will set up the GPU afresh (or fall back to another backend).');
@@ -79,6 +85,8 @@ export const debugHooks = {
   /** The worker's tfjs tensor count and bytes, between runs. */
   workerMemory: () => labDoor().request('debugMemory', {}),
   crashWorker: () => void labDoor().requestIfAlive('debugCrash', {})?.catch(() => {}),
+  /** Fail inside the worker as a wasm trap does: the worker is replaced. */
+  engineFault: () => void labDoor().requestIfAlive('debugEngineFault', {})?.catch(() => {}),
   /** Make the next save of a finished run fail as a full disk does: failNextSave = 'quota'. */
   get failNextSave(): 'quota' | null {
     return saveFaults.next;

@@ -115,6 +115,8 @@ export interface Requests {
   debugMemory: { body: Record<string, never>; reply: { numTensors: number; numBytes: number; backend: string } };
   debugLoseDevice: { body: Record<string, never>; reply: null };
   debugCrash: { body: Record<string, never>; reply: null };
+  /** Test hook: fail as a wasm trap does (a WebAssembly.RuntimeError), which condemns the worker. */
+  debugEngineFault: { body: Record<string, never>; reply: null };
 }
 
 export type RequestKind = keyof Requests;
@@ -146,6 +148,11 @@ export interface Events {
   run: { runId: string; update: RunUpdate };
   /** The WebGPU device is gone: the worker cannot train any more and should be replaced. */
   deviceLost: { message: string };
+  /**
+   * The backend's compiled engine failed inside (a wasm trap or abort: "memory access out of
+   * bounds", "Aborted()"): its memory can no longer be trusted, so the worker must be replaced.
+   */
+  engineFailed: { message: string };
   /** A failure outside any request (an unhandled rejection); runId is the run that was training, if any. */
   failure: { runId: string | null; message: string };
 }

@@ -181,4 +181,30 @@ describe('the worker lab', () => {
     // The good dataset is still there after the refusals.
     expect((await ask('loadDataset', { dataset: 'upload:bands' })).ok).toBe(true);
   });
+
+  it('refuses images too small for the student before any step (the wasm engine would read out of bounds), trains the MLP on them, and condemns itself after a wasm trap', async () => {
+    // One pixel column: 1×1 images in 3 classes.
+    const csv = Array.from({ length: 120 }, (_, i) => `${i % 3},${(i % 3) * 100 + (i % 7)}`).join('\n');
+    const { summary, parameters } = await value('uploadDataset', { name: 'dots', files: [fileOf(new TextEncoder().encode(csv), 'dots.csv')] });
+    expect(summary.inputShape).toEqual([1, 1, 1]);
+    // Architectures the images are too small for are never built to count them.
+    expect(Object.keys(parameters).sort()).toEqual(['mlp']);
+    const tinyRun = withMethod({ ...DEFAULT_CONFIG, dataset: summary.id, batchSize: 16, epochs: 1 }, 'none');
+    const tooSmall = await ask('start', { runId: 'run-dots', config: tinyRun, teacher: null });
+    expect(tooSmall.ok ? '' : tooSmall.message).toBe('dots: the images are 1×1 pixels; Tiny CNN halves them once with max-pooling and needs at least 2×2');
+    // A refusal leaves nothing behind (the first start also let the previous run's student go).
+    const tensors = tf.memory().numTensors;
+    expect((await ask('start', { runId: 'run-dots-again', config: tinyRun, teacher: null })).ok).toBe(false);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const end = await value('start', { runId: 'run-dots-mlp', config: withMethod({ ...DEFAULT_CONFIG, dataset: summary.id, student: 'mlp', batchSize: 16, epochs: 1 }, 'none'), teacher: null });
+    expect(end.outcome === 'result' && end.result.status).toBe('done');
+
+    expect(events.some((e) => e.event === 'engineFailed')).toBe(false);
+    const fault = await ask('debugEngineFault', {});
+    expect(fault.ok ? '' : fault.message).toMatch(/memory access out of bounds/);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const failed = events.filter((e) => e.event === 'engineFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0].payload).toEqual({ message: 'The cpu engine failed inside (memory access out of bounds (simulated by the test hook))' });
+  });
 });

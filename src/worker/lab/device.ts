@@ -45,3 +45,13 @@ export class DeviceWatch {
     return this.lost;
   }
 }
+
+/**
+ * Whether a failure is a trap or an abort inside a WebAssembly engine (tfjs' wasm backend, the
+ * lab's SIMD kernels): after one, the module's memory may be corrupt and every later call suspect
+ * (measured: a 1×1-image run left the next valid upload failing with the same message).
+ */
+export function isEngineFault(failure: unknown): boolean {
+  if (typeof WebAssembly !== 'undefined' && failure instanceof WebAssembly.RuntimeError) return true;
+  return /memory access out of bounds|Aborted\(|RuntimeError|unreachable executed|table index is out of bounds|indirect call/i.test(errorMessage(failure ?? ''));
+}

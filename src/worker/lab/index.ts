@@ -5,12 +5,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BUILTIN_DATASETS } from '../../data/registry';
 import { uploadedDatasetId } from '../../data/uploaded';
 import { readUploadedDataset } from './uploads';
-import { ARCHITECTURES, countParameters } from '../../models/architectures';
+import { parameterCounts } from '../../models/architectures';
 import type { BackendChoice } from '../backend';
 import type { BackendName, EventMessage, ReplyMessage, ReplyValue, RequestBody, RequestKind, RequestMessage } from '../protocol';
 import { errorMessage } from '../../core/errors';
 import { Datasets, streamingFetch } from './datasets';
-import { DeviceWatch } from './device';
+import { DeviceWatch, isEngineFault } from './device';
 import { RunSession } from './session';
 import { Teachers } from './teachers';
 import { Transferring, Views } from './views';
@@ -74,7 +74,7 @@ export function createLab(deps: LabDeps): Lab {
       await deps.useCpu();
       const parameters: Record<string, Record<string, number>> = {};
       for (const dataset of BUILTIN_DATASETS) {
-        parameters[dataset.id] = Object.fromEntries(ARCHITECTURES.map((arch) => [arch.id, countParameters(arch, dataset.inputShape, dataset.numClasses)]));
+        parameters[dataset.id] = parameterCounts(dataset.inputShape, dataset.numClasses);
       }
       const choice = await deps.selectBackend(body.preferredBackend);
       device.watch(deps.deviceLost(), onLost);
@@ -99,7 +99,7 @@ export function createLab(deps: LabDeps): Lab {
       });
       const loaded = await datasets.register(id, reading);
       const { inputShape, numClasses } = loaded.info;
-      return { summary: loaded.summary, parameters: Object.fromEntries(ARCHITECTURES.map((arch) => [arch.id, countParameters(arch, inputShape, numClasses)])) };
+      return { summary: loaded.summary, parameters: parameterCounts(inputShape, numClasses) };
     }),
     checkTeacher: after(async ({ dataset, teacher }) => teachers.check(await datasets.info(dataset), teacher)),
     start: after(({ runId, config, teacher }) => session.start(runId, config, teacher)),
@@ -125,6 +125,9 @@ export function createLab(deps: LabDeps): Lab {
       else device.simulateLoss(`Simulated device loss on the ${tf.getBackend()} backend`, onLost);
       return null;
     },
+    debugEngineFault: () => {
+      throw new WebAssembly.RuntimeError('memory access out of bounds (simulated by the test hook)');
+    },
     debugCrash: () => {
       setTimeout(() => {
         throw new Error('Simulated worker crash');
@@ -133,20 +136,36 @@ export function createLab(deps: LabDeps): Lab {
     },
   };
 
+  /** After a wasm trap this worker is not to be trusted: the page is told to replace it (once). */
+  let engineFailed = false;
+  const checkEngine = (failure: unknown) => {
+    if (engineFailed || !isEngineFault(failure)) return;
+    engineFailed = true;
+    // After the reply that carried the failure, so the page hears the run's own end first.
+    setTimeout(() => deps.post({ event: 'engineFailed', payload: { message: `The ${tf.getBackend()} engine failed inside (${errorMessage(failure)})` } }));
+  };
+
   return {
     async answer({ id, kind, body }) {
       try {
         const handler = handlers[kind] as Handler<RequestKind> | undefined;
         if (!handler) throw new Error(`Unknown request "${String(kind)}"`);
         const value = await handler(body as never);
+        // A run that failed inside the engine ends with its error as a result, not a rejection.
+        if (kind === 'start') {
+          const end = value as ReplyValue<'start'>;
+          if (end.outcome === 'result' && end.result.status === 'error') checkEngine(end.result.error?.message);
+        }
         if (value instanceof Transferring) return { reply: { id, ok: true, value: value.value }, transfer: value.buffers };
         return { reply: { id, ok: true, value }, transfer: [] };
       } catch (error) {
+        checkEngine(error);
         return { reply: { id, ok: false, message: errorMessage(error) }, transfer: [] };
       }
     },
     async reportFailure(message) {
       const runId = session.runningId;
+      checkEngine(message);
       if (!(await device.causedLoss(message))) deps.post({ event: 'failure', payload: { runId, message } });
     },
   };
