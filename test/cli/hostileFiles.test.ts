@@ -53,7 +53,7 @@ describe('bombs and devices given to the CLI', () => {
   it(`refuses a 4 GB zip bomb, a 200 MB gzip bomb and /dev/zero with one line each, within ${PEAK_RSS_BOUND_MB} MB`, async () => {
     const cases: [string, string][] = [
       [path.join(dir, 'bomb_many.zip'), 'error: bomb_many.zip: decompresses to 4,001 MB, more than the 1,024 MB the lab reads from one file or archive\n'],
-      [path.join(dir, 'bomb.csv.gz'), 'error: bomb.csv.gz: expands more than 50 times its compressed size (past 64 MB): a compression bomb or no dataset — dataset files expand a few times at most\n'],
+      [path.join(dir, 'bomb.csv.gz'), 'error: bomb.csv.gz: expands more than 50 times its compressed size (past 8 MB): a compression bomb or no dataset — dataset files expand a few times at most\n'],
       ['/dev/zero', 'error: --dataset-file /dev/zero: a character device, not a file or folder; the lab reads regular files only\n'],
     ];
     for (const [file, message] of cases) {

@@ -30,12 +30,14 @@ async function registerTests(): Promise<void> {
   await import('./compareSeeds');
   await import('./failures');
   await import('./malformedUploads');
+  await import('./hostileUploads');
   await import('./lifecycle');
   await import('./backendChoice');
   await import('./liveKnobs');
   await import('./demos');
   await import('./export');
   await import('./ownData');
+  await import('./presentation');
 }
 
 async function main(): Promise<number> {

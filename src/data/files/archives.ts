@@ -5,7 +5,7 @@ import { isGzip } from '../gzip';
 import { DatasetFileError, count } from './errors';
 import { BOMB_FLOOR_BYTES, expandsLikeBomb, gzipSizeHint, inflate, InflateError, type CompressedInput } from './inflate';
 import { isTar, readTar } from './tar';
-import { isZip, readZip, type ZipEntry } from './zip';
+import { inMemory, isZip, readZip, type ZipContents, type ZipEntry } from './zip';
 import { baseName, isJunkPath, type DatasetEntry, type DatasetSource } from './source';
 
 /**
@@ -71,6 +71,16 @@ function checkZipExpansion(files: readonly ZipEntry[], archiveBytes: number, sho
   if (bomb) throw expansionRefusal(`${bomb.path} (in ${shownAs})`, 'ratio', bomb.size);
 }
 
+/** A zip's entries as dataset entries, once its budget holds. */
+function addZip(entries: DatasetEntry[], directories: string[], zip: ZipContents, archiveBytes: number, shownAs: string): void {
+  checkZipExpansion(zip.files, archiveBytes, shownAs);
+  // Not kept: each read inflates the entry again, so a folder of images never holds them all at once.
+  for (const member of zip.files) {
+    entries.push({ path: member.path, shownAs: `${member.path} (in ${baseName(shownAs)})`, size: member.size, bytes: member.bytes });
+  }
+  directories.push(...zip.directories);
+}
+
 /** Code-unit order: the same files give the same order from a folder, a zip or a tar, whatever order they were stored in. */
 function byPath(a: { path: string }, b: { path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
@@ -113,11 +123,18 @@ export async function openSource(source: DatasetSource, onProgress: (fraction: n
     const decompressing = (f: number) => onProgress(start + share * f, `Decompressing ${baseName(file.path)}`);
     let bytes: Uint8Array;
     let inner = file.path;
-    // Only a compressed file that can be streamed is not read whole; anything else must fit the budget first.
+    // A zip is read by byte ranges and a compressed file streamed when the file allows; anything
+    // else is read whole and must fit the budget first.
     const streamable = file.stream !== undefined && file.slice !== undefined;
     if (!streamable) checkReadable(file);
-    const head = file.slice ? await file.slice(0, 3) : await read();
+    const head = file.slice ? await file.slice(0, 4) : await read();
     const compressed = isGzip(head);
+    if (file.slice && isZip(head)) {
+      const slice = file.slice;
+      addZip(entries, directories, await readZip({ size: file.size, slice: (from, to) => slice(from, to) }, shownAs), file.size, shownAs);
+      onProgress(start + share, `Read ${baseName(file.path)}`);
+      continue;
+    }
     if (!compressed) checkReadable(file);
     if (compressed) {
       // Streamed when the file can be: 160 MB of compressed bytes are never held (fresh memory is slow to touch).
@@ -134,13 +151,7 @@ export async function openSource(source: DatasetSource, onProgress: (fraction: n
       }
       directories.push(...tar.directories);
     } else if (isZip(bytes)) {
-      const zip = readZip(bytes, shownAs);
-      checkZipExpansion(zip.files, bytes.length, shownAs);
-      // Not kept: each read inflates the entry again, so a folder of images never holds them all at once.
-      for (const member of zip.files) {
-        entries.push({ path: member.path, shownAs: `${member.path} (in ${baseName(file.path)})`, size: member.size, bytes: member.bytes });
-      }
-      directories.push(...zip.directories);
+      addZip(entries, directories, await readZip(inMemory(bytes), shownAs), bytes.length, shownAs);
     } else if (/\.(zip|tar|tar\.gz|tgz)$/i.test(lower)) {
       throw new DatasetFileError(shownAs, 'unknown-format', /\.zip$/i.test(lower) ? 'not a zip archive' : 'not a tar archive');
     } else {

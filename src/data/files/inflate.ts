@@ -21,8 +21,11 @@ export interface InflateOptions {
   maxRatio?: number;
 }
 
-/** Output below this is never called a bomb, whatever its ratio: 64 MB of anything is harmless. */
-export const BOMB_FLOOR_BYTES = 64 * 1024 ** 2;
+/**
+ * Output below this is never called a bomb, whatever its ratio. Small enough that refusing one
+ * leaves little to collect (the renderer is measured back near its baseline 5 s after).
+ */
+export const BOMB_FLOOR_BYTES = 8 * 1024 ** 2;
 
 /** Whether `outputBytes` from `inputBytes` of compressed data is more expansion than a dataset file shows. */
 export function expandsLikeBomb(outputBytes: number, inputBytes: number, maxRatio: number): boolean {
@@ -35,7 +38,15 @@ export class InflateError extends Error {
   }
 }
 
-const FEED_CHUNK = 1 << 20;
+/**
+ * The decompressor inflates each piece it is fed in one go, whatever the reader has taken: a 1 MB
+ * piece of zeros is 1 GB at once. Pieces are 16 kB (16 MB at worst), and 1 kB once the output runs
+ * far ahead of the input, so a bomb is refused within a megabyte of its limit.
+ */
+const FEED_PIECE = 16 * 1024;
+const CAUTIOUS_PIECE = 1024;
+/** Past this ratio of output to input so far, pieces shrink to CAUTIOUS_PIECE. */
+const CAUTION_RATIO = 8;
 
 /** Compressed input: bytes in memory, or a stream of them (a file read as it is decompressed) and its size. */
 export type CompressedInput = Uint8Array | { stream: ReadableStream<Uint8Array>; size: number };
@@ -44,11 +55,23 @@ export async function inflate(input: CompressedInput, format: CompressionFormat,
   const stream = new DecompressionStream(format);
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
+  const inputBytes = input instanceof Uint8Array ? input.length : input.size;
+  let fed = 0;
+  let total = 0;
+  const feed = async (bytes: Uint8Array) => {
+    for (let offset = 0; offset < bytes.length; ) {
+      const piece = total > CAUTION_RATIO * Math.max(fed, 1) ? CAUTIOUS_PIECE : FEED_PIECE;
+      const end = Math.min(bytes.length, offset + piece);
+      await writer.write(bytes.subarray(offset, end) as Uint8Array<ArrayBuffer>);
+      fed += end - offset;
+      offset = end;
+    }
+  };
   const feeding = (async () => {
     if (input instanceof Uint8Array) {
-      for (let offset = 0; offset < input.length; offset += FEED_CHUNK) {
-        const end = Math.min(input.length, offset + FEED_CHUNK);
-        await writer.write(input.subarray(offset, end) as Uint8Array<ArrayBuffer>);
+      for (let offset = 0; offset < input.length; offset += 1 << 20) {
+        const end = Math.min(input.length, offset + (1 << 20));
+        await feed(input.subarray(offset, end));
         options.onProgress?.(end / input.length);
       }
     } else {
@@ -57,7 +80,7 @@ export async function inflate(input: CompressedInput, format: CompressionFormat,
       for (;;) {
         const chunk = await source.read();
         if (chunk.done) break;
-        await writer.write(chunk.value as Uint8Array<ArrayBuffer>);
+        await feed(chunk.value);
         read += chunk.value.length;
         options.onProgress?.(Math.min(1, read / (input.size || 1)));
       }
@@ -66,11 +89,12 @@ export async function inflate(input: CompressedInput, format: CompressionFormat,
   })();
   // A corrupt stream rejects both sides; the reading side reports it.
   feeding.catch(() => {});
-  const inputBytes = input instanceof Uint8Array ? input.length : input.size;
-  const hint = options.expectedBytes !== undefined && options.expectedBytes <= options.maxBytes ? options.expectedBytes : 0;
+  // An announced size is a hint from the file: trusted only as far as the stream would be allowed to
+  // go (a bomb's gzip trailer announcing 200 MB made Chromium commit 200 MB before the first byte).
+  const allowed = Math.min(options.maxBytes, options.maxRatio === undefined ? Infinity : Math.max(BOMB_FLOOR_BYTES, options.maxRatio * inputBytes));
+  const hint = options.expectedBytes !== undefined && options.expectedBytes <= allowed ? options.expectedBytes : 0;
   let out = hint > 0 ? new Uint8Array(hint) : null;
   const spill: Uint8Array[] = [];
-  let total = 0;
   for (;;) {
     let chunk: ReadableStreamReadResult<Uint8Array>;
     try {

@@ -102,8 +102,8 @@ describe('archives within budget', () => {
         ),
     };
     const error = await refusal({ name: 'zeros', files: [file] });
-    expect(error.message).toBe('zeros.csv.gz: expands more than 50 times its compressed size (past 64 MB): a compression bomb or no dataset — dataset files expand a few times at most');
-    // Refused at 64 MB of output: most of the 200 kB of input was never fed.
+    expect(error.message).toBe('zeros.csv.gz: expands more than 50 times its compressed size (past 8 MB): a compression bomb or no dataset — dataset files expand a few times at most');
+    // Refused at 8 MB of output: most of the 200 kB of input was never fed.
     expect(streamed).toBeLessThan(zeros.data.length);
   });
 
