@@ -48,7 +48,7 @@ export async function readImageFolder(
   file: string,
   options: FolderOptions,
   onProgress: (fraction: number, message: string) => void,
-): Promise<{ train: RawImages; test: RawImages | null; classNames: string[] }> {
+): Promise<{ train: RawImages; test: RawImages | null; classNames: string[]; emptyFolders: string[] }> {
   const { parts, classFolders } = layout(entries, directories);
   const tops = new Set(entries.map((entry) => parts(entry.path)).filter((p) => p.length >= 2).map((p) => p[0].toLowerCase()));
   const hasSplits = tops.has('train') && tops.has('test') && [...tops].every((top) => top === 'train' || top === 'test');
@@ -66,13 +66,14 @@ export async function readImageFolder(
     placed.push({ entry, split: hasSplits && p[0].toLowerCase() === 'test' ? 'test' : 'train', className: p[classDepth] });
   }
   const classNames = [...new Set(placed.map((p) => p.className))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  // A class folder with no file at all is only visible in the folder list.
+  // A class folder with no file at all is only visible in a folder list, which a browser's folder
+  // picker never gives: such a folder is left out (and said so where it is seen), so the page and
+  // the CLI read the same files into the same classes.
+  const emptyFolders: string[] = [];
   for (const folder of classFolders) {
     const classDepth = hasSplits ? 1 : 0;
     if (folder.length !== classDepth + 1 || (hasSplits && folder[0].toLowerCase() !== 'train')) continue;
-    if (!classNames.includes(folder[classDepth])) {
-      throw new DatasetFileError(file, 'empty-class', `class folder ${folder.join('/')}/ holds no images`);
-    }
+    if (!classNames.includes(folder[classDepth])) emptyFolders.push(`${folder.join('/')}/`);
   }
   if (placed.length === 0) throw new DatasetFileError(file, 'unknown-format', 'no class folders with images: an image folder holds one subfolder of PNG or JPEG images per class');
   if (placed.length > MAX_IMAGES) checkDatasetSize(file, placed.length, [1, 1, 1]);
@@ -112,7 +113,7 @@ export async function readImageFolder(
   };
   const train = await build(sets.train);
   const test = hasSplits ? await build(sets.test) : null;
-  return { train, test, classNames };
+  return { train, test, classNames, emptyFolders };
 }
 
 /** The most common size (the first seen among equals), shrunk to fit 64×64 with its aspect kept. */

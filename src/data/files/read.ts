@@ -80,7 +80,14 @@ export async function readDatasetFiles(source: DatasetSource, options: ReadDatas
     dataset = assembleDataset(describe('CSV', names), read.train, read.test, read, convert);
   } else {
     const read = await readImageFolder(opened.entries, opened.directories, file, options, parse);
-    dataset = assembleDataset(describe('image folder', read.classNames), read.train, read.test, { trainFrom: read.test ? `${file} train/` : file, testFrom: read.test ? `${file} test/` : undefined }, convert);
+    const leftOut = read.emptyFolders.length > 0 ? ` (left out, holding no images: ${read.emptyFolders.join(', ')})` : '';
+    dataset = assembleDataset(
+      describe('image folder', read.classNames),
+      read.train,
+      read.test,
+      { trainFrom: `${read.test ? `${file} train/` : file}${leftOut}`, testFrom: read.test ? `${file} test/` : undefined },
+      convert,
+    );
   }
   report({ fraction: 1, message: `${file} ready` });
   return dataset;

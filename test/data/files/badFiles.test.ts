@@ -69,10 +69,15 @@ describe('refused dataset files', () => {
     await expectRefusal(sourceOf('pets', { ...twoClasses(), 'a/3.png': interlaced }), 'unsupported', 'a/3.png: interlaced (Adam7) PNGs are not supported: save the image without interlacing');
   });
 
-  it('an empty class: a class folder without images, a label no image has', async () => {
-    await expectRefusal(sourceOf('pets', twoClasses(), ['a', 'b', 'c']), 'empty-class', 'pets: class folder c/ holds no images');
+  it('an empty class: a label no image has is refused; a class folder without images is left out and said so (a browser folder picker never sees it)', async () => {
+    const withEmpty = await readDatasetFiles(sourceOf('pets', twoClasses(), ['a', 'b', 'c']));
+    expect(withEmpty.info.classNames).toEqual(['a', 'b']);
+    expect(withEmpty.info.source).toBe('pets (left out, holding no images: c/)');
+    // The same files without the folder list, as a picker gives them: the same classes and images.
+    const picked = await readDatasetFiles(sourceOf('pets', twoClasses()));
+    expect(Array.from(picked.train.images)).toEqual(Array.from(withEmpty.train.images));
     const zip = await zipBytes(Object.entries(twoClasses()).map(([path, bytes]) => ({ path: `pets/${path}`, bytes })), { directories: ['pets', 'pets/a', 'pets/b', 'pets/empty'] });
-    await expectRefusal(sourceOf('pets', { 'pets.zip': zip }), 'empty-class', 'pets: class folder empty/ holds no images');
+    expect((await readDatasetFiles(sourceOf('pets', { 'pets.zip': zip }))).info.source).toBe('pets (left out, holding no images: empty/)');
     const labels = Array.from({ length: 20 }, (_, i) => [0, 1, 3][i % 3]);
     await expectRefusal(sourceOf('gappy', { 'images.idx3': idxBytes([20, 2, 2], new Uint8Array(80)), 'labels.idx1': idxBytes([20], labels) }), 'empty-class', 'gappy: class 2 has no training images');
   });
