@@ -48,9 +48,11 @@ async function resetPeaks(): Promise<void> {
 async function uploadRefused(page: Page, name: string, buffer: Buffer | Uint8Array): Promise<string> {
   const file = path.join(folder, name);
   await writeFile(file, buffer);
+  const previous = await text(page, 'dataset-upload-status').catch(() => '');
   await page.getByTestId('dataset-file-input').setInputFiles(file);
-  await waitUntil(() => page.getByTestId('dataset-upload-status').getAttribute('data-state'), (state) => state === 'refused', 60_000, `the refusal of ${name}`);
-  return text(page, 'dataset-upload-status');
+  // The status may still show the previous refusal: wait for a new one.
+  const refused = async () => ((await page.getByTestId('dataset-upload-status').getAttribute('data-state')) === 'refused' ? text(page, 'dataset-upload-status') : '');
+  return waitUntil(refused, (message) => message !== '' && message !== previous, 60_000, `the refusal of ${name}`);
 }
 
 async function bombs(): Promise<{ zip: Uint8Array; gz: Uint8Array }> {
@@ -88,6 +90,15 @@ async function hostileUploads(page: Page, url: string): Promise<void> {
   console.log(`    renderer memory: ${before.rssMb.toFixed(0)} MB before, peak ${during.peakMb.toFixed(0)} MB while refusing, ${after.rssMb.toFixed(0)} MB 5 s after`);
   assert.ok(during.peakMb - before.rssMb < PEAK_GROWTH_BOUND_MB, `refusing the bombs took the renderer from ${before.rssMb.toFixed(0)} MB to a peak of ${during.peakMb.toFixed(0)} MB`);
   assert.ok(after.rssMb <= before.rssMb * 1.1, `5 s after the refusals the renderer holds ${after.rssMb.toFixed(0)} MB (before: ${before.rssMb.toFixed(0)} MB)`);
+
+  // An IDX header that declares 0×8 images is refused by the reader, naming the file.
+  const idxHeader = (dims: number[]) => Buffer.concat([Buffer.from([0, 0, 8, dims.length]), ...dims.map((d) => Buffer.from([d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255]))]);
+  await page.getByTestId('dataset-file-input').setInputFiles([
+    { name: 'zero-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: idxHeader([300, 0, 8]) },
+    { name: 'zero-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.concat([idxHeader([300]), Buffer.alloc(300, 1)]) },
+  ]);
+  const zeroMessage = 'zero-images-idx3-ubyte: the IDX header declares images of 0×8×1 pixels: a zero dimension holds no image (header dims [300, 0, 8])';
+  await waitUntil(() => text(page, 'dataset-upload-status'), (message) => message === zeroMessage, 30_000, 'the refusal of 0×8 images');
 
   // 1×1 images: read, then refused at Start for the default CNN with the minimum named; the MLP trains on them.
   const dots = Array.from({ length: 120 }, (_, i) => `${i % 3},${(i % 3) * 100 + (i % 7)}`).join('\n');
