@@ -41,8 +41,9 @@ beforeAll(async () => {
       await writeFile(path.join(paths.folder, name, `${i}.png`), bytes);
     }
   }
+  // The same images zipped in reverse order: the reader sorts by path, so the run must not change.
   paths.zip = path.join(dir, 'shapes.zip');
-  await writeFile(paths.zip, await zipBytes(files, { deflate: true }));
+  await writeFile(paths.zip, await zipBytes([...files].reverse(), { deflate: true }));
   paths.csv = path.join(dir, 'digits-csv.csv');
   const rows = Array.from({ length: 60 }, (_, r) => [r % 3, ...Array.from({ length: 16 }, (_, j) => ((r % 3) * 80 + j) % 256)].join(','));
   await writeFile(paths.csv, `label,${Array.from({ length: 16 }, (_, j) => `pixel${j}`).join(',')}\n${rows.join('\n')}\n`);
@@ -84,14 +85,20 @@ describe('the CLI on each format', () => {
       [paths.zip, 'upload:shapes', Math.floor(22 / 8)],
       [paths.csv, 'upload:digits-csv', Math.floor(43 / 8)],
     ];
+    const results = new Map<string, Awaited<ReturnType<typeof run>>>();
     for (const [file, id, steps] of cases) {
       const result = await run(file);
+      results.set(file, result);
       expect(result.status, file).toBe('done');
       expect(result.config.dataset, file).toBe(id);
       // One epoch of the training split (val carved out, test held out): the split sizes are the reader's.
       expect(result.steps, file).toBe(steps);
       expect(result.testAccuracy, file).toBeGreaterThanOrEqual(0);
     }
+    // The folder and its zip (stored in another order) are the same files: the same run, to the last bit.
+    const [fromFolder, fromZip] = [results.get(paths.folder)!, results.get(paths.zip)!];
+    expect(fromZip.history).toEqual(fromFolder.history);
+    expect(fromZip.confusion).toEqual(fromFolder.confusion);
     // --image-size resizes the folder's 8×8 grey PNGs: the mlp's first layer reads 12·12 pixels (+ bias), then 32 → 3 classes.
     const resized = await run(paths.folder, ['--image-size', '12']);
     expect(resized.studentParameters).toBe(12 * 12 * 32 + 32 + 32 * 3 + 3);
