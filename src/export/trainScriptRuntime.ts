@@ -282,7 +282,8 @@ def lab_random_init(module, seed):
         for attribute, kind, _ in module.TFJS_WEIGHTS:
             layer = getattr(module, attribute)
             fan_in = layer.weight[0].numel()
-            if attribute == module.LOGITS:
+            # The logits layer is the last with weights (LOGITS is its lab name, which can differ from its attribute).
+            if attribute == module.TFJS_WEIGHTS[-1][0]:
                 limit = math.sqrt(6 / (fan_in + layer.weight.shape[0]))
                 layer.weight.uniform_(-limit, limit, generator=generator)
             else:
