@@ -57,6 +57,9 @@ export interface QueueState {
   problem: string | null;
 }
 
+/** The baseline's name when nothing tells another story. */
+export const BASELINE_LABEL = 'student from scratch';
+
 /** The most seeds a comparison repeats each run over. */
 export const MAX_SEEDS = 10;
 
@@ -64,6 +67,8 @@ export interface CompareState {
   planned: PlannedRun[];
   /** Each planned run (and the scratch baseline) is run over this many seeds: seed, seed + 1, … */
   seeds: number;
+  /** What the student from scratch is called in this comparison ("Hard labels only" in the soft-vs-hard race). */
+  baselineLabel: string;
   entries: CompareEntry[];
   queue: QueueState;
   /** Groups whose curves are hidden. */
@@ -78,6 +83,7 @@ export function createCompareStore(): StoreApi<CompareState> {
   return createStore<CompareState>()(() => ({
     planned: [],
     seeds: 1,
+    baselineLabel: BASELINE_LABEL,
     entries: [],
     queue: { status: 'idle', current: -1, total: 0, problem: null },
     hidden: [],

@@ -9,7 +9,7 @@ import type { RunEnd } from '../worker/protocol';
 import { labDoor } from './door';
 import { clearRunError } from './runLifecycle';
 import { uploadTeacher } from './teacherActions';
-import { compareStore, MAX_SEEDS, type CompareEntry, type CompareState, type PlannedRun } from './compare';
+import { BASELINE_LABEL, compareStore, MAX_SEEDS, type CompareEntry, type CompareState, type PlannedRun } from './compare';
 import { trainCount } from './problems';
 import { CUSTOM_TEACHER, teacherSourceOf } from './teacherChoice';
 import {
@@ -75,8 +75,9 @@ export function planRun(config: ExperimentConfig, label?: string): void {
  * and the scratch baseline repeat over, as the page's "Repeat each run over N seeds" does: a preset
  * asks for 3 with `planRuns(runs, { seeds: 3 })`.
  */
-export function planRuns(runs: readonly { label: string; config: ExperimentConfig }[], options: { seeds?: number } = {}): void {
+export function planRuns(runs: readonly { label: string; config: ExperimentConfig }[], options: { seeds?: number; baselineLabel?: string } = {}): void {
   if (options.seeds !== undefined) setSeedCount(options.seeds);
+  if (options.baselineLabel !== undefined) set({ baselineLabel: options.baselineLabel });
   for (const run of runs) planRun(run.config, run.label);
 }
 
@@ -95,7 +96,7 @@ export function unplanRun(key: string): void {
 }
 
 export function clearPlan(): void {
-  set({ planned: [] });
+  set({ planned: [], baselineLabel: BASELINE_LABEL });
 }
 
 /** Why the planned runs cannot start over `seeds` seeds, or null. */
@@ -151,7 +152,7 @@ function emptyEntry(id: string, label: string, kind: CompareEntry['kind'], confi
  * method none, TTA as the runs use it) and every planned run, the baseline and each run repeated
  * over `seeds` seeds (seed, seed + 1, …) one after another, so every Δ compares like with like.
  */
-export function comparisonEntries(planned: readonly PlannedRun[], stamp: string, seeds = 1): CompareEntry[] {
+export function comparisonEntries(planned: readonly PlannedRun[], stamp: string, seeds = 1, baselineLabel = BASELINE_LABEL): CompareEntry[] {
   const first = planned[0].config;
   const ttaShift = Math.max(0, ...planned.map((run) => run.config.ttaShift ?? 0));
   let teacherName = first.teacher || 'no teacher';
@@ -169,7 +170,7 @@ export function comparisonEntries(planned: readonly PlannedRun[], stamp: string,
     );
   return [
     emptyEntry(`${stamp}-teacher`, `teacher (${teacherName})`, 'teacher', teacherConfig),
-    ...repeated(`${stamp}-scratch`, 'student from scratch', baseline),
+    ...repeated(`${stamp}-scratch`, baselineLabel, baseline),
     ...planned.flatMap((run, i) => repeated(`${stamp}-${i + 1}`, run.label, run.config)),
   ];
 }
@@ -185,7 +186,7 @@ export async function startComparison(): Promise<void> {
   }
   clearRunError();
   const stamp = `cmp-${Date.now().toString(36)}`;
-  const entries = comparisonEntries(planned, stamp, get().seeds);
+  const entries = comparisonEntries(planned, stamp, get().seeds, get().baselineLabel);
   set({ entries, hidden: [], queue: { status: 'running', current: 0, total: entries.length, problem: null } });
   for (let index = 0; index < entries.length; index++) {
     if (get().queue.status === 'cancelling') break;

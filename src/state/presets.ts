@@ -31,6 +31,8 @@ export interface Preset {
   settings: PresetSettings;
   /** Runs that differ in kd_ratio only, queued on the Compare page. */
   kdRatioSweep?: readonly { kdRatio: number; label: string }[];
+  /** The comparison's student from scratch as the story names it (default: "student from scratch"). */
+  baselineLabel?: string;
   /** The run shape the preset's claim depends on (a classroom demo); absent: the user's is kept. */
   run?: PresetRun;
   /** Seeds each queued run is repeated over on the Compare page (absent: 1). */
@@ -75,6 +77,7 @@ export const PRESETS: readonly Preset[] = [
     // epochs: hard 87.6 % ± 2.8, soft 93.0 % ± 1.2, soft ahead on every seed).
     short: { label: '20 epochs', run: { trainLimit: 200, epochs: 20, evalEvery: 6 } },
     // Hard labels only (kd_ratio 0) trains exactly the comparison's scratch student: not run twice.
+    baselineLabel: 'Hard labels only (kd_ratio 0)',
     kdRatioSweep: [
       { kdRatio: 0.5, label: 'Half and half (kd_ratio 0.5)' },
       { kdRatio: 1, label: 'Soft labels only (kd_ratio 1)' },

@@ -2,7 +2,7 @@
 // over several seeds (mean and standard deviation of each score), Δ test accuracy against the
 // "student from scratch" baseline, sorting, CSV / JSON export, and the curves' mean and band
 // across seeds. Pure: no DOM.
-import type { ExperimentConfig } from '../train/config';
+import { usesTeacher, type ExperimentConfig } from '../train/config';
 import type { RunResult } from '../train/runTypes';
 import type { TeacherEvaluation } from '../train/evaluate';
 
@@ -323,10 +323,27 @@ export function sortRows(rows: readonly ResultRow[], key: SortKey, direction: So
     .map(({ row }) => row);
 }
 
+/** The set-up columns of the CSV, from the row's configuration: a spreadsheet can group and filter by them. */
+const CONFIG_COLUMNS: readonly { csv: string; value: (config: ExperimentConfig) => string | number | null }[] = [
+  { csv: 'dataset', value: (config) => config.dataset },
+  { csv: 'student', value: (config) => config.student },
+  { csv: 'teacher', value: (config) => (usesTeacher(config) ? config.teacher : null) },
+  { csv: 'temperature', value: (config) => config.params.temperature ?? null },
+  { csv: 'kd_ratio', value: (config) => (config.method === 'none' ? null : config.kdRatio) },
+  { csv: 'lr', value: (config) => config.lr },
+  { csv: 'batch_size', value: (config) => config.batchSize },
+  { csv: 'epochs', value: (config) => (config.steps === undefined ? config.epochs : null) },
+  { csv: 'steps', value: (config) => config.steps ?? null },
+  { csv: 'train_limit', value: (config) => config.trainLimit ?? null },
+  { csv: 'val_limit', value: (config) => config.valLimit ?? null },
+  { csv: 'test_limit', value: (config) => config.testLimit ?? null },
+];
+
 const CSV_HEADER = [
   'label',
   'kind',
   'method',
+  ...CONFIG_COLUMNS.map((column) => column.csv),
   'status',
   'row_type',
   'group',
@@ -349,16 +366,19 @@ function csvField(value: string | number | null): string {
 }
 
 /**
- * The rows as CSV: accuracies as fractions in [0, 1], empty cells for missing values, CRLF line
- * ends. A 'mean' row has no seed, the number of seeds it averages and the std of each score.
+ * The rows as CSV: the set-up each row ran (from `configs`, by row id or group), accuracies as
+ * fractions in [0, 1], empty cells for missing values, CRLF line ends. A 'mean' row has no seed,
+ * the number of seeds it averages and the std of each score.
  */
-export function rowsToCsv(rows: readonly ResultRow[]): string {
+export function rowsToCsv(rows: readonly ResultRow[], configs: Readonly<Record<string, ExperimentConfig>> = {}): string {
   const lines = [CSV_HEADER.join(',')];
   for (const row of rows) {
+    const config = configs[row.id] ?? configs[row.group];
     const fields: (string | number | null)[] = [
       row.label,
       row.kind,
       row.method,
+      ...CONFIG_COLUMNS.map((column) => (config ? column.value(config) : null)),
       row.status,
       row.rowType,
       row.group,

@@ -331,6 +331,21 @@ describe('repeating each run over seeds', () => {
   });
 });
 
+describe('a preset that tells a story names its baseline as the story does', () => {
+  it('the soft-vs-hard race calls its scratch arm "Hard labels only"; clearing the plan gives the plain name back', async () => {
+    const { choosePreset } = await import('../../src/state/presetActions');
+    const { comparisonEntries } = await import('../../src/state/compareActions');
+    expect(choosePreset('soft-vs-hard', 'short').queued).toBe(2);
+    const { planned, seeds, baselineLabel } = compareStore.getState();
+    expect(baselineLabel).toBe('Hard labels only (kd_ratio 0)');
+    const entries = comparisonEntries(planned, 'race', seeds, baselineLabel);
+    expect([...new Set(entries.map((entry) => entry.label))]).toEqual(['teacher (digits-teacher-cnn)', 'Hard labels only (kd_ratio 0)', 'Half and half (kd_ratio 0.5)', 'Soft labels only (kd_ratio 1)']);
+    expect(entries.filter((entry) => entry.label.startsWith('Hard')).every((entry) => entry.config.method === 'none')).toBe(true);
+    clearPlan();
+    expect(compareStore.getState().baselineLabel).toBe('student from scratch');
+  });
+});
+
 describe('a queued run is frozen when it is added', () => {
   it('trains the configuration it had when queued, not the Lab setting changed afterwards, and the page lists that configuration', async () => {
     scriptedWorker();

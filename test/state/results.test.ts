@@ -116,20 +116,34 @@ describe('result rows', () => {
 
   it('CSV has a header and one line per row that a CSV reader reads back exactly', () => {
     const rows = table();
-    const csv = rowsToCsv(rows);
+    const configs = { teacher: { ...kdConfig, ttaShift: 1 }, scratch: scratchConfig, a: { ...kdConfig, trainLimit: 200 }, b: kdConfig, c: kdConfig };
+    const csv = rowsToCsv(rows, configs);
     expect(csv.endsWith('\r\n')).toBe(true);
     const parsed = parseCsv(csv);
     expect(parsed).toHaveLength(rows.length + 1);
     const header = parsed[0];
     expect(header).toEqual([
-      'label', 'kind', 'method', 'status', 'row_type', 'group', 'seed', 'seeds', 'tta_shift', 'ema_decay', 'rdrop_alpha', 'val_accuracy', 'val_mpa',
+      'label', 'kind', 'method', 'dataset', 'student', 'teacher', 'temperature', 'kd_ratio', 'lr', 'batch_size', 'epochs', 'steps', 'train_limit', 'val_limit', 'test_limit', 'status', 'row_type', 'group', 'seed', 'seeds', 'tta_shift', 'ema_decay', 'rdrop_alpha', 'val_accuracy', 'val_mpa',
       'test_accuracy', 'test_mpa', 'test_accuracy_tta', 'test_mpa_tta', 'parameters', 'wall_seconds', 'delta_test_accuracy',
       'val_accuracy_std', 'val_mpa_std', 'test_accuracy_std', 'test_mpa_std', 'test_accuracy_tta_std', 'test_mpa_tta_std', 'delta_note', 'error',
     ]);
     const record = (i: number) => Object.fromEntries(header.map((name, j) => [name, parsed[i + 1][j]]));
     expect(record(3)).toMatchObject({ label: 'temperature=8, "hot"', status: 'error', ema_decay: '0.99', test_accuracy: '', error: 'Out of memory, sorry' });
     expect(record(2)).toMatchObject({ kind: 'student', row_type: 'run', seed: '1', seeds: '1', test_accuracy: '0.85', test_accuracy_std: '', wall_seconds: '12.346', delta_test_accuracy: '0.05', parameters: '9000' });
-    expect(record(1)).toMatchObject({ kind: 'baseline', method: 'none', delta_test_accuracy: '0' });
+    expect(record(1)).toMatchObject({ kind: 'baseline', method: 'none', delta_test_accuracy: '0', teacher: '', kd_ratio: '', dataset: scratchConfig.dataset });
+    // The set-up each row ran: what a spreadsheet groups the runs by.
+    expect(record(2)).toMatchObject({
+      dataset: kdConfig.dataset,
+      student: kdConfig.student,
+      teacher: kdConfig.teacher,
+      temperature: String(kdConfig.params.temperature),
+      kd_ratio: String(kdConfig.kdRatio),
+      lr: String(kdConfig.lr),
+      batch_size: String(kdConfig.batchSize),
+      epochs: String(kdConfig.epochs),
+      train_limit: '200',
+      test_limit: kdConfig.testLimit === undefined ? '' : String(kdConfig.testLimit),
+    });
     expect(record(0)).toMatchObject({ kind: 'teacher', test_accuracy_tta: '0.99', tta_shift: '1', seed: '', seeds: '0' });
     // The quoted label survives as one field.
     expect(csv).toContain('"temperature=8, ""hot"""');

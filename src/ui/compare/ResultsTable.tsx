@@ -126,7 +126,7 @@ export function ResultsTable() {
               Show each seed&apos;s run
             </label>
           ) : null}
-          <button type="button" data-testid="export-csv" onClick={() => downloadBlob('comparison.csv', new Blob([rowsToCsv(exportRows)], { type: 'text/csv' }))}>
+          <button type="button" data-testid="export-csv" onClick={() => downloadBlob('comparison.csv', new Blob([rowsToCsv(exportRows, configs)], { type: 'text/csv' }))}>
             Download CSV
           </button>
           <button
