@@ -9,6 +9,9 @@ interface PixelImageProps {
   shape: readonly [number, number, number];
   label: string;
   className?: string;
+  /** CSS pixels per image pixel, an integer (pixelScale, fitScale). */
+  scale?: number;
+  testId?: string;
 }
 
 /** A 24-bit uncompressed BMP of the image as a data: URL (rows bottom-up, padded to 4 bytes). */
@@ -44,8 +47,37 @@ export function bitmapUrl(pixels: Float32Array, shape: readonly [number, number,
   return `data:image/bmp;base64,${btoa(binary)}`;
 }
 
-export const PixelImage = memo(function PixelImage({ pixels, shape, label, className }: PixelImageProps) {
+/** The smallest integer scale that draws an image of `shape` at least `side` CSS pixels on its longer side. */
+export function pixelScale(shape: readonly [number, number, number], side: number): number {
+  return Math.max(1, Math.ceil(side / Math.max(1, shape[0], shape[1])));
+}
+
+/**
+ * The largest integer scale at which `columns` images of `shape`, `gap` pixels apart, fit in
+ * `width`, kept within [min, max] (the caller's box scrolls when even `min` does not fit).
+ */
+export function fitScale(shape: readonly [number, number, number], width: number, columns: number, gap: number, min: number, max: number): number {
+  const fits = Math.floor((width - gap * (columns - 1)) / (columns * Math.max(1, shape[1])));
+  return Math.min(max, Math.max(min, fits));
+}
+
+/**
+ * Drawn pixel for pixel at an integer `scale`: each image pixel a square of scale × scale CSS
+ * pixels (image-rendering: pixelated), at the image's own aspect ratio.
+ */
+export const PixelImage = memo(function PixelImage({ pixels, shape, label, className, scale = 1, testId }: PixelImageProps) {
   const [height, width] = shape;
   const src = useMemo(() => bitmapUrl(pixels, shape), [pixels, shape]);
-  return <img src={src} className={className ? `pixel-image ${className}` : 'pixel-image'} width={width} height={height} alt={label} aria-label={label} role="img" />;
+  return (
+    <img
+      src={src}
+      className={className ? `pixel-image ${className}` : 'pixel-image'}
+      width={width * scale}
+      height={height * scale}
+      alt={label}
+      aria-label={label}
+      data-testid={testId}
+      data-scale={scale}
+    />
+  );
 });
