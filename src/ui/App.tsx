@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { StorageAlert } from './compare/SavedRuns';
 import { Header } from './Header';
 import { DatasetPanel } from './panels/DatasetPanel';
@@ -48,70 +48,121 @@ export function App() {
   };
   return (
     <div className="app">
+      <SkipLink view={view} />
       <Header />
-      <nav className="view-tabs" role="tablist" aria-label="Pages">
-        {VIEWS.map((item) => (
+      <ViewTabs view={view} onOpen={open} />
+      <StorageAlert />
+      <ClassroomNote />
+      <main id="main" tabIndex={-1}>
+        {view === 'lab' ? (
+          <div className="layout" id="view-lab" role="tabpanel" aria-labelledby="tab-lab">
+            {/* First in the page's order (the keyboard reaches Start in a few Tab presses); on a narrow screen it stays at the top as the page scrolls. */}
+            <section className="panel run-panel" id="run-controls" aria-label="Run controls" tabIndex={-1}>
+              <RunControls />
+            </section>
+            <div className="controls-column" role="group" aria-label="Experiment set-up">
+              <PresetsBar />
+              <DatasetPanel />
+              <ModelsPanel />
+              <MethodPanel />
+              <TrainingPanel />
+            </div>
+            <div className="results-column">
+              <ResultsPanel />
+              <PageLoading>
+                <LossChart />
+                <AccuracyChart />
+              </PageLoading>
+              <InspectPanel />
+            </div>
+          </div>
+        ) : null}
+        {view === 'compare' ? (
+          <div className="page" id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
+            <PageLoading>
+              <ComparePage />
+            </PageLoading>
+          </div>
+        ) : null}
+        {view === 'explore' ? (
+          <div className="page" id="view-explore" role="tabpanel" aria-labelledby="tab-explore">
+            <PageLoading>
+              <ExplorerPage />
+            </PageLoading>
+          </div>
+        ) : null}
+        {view === 'classroom' ? (
+          <div className="page" id="view-classroom" role="tabpanel" aria-labelledby="tab-classroom">
+            <PageLoading>
+              <ClassroomPage onOpen={open} />
+            </PageLoading>
+          </div>
+        ) : null}
+      </main>
+    </div>
+  );
+}
+
+/**
+ * The first Tab stop: on the Lab it moves focus to Start (or the first control of the run that
+ * can take it), elsewhere to the page's content.
+ */
+function SkipLink({ view }: { view: ViewId }) {
+  const lab = view === 'lab';
+  const skip = (event: MouseEvent<HTMLAnchorElement>) => {
+    const panel = document.getElementById(lab ? 'run-controls' : 'main');
+    if (!panel) return;
+    event.preventDefault();
+    const target = lab ? (panel.querySelector<HTMLButtonElement>('button:not(:disabled)') ?? panel) : panel;
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: 'nearest' });
+  };
+  return (
+    <a className="skip-link" href={lab ? '#run-controls' : '#main'} onClick={skip}>
+      {lab ? 'Skip to run controls' : 'Skip to the page'}
+    </a>
+  );
+}
+
+/**
+ * The pages as tabs: one Tab stop for the row (the open page's tab); the arrow keys, Home and End
+ * move between the tabs and open the one reached.
+ */
+function ViewTabs({ view, onOpen }: { view: ViewId; onOpen: (id: ViewId) => void }) {
+  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+  const onKeyDown = (event: KeyboardEvent) => {
+    const at = VIEWS.findIndex((item) => item.id === view);
+    const moves: Record<string, number> = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: VIEWS.length - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = (moves[event.key] + VIEWS.length) % VIEWS.length;
+    onOpen(VIEWS[next].id);
+    tabs.current[next]?.focus();
+  };
+  return (
+    <nav className="view-tabs" aria-label="Pages">
+      <div className="view-tablist" role="tablist" aria-label="Pages" onKeyDown={onKeyDown}>
+        {VIEWS.map((item, i) => (
           <button
             key={item.id}
+            ref={(element) => {
+              tabs.current[i] = element;
+            }}
             type="button"
             role="tab"
             id={`tab-${item.id}`}
             aria-selected={view === item.id}
             aria-controls={`view-${item.id}`}
+            tabIndex={view === item.id ? 0 : -1}
             title={item.help}
             className={view === item.id ? 'view-tab active' : 'view-tab'}
             data-testid={`tab-${item.id}`}
-            onClick={() => open(item.id)}
+            onClick={() => onOpen(item.id)}
           >
             {item.label}
           </button>
         ))}
-      </nav>
-      <StorageAlert />
-      <ClassroomNote />
-      {view === 'lab' ? (
-        <main className="layout" id="view-lab" role="tabpanel" aria-labelledby="tab-lab">
-          <div className="controls-column" aria-label="Experiment set-up">
-            <PresetsBar />
-            <DatasetPanel />
-            <ModelsPanel />
-            <MethodPanel />
-            <TrainingPanel />
-          </div>
-          <div className="results-column" aria-label="Run">
-            <section className="panel run-panel" aria-label="Run">
-              <RunControls />
-            </section>
-            <ResultsPanel />
-            <PageLoading>
-              <LossChart />
-              <AccuracyChart />
-            </PageLoading>
-            <InspectPanel />
-          </div>
-        </main>
-      ) : null}
-      {view === 'compare' ? (
-        <main className="page" id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
-          <PageLoading>
-            <ComparePage />
-          </PageLoading>
-        </main>
-      ) : null}
-      {view === 'explore' ? (
-        <main className="page" id="view-explore" role="tabpanel" aria-labelledby="tab-explore">
-          <PageLoading>
-            <ExplorerPage />
-          </PageLoading>
-        </main>
-      ) : null}
-      {view === 'classroom' ? (
-        <main className="page" id="view-classroom" role="tabpanel" aria-labelledby="tab-classroom">
-          <PageLoading>
-            <ClassroomPage onOpen={open} />
-          </PageLoading>
-        </main>
-      ) : null}
-    </div>
+      </div>
+    </nav>
   );
 }

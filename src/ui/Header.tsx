@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { useLab } from '../state/store';
 import { BACKEND_STORAGE_KEY } from '../state/urlSync';
 
@@ -16,8 +17,30 @@ export function Header() {
   );
 }
 
+/**
+ * The backend in one line (its badge, and a fallback marked as such); what chose it, the full
+ * fallback reason and the backend selector open below on demand, so a narrow header stays one line.
+ */
 function BackendBadge() {
   const backend = useLab((s) => s.backend);
+  const details = useRef<HTMLDetailsElement>(null);
+  // Open, the details close again on Escape or a click elsewhere, as a menu does.
+  useEffect(() => {
+    const close = (event: Event) => {
+      const element = details.current;
+      if (!element?.open) return;
+      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !element.contains(event.target as Node)) {
+        element.open = false;
+        if (event instanceof KeyboardEvent) element.querySelector('summary')?.focus();
+      }
+    };
+    document.addEventListener('keydown', close);
+    document.addEventListener('pointerdown', close);
+    return () => {
+      document.removeEventListener('keydown', close);
+      document.removeEventListener('pointerdown', close);
+    };
+  }, []);
   if (!backend) {
     return (
       <span className="badge badge-pending" aria-live="polite">
@@ -31,23 +54,32 @@ function BackendBadge() {
       ? `Training runs on ${backend.name}: ${backend.why}`
       : `Training runs on ${backend.name}`;
   return (
-    <span className="backend">
-      <span className="muted small">Backend</span>{' '}
-      <span className={`badge badge-${backend.name}`} data-testid="backend-badge" title={tip} aria-describedby={backend.fallbackReason ? 'backend-fallback' : undefined}>
-        {backend.name}
-      </span>
-      {backend.fallbackReason ? (
-        <span id="backend-fallback" className="backend-fallback" data-testid="backend-fallback" title={backend.fallbackReason}>
-          fallback: {backend.fallbackReason}
+    <details className="backend" ref={details}>
+      <summary title={tip}>
+        <span className="muted small backend-label">Backend</span>{' '}
+        <span className={`badge badge-${backend.name}`} data-testid="backend-badge" aria-describedby={backend.fallbackReason ? 'backend-fallback' : undefined}>
+          {backend.name}
         </span>
-      ) : null}
-      {backend.why ? (
-        <span className="backend-why muted small" data-testid="backend-why" title={backend.why}>
-          {backend.why}
+        {backend.fallbackReason ? <span className="backend-fallback-mark">fallback</span> : null}
+        {backend.why ? <span className="backend-summary-note muted small">{backend.why}</span> : null}
+        <span className="backend-chevron muted" aria-hidden="true">
+          ▾
         </span>
-      ) : null}
-      <BackendSelect />
-    </span>
+      </summary>
+      <div className="backend-details">
+        {backend.fallbackReason ? (
+          <p id="backend-fallback" className="backend-fallback" data-testid="backend-fallback">
+            fallback: {backend.fallbackReason}
+          </p>
+        ) : null}
+        {backend.why ? (
+          <p className="backend-why small" data-testid="backend-why">
+            {backend.why}
+          </p>
+        ) : null}
+        <BackendSelect />
+      </div>
+    </details>
   );
 }
 
@@ -65,13 +97,16 @@ function BackendSelect() {
     window.location.assign(url.toString());
   };
   return (
-    <select className="backend-select small" data-testid="backend-select" aria-label="Backend" value={remembered ?? 'auto'} onChange={(event) => choose(event.target.value)}>
-      <option value="auto">auto (fastest)</option>
-      <option value="webgpu">webgpu</option>
-      <option value="webgl">webgl</option>
-      <option value="wasm">wasm</option>
-      <option value="cpu">cpu</option>
-    </select>
+    <label className="backend-choice small">
+      Train on{' '}
+      <select className="backend-select small" data-testid="backend-select" value={remembered ?? 'auto'} onChange={(event) => choose(event.target.value)}>
+        <option value="auto">auto (fastest)</option>
+        <option value="webgpu">webgpu</option>
+        <option value="webgl">webgl</option>
+        <option value="wasm">wasm</option>
+        <option value="cpu">cpu</option>
+      </select>
+    </label>
   );
 }
 

@@ -1,6 +1,9 @@
 // A matrix as an accessible table: row and column headers name the classes, every cell shows its
-// number, and its background shows the same number as a shade of the accent colour.
+// number, and its background shows the same number as a shade between the panel colour and the
+// theme's heat colour, with black or white text, whichever reads better on that shade.
 import type { ReactNode } from 'react';
+import { mix, textOn, toHex, useThemeColours } from './colour';
+import { ScrollBox } from './ScrollBox';
 
 interface HeatmapProps {
   caption: ReactNode;
@@ -15,11 +18,17 @@ interface HeatmapProps {
   /** What a cell means, for its tooltip and screen readers. */
   describe(value: number, row: number, column: number): string;
   testId: string;
+  /** Names the box when it scrolls sideways (a narrow screen). */
+  label: string;
 }
 
-export function Heatmap({ caption, corner, rowNames, columnNames, values, format, intensity, describe, testId }: HeatmapProps) {
+/** The lightest shade is a trace of the heat colour, so a 0 cell still reads as a cell. */
+const SHADE_FLOOR = 0.05;
+
+export function Heatmap({ caption, corner, rowNames, columnNames, values, format, intensity, describe, testId, label }: HeatmapProps) {
+  const theme = useThemeColours(['--panel', '--heat'] as const);
   return (
-    <div className="heatmap-scroll">
+    <ScrollBox label={label} className="heatmap-scroll">
       <table className="heatmap" data-testid={testId}>
         <caption>{caption}</caption>
         <thead>
@@ -28,7 +37,7 @@ export function Heatmap({ caption, corner, rowNames, columnNames, values, format
               {corner}
             </th>
             {columnNames.map((name) => (
-              <th key={name} scope="col">
+              <th key={name} scope="col" title={name}>
                 {name}
               </th>
             ))}
@@ -37,16 +46,19 @@ export function Heatmap({ caption, corner, rowNames, columnNames, values, format
         <tbody>
           {values.map((row, r) => (
             <tr key={rowNames[r] ?? r}>
-              <th scope="row">{rowNames[r]}</th>
+              <th scope="row" title={rowNames[r]}>
+                {rowNames[r]}
+              </th>
               {row.map((value, c) => {
                 const shade = Math.min(1, Math.max(0, intensity(value, r, c)));
+                const background = mix(theme['--panel'], theme['--heat'], SHADE_FLOOR + (1 - SHADE_FLOOR) * shade);
                 return (
                   <td
                     key={c}
                     data-value={value}
                     className={r === c ? 'heatmap-diagonal' : undefined}
                     title={describe(value, r, c)}
-                    style={{ background: `rgba(59, 111, 216, ${(0.04 + 0.86 * shade).toFixed(3)})`, color: shade > 0.55 ? '#fff' : undefined }}
+                    style={{ background: toHex(background), color: toHex(textOn(background)) }}
                   >
                     {format(value)}
                   </td>
@@ -56,6 +68,6 @@ export function Heatmap({ caption, corner, rowNames, columnNames, values, format
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollBox>
   );
 }

@@ -1,4 +1,4 @@
-// "Export as PyTorch": one button (the Lab's run panel, each Compare row) that downloads the run
+// "Export as PyTorch": one button (the Lab's results panel, each Compare row) that downloads the run
 // or the configuration as a PyTorch folder in a .zip (src/state/pytorchExport.ts, loaded on the
 // first click: train.py's template is tens of kB the page's first chunk need not carry).
 import { useState } from 'react';

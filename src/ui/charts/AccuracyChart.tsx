@@ -4,7 +4,7 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 import { useLab } from '../../state/store';
 import type { EvalPoint } from '../../train/runTypes';
 import { ChartLegend } from './Legend';
-import { SERIES_COLOURS } from './LossChart';
+import { CHART, SERIES_COLOURS, TOOLTIP_STYLE } from './theme';
 import { stepAxis } from './ticks';
 
 const LEGEND = [
@@ -39,6 +39,14 @@ export function AccuracyChart() {
   );
 }
 
+/** The chart in words, for its SVG's name: the newest evaluation. */
+function accuracyLabel(evals: readonly EvalPoint[]): string {
+  const last = evals[evals.length - 1];
+  if (!last) return 'Accuracy per evaluation: none yet';
+  const parts = [`train ${formatPercent(last.trainAccuracy)}`, `val ${formatPercent(last.valAccuracy)}`, `test ${formatPercent(last.testAccuracy)}`];
+  return `Accuracy per evaluation (train, val, test); at step ${last.step.toLocaleString('en')}: ${parts.join(', ')}`;
+}
+
 const AccuracyLines = memo(function AccuracyLines({ evals }: { evals: EvalPoint[] }) {
   const rows = useMemo(
     () =>
@@ -58,11 +66,11 @@ const AccuracyLines = memo(function AccuracyLines({ evals }: { evals: EvalPoint[
   const xAxis = useMemo(() => stepAxis(0, rows[rows.length - 1]?.step ?? 1), [rows]);
   return (
     <ResponsiveContainer width="100%" height={240} initialDimension={{ width: 600, height: 240 }}>
-      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-        <CartesianGrid stroke="#e7e9ee" vertical={false} />
-        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
-        <YAxis type="number" domain={[0, 1]} ticks={Y_TICKS} tickFormatter={percent} tick={{ fontSize: 12 }} stroke="#9aa1ad" width={48} />
-        <Tooltip formatter={(v) => (typeof v === 'number' ? formatPercent(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
+      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }} accessibilityLayer={false} role="img" aria-label={accuracyLabel(evals)}>
+        <CartesianGrid stroke={CHART.grid} vertical={false} />
+        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} tick={CHART.tick} stroke={CHART.axis} />
+        <YAxis type="number" domain={[0, 1]} ticks={Y_TICKS} tickFormatter={percent} tick={CHART.tick} stroke={CHART.axis} width={48} />
+        <Tooltip formatter={(v) => (typeof v === 'number' ? formatPercent(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} contentStyle={TOOLTIP_STYLE} />
         <Line type="linear" dataKey="train" name="train" stroke={SERIES_COLOURS.train} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} />
         <Line type="linear" dataKey="val" name="val" stroke={SERIES_COLOURS.val} strokeWidth={1.6} dot={{ r: 2.5 }} isAnimationActive={false} />
         <Line type="linear" dataKey="test" name="test" stroke={SERIES_COLOURS.test} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />

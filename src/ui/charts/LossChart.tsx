@@ -5,15 +5,11 @@ import { useLab } from '../../state/store';
 import type { LossRow } from '../../state/lossSeries';
 import { knobMarks, labelRows, type KnobMark } from '../../state/knobMarks';
 import { ChartLegend } from './Legend';
+import { CHART, SERIES_COLOURS, TERM_COLOURS, TOOLTIP_STYLE } from './theme';
 import { decadeTicks, niceTicks, stepAxis } from './ticks';
 
-export const SERIES_COLOURS = { ce: '#3b6fd8', kd: '#d9822b', total: '#2f9e6e', train: '#8a63d2', val: '#d9822b', test: '#2f9e6e' };
-
-/** Colours of a recipe's terms after the first (which keeps the kd colour). */
-const TERM_COLOURS = ['#d9822b', '#c2417a', '#7a5c2e', '#1b9aaa', '#8a63d2', '#b8b23a', '#5b6b7f'];
 /** The peer student's lines (DML) are dashed. */
 const PEER_DASH = '5 4';
-const KNOB_MARK_COLOUR = '#5b6b7f';
 
 /**
  * One line of the loss chart: ce, each distillation term by its method id (the single method's
@@ -106,7 +102,7 @@ export function LossChart() {
       </div>
       <div className="chart" data-testid="loss-chart" data-points={rows.length} data-scale={log ? 'log' : 'linear'} data-lines={rows.length === 0 ? '' : lines.map((line) => line.key).join(',')}>
         {rows.length === 0 ? <p className="chart-empty">The hard-label CE, each distillation term and their weighted total appear here, step by step.</p> : null}
-        <LossLines rows={rows} smooth={smooth} log={log} lines={lines} marks={marks} />
+        <LossLines rows={rows} smooth={smooth} log={log} lines={lines} marks={marks} label={chartLabel(rows, lines)} />
       </div>
       {rows.length > 0 ? <LatestLosses row={rows[rows.length - 1]} lines={lines} /> : null}
       <KnobChanges marks={marks} />
@@ -114,7 +110,19 @@ export function LossChart() {
   );
 }
 
+/** The chart in words, for its SVG's name: its lines and their newest values. */
+function chartLabel(rows: readonly LossRow[], lines: readonly LossLine[]): string {
+  const last = rows[rows.length - 1];
+  if (!last) return 'Loss per step: no steps yet';
+  const values = lines.map((line) => {
+    const value = line.value(last, false);
+    return `${line.name} ${value === undefined ? 'none' : formatLoss(value)}`;
+  });
+  return `Loss per step (${lines.map((line) => line.name).join(', ')}); at step ${last.step.toLocaleString('en')}: ${values.join(', ')}`;
+}
+
 interface LossLinesProps {
+  label: string;
   rows: LossRow[];
   smooth: boolean;
   log: boolean;
@@ -122,7 +130,7 @@ interface LossLinesProps {
   marks: KnobMark[];
 }
 
-const LossLines = memo(function LossLines({ rows, smooth, log, lines, marks }: LossLinesProps) {
+const LossLines = memo(function LossLines({ label, rows, smooth, log, lines, marks }: LossLinesProps) {
   const { xAxis, yTicks, formatY } = useMemo(() => {
     let high = 0;
     let lowPositive = Infinity;
@@ -143,29 +151,30 @@ const LossLines = memo(function LossLines({ rows, smooth, log, lines, marks }: L
   const markRows = useMemo(() => labelRows(marks.map((mark) => mark.step), xAxis.domain[1] - xAxis.domain[0]), [marks, xAxis]);
   return (
     <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 600, height: 260 }}>
-      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-        <CartesianGrid stroke="#e7e9ee" vertical={false} />
-        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
+      {/* Out of the tab order (recharts' keyboard layer would make the SVG a nameless tab stop): named by what it shows. */}
+      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }} accessibilityLayer={false} role="img" aria-label={label}>
+        <CartesianGrid stroke={CHART.grid} vertical={false} />
+        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} tick={CHART.tick} stroke={CHART.axis} />
         <YAxis
           type="number"
           scale={log ? 'log' : 'auto'}
           allowDataOverflow={log}
           domain={[yTicks[0], yTicks[yTicks.length - 1]]}
           ticks={yTicks}
-          tick={{ fontSize: 12 }}
-          stroke="#9aa1ad"
+          tick={CHART.tick}
+          stroke={CHART.axis}
           width={48}
           tickFormatter={formatY}
         />
-        <Tooltip formatter={(v) => (typeof v === 'number' ? formatLoss(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
+        <Tooltip formatter={(v) => (typeof v === 'number' ? formatLoss(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} contentStyle={TOOLTIP_STYLE} />
         {marks.map((mark, i) => (
           <ReferenceLine
             key={`${mark.step}-${mark.label}`}
             className="knob-mark"
             x={mark.step}
-            stroke={KNOB_MARK_COLOUR}
+            stroke={CHART.mark}
             strokeDasharray="3 3"
-            label={{ value: mark.label, position: 'insideTopLeft', fontSize: 11, fill: KNOB_MARK_COLOUR, dy: markRows[i] * 13 }}
+            label={{ value: mark.label, position: 'insideTopLeft', fontSize: 11, fill: CHART.mark, dy: markRows[i] * 13 }}
           />
         ))}
         {lines.map((line) => (

@@ -8,10 +8,9 @@ import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveCont
 import { toggleHidden } from '../../state/compareActions';
 import { useCompare, type CompareEntry } from '../../state/compare';
 import { sameCurve, seedBand, type BandPoint } from '../../state/results';
+import { CHART, RUN_COLOURS, TOOLTIP_STYLE } from '../charts/theme';
 import { niceTicks, stepAxis } from '../charts/ticks';
 
-/** Distinct, colour-blind-friendly-ish run colours (Tableau 10). */
-export const RUN_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 type LossKey = 'total' | 'kd' | 'ce' | 'ce+kd';
 const LOSS_OPTIONS: { value: LossKey; label: string }[] = [
@@ -242,10 +241,15 @@ const LossLines = memo(function LossLines({ series, lossKey, dashed }: { series:
   }, [series, primary, lossKey]);
   return (
     <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 560, height: 260 }}>
-      <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-        <CartesianGrid stroke="#e7e9ee" vertical={false} yAxisId="left" />
-        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} allowDuplicatedCategory={false} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
-        <YAxis yAxisId="left" type="number" domain={[yTicks[0], yTicks[yTicks.length - 1]]} ticks={yTicks} tick={{ fontSize: 12 }} stroke="#9aa1ad" width={48} />
+      <ComposedChart
+        margin={{ top: 8, right: 16, bottom: 4, left: 0 }}
+        accessibilityLayer={false}
+        role="img"
+        aria-label={`${LOSS_OPTIONS.find((o) => o.value === lossKey)?.label ?? lossKey} per step, one line per run: ${series.map((s) => s.label).join('; ') || 'none shown'}`}
+      >
+        <CartesianGrid stroke={CHART.grid} vertical={false} yAxisId="left" />
+        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} allowDuplicatedCategory={false} tick={CHART.tick} stroke={CHART.axis} />
+        <YAxis yAxisId="left" type="number" domain={[yTicks[0], yTicks[yTicks.length - 1]]} ticks={yTicks} tick={CHART.tick} stroke={CHART.axis} width={48} />
         {lossKey === 'ce+kd' ? (
           <YAxis
             yAxisId="right"
@@ -253,12 +257,12 @@ const LossLines = memo(function LossLines({ series, lossKey, dashed }: { series:
             type="number"
             domain={[kdTicks[0], kdTicks[kdTicks.length - 1]]}
             ticks={kdTicks}
-            tick={{ fontSize: 12 }}
-            stroke="#9aa1ad"
+            tick={CHART.tick}
+            stroke={CHART.axis}
             width={48}
           />
         ) : null}
-        <Tooltip formatter={formatTooltip((v) => v.toFixed(3))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
+        <Tooltip formatter={formatTooltip((v) => v.toFixed(3))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} contentStyle={TOOLTIP_STYLE} />
         {series.flatMap((s, i) => seriesShapes(s, s.loss[primary], { yAxisId: 'left', dash: dashed[i] ? DUPLICATE_DASH : undefined, width: 1.6, dot: false }))}
         {lossKey === 'ce+kd'
           ? series.filter((s) => s.distills).flatMap((s) => seriesShapes(s, s.loss.kd, { yAxisId: 'right', dash: '2 3', width: 1.4, dot: false }))
@@ -297,21 +301,26 @@ const AccuracyLines = memo(function AccuracyLines({
   const xAxis = useMemo(() => stepAxis(0, Math.max(1, ...series.flatMap((s) => s.accuracy.map((point) => point.step)))), [series]);
   return (
     <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 560, height: 260 }}>
-      <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-        <CartesianGrid stroke="#e7e9ee" vertical={false} yAxisId="left" />
-        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} allowDuplicatedCategory={false} tick={{ fontSize: 12 }} stroke="#9aa1ad" />
+      <ComposedChart
+        margin={{ top: 8, right: 16, bottom: 4, left: 0 }}
+        accessibilityLayer={false}
+        role="img"
+        aria-label={`Test accuracy per evaluation, one line per run: ${series.map((s) => `${s.label} ${formatPercent(s.accuracy[s.accuracy.length - 1]?.mean)}`).join('; ') || 'none shown'}`}
+      >
+        <CartesianGrid stroke={CHART.grid} vertical={false} yAxisId="left" />
+        <XAxis dataKey="step" type="number" domain={xAxis.domain} ticks={xAxis.ticks} allowDuplicatedCategory={false} tick={CHART.tick} stroke={CHART.axis} />
         <YAxis
           yAxisId="left"
           type="number"
           domain={yAxis.domain}
           ticks={yAxis.ticks}
           tickFormatter={percent}
-          tick={{ fontSize: 12 }}
-          stroke="#9aa1ad"
+          tick={CHART.tick}
+          stroke={CHART.axis}
           width={52}
         />
-        <Tooltip formatter={formatTooltip((v) => formatPercent(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
-        {teacherAccuracy !== null ? <ReferenceLine yAxisId="left" y={teacherAccuracy} stroke="#8a909c" strokeDasharray="5 4" /> : null}
+        <Tooltip formatter={formatTooltip((v) => formatPercent(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} contentStyle={TOOLTIP_STYLE} />
+        {teacherAccuracy !== null ? <ReferenceLine yAxisId="left" y={teacherAccuracy} stroke={CHART.mark} strokeDasharray="5 4" /> : null}
         {series.flatMap((s, i) => seriesShapes(s, s.accuracy, { yAxisId: 'left', dash: dashed[i] ? DUPLICATE_DASH : undefined, width: 1.8, dot: { r: 2.5 } }))}
       </ComposedChart>
     </ResponsiveContainer>

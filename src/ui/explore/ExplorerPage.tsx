@@ -10,10 +10,17 @@ import { darkKnowledgeMatrix, entropyBits, oneHot, softmaxAt } from '../../state
 import { useLab } from '../../state/store';
 import type { TeacherView } from '../../worker/protocol';
 import { Heatmap } from '../Heatmap';
-import { PixelImage } from '../PixelImage';
+import { useElementWidth } from '../hooks';
+import { fitScale, PixelImage, pixelScale } from '../PixelImage';
+import { ScrollBox } from '../ScrollBox';
 import { Tour, type TourStep } from './Tour';
 
 const STUDENT_REFRESH_MS = 3000;
+/** Space between the picker's images, and around them for the chosen one's ring, in CSS pixels. */
+const PICKER_GAP = 3;
+const PICKER_PAD = 3;
+/** The chosen image's longer side, in CSS pixels at least: large enough for a projected room. */
+const CHOSEN_IMAGE_SIDE = 160;
 
 function formatT(t: number): string {
   return Number.isInteger(t) ? t.toFixed(0) : t.toFixed(1);
@@ -143,7 +150,7 @@ function ExplorerBody({ view, target }: { view: TeacherView; target: string | un
           <h2 id="explorer-grid-title">Pick a test image</h2>
           {shape ? <ImagePicker view={view} names={names} shape={shape} /> : <p className="muted small">Loading the dataset…</p>}
         </section>
-        <Distributions view={view} names={names} target={target} />
+        <Distributions view={view} names={names} shape={shape} target={target} />
       </div>
       <DarkKnowledge view={view} names={names} highlighted={target === 'matrix'} />
     </>
@@ -167,40 +174,49 @@ function ImagePicker({ view, names, shape }: { view: TeacherView; names: readonl
     else return;
     event.preventDefault();
   };
+  // Each image at the largest integer scale at which a row of one image per class fits the panel
+  // (at most 64 px, at least 24 px: past that the row scrolls in its own box).
+  const [measure, width] = useElementWidth<HTMLDivElement>();
+  const scale = width === null ? pixelScale(shape, 32) : fitScale(shape, width - 2 * PICKER_PAD, columns, PICKER_GAP, pixelScale(shape, 24), pixelScale(shape, 64));
   return (
     <>
       <p className="small muted">Arrow keys move between images; {view.numClasses} columns, one class each.</p>
-      <div
-        className="image-picker"
-        role="radiogroup"
-        aria-label="Test images"
-        data-testid="explorer-images"
-        style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}
-        onKeyDown={onKeyDown}
-      >
-        {view.grid.map((image, position) => (
-          <button
-            key={image.index}
-            ref={(element) => {
-              buttons.current[position] = element;
-            }}
-            type="button"
-            role="radio"
-            aria-checked={position === selected}
-            tabIndex={position === selected ? 0 : -1}
-            className={position === selected ? 'picker-image selected' : 'picker-image'}
-            data-testid={`explorer-image-${position}`}
-            onClick={() => selectExplorerImage(position)}
+      <div ref={measure}>
+        <ScrollBox label="Test images">
+          <div
+            className="image-picker"
+            role="radiogroup"
+            aria-label="Test images"
+            data-testid="explorer-images"
+            style={{ gridTemplateColumns: `repeat(${columns}, max-content)`, gap: PICKER_GAP, padding: PICKER_PAD }}
+            onKeyDown={onKeyDown}
           >
-            <PixelImage pixels={image.pixels} shape={shape} label={`Test image ${image.index}, class ${names[image.label]}`} />
-          </button>
-        ))}
+            {view.grid.map((image, position) => (
+              <button
+                key={image.index}
+                ref={(element) => {
+                  buttons.current[position] = element;
+                }}
+                type="button"
+                role="radio"
+                aria-checked={position === selected}
+                tabIndex={position === selected ? 0 : -1}
+                className={position === selected ? 'picker-image selected' : 'picker-image'}
+                data-testid={`explorer-image-${position}`}
+                title={`#${image.index}: ${names[image.label]}`}
+                onClick={() => selectExplorerImage(position)}
+              >
+                <PixelImage pixels={image.pixels} shape={shape} scale={scale} label={`Test image ${image.index}, class ${names[image.label]}`} />
+              </button>
+            ))}
+          </div>
+        </ScrollBox>
       </div>
     </>
   );
 }
 
-function Distributions({ view, names, target }: { view: TeacherView; names: readonly string[]; target: string | undefined }) {
+function Distributions({ view, names, shape, target }: { view: TeacherView; names: readonly string[]; shape: [number, number, number] | undefined; target: string | undefined }) {
   const temperature = useLab((s) => s.explorer.temperature);
   const selected = useLab((s) => s.explorer.selected);
   const student = useLab((s) => s.explorer.student);
@@ -239,33 +255,57 @@ function Distributions({ view, names, target }: { view: TeacherView; names: read
         </div>
       </dl>
       <p className="muted small">Entropy in bits (log base 2): 0 for a one-hot label, log₂ {K} when every class is equally likely.</p>
-      <table className="distribution-table" data-testid="soft-label-bars">
-        <caption className="visually-hidden">Probability of each class for test image {image.index}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Class</th>
-            <th scope="col">Hard label (one-hot)</th>
-            <th scope="col">Teacher, softmax at T = {formatT(temperature)}</th>
-            <th scope="col" className={target === 'student' ? 'tour-target-cell' : undefined} data-tour="student">
-              Student, softmax at T = {formatT(temperature)}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {names.map((name, c) => (
-            <tr key={name} className={c === image.label ? 'true-class' : undefined}>
-              <th scope="row">{name}</th>
-              <td>
-                <ProbabilityBar value={hard[c]} kind="hard" />
-              </td>
-              <td>
-                <ProbabilityBar value={teacher[c]} kind="teacher" />
-              </td>
-              <td>{studentProbabilities ? <ProbabilityBar value={studentProbabilities[c]} kind="student" /> : null}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="distribution-body">
+        {shape ? (
+          <figure className="chosen-image">
+            <PixelImage
+              pixels={image.pixels}
+              shape={shape}
+              scale={pixelScale(shape, CHOSEN_IMAGE_SIDE)}
+              label={`Test image ${image.index}, class ${names[image.label]}, drawn large`}
+              testId="explorer-chosen-image"
+            />
+            <figcaption className="small muted">
+              #{image.index}, true class <strong>{names[image.label]}</strong>
+            </figcaption>
+          </figure>
+        ) : null}
+        <ScrollBox label="Probabilities of each class" className="distribution-scroll">
+          <table className="distribution-table" data-testid="soft-label-bars">
+            <caption className="visually-hidden">
+                Probability of each class for test image {image.index}: the one-hot hard label, and the teacher's and the student's softmax of their logits divided by T
+              </caption>
+            <thead>
+              <tr>
+                <th scope="col">Class</th>
+                <th scope="col" title="The one-hot hard label">
+                  Hard label
+                </th>
+                <th scope="col" title={`softmax(teacher logits / ${formatT(temperature)})`}>
+                  <span className="nowrap">Teacher</span> <span className="nowrap">at T = {formatT(temperature)}</span>
+                </th>
+                <th scope="col" className={target === 'student' ? 'tour-target-cell' : undefined} data-tour="student" title={`softmax(student logits / ${formatT(temperature)})`}>
+                  <span className="nowrap">Student</span> <span className="nowrap">at T = {formatT(temperature)}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {names.map((name, c) => (
+                <tr key={name} className={c === image.label ? 'true-class' : undefined}>
+                  <th scope="row">{name}</th>
+                  <td>
+                    <ProbabilityBar value={hard[c]} kind="hard" />
+                  </td>
+                  <td>
+                    <ProbabilityBar value={teacher[c]} kind="teacher" />
+                  </td>
+                  <td>{studentProbabilities ? <ProbabilityBar value={studentProbabilities[c]} kind="student" /> : null}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollBox>
+      </div>
       <StudentNote />
     </section>
   );
@@ -317,6 +357,7 @@ function DarkKnowledge({ view, names, highlighted }: { view: TeacherView; names:
       </p>
       <Heatmap
         testId="dark-knowledge-matrix"
+        label="Dark-knowledge matrix"
         caption={`Mean softmax(teacher logits / T) at T = ${formatT(temperature)}`}
         corner="true \ soft label"
         rowNames={names}

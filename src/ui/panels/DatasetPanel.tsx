@@ -9,7 +9,7 @@ import type { DatasetSummary } from '../../worker/protocol';
 import type { ChannelStats } from '../../data/types';
 import { IMAGE_SIZE_CHOICES } from '../../data/files/imageSize';
 import { Panel, SelectField } from '../fields';
-import { PixelImage } from '../PixelImage';
+import { PixelImage, pixelScale } from '../PixelImage';
 import { useRunActive } from '../hooks';
 
 const DATASET_OPTIONS = BUILTIN_DATASETS.map((d) => ({ value: d.id, label: `${d.name} (${(d.sizes.train + d.sizes.test).toLocaleString('en')} images)` }));
@@ -209,22 +209,31 @@ function Normalization({ stats }: { stats: ChannelStats }) {
   );
 }
 
+/** The card's samples at an integer scale of at least this many CSS pixels (8×8 digits: 4×, 28×28: 2×). */
+const SAMPLE_SIDE = 32;
+/** Larger images get a larger floor: 28×28 and 32×32 at 2×. */
+const LARGE_SAMPLE_SIDE = 56;
+
 function SampleGrid({ summary }: { summary: DatasetSummary }) {
+  const shape = summary.inputShape;
+  const scale = pixelScale(shape, Math.max(shape[0], shape[1]) > 16 ? LARGE_SAMPLE_SIDE : SAMPLE_SIDE);
   return (
-    <div className="sample-grid" role="list" aria-label="Sample training images">
+    <ul className="sample-grid" aria-label="Sample training images">
       {summary.samples.map((sample, i) => (
-        <SampleImage key={i} pixels={sample.pixels} shape={summary.inputShape} label={summary.classNames[sample.label] ?? String(sample.label)} />
+        <SampleImage key={i} pixels={sample.pixels} shape={shape} scale={scale} label={summary.classNames[sample.label] ?? String(sample.label)} />
       ))}
-    </div>
+    </ul>
   );
 }
 
-function SampleImage({ pixels, shape, label }: { pixels: Float32Array; shape: [number, number, number]; label: string }) {
+function SampleImage({ pixels, shape, scale, label }: { pixels: Float32Array; shape: [number, number, number]; scale: number; label: string }) {
   return (
-    <figure className="sample" role="listitem">
-      <PixelImage pixels={pixels} shape={shape} label={`Sample of class ${label}`} />
-      <figcaption>{label}</figcaption>
-    </figure>
+    <li>
+      <figure className="sample">
+        <PixelImage pixels={pixels} shape={shape} scale={scale} label={`Sample of class ${label}`} />
+        <figcaption title={label}>{label}</figcaption>
+      </figure>
+    </li>
   );
 }
 

@@ -10,10 +10,12 @@ import type { DatasetSummary } from '../../worker/protocol';
 import { isPanelHidden } from '../hiddenControls';
 import { formatPercent, Panel } from '../fields';
 import { Heatmap } from '../Heatmap';
-import { PixelImage } from '../PixelImage';
+import { PixelImage, pixelScale } from '../PixelImage';
 
 const PAIRS_SHOWN = 3;
 const EXAMPLES_PER_PAIR = 6;
+/** The mistakes' images at an integer scale of at least this many CSS pixels (8×8 digits: 6×). */
+const EXAMPLE_SIDE = 48;
 
 export function InspectPanel() {
   const status = useLab((s) => s.run.status);
@@ -57,7 +59,7 @@ function InspectResult({ runId, result, summary }: { runId: string; result: RunR
           <ul className="class-bars" data-testid="per-class-accuracy">
             {result.perClassAccuracy.map((accuracy, c) => (
               <li key={c} className={omitted.has(c) ? 'class-bar-row omitted' : 'class-bar-row'} data-omitted={omitted.has(c) ? 'true' : undefined}>
-                <span className="class-bar-name">
+                <span className="class-bar-name" title={names[c]}>
                   {names[c]}
                   {omitted.has(c) ? <span className="omitted-tag" title="Left out of the training set: the student never saw one"> never seen</span> : null}
                 </span>
@@ -76,6 +78,7 @@ function InspectResult({ runId, result, summary }: { runId: string; result: RunR
           <h3 id="confusion-heading">Confusion matrix</h3>
           <Heatmap
             testId="confusion-matrix"
+            label="Confusion matrix"
             caption="Rows: true class. Columns: the student's prediction. The diagonal is right."
             corner="true \ predicted"
             rowNames={names}
@@ -120,14 +123,21 @@ function ConfusedPairs({
                   {formatPercent(pair.rate, 1)})
                 </p>
                 {found && summary ? (
-                  <div className="example-row" role="list" aria-label={`Test images of ${names[pair.actual]} predicted as ${names[pair.predicted]}`}>
+                  <ul className="example-row" aria-label={`Test images of ${names[pair.actual]} predicted as ${names[pair.predicted]}`}>
                     {found.examples.map((image) => (
-                      <figure key={image.index} className="example" role="listitem">
-                        <PixelImage pixels={image.pixels} shape={summary.inputShape} label={`Test image ${image.index}: a ${names[pair.actual]} predicted as ${names[pair.predicted]}`} />
-                        <figcaption>#{image.index}</figcaption>
-                      </figure>
+                      <li key={image.index}>
+                        <figure className="example">
+                          <PixelImage
+                            pixels={image.pixels}
+                            shape={summary.inputShape}
+                            scale={pixelScale(summary.inputShape, EXAMPLE_SIDE)}
+                            label={`Test image ${image.index}: a ${names[pair.actual]} predicted as ${names[pair.predicted]}`}
+                          />
+                          <figcaption>#{image.index}</figcaption>
+                        </figure>
+                      </li>
                     ))}
-                  </div>
+                  </ul>
                 ) : inspection.status === 'loading' ? (
                   <p className="muted small">Finding the images…</p>
                 ) : inspection.status === 'failed' ? (

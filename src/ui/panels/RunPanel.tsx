@@ -46,7 +46,6 @@ export function RunControls() {
         </button>
       </div>
       {active ? null : <RunEstimate />}
-      {active ? null : <LabPytorchExport />}
       {comparing && !active ? (
         <p className="small muted" role="status" data-testid="start-blocked-by-compare">
           A comparison is running on the Compare page; Start is available when it ends or is cancelled.
@@ -70,6 +69,7 @@ export function RunControls() {
 
 /** The ended run (its student, terms and numbers included), else the configuration as it stands. */
 function LabPytorchExport() {
+  const active = useLab((s) => isActive(s.run.status));
   const runId = useLab((s) => s.run.id);
   const result = useLab((s) => s.run.result);
   const config = useLab((s) => s.config);
@@ -78,6 +78,7 @@ function LabPytorchExport() {
     ran
       ? { config: ran.result.config, terms: ran.result.terms, runId: ran.runId, labResult: ran.result, origin: 'A Distillation Lab run (Lab page)' }
       : { config, origin: 'A Distillation Lab configuration (Lab page, not run)' };
+  if (active) return null;
   return <PytorchExportButton request={request} testId="export-pytorch" label={ran ? 'Export this run as PyTorch' : 'Export as PyTorch'} />;
 }
 
@@ -88,7 +89,7 @@ function RunEstimate() {
   const count = useLab((s) => trainCount(s));
   if (!backend || count === undefined) {
     return (
-      <p className="small muted" data-testid="run-estimate">
+      <p className="small muted run-estimate" data-testid="run-estimate">
         Time to expect: known once the backend is ready.
       </p>
     );
@@ -97,9 +98,10 @@ function RunEstimate() {
   // Read at every render: a run that just ended (here or on the Compare page) has updated it.
   const estimate = estimateRun(config, steps, storedSpeeds()[speedKey(backend, config)]);
   const long = estimate.seconds !== null && estimate.seconds > LONG_RUN_SECONDS;
+  const text = estimateText(estimate, backend);
   return (
-    <p className={long ? 'small' : 'small muted'} data-testid="run-estimate" data-long={long} data-seconds={estimate.seconds ?? ''} data-steps={steps}>
-      {estimateText(estimate, backend)}
+    <p className={long ? 'small run-estimate' : 'small muted run-estimate'} data-testid="run-estimate" data-long={long} data-seconds={estimate.seconds ?? ''} data-steps={steps} title={text}>
+      {text}
     </p>
   );
 }
@@ -161,6 +163,7 @@ function RunError() {
 
 export function ResultsPanel() {
   const result = useLab((s) => s.run.result);
+  const ended = useLab((s) => runEnded(s.run.id, s.run.status, s.run.result));
   const evals = useLab((s) => s.run.evals);
   const latest = evals[evals.length - 1];
   const testAccuracy = result ? result.testAccuracy : latest?.testAccuracy;
@@ -187,9 +190,15 @@ export function ResultsPanel() {
           {usesTeacher(result.config) ? ` · teacher logits ${result.teacherCached ? 'cached' : 'computed live'}` : ''}
         </p>
       ) : null}
-      <LabRunActions />
+      {/* After a run, the export is one of the run's actions; before, it exports the configuration. */}
+      {ended ? <LabRunActions /> : <LabPytorchExport />}
     </section>
   );
+}
+
+/** A run that ended, done or stopped, after training at least one step. */
+function runEnded(runId: string | null, status: string, result: RunResult | null): boolean {
+  return Boolean(runId && result && (status === 'done' || status === 'stopped') && result.steps > 0);
 }
 
 /**
@@ -204,7 +213,7 @@ function LabRunActions() {
   const trainingTeacher = useLab((s) => s.teacherTraining !== null);
   const [note, setNote] = useState<{ runId: string; text: string } | null>(null);
   const [loadingTeacher, setLoadingTeacher] = useState(false);
-  if (!runId || !result || (status !== 'done' && status !== 'stopped') || result.steps === 0) return null;
+  if (!runId || !result || !runEnded(runId, status, result)) return null;
   const say = (text: string) => setNote({ runId, text });
   const download = async (part: 'model' | 'weights') => {
     const { files, message } = await labStudentFiles(runId);
@@ -254,6 +263,7 @@ function LabRunActions() {
         <button type="button" data-testid="lab-export-json" onClick={() => exportResult(runId, result)}>
           Export result (JSON)
         </button>
+        <LabPytorchExport />
       </div>
       {shownNote ? (
         <p className="small muted" role="status" data-testid="lab-run-actions-note">
