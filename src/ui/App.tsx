@@ -32,6 +32,15 @@ function PageLoading({ children }: { children: ReactNode }) {
   );
 }
 
+/** A page other than the Lab: its tab's panel, loaded on its first visit. */
+function PagePanel({ view, children }: { view: ViewId; children: ReactNode }) {
+  return (
+    <div className="page" id={`view-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`}>
+      <PageLoading>{children}</PageLoading>
+    </div>
+  );
+}
+
 export function App() {
   const [view, setView] = useState<ViewId>(() => viewFromUrl(window.location.search));
   useEffect(() => {
@@ -78,25 +87,19 @@ export function App() {
           </div>
         ) : null}
         {view === 'compare' ? (
-          <div className="page" id="view-compare" role="tabpanel" aria-labelledby="tab-compare">
-            <PageLoading>
-              <ComparePage />
-            </PageLoading>
-          </div>
+          <PagePanel view="compare">
+            <ComparePage />
+          </PagePanel>
         ) : null}
         {view === 'explore' ? (
-          <div className="page" id="view-explore" role="tabpanel" aria-labelledby="tab-explore">
-            <PageLoading>
-              <ExplorerPage />
-            </PageLoading>
-          </div>
+          <PagePanel view="explore">
+            <ExplorerPage />
+          </PagePanel>
         ) : null}
         {view === 'classroom' ? (
-          <div className="page" id="view-classroom" role="tabpanel" aria-labelledby="tab-classroom">
-            <PageLoading>
-              <ClassroomPage onOpen={open} />
-            </PageLoading>
-          </div>
+          <PagePanel view="classroom">
+            <ClassroomPage onOpen={open} />
+          </PagePanel>
         ) : null}
       </main>
     </div>

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { test, type TestContext } from './harness';
 import { openLab, waitForStatus, waitUntil } from './lab';
 
@@ -209,12 +209,18 @@ async function startBox(page: Page): Promise<{ top: number; bottom: number }> {
   });
 }
 
+/** The Lab at 1440×900, set up for a short run, with Start enabled. */
+async function openLabReady(t: TestContext): Promise<Locator> {
+  await t.page.setViewportSize(DESKTOP);
+  await openLab(t.page, `${t.server.url}?${SHORT_RUN}`);
+  const start = t.page.getByTestId('start-button');
+  await waitUntil(() => start.isEnabled(), Boolean, 60_000, 'start-button enabled');
+  return start;
+}
+
 test('[presentation] Start is the 2nd-10th Tab stop after "Skip to run controls", which moves focus to Start; every focusable element has a name', 120_000, async (t) => {
   const { page } = t;
-  await page.setViewportSize(DESKTOP);
-  await openLab(page, `${t.server.url}?${SHORT_RUN}`);
-  const start = page.getByTestId('start-button');
-  await waitUntil(() => start.isEnabled(), Boolean, 60_000, 'start-button enabled');
+  const start = await openLabReady(t);
 
   const stops: string[] = [];
   for (let press = 1; press <= 10; press++) {
@@ -247,10 +253,7 @@ test('[presentation] Start is the 2nd-10th Tab stop after "Skip to run controls"
 
 test('[presentation] pixel images, phone layout and axe-core on the four pages (light and dark), before and after a short run', 240_000, async (t) => {
   const { page } = t;
-  await page.setViewportSize(DESKTOP);
-  await openLab(page, `${t.server.url}?${SHORT_RUN}`);
-  const start = page.getByTestId('start-button');
-  await waitUntil(() => start.isEnabled(), Boolean, 60_000, 'start-button enabled');
+  const start = await openLabReady(t);
 
   // The Lab before any run, on a phone: Start on the first screen, and still there halfway down.
   await page.setViewportSize(PHONE);
