@@ -1,4 +1,5 @@
-import { defineConfig, type Plugin } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, normalizePath, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 /**
@@ -28,11 +29,30 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * The PyTorch export's Python files (src/export/python/) as text: Node reads them from disk
+ * (src/export/pythonFiles.ts), the page has them bundled (pythonFiles.browser.ts, `?raw`): every
+ * import that resolves to the first gets the second.
+ */
+function bundledPythonFiles(): Plugin {
+  const fromDisk = normalizePath(fileURLToPath(new URL('./src/export/pythonFiles.ts', import.meta.url)));
+  const bundled = normalizePath(fileURLToPath(new URL('./src/export/pythonFiles.browser.ts', import.meta.url)));
+  return {
+    name: 'bundled-python-files',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (!source.includes('pythonFiles')) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved?.id === fromDisk ? bundled : null;
+    },
+  };
+}
+
 export default defineConfig({
   // Relative base: the built lab works from any folder of any static host.
   base: './',
-  plugins: [react(), contentSecurityPolicy()],
-  worker: { format: 'es' },
+  plugins: [react(), contentSecurityPolicy(), bundledPythonFiles()],
+  worker: { format: 'es', plugins: () => [bundledPythonFiles()] },
   // `vite preview` serves the build with the policy as a header too (frame-ancestors works only there).
   preview: { headers: { 'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'` } },
   optimizeDeps: {
