@@ -1,6 +1,7 @@
 // Finding a Python with PyTorch for the export's tests (Debian's python3-torch in CI, installed
 // by .ci/run): PYTHON=..., else /usr/bin/python3, else python3 on the PATH. Tests that need it
-// are skipped with one printed line when none imports torch, never passed without running.
+// are skipped with one printed line when none imports torch, never passed without running. The
+// same for pyflakes (python3-pyflakes).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,15 @@ export function reportMissingTorch(what: string): void {
 
 /** A Python for what needs no torch (compiling, reading constants): the torch one, else python3 on the PATH. */
 export const PYTHON = TORCH_PYTHON ?? 'python3';
+
+/** A Python with pyflakes (Debian's python3-pyflakes, installed by .ci/run beside python3-torch), or null. */
+export const LINT_PYTHON: string | null =
+  candidates.find((python) => spawnSync(python, ['-m', 'pyflakes', '--version'], { encoding: 'utf8', timeout: 60_000 }).status === 0) ?? null;
+
+/** Says once, in one line, why a pyflakes test is skipped. */
+export function reportMissingPyflakes(what: string): void {
+  if (!LINT_PYTHON) console.log(`SKIPPED ${what}: no Python with pyflakes here (tried ${candidates.join(', ')}; apt-get install python3-pyflakes)`);
+}
 
 /** Run a Python script with JSON on stdin; its stdout parsed as JSON. Throws with stderr on failure. */
 export function runPython<T>(source: string, input: unknown, timeout = 60_000, python = TORCH_PYTHON!): T {
