@@ -88,13 +88,18 @@ export function setOmitClasses(classes: readonly number[]): void {
   updateConfig({ omitClasses: sorted.length > 0 ? sorted : undefined });
 }
 
-export function setAugment(on: boolean): void {
-  updateConfig({ augment: on });
+/** A yes/no knob of the knob table (augmentation, train until stopped). */
+export function setFlag(key: 'augment' | 'untilStopped', on: boolean): void {
+  updateConfig({ [key]: on });
 }
 
 /** The loss chart's display: smoothed curves, a log-scale y axis. */
 export function setSmoothLoss(on: boolean): void {
   set((state) => ({ ui: { ...state.ui, smoothLoss: on } }));
+}
+
+export function setWholeRun(on: boolean): void {
+  set((state) => ({ ui: { ...state.ui, wholeRun: on } }));
 }
 
 export function setLogLoss(on: boolean): void {

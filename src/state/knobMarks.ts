@@ -27,8 +27,32 @@ export interface KnobMark {
   label: string;
 }
 
-export function knobMarks(changes: readonly KnobChange[]): KnobMark[] {
-  return changes.map((change) => ({ step: change.step, label: knobChangeLabel(change) }));
+/** A change as the page heard it: `receivedAt` (ms) tells the changes of one slider drag apart from the next gesture. */
+export type HeardKnobChange = KnobChange & { receivedAt?: number };
+
+/**
+ * Changes of the same knobs heard less than this apart are one gesture: a drag sends its values
+ * every 100 ms (liveKnobThrottle.ts), a hand lets go and comes back after far longer.
+ */
+export const GESTURE_GAP_MS = 700;
+
+const sameKnobs = (a: KnobChange, b: KnobChange) =>
+  (a.kdRatio === undefined) === (b.kdRatio === undefined) && Object.keys(a.params ?? {}).sort().join() === Object.keys(b.params ?? {}).sort().join();
+
+/**
+ * One mark per gesture: a drag of T is one "T = 8" where it was let go (the step its last value
+ * took effect), not one mark per value the drag passed through.
+ */
+export function knobMarks(changes: readonly HeardKnobChange[]): KnobMark[] {
+  const gestures: HeardKnobChange[] = [];
+  for (const change of changes) {
+    const last = gestures[gestures.length - 1];
+    const oneGesture =
+      last !== undefined && last.receivedAt !== undefined && change.receivedAt !== undefined && change.receivedAt - last.receivedAt < GESTURE_GAP_MS && sameKnobs(last, change);
+    if (oneGesture) gestures[gestures.length - 1] = change;
+    else gestures.push(change);
+  }
+  return gestures.map((change) => ({ step: change.step, label: knobChangeLabel(change) }));
 }
 
 /** Share of the chart's width a label takes, roughly: closer marks put their labels on the next row. */

@@ -43,7 +43,7 @@ export interface ChoiceKnob {
 
 export interface BooleanKnob {
   kind: 'boolean';
-  key: KeysOfType<ExperimentConfig, boolean>;
+  key: KeysOfType<ExperimentConfig, boolean | undefined>;
   url: string;
   label: string;
   help: string;
@@ -73,6 +73,10 @@ export const KNOBS: readonly Knob[] = [
     placeholder: 'from epochs', help: 'A step budget: when set, the run trains exactly this many steps and Epochs is ignored (blank = epochs × steps per epoch).',
   },
   { kind: 'number', key: 'seed', url: 'seed', label: 'Seed', testId: 'seed-input', integer: true, step: 1, help: 'Same seed, same initial weights and batch order.' },
+  {
+    kind: 'boolean', key: 'untilStopped', url: 'until_stopped', label: 'Train until stopped', testId: 'until-stopped-input',
+    help: 'The run goes on past its epochs, at a constant learning rate, until you press Finish: time to move T or kd_ratio and watch the curves answer. Finish scores it on the whole val and test splits; the epochs are only the horizon of a warm-up.',
+  },
   { kind: 'boolean', key: 'augment', url: 'augment', label: 'Augmentation (random shifts ±2 px)', testId: 'augment-input', help: 'Random shifts of up to 2 pixels, and left-right mirrors for colour images (never for grey ones: a mirrored digit is another glyph). With augmentation on, the teacher runs live on every batch instead of from its cache.' },
   {
     kind: 'number', key: 'trainLimit', url: 'train_limit', label: 'Training samples', testId: 'train-limit-input', integer: true, min: 1, max: KNOB_MAXIMA.samples, step: 1, optional: true,

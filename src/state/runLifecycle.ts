@@ -88,7 +88,7 @@ function applyUpdate(update: RunUpdate): void {
       setRun({ status: 'training' });
       return;
     case 'knobs':
-      set((state) => ({ run: { ...state.run, knobChanges: [...state.run.knobChanges, update.change] } }));
+      set((state) => ({ run: { ...state.run, knobChanges: [...state.run.knobChanges, { ...update.change, receivedAt: performance.now() }] } }));
       return;
   }
 }
@@ -196,6 +196,12 @@ export function resumeRun(): void {
 /** Cooperative stop first; if the worker does not answer, terminate it (the hard abort). */
 export function stopRun(): void {
   if (!isRunActive()) return;
+  // A run that trains until stopped ends with Finish (scored on the whole splits, done); pressed again, Stop stops it outright.
+  if (get().config.untilStopped && !get().run.finishing) {
+    setRun({ finishing: true, status: get().run.status === 'paused' ? 'training' : get().run.status, phaseDetail: 'finishing: scoring on the whole splits…' });
+    void labDoor().requestIfAlive('finish', {})?.catch(() => {});
+    return;
+  }
   void labDoor().requestIfAlive('stop', {})?.catch(() => {});
   if (get().run.status === 'paused') setRun({ status: 'training' });
   // Every phase checks the stop flag at least once per batch or download: this is the last resort.

@@ -6,7 +6,7 @@ import { useStore } from 'zustand';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../train/config';
 import type { TeacherCard } from '../models/catalog';
 import type { EvalPoint, RunResult } from '../train/runTypes';
-import type { KnobChange } from '../train/control';
+import type { HeardKnobChange } from './knobMarks';
 import type { BackendName, DatasetSummary, RunPhase } from '../worker/protocol';
 import type { LossRow } from './lossSeries';
 import type { SavedDatasetEntry } from './datasetStore';
@@ -81,6 +81,8 @@ export interface RunSlice {
     status: RunStatus;
     /** Pause was pressed; the worker has not yet confirmed that the loop stopped. */
     pausing: boolean;
+    /** Finish was pressed on a run that trains until stopped: it is being scored. */
+    finishing: boolean;
     phase: RunPhase | null;
     phaseDetail: string;
     progress: { step: number; totalSteps: number; epoch: number } | null;
@@ -88,7 +90,7 @@ export interface RunSlice {
     lossRows: LossRow[];
     evals: EvalPoint[];
     /** Live knob changes as the worker applied them, each with its step: the loss chart's markers. */
-    knobChanges: KnobChange[];
+    knobChanges: HeardKnobChange[];
     result: RunResult | null;
     error: RunError | null;
     startedAt: number | null;
@@ -96,8 +98,12 @@ export interface RunSlice {
 }
 
 export interface UiSlice {
-  /** logLoss: the loss chart's y axis on a log scale (a recipe's terms differ by orders of magnitude). */
-  ui: { smoothLoss: boolean; logLoss: boolean };
+  /**
+   * logLoss: the loss chart's y axis on a log scale (a recipe's terms differ by orders of magnitude).
+   * wholeRun: the loss chart shows every step from 0; otherwise (the default) the recent steps,
+   * scaled to their own range, where a change of T or kd_ratio shows.
+   */
+  ui: { smoothLoss: boolean; logLoss: boolean; wholeRun: boolean };
 }
 
 export type LabState = ConfigSlice & DatasetSlice & ModelSlice & BackendSlice & RunSlice & UiSlice & ExplorerSlice & LayerSlice;
@@ -105,13 +111,14 @@ export type LabState = ConfigSlice & DatasetSlice & ModelSlice & BackendSlice & 
 // Shared empty lists: resetting a run that shows nothing yet does not redraw the charts.
 const NO_ROWS: LossRow[] = [];
 const NO_EVALS: EvalPoint[] = [];
-const NO_KNOB_CHANGES: KnobChange[] = [];
+const NO_KNOB_CHANGES: HeardKnobChange[] = [];
 
 export function initialRun(): RunSlice['run'] {
   return {
     id: null,
     status: 'idle',
     pausing: false,
+    finishing: false,
     phase: null,
     phaseDetail: '',
     progress: null,
@@ -135,7 +142,7 @@ const createModelSlice = (): ModelSlice => ({
 });
 const createBackendSlice = (): BackendSlice => ({ backend: null });
 const createRunSlice = (): RunSlice => ({ run: initialRun() });
-const createUiSlice = (): UiSlice => ({ ui: { smoothLoss: true, logLoss: false } });
+const createUiSlice = (): UiSlice => ({ ui: { smoothLoss: true, logLoss: false, wholeRun: false } });
 
 /** A fresh store (tests make their own; the app uses `labStore`). */
 export function createLabStore(config: ExperimentConfig = DEFAULT_CONFIG): StoreApi<LabState> {

@@ -36,6 +36,12 @@ export interface ExperimentConfig {
   epochs: number;
   /** A step budget: when set, the run trains exactly this many steps and `epochs` is ignored. */
   steps?: number;
+  /**
+   * Train until stopped (the TensorFlow Playground's way): the run goes on past its epochs or
+   * steps, with a constant learning rate, until Finish (RunControl.finish) ends it and scores it
+   * on the whole splits. Epochs or steps are then only the horizon a warm-up ramps over.
+   */
+  untilStopped?: boolean;
   seed: number;
   /** Random shifts of up to 2 pixels on training batches. */
   augment: boolean;

@@ -19,6 +19,7 @@ export interface KnobChange extends Partial<LiveKnobs> {
 export class RunControl {
   private paused = false;
   private stopped = false;
+  private finishing = false;
   private resumeWaiters: Array<() => void> = [];
   private stopWaiters: Array<() => void> = [];
   private pending: Partial<LiveKnobs> | null = null;
@@ -29,6 +30,18 @@ export class RunControl {
 
   get isStopped(): boolean {
     return this.stopped;
+  }
+
+  /** Finish was asked: the loop ends after its current step and the run is scored as one that ran to its end. */
+  get isFinishing(): boolean {
+    return this.finishing;
+  }
+
+  /** End a run that trains until stopped: no more steps, then the whole-split scores (not a stop). */
+  finish(): void {
+    this.finishing = true;
+    this.paused = false;
+    this.wake();
   }
 
   pause(): void {

@@ -158,8 +158,11 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const ttaShift = config.ttaShift ?? 0;
   const rdropAlpha = config.rdropAlpha ?? 0;
   const stepsPerEpoch = Math.floor(data.train.count / batchSize); // drop the last partial batch: fixed shapes
-  const totalSteps = plannedSteps(config, stepsPerEpoch);
-  const totalEpochs = totalSteps / stepsPerEpoch;
+  // Until stopped, the planned length is only the horizon of a warm-up; the loop runs on (and the learning rate is constant: cos(step / ∞) = 1).
+  const endless = config.untilStopped === true;
+  const horizonEpochs = plannedSteps(config, stepsPerEpoch) / stepsPerEpoch;
+  const totalSteps = endless ? Infinity : plannedSteps(config, stepsPerEpoch);
+  const totalEpochs = endless ? Infinity : horizonEpochs;
   const evalBatchSize = options.evalBatchSize ?? 256;
   const flushEverySteps = options.flushEverySteps ?? 25;
   const flushEveryMs = options.flushEveryMs ?? 250;
@@ -365,7 +368,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
             hooks.onPaused?.(step);
             await control.waitWhilePaused();
           }
-          if (control.isStopped) break training;
+          if (control.isStopped || control.isFinishing) break training;
           const changed = control.takeKnobs();
           if (changed) {
             const before = terms;
@@ -380,7 +383,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           const stepStart = performance.now();
           setLearningRate(optimizer, learningRateAt(config, step, totalSteps));
           if (peer) setLearningRate(peer.optimizer as SgdLike, learningRateAt(config, step, totalSteps));
-          const mix = mixAt(terms, epoch + b / stepsPerEpoch, totalEpochs);
+          const mix = mixAt(terms, epoch + b / stepsPerEpoch, horizonEpochs);
           const metrics = trainStep(stepContext, order.subarray(b * batchSize, (b + 1) * batchSize), { mix });
           ema?.update();
           step++;
@@ -438,7 +441,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       trainSeconds: trainMs / 1000,
       evalSeconds: evalMs / 1000,
       steps: step,
-      totalSteps,
+      // An endless run's length is what it trained.
+      totalSteps: endless ? step : totalSteps,
       backend: tf.getBackend(),
       teacherCached: teacherCache !== null || teacherOutputsCache !== null,
       studentParameters: student.countParams(),

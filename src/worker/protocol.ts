@@ -89,6 +89,8 @@ export interface Requests {
   pause: { body: Record<string, never>; reply: null };
   resume: { body: Record<string, never>; reply: null };
   stop: { body: Record<string, never>; reply: null };
+  /** End a run that trains until stopped: it is scored on the whole splits and ends as done. */
+  finish: { body: Record<string, never>; reply: null };
   setKnobs: { body: { knobs: Partial<LiveKnobs> }; reply: null };
   /** Soft-label explorer: the teacher's logits on the first `limit` test images, and `perClass` images of each class to pick from. */
   teacherView: { body: { dataset: string; teacher: TeacherSource; limit: number; perClass: number }; reply: TeacherView };

@@ -126,3 +126,58 @@ test('live knobs: T slid and kd_ratio typed change a training run without a paus
   assert.ok(seconds > 0, `estimate ${seconds} s`);
   t.note(`marks ${changes.map((c) => `${c.text} @${c.step}`).join(', ')}; ${estimate}`);
 });
+
+/** The kd line's plotted points (px) and the x (px) of each knob mark, read from the loss chart's SVG. */
+async function plotted(page: Page): Promise<{ points: [number, number][]; marks: number[]; height: number }> {
+  return page.getByTestId('loss-chart').evaluate((chart) => {
+    const d = chart.querySelector('.loss-line-term-kd path.recharts-curve')?.getAttribute('d') ?? '';
+    const points = [...d.matchAll(/[ML]\s*([-\d.]+)[ ,]([-\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as [number, number]);
+    const marks = [...chart.querySelectorAll('.recharts-reference-line line')].map((line) => Number(line.getAttribute('x1')));
+    const grid = [...chart.querySelectorAll('.recharts-cartesian-grid-horizontal line')].map((line) => Number(line.getAttribute('y1')));
+    return { points, marks, height: Math.max(...grid) - Math.min(...grid) };
+  });
+}
+
+test('train until stopped: the run goes on past its epochs; one keyboard gesture on T is one mark, and in the default (recent) view the kd curve visibly moves after it; Finish scores it as done', 240_000, async (t) => {
+  const { page } = t;
+  const query = new URLSearchParams({ dataset: 'digits', method: 'kd', temperature: '4', kd_ratio: '0.9', epochs: '1', until_stopped: '1', eval_every: '100', val_limit: '200', test_limit: '200', backend: 'wasm' });
+  await openLab(page, `${t.server.url}?${query}`);
+  assert.equal(await page.getByTestId('until-stopped-input').isChecked(), true, 'the URL turns the mode on');
+  const clicked = performance.now();
+  await page.getByTestId('start-button').click();
+  await waitUntil(() => latestLossStep(page).catch(() => Number.NaN), (step) => step >= 1, 60_000, 'the first loss point');
+  t.note(`Start → first curve point: ${((performance.now() - clicked) / 1000).toFixed(1)} s`);
+  assert.equal(await text(page, 'stop-button'), 'Finish');
+  // One epoch of Digits is 22 steps of 64: the run goes on well past it.
+  await waitUntil(() => latestLossStep(page), (step) => step >= 150, 120_000, '150 steps (about 7 epochs of a 1-epoch run)');
+  assert.equal(await runStatus(page), 'training');
+
+  // One gesture: Home (T to its lowest), then four arrow presses 60 ms apart, as a hand adjusts it.
+  await page.getByTestId('temperature-slider').focus();
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 4; i++) {
+    await page.waitForTimeout(60);
+    await page.keyboard.press('ArrowRight');
+  }
+  const chosen = await page.getByTestId('temperature-input').inputValue();
+  assert.ok(Number(chosen) < 2, `T went down to ${chosen}`);
+  const [mark] = await waitUntil(() => knobChanges(page), (changes) => changes.length >= 1 && changes.at(-1)!.text.endsWith(`T = ${chosen}`), 30_000, `the T = ${chosen} mark`);
+  await waitUntil(() => latestLossStep(page), (step) => step >= mark.step + 80, 60_000, '80 steps after the change');
+  assert.equal((await knobChanges(page)).length, 1, `one gesture, one mark: ${(await knobChanges(page)).map((c) => c.text).join('; ')}`);
+  assert.equal(await page.getByTestId('loss-chart').getAttribute('data-view'), 'recent');
+
+  // The default view: the kd curve's level after the mark against before it, as a share of the plot's height.
+  const { points, marks, height } = await plotted(page);
+  assert.equal(marks.length, 1, 'the mark is drawn in the recent view');
+  const mean = (list: [number, number][]) => list.reduce((sum, [, y]) => sum + y, 0) / list.length;
+  const before = points.filter(([x]) => x < marks[0]);
+  const after = points.filter(([x]) => x > marks[0] + 5);
+  assert.ok(before.length >= 5 && after.length >= 5, `points on both sides of the mark (${before.length} before, ${after.length} after)`);
+  const moved = Math.abs(mean(after) - mean(before)) / height;
+  t.note(`the kd curve moved ${(100 * moved).toFixed(0)} % of the chart's height at the T change (recent view)`);
+  assert.ok(moved > 0.25, `the kd curve moved only ${(100 * moved).toFixed(1)} % of the chart's height after T went from 4 to ${chosen}`);
+
+  await page.getByTestId('stop-button').click();
+  assert.equal(await waitForStatus(page, ['done', 'stopped', 'error'], 60_000), 'done', 'Finish ends the run as done');
+  assert.doesNotMatch((await page.locator('section.results').textContent()) ?? '', /Stopped early/);
+});

@@ -1,6 +1,6 @@
 // The loss chart's knob markers: the worker's step, and the new values in the chart's words.
 import { describe, expect, it } from 'vitest';
-import { knobChangeLabel, knobMarks, labelRows } from '../../src/state/knobMarks';
+import { GESTURE_GAP_MS, knobChangeLabel, knobMarks, labelRows } from '../../src/state/knobMarks';
 
 describe('knob change markers', () => {
   it('names the temperature T, a recipe term by its method, and rounds slider noise', () => {
@@ -14,6 +14,21 @@ describe('knob change markers', () => {
       { step: 41, label: 'T = 2' },
       { step: 90, label: 'kd_ratio = 0' },
     ]);
+  });
+});
+
+describe('one mark per gesture', () => {
+  it('a drag of T (values every 100 ms) is one mark where it was let go; a later drag and a change of another knob are marks of their own', () => {
+    const drag = [4, 5, 6, 7, 8].map((temperature, i) => ({ step: 100 + 3 * i, params: { temperature }, receivedAt: 1000 + 100 * i }));
+    const later = { step: 180, params: { temperature: 2 }, receivedAt: 1400 + GESTURE_GAP_MS };
+    const ratio = { step: 181, kdRatio: 0.5, receivedAt: 1500 + GESTURE_GAP_MS };
+    expect(knobMarks([...drag, later, ratio])).toEqual([
+      { step: 112, label: 'T = 8' },
+      { step: 180, label: 'T = 2' },
+      { step: 181, label: 'kd_ratio = 0.5' },
+    ]);
+    // Without the time heard (a saved run's changes), every change keeps its mark.
+    expect(knobMarks(drag.map(({ receivedAt: _, ...change }) => change))).toHaveLength(5);
   });
 });
 

@@ -557,6 +557,51 @@ describe('pause, resume, stop and live knobs', () => {
   });
 });
 
+describe('train until stopped', () => {
+  it('runs past its epochs with a constant learning rate until Finish, then is scored on the whole splits as a run that ended: the same steps as a run of that length', async () => {
+    const base = config({ method: 'none', params: {}, epochs: 1, optimizer: 'sgd', lr: 0.05 });
+    const stepsPerEpoch = Math.floor(data.train.count / base.batchSize);
+    const budget = 3 * stepsPerEpoch + 2;
+    const endlessStudent = build('mlp', 91);
+    const control = new RunControl();
+    const tensorsBefore = tf.memory().numTensors;
+    const endless = await run({
+      // Cosine would decay to 0 over one epoch: until stopped the rate stays where it starts.
+      config: { ...base, lrSchedule: 'cosine', untilStopped: true },
+      student: endlessStudent,
+      teacher: null,
+      control,
+      hooks: { onSteps: (points) => (points.at(-1)!.step >= budget ? control.finish() : undefined) },
+      flushEverySteps: 1,
+    });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(endless.result.status).toBe('done');
+    expect(endless.result.steps).toBe(budget);
+    expect(endless.result.totalSteps).toBe(budget);
+    expect(endless.result.scoredOn).toBeUndefined();
+    expect(endless.result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(data.test.count);
+    const fixedStudent = build('mlp', 91);
+    const fixed = await run({ config: { ...base, lrSchedule: 'constant', steps: budget }, student: fixedStudent, teacher: null });
+    expect(endless.steps.map((point) => point.total)).toEqual(fixed.steps.map((point) => point.total));
+    expectSameWeights(weightValues(endlessStudent), weightValues(fixedStudent));
+    endlessStudent.dispose();
+    fixedStudent.dispose();
+  });
+
+  it('Finish while paused ends the run at once, as done', async () => {
+    const student = build('mlp', 92);
+    const control = new ObservedControl();
+    control.pause();
+    const running = runExperiment({ config: config({ method: 'none', params: {}, untilStopped: true }), data, student, teacher: null, control });
+    await control.waiting;
+    control.finish();
+    const result = await running;
+    expect(result.status).toBe('done');
+    expect(result.steps).toBe(0);
+    student.dispose();
+  });
+});
+
 describe('learning-rate schedule', () => {
   it.each(['sgd', 'adam'] as const)('cosine changes the updates from the second step on (%s)', async (optimizer) => {
     const totals = async (lrSchedule: 'constant' | 'cosine') => {

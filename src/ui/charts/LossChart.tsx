@@ -1,6 +1,7 @@
 import { memo, useDeferredValue, useId, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { setLogLoss, setSmoothLoss } from '../../state/configActions';
+import { setLogLoss, setSmoothLoss, setWholeRun } from '../../state/configActions';
+import { fittedRange, recentRows, RECENT_STEPS } from '../../state/lossWindow';
 import { useLab } from '../../state/store';
 import type { LossRow } from '../../state/lossSeries';
 import { knobMarks, labelRows, type KnobMark } from '../../state/knobMarks';
@@ -78,10 +79,14 @@ export function LossChart() {
   // The checkboxes show the store's value at once; the chart follows in a deferred render.
   const smoothChecked = useLab((s) => s.ui.smoothLoss);
   const logChecked = useLab((s) => s.ui.logLoss);
+  const wholeRunChecked = useLab((s) => s.ui.wholeRun);
   const smooth = useDeferredValue(smoothChecked);
   const log = useDeferredValue(logChecked);
+  const wholeRun = useDeferredValue(wholeRunChecked);
   const toggleId = useId();
   const logToggleId = useId();
+  const wholeRunId = useId();
+  const shown = useMemo(() => (wholeRun ? rows : recentRows(rows)), [rows, wholeRun]);
   const lines = useMemo(() => lossLines(rows), [rows]);
   const knobChanges = useLab((s) => s.run.knobChanges);
   const marks = useMemo(() => knobMarks(knobChanges), [knobChanges]);
@@ -95,14 +100,25 @@ export function LossChart() {
           <input id={toggleId} type="checkbox" data-testid="smooth-toggle" checked={smoothChecked} onChange={(e) => setSmoothLoss(e.target.checked)} />
           Smoothed (EMA)
         </label>
+        <label className="toggle" htmlFor={wholeRunId} title={`Off: the last ${RECENT_STEPS} steps on an axis fitted to them, where a change of T or kd_ratio shows`}>
+          <input id={wholeRunId} type="checkbox" data-testid="whole-run-toggle" checked={wholeRunChecked} onChange={(e) => setWholeRun(e.target.checked)} />
+          Whole run
+        </label>
         <label className="toggle" htmlFor={logToggleId} title="A log axis shows the shape of small terms next to large ones">
           <input id={logToggleId} type="checkbox" data-testid="log-scale-toggle" checked={logChecked} onChange={(e) => setLogLoss(e.target.checked)} />
           Log scale
         </label>
       </div>
-      <div className="chart" data-testid="loss-chart" data-points={rows.length} data-scale={log ? 'log' : 'linear'} data-lines={rows.length === 0 ? '' : lines.map((line) => line.key).join(',')}>
+      <div
+        className="chart"
+        data-testid="loss-chart"
+        data-points={rows.length}
+        data-scale={log ? 'log' : 'linear'}
+        data-view={wholeRun ? 'whole-run' : 'recent'}
+        data-lines={rows.length === 0 ? '' : lines.map((line) => line.key).join(',')}
+      >
         {rows.length === 0 ? <p className="chart-empty">The hard-label CE, each distillation term and their weighted total appear here, step by step.</p> : null}
-        <LossLines rows={rows} smooth={smooth} log={log} lines={lines} marks={marks} label={chartLabel(rows, lines)} />
+        <LossLines rows={shown} smooth={smooth} log={log} fitted={!wholeRun} lines={lines} marks={marks} label={chartLabel(rows, lines)} />
       </div>
       {rows.length > 0 ? <LatestLosses row={rows[rows.length - 1]} lines={lines} /> : null}
       <KnobChanges marks={marks} />
@@ -126,18 +142,22 @@ interface LossLinesProps {
   rows: LossRow[];
   smooth: boolean;
   log: boolean;
+  /** The y axis fitted to the rows' own range instead of starting at 0. */
+  fitted: boolean;
   lines: LossLine[];
   marks: KnobMark[];
 }
 
-const LossLines = memo(function LossLines({ label, rows, smooth, log, lines, marks }: LossLinesProps) {
+const LossLines = memo(function LossLines({ label, rows, smooth, log, fitted, lines, marks }: LossLinesProps) {
   const { xAxis, yTicks, formatY } = useMemo(() => {
     let high = 0;
     let lowPositive = Infinity;
+    const values: number[] = [];
     for (const row of rows) {
       for (const line of lines) {
         const value = line.value(row, smooth);
         if (value !== undefined && Number.isFinite(value)) {
+          values.push(value);
           high = Math.max(high, value);
           if (value > 0) lowPositive = Math.min(lowPositive, value);
         }
@@ -145,9 +165,12 @@ const LossLines = memo(function LossLines({ label, rows, smooth, log, lines, mar
     }
     const first = rows[0]?.step ?? 0;
     const last = rows[rows.length - 1]?.step ?? 1;
-    const yTicks = log ? decadeTicks(lowPositive, high) : niceTicks(0, high || 1, 5);
+    const [fittedLow, fittedHigh] = fittedRange(values);
+    let yTicks = log ? decadeTicks(lowPositive, high) : fitted ? niceTicks(fittedLow, fittedHigh, 5) : niceTicks(0, high || 1, 5);
+    // Nice ticks may start below the fitted range; a loss is never below 0.
+    if (!log && fitted) yTicks = yTicks.filter((tick) => tick >= 0);
     return { xAxis: stepAxis(first, last), yTicks, formatY: log ? formatDecade : tickFormatter(yTicks) };
-  }, [rows, smooth, log, lines]);
+  }, [rows, smooth, log, fitted, lines]);
   const markRows = useMemo(() => labelRows(marks.map((mark) => mark.step), xAxis.domain[1] - xAxis.domain[0]), [marks, xAxis]);
   return (
     <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 600, height: 260 }}>

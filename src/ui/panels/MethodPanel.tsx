@@ -12,6 +12,7 @@ import { useRunActive } from '../hooks';
 import { LayerPicker } from './LayerPicker';
 import { weightHelp } from './methodHelp';
 import { MethodSummary, RecipeEditor } from './RecipeEditor';
+import { FlagToggle } from './TrainingPanel';
 
 const METHOD_OPTIONS = METHODS.map((m) => ({ value: m.id, label: m.label }));
 const KD_RATIO = numberKnob('kdRatio');
@@ -50,6 +51,7 @@ export function MethodPanel() {
         <>
           {method?.params.map((spec) => <ParamField key={`${method.id}.${spec.name}`} spec={spec} />)}
           {method && method.kind !== 'none' ? <KdRatioField /> : null}
+          {method && method.kind !== 'none' ? <FlagToggle flag="untilStopped" /> : null}
           {method?.kind === 'mutual' ? <PeerStudentPicker /> : null}
           <SingleMethodLayers disabled={active} />
         </>

@@ -26,6 +26,8 @@ export function RunControls() {
   const status = useLab((s) => s.run.status);
   const problems = useProblems();
   const pausing = useLab((s) => s.run.pausing);
+  const finishing = useLab((s) => s.run.finishing);
+  const untilStopped = useLab((s) => s.config.untilStopped === true);
   const active = isActive(status);
   // The worker trains one run at a time: a comparison in progress holds it.
   const comparing = useCompare((s) => s.queue.status !== 'idle');
@@ -41,8 +43,14 @@ export function RunControls() {
         <button type="button" data-testid="resume-button" onClick={resumeRun} disabled={status !== 'paused'}>
           Resume
         </button>
-        <button type="button" data-testid="stop-button" onClick={stopRun} disabled={!active}>
-          Stop
+        <button
+          type="button"
+          data-testid="stop-button"
+          onClick={stopRun}
+          disabled={!active}
+          title={untilStopped && !finishing ? 'End the run here and score it on the whole val and test splits' : undefined}
+        >
+          {untilStopped && active && !finishing ? 'Finish' : finishing ? 'Stop now' : 'Stop'}
         </button>
       </div>
       {active ? null : <RunEstimate />}
@@ -122,7 +130,9 @@ function RunProgress() {
   const epochs = useLab((s) => s.run.result?.config.epochs);
   const result = useLab((s) => s.run.result);
   if (status === 'idle') return <p className="muted small">Pick a setup and press Start. Every change is saved in the page's URL.</p>;
-  const fraction = progress && progress.totalSteps > 0 ? progress.step / progress.totalSteps : 0;
+  // A run that trains until stopped has no end to measure against (its totalSteps is Infinity): no bar fraction.
+  const endless = progress !== null && !Number.isFinite(progress.totalSteps);
+  const fraction = progress && progress.totalSteps > 0 && !endless ? progress.step / progress.totalSteps : 0;
   if (status === 'stopped') {
     const step = result?.steps ?? progress?.step ?? 0;
     const text = step === 0 && !result ? 'Stopped before training began: nothing was trained' : `Run ${stoppedAtText(step, result?.totalSteps ?? progress?.totalSteps)}`;
@@ -138,11 +148,16 @@ function RunProgress() {
   const phaseText = status === 'paused' ? 'Paused' : phase ? PHASE_TEXT[phase] : status === 'done' ? 'Finished' : status === 'error' ? 'Stopped by an error' : '';
   return (
     <div className="run-progress">
-      <progress max={1} value={status === 'done' ? 1 : fraction} aria-label="Run progress" data-testid="run-progress" />
+      {endless && status !== 'done' ? (
+        <progress aria-label="Run progress: until you press Finish" data-testid="run-progress" />
+      ) : (
+        <progress max={1} value={status === 'done' ? 1 : fraction} aria-label="Run progress" data-testid="run-progress" />
+      )}
       <p className="small" aria-live="polite">
         {phaseText}
         {detail ? ` · ${detail}` : ''}
-        {progress ? ` · step ${progress.step.toLocaleString('en')} / ${progress.totalSteps.toLocaleString('en')} · epoch ${Math.min(Math.ceil(progress.epoch), epochs ?? Infinity)}` : ''}
+        {progress && endless ? ` · step ${progress.step.toLocaleString('en')} · epoch ${Math.ceil(progress.epoch)} · until you press Finish` : ''}
+        {progress && !endless ? ` · step ${progress.step.toLocaleString('en')} / ${progress.totalSteps.toLocaleString('en')} · epoch ${Math.min(Math.ceil(progress.epoch), epochs ?? Infinity)}` : ''}
       </p>
     </div>
   );

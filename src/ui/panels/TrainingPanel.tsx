@@ -1,4 +1,4 @@
-import { setAugment, setChoice, setNumber } from '../../state/configActions';
+import { setChoice, setFlag, setNumber } from '../../state/configActions';
 import { knobFor, numberKnob, type NumberKey } from '../../state/knobs';
 import { useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
@@ -36,7 +36,7 @@ export function TrainingPanel() {
         <KnobField knob="valLimit" />
         <KnobField knob="testLimit" />
       </div>
-      <AugmentToggle />
+      <FlagToggle flag="augment" />
     </Panel>
   );
 }
@@ -64,15 +64,16 @@ function KnobField({ knob: key }: { knob: NumberKey }) {
   );
 }
 
-function AugmentToggle() {
-  const knob = knobFor('augment');
-  const on = useLab((s) => s.config.augment);
+/** A yes/no knob of the knob table, with its help under it; fixed while a run trains. */
+export function FlagToggle({ flag }: { flag: 'augment' | 'untilStopped' }) {
+  const knob = knobFor(flag);
+  const on = useLab((s) => s.config[flag] === true);
   const active = useRunActive();
   if (isControlHidden(knob.testId)) return null;
   return (
     <div className="field field-check">
       <label>
-        <input type="checkbox" data-testid={knob.testId} checked={on} disabled={active} onChange={(e) => setAugment(e.target.checked)} />
+        <input type="checkbox" data-testid={knob.testId} checked={on} disabled={active} onChange={(e) => setFlag(flag, e.target.checked)} />
         {knob.label}
       </label>
       {knob.kind === 'boolean' ? <p className="field-help">{knob.help}</p> : null}

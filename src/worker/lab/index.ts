@@ -106,6 +106,7 @@ export function createLab(deps: LabDeps): Lab {
     pause: () => (session.pause(), null),
     resume: () => (session.resume(), null),
     stop: () => (session.stop(), null),
+    finish: () => (session.finish(), null),
     setKnobs: ({ knobs }) => (session.setKnobs(knobs), null),
     teacherView: after((body) => views.teacherView(body)),
     studentView: after((body) => views.studentView(body)),

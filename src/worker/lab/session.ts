@@ -63,6 +63,10 @@ export class RunSession {
     this.current?.control.stop();
   }
 
+  finish(): void {
+    this.current?.control.finish();
+  }
+
   setKnobs(knobs: Partial<LiveKnobs>): void {
     this.current?.control.setKnobs(knobs);
   }
