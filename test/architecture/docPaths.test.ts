@@ -1,6 +1,7 @@
 // The README and the pages under docs/ name files of this repository in code spans; a name that no
 // longer points at a file is a stale document. This test reads README.md and docs/*.md and checks
-// every such name, and every relative link, against the working tree. It also keeps the README
+// every such name, and every relative link (with its #anchor, against the target's headings as
+// GitHub names them), against the working tree. It also keeps the README
 // short: it is the front door, the detail lives in docs/.
 //
 // What counts as a path (inside inline code spans; fenced blocks hold commands and trees and are
@@ -152,18 +153,34 @@ function tokenExists(token: string, root: string = ROOT): boolean {
   });
 }
 
-/** Relative link targets of a markdown text ([text](target), ![alt](target)), outside code. */
-function relativeLinks(text: string): { line: number; target: string }[] {
-  const links: { line: number; target: string }[] = [];
+/** Relative link targets of a markdown text ([text](target), ![alt](target)), outside code, with their #anchor ('' when none). */
+function relativeLinks(text: string): { line: number; target: string; anchor: string }[] {
+  const links: { line: number; target: string; anchor: string }[] = [];
   withoutFences(text).forEach((line, index) => {
     const prose = line.replace(/`+[^`]*`+/g, '');
     for (const match of prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
       const target = match[1];
-      if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue;
-      links.push({ line: index + 1, target: decodeURI(target.replace(/#.*$/, '')) });
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+      const hash = target.indexOf('#');
+      links.push({ line: index + 1, target: decodeURI(hash < 0 ? target : target.slice(0, hash)), anchor: hash < 0 ? '' : target.slice(hash + 1) });
     }
   });
   return links;
+}
+
+/** The anchors of a markdown text's headings, as GitHub makes them (punctuation dropped, spaces to hyphens, repeats numbered). */
+function headingAnchors(text: string): Set<string> {
+  const seen = new Map<string, number>();
+  const anchors = new Set<string>();
+  for (const line of withoutFences(text)) {
+    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1];
+    if (heading === undefined) continue;
+    const base = heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
 }
 
 describe('paths in README.md and docs/*.md', () => {
@@ -224,13 +241,21 @@ describe('paths in README.md and docs/*.md', () => {
     expect(missing, `paths that do not exist:\n${missing.join('\n')}`).toEqual([]);
   });
 
-  it.each(docs.map(([file]) => file))('every relative link in %s resolves', (file) => {
+  it.each(docs.map(([file]) => file))('every relative link in %s resolves, to a heading that exists when it names one', (file) => {
     const text = docs.find(([name]) => name === file)![1];
     const base = path.posix.dirname(file);
-    const broken = relativeLinks(text)
-      .filter(({ target }) => !existsSync(path.join(ROOT, base, target)))
-      .map(({ line, target }) => `${file}:${line}: (${target})`);
+    const broken = relativeLinks(text).flatMap(({ line, target, anchor }) => {
+      const full = target === '' ? path.join(ROOT, file) : path.join(ROOT, base, target);
+      if (!existsSync(full)) return [`${file}:${line}: (${target}) does not exist`];
+      if (anchor === '' || !full.endsWith('.md')) return [];
+      return headingAnchors(readFileSync(full, 'utf8')).has(anchor) ? [] : [`${file}:${line}: (${target}#${anchor}) names no heading there`];
+    });
     expect(broken, `links that lead nowhere:\n${broken.join('\n')}`).toEqual([]);
+  });
+
+  it('makes heading anchors as GitHub does', () => {
+    const anchors = headingAnchors('# A b\n## 4.1 The loss API (`src/kd/index.ts`)\n```\n# not a heading\n```\n### A b\n## What distillation does: the classroom demos');
+    expect([...anchors]).toEqual(['a-b', '41-the-loss-api-srckdindexts', 'a-b-1', 'what-distillation-does-the-classroom-demos']);
   });
 });
 
