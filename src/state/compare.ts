@@ -1,5 +1,6 @@
 // The Compare page's own store: the runs the user plans, the comparison they ran (or brought back
 // from saved runs), the queue's progress and the saved runs. Changed only by compareActions.ts.
+import type { RaceStory } from './presets';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ExperimentConfig } from '../train/config';
@@ -55,6 +56,9 @@ export interface QueueState {
   total: number;
   /** Why the queue could not start. */
   problem: string | null;
+  /** When the last comparison started and ended (Date.now()), for its elapsed time. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 /** The baseline's name when nothing tells another story. */
@@ -69,6 +73,8 @@ export interface CompareState {
   seeds: number;
   /** What the student from scratch is called in this comparison ("Hard labels only" in the soft-vs-hard race). */
   baselineLabel: string;
+  /** The comparison is a preset's race: shown as one, with its closing sentence (null: a plain comparison). */
+  race: RaceStory | null;
   entries: CompareEntry[];
   queue: QueueState;
   /** Groups whose curves are hidden. */
@@ -84,6 +90,7 @@ export function createCompareStore(): StoreApi<CompareState> {
     planned: [],
     seeds: 1,
     baselineLabel: BASELINE_LABEL,
+    race: null,
     entries: [],
     queue: { status: 'idle', current: -1, total: 0, problem: null },
     hidden: [],

@@ -11,6 +11,7 @@ import { clearRunError } from './runLifecycle';
 import { uploadTeacher } from './teacherActions';
 import { BASELINE_LABEL, compareStore, MAX_SEEDS, type CompareEntry, type CompareState, type PlannedRun } from './compare';
 import { trainCount } from './problems';
+import type { RaceStory } from './presets';
 import { CUSTOM_TEACHER, teacherSourceOf } from './teacherChoice';
 import {
   decimate,
@@ -67,7 +68,7 @@ export function plannedRunSummary(config: ExperimentConfig): string {
 /** Add one run to the queue builder: its configuration is frozen here. */
 export function planRun(config: ExperimentConfig, label?: string): void {
   const key = `planned-${nextKey++}`;
-  set((state) => ({ planned: [...state.planned, { key, label: label?.trim() || runLabel(config), config: structuredClone(config) }], queue: { ...state.queue, problem: null } }));
+  set((state) => ({ planned: [...state.planned, { key, label: label?.trim() || runLabel(config), config: structuredClone(config) }], queue: { ...state.queue, problem: null }, race: null }));
 }
 
 /**
@@ -75,10 +76,12 @@ export function planRun(config: ExperimentConfig, label?: string): void {
  * and the scratch baseline repeat over, as the page's "Repeat each run over N seeds" does: a preset
  * asks for 3 with `planRuns(runs, { seeds: 3 })`.
  */
-export function planRuns(runs: readonly { label: string; config: ExperimentConfig }[], options: { seeds?: number; baselineLabel?: string } = {}): void {
+export function planRuns(runs: readonly { label: string; config: ExperimentConfig }[], options: { seeds?: number; baselineLabel?: string; race?: RaceStory } = {}): void {
   if (options.seeds !== undefined) setSeedCount(options.seeds);
   if (options.baselineLabel !== undefined) set({ baselineLabel: options.baselineLabel });
   for (const run of runs) planRun(run.config, run.label);
+  // After the runs: adding a run by hand ends a race's story (planRun), the preset's own runs do not.
+  if (options.race) set({ race: options.race });
 }
 
 /** How many seeds each run repeats over (the control's value; planProblem refuses one out of range). */
@@ -96,7 +99,7 @@ export function unplanRun(key: string): void {
 }
 
 export function clearPlan(): void {
-  set({ planned: [], baselineLabel: BASELINE_LABEL });
+  set({ planned: [], baselineLabel: BASELINE_LABEL, race: null });
 }
 
 /** Why the planned runs cannot start over `seeds` seeds, or null. */
@@ -187,7 +190,7 @@ export async function startComparison(): Promise<void> {
   clearRunError();
   const stamp = `cmp-${Date.now().toString(36)}`;
   const entries = comparisonEntries(planned, stamp, get().seeds, get().baselineLabel);
-  set({ entries, hidden: [], queue: { status: 'running', current: 0, total: entries.length, problem: null } });
+  set({ entries, hidden: [], queue: { status: 'running', current: 0, total: entries.length, problem: null, startedAt: Date.now() } });
   for (let index = 0; index < entries.length; index++) {
     if (get().queue.status === 'cancelling') break;
     set((state) => ({ queue: { ...state.queue, current: index } }));
@@ -198,7 +201,7 @@ export async function startComparison(): Promise<void> {
   // What never started is marked cancelled.
   set((state) => ({
     entries: state.entries.map((entry) => (entry.status === 'queued' ? { ...entry, status: 'cancelled', detail: '' } : entry)),
-    queue: { status: 'idle', current: -1, total: state.queue.total, problem: null },
+    queue: { status: 'idle', current: -1, total: state.queue.total, problem: null, startedAt: state.queue.startedAt, endedAt: Date.now() },
   }));
 }
 

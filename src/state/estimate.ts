@@ -83,6 +83,17 @@ export function estimateRun(config: Pick<ExperimentConfig, 'batchSize' | 'evalEv
   return { steps, seconds, speed };
 }
 
+/**
+ * Several runs one after another (a comparison): each at the speed measured for its set-up, or,
+ * when that is unknown, at a measured speed of another run of the same list (a scratch run needs
+ * no teacher, so a distilled run's speed overstates its time a little). null: nothing measured.
+ */
+export function estimateRuns(runs: readonly { config: ExperimentConfig; steps: number }[], speeds: Readonly<Record<string, RunSpeed>>, backend: string): number | null {
+  const known = runs.map((run) => speeds[speedKey(backend, run.config)]).find((speed) => speed !== undefined);
+  if (!known) return null;
+  return runs.reduce((total, run) => total + (estimateRun(run.config, run.steps, speeds[speedKey(backend, run.config)] ?? known).seconds ?? 0), 0);
+}
+
 /** "45 s", "3 min 5 s". */
 export function formatDuration(seconds: number): string {
   const rounded = Math.max(1, Math.round(seconds));

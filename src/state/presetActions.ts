@@ -23,6 +23,6 @@ export function choosePreset(id: string, version: 'full' | 'short' = 'full'): Pr
   if (compareStore.getState().queue.status !== 'idle') return { queued: 0, queueBusy: true };
   // The preset is the comparison: it replaces whatever was queued before.
   clearPlan();
-  planRuns(runs, { seeds: presetSeeds(preset, version), baselineLabel: preset.baselineLabel });
+  planRuns(runs, { seeds: presetSeeds(preset, version), baselineLabel: preset.baselineLabel, race: preset.race });
   return { queued: runs.length, queueBusy: false };
 }

@@ -23,6 +23,16 @@ export type PresetRun = Pick<ExperimentConfig, 'epochs' | 'evalEvery'> & Partial
 
 const RUN_KEYS = ['epochs', 'evalEvery', 'trainLimit', 'valLimit', 'testLimit', 'omitClasses', 'steps'] as const;
 
+/** A comparison told as a race: the arm whose gap to the baseline is announced when it ends, in the story's words. */
+export interface RaceStory {
+  title: string;
+  /** The label of the arm (a kdRatioSweep run) compared with the baseline. */
+  contender: string;
+  /** The two as the closing sentence names them: "Soft labels beat hard labels by …". */
+  contenderName: string;
+  baselineName: string;
+}
+
 export interface Preset {
   id: string;
   label: string;
@@ -33,6 +43,8 @@ export interface Preset {
   kdRatioSweep?: readonly { kdRatio: number; label: string }[];
   /** The comparison's student from scratch as the story names it (default: "student from scratch"). */
   baselineLabel?: string;
+  /** Shown as a race on the Compare page, with its closing sentence. */
+  race?: RaceStory;
   /** The run shape the preset's claim depends on (a classroom demo); absent: the user's is kept. */
   run?: PresetRun;
   /** Seeds each queued run is repeated over on the Compare page (absent: 1). */
@@ -78,6 +90,7 @@ export const PRESETS: readonly Preset[] = [
     short: { label: '20 epochs', run: { trainLimit: 200, epochs: 20, evalEvery: 6 } },
     // Hard labels only (kd_ratio 0) trains exactly the comparison's scratch student: not run twice.
     baselineLabel: 'Hard labels only (kd_ratio 0)',
+    race: { title: 'The few-label race', contender: 'Soft labels only (kd_ratio 1)', contenderName: 'Soft labels', baselineName: 'hard labels' },
     kdRatioSweep: [
       { kdRatio: 0.5, label: 'Half and half (kd_ratio 0.5)' },
       { kdRatio: 1, label: 'Soft labels only (kd_ratio 1)' },

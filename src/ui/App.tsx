@@ -70,7 +70,7 @@ export function App() {
               <RunControls />
             </section>
             <div className="controls-column" role="group" aria-label="Experiment set-up">
-              <PresetsBar />
+              <PresetsBar onOpen={open} />
               <DatasetPanel />
               <ModelsPanel />
               <MethodPanel />

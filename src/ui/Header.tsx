@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useLab } from '../state/store';
+import { useCompare } from '../state/compare';
 import { BACKEND_STORAGE_KEY } from '../state/urlSync';
 
 export function Header() {
@@ -53,9 +54,10 @@ function BackendBadge() {
     : backend.why
       ? `Training runs on ${backend.name}: ${backend.why}`
       : `Training runs on ${backend.name}`;
+  const threads = backendThreadsText(backend.name, backend.threads);
   return (
     <details className="backend" ref={details}>
-      <summary title={tip}>
+      <summary title={threads ? `${tip} (${threads})` : tip}>
         <span className="muted small backend-label">Backend</span>{' '}
         <span className={`badge badge-${backend.name}`} data-testid="backend-badge" aria-describedby={backend.fallbackReason ? 'backend-fallback' : undefined}>
           {backend.name}
@@ -77,10 +79,25 @@ function BackendBadge() {
             {backend.why}
           </p>
         ) : null}
+        {threads ? (
+          <p className="backend-threads small muted" data-testid="backend-threads">
+            {threads}
+          </p>
+        ) : null}
         <BackendSelect />
       </div>
     </details>
   );
+}
+
+/**
+ * "wasm · 4 threads" (wasm's XNNPACK pool; one thread where the page is not cross-origin isolated,
+ * which shared memory needs), null for the other backends.
+ */
+function backendThreadsText(name: string, threads = 1): string | null {
+  if (name !== 'wasm') return null;
+  if (threads > 1) return `wasm · ${threads} threads`;
+  return typeof crossOriginIsolated === 'boolean' && !crossOriginIsolated ? 'wasm · 1 thread (the page is not cross-origin isolated)' : 'wasm · 1 thread';
 }
 
 /** Force a backend (remembered by the browser) or let the lab choose; the page reloads to apply it. */
@@ -110,12 +127,26 @@ function BackendSelect() {
   );
 }
 
+/**
+ * What trains now: the Lab's run, or a comparison on the Compare page (the same worker), which
+ * says which run of how many it is ("race: run 4 of 10") instead of leaving the header idle.
+ */
 function RunStatusPill() {
-  const status = useLab((s) => s.run.status);
+  const labStatus = useLab((s) => s.run.status);
+  const queue = useCompare((s) => s.queue);
+  const race = useCompare((s) => s.race !== null);
+  const comparing = queue.status !== 'idle' && queue.current >= 0;
+  const status = comparing && labStatus === 'idle' ? 'training' : labStatus;
+  const what = comparing ? `${race ? 'race' : 'comparison'}: run ${queue.current + 1} of ${queue.total}` : null;
   return (
-    <span className={`status status-${status}`} role="status" aria-label={`Run status: ${status}`}>
+    <span className={`status status-${status}`} role="status" aria-label={`Run status: ${status}${what ? `, ${what}` : ''}`}>
       <span className="status-dot" aria-hidden="true" />
       <span data-testid="run-status">{status}</span>
+      {what ? (
+        <span className="status-what" data-testid="queue-status">
+          {what}
+        </span>
+      ) : null}
     </span>
   );
 }

@@ -11,7 +11,18 @@ test('[demos] the Classroom page: three steps; the race queues hard / mix / soft
   await page.goto(`${t.server.url}?view=classroom`);
   await page.getByTestId('backend-badge').waitFor({ timeout: 120_000 });
   for (const step of ['soft-labels', 'few-labels', 'never-seen']) await page.getByTestId(`classroom-step-${step}`).waitFor({ timeout: 10_000 });
+  const clicked = performance.now();
   await page.getByTestId('classroom-go-few-labels').click();
+  // A projector shows that the race runs: within 5 s the header says so and the race's progress is on screen.
+  await waitUntil(() => text(page, 'run-status'), (status) => status !== 'idle', 5_000, 'the header to leave idle');
+  assert.match(await text(page, 'queue-status'), /^race: run \d+ of 10$/);
+  const inView = await page.getByTestId('race-progress').evaluate((bar) => {
+    const box = bar.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight && box.width > 0;
+  });
+  assert.ok(inView, 'the race progress bar is inside the viewport');
+  t.note(`Start the race → header busy and race progress on screen: ${((performance.now() - clicked) / 1000).toFixed(1)} s`);
+  assert.equal(await page.getByTestId('race-lane').count(), 3, 'one lane per arm: hard, half and half, soft');
   // The race runs on the Compare page, with the preset's 200 images frozen into every queued run.
   await page.getByTestId('compare-progress').waitFor({ timeout: 30_000 });
   assert.equal(new URL(page.url()).searchParams.get('view'), 'compare');
@@ -64,12 +75,14 @@ test('[demos] both demos in their short version, to the end, on the backend the 
   await page.getByTestId('preset-short').click();
   await waitUntil(() => inputValue(page, 'epochs-input'), (v) => v === '20', 5_000, 'the short version\'s 20 epochs');
   assert.match(await text(page, 'preset-queued'), /2 runs/);
-  await page.getByTestId('tab-compare').click();
-  await page.getByTestId('compare-page').waitFor();
+  // The preset's own start, where the eye is: what runs, and one button that starts it and opens the race.
+  assert.match(await text(page, 'preset-race'), /Hard labels only \(kd_ratio 0\), Half and half \(kd_ratio 0\.5\), Soft labels only \(kd_ratio 1\), 3 seeds each — 9 runs/);
   started = performance.now();
-  await page.getByTestId('compare-start').click();
+  await page.getByTestId('preset-start-race').click();
+  await page.getByTestId('race-view').waitFor({ timeout: 10_000 });
   await waitUntil(() => page.getByTestId('compare-progress').getAttribute('data-status'), (s) => s === 'running', 60_000, 'the race to start');
   await waitUntil(() => page.getByTestId('compare-progress').getAttribute('data-status'), (s) => s === 'idle', 600_000, 'the race to end');
+  const sentence = await waitUntil(() => text(page, 'race-sentence').catch(() => ''), (line) => line !== '', 10_000, 'the closing sentence');
   const raceSeconds = (performance.now() - started) / 1000;
   const rows = await page.getByTestId('compare-row').evaluateAll((elements) =>
     elements.map((row) => ({
@@ -93,6 +106,10 @@ test('[demos] both demos in their short version, to the end, on the backend the 
   const soft = percent(rows[3].test);
   // CLI, seeds 1-5 at 20 epochs: soft ahead of hard on every seed, by 3.9 to 8.1 points.
   assert.ok(soft - hard >= 0.02, `soft labels ${rows[3].test} vs hard ${rows[1].test}: the gap is under 2 points`);
+  // The closing sentence states the gap the table measured (to its rounding).
+  const stated = Number(/^Soft labels beat hard labels by (\d+\.\d) points, (more than|within) the seed spread/.exec(sentence)?.[1]);
+  assert.ok(Math.abs(stated / 100 - (soft - hard)) <= 0.0015, `the sentence "${sentence}" against the table's ${rows[3].test} − ${rows[1].test}`);
+  t.note(`race's closing sentence: ${sentence}`);
   t.note(`on ${backend}: never-seen short ${neverSeenSeconds.toFixed(0)} s, ${(before * 100).toFixed(1)} % of the 3s (${(after * 100).toFixed(1)} % with the bias)`);
   t.note(`few-label race short (9 runs + teacher) ${raceSeconds.toFixed(0)} s: hard ${rows[1].test}, mix ${rows[2].test}, soft ${rows[3].test}`);
 });

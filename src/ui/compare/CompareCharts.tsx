@@ -50,7 +50,8 @@ function duplicates(series: readonly RunSeries[], curveOf: (s: RunSeries) => Ban
   return series.map((s, i) => series.slice(0, i).find((earlier) => sameCurve(meanCurve(curveOf(s)), meanCurve(curveOf(earlier)))) ?? null);
 }
 
-export function CompareCharts() {
+/** `accuracyFirst`: a race is about accuracy, so its chart comes first. */
+export function CompareCharts({ accuracyFirst = false }: { accuracyFirst?: boolean } = {}) {
   const entries = useDeferredValue(useCompare((s) => s.entries));
   const hidden = useCompare((s) => s.hidden);
   const [lossKey, setLossKey] = useState<LossKey>('total');
@@ -118,7 +119,7 @@ export function CompareCharts() {
           A configuration run over several seeds draws the mean of its seeds; the shaded band spans the lowest and the highest seed (min–max).
         </p>
       ) : null}
-      <div className="compare-chart-grid">
+      <div className={accuracyFirst ? 'compare-chart-grid accuracy-first' : 'compare-chart-grid'}>
         <figure className="compare-chart">
           <figcaption>{LOSS_OPTIONS.find((o) => o.value === lossKey)?.label} per step</figcaption>
           <div

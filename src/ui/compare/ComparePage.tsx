@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import { refreshSavedRuns } from '../../state/compareActions';
+import { useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
+import { RaceView } from './RaceView';
 import { CompareCharts } from './CompareCharts';
 import { QueuePanel } from './QueuePanel';
 import { ResultsTable } from './ResultsTable';
@@ -11,11 +13,19 @@ export function ComparePage() {
   useEffect(() => {
     void refreshSavedRuns();
   }, []);
+  // A preset's race comes first, its curves and table after it; the queue builder moves below them.
+  const racing = useCompare((s) => s.race !== null && s.entries.length > 0);
+  const showTable = () => {
+    const table = document.getElementById('compare-results');
+    table?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    table?.focus({ preventScroll: true });
+  };
   return (
     <div className="compare" aria-label="Compare runs" data-testid="compare-page">
-      <QueuePanel />
-      <CompareCharts />
+      {racing ? <RaceView onShowTable={showTable} /> : <QueuePanel />}
+      <CompareCharts accuracyFirst={racing} />
       <ResultsTable />
+      {racing ? <QueuePanel /> : null}
       <TeacherUploadNote />
       <SavedRuns />
     </div>

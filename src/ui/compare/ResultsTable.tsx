@@ -116,7 +116,7 @@ export function ResultsTable() {
   }
   const seeded = table.runsByGroup.size > 0;
   return (
-    <section className="panel compare-results" aria-labelledby="compare-results-title">
+    <section className="panel compare-results" id="compare-results" tabIndex={-1} aria-labelledby="compare-results-title">
       <div className="chart-header">
         <h2 id="compare-results-title">Results</h2>
         <div className="button-row">

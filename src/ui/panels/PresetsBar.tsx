@@ -1,6 +1,14 @@
 import { useId, useState } from 'react';
 import { choosePreset, type PresetOutcome } from '../../state/presetActions';
-import { getPreset, PRESETS, type PresetRun } from '../../state/presets';
+import { getPreset, PRESETS, type Preset, type PresetRun } from '../../state/presets';
+import { startComparison } from '../../state/compareActions';
+import { useCompare } from '../../state/compare';
+import { useLab } from '../../state/store';
+import { trainCount } from '../../state/problems';
+import { estimateRuns, formatDuration, readSpeeds } from '../../state/estimate';
+import { plannedSteps } from '../../train/schedule';
+import { withMethod, type ExperimentConfig } from '../../train/config';
+import type { ViewId } from '../views';
 import { HIDEABLE_PANELS } from '../../state/classroom';
 
 /** The knobs a preset leaves alone, in words (PRESET_KEEPS). */
@@ -9,7 +17,59 @@ import { hiddenControls } from '../hiddenControls';
 import { Panel } from '../fields';
 import { useRunActive } from '../hooks';
 
-export function PresetsBar() {
+/**
+ * A preset that queued a comparison puts its own start where the eye is: what will run (lanes ×
+ * seeds), how long that takes here, and one button that starts it and opens the Compare page.
+ */
+function QueuedComparison({ preset, onOpen }: { preset: Preset; onOpen(view: ViewId): void }) {
+  const planned = useCompare((s) => s.planned);
+  const seeds = useCompare((s) => s.seeds);
+  const baselineLabel = useCompare((s) => s.baselineLabel);
+  const queue = useCompare((s) => s.queue.status);
+  const backend = useLab((s) => s.backend?.name);
+  const count = useLab((s) => trainCount(s));
+  const config = useLab((s) => s.config);
+  const active = useRunActive();
+  if (planned.length === 0) return null;
+  const lanes = [baselineLabel, ...planned.map((run) => run.label)];
+  const runs = lanes.length * seeds;
+  const stepsOf = (c: ExperimentConfig) => plannedSteps(c, Math.floor((count ?? 0) / c.batchSize));
+  const baseline = withMethod(config, 'none');
+  const all = [baseline, ...planned.map((run) => run.config)].flatMap((c) => Array.from({ length: seeds }, () => ({ config: c, steps: stepsOf(c) })));
+  const seconds = backend && count !== undefined ? estimateRuns(all, storedSpeeds(), backend) : null;
+  const time = seconds === null ? `its time is known after a first run on ${backend ?? 'this backend'}` : `about ${formatDuration(seconds)} here`;
+  const name = preset.race?.title ?? preset.label;
+  return (
+    <div className="preset-race" data-testid="preset-race">
+      <p>
+        <strong>{name}</strong> runs on the Compare page: {lanes.join(', ')}, {seeds} seed{seeds === 1 ? '' : 's'} each — {runs} runs and the teacher&apos;s
+        scores, {time}. The Lab&apos;s Start trains one run of it alone.
+      </p>
+      <button
+        type="button"
+        className="primary"
+        data-testid="preset-start-race"
+        disabled={active || queue !== 'idle'}
+        onClick={() => {
+          void startComparison();
+          onOpen('compare');
+        }}
+      >
+        Start the race ({runs} runs)
+      </button>
+    </div>
+  );
+}
+
+function storedSpeeds() {
+  try {
+    return readSpeeds(window.localStorage);
+  } catch {
+    return {};
+  }
+}
+
+export function PresetsBar({ onOpen }: { onOpen(view: ViewId): void }) {
   const active = useRunActive();
   const [chosen, setChosen] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<PresetOutcome>({ queued: 0, queueBusy: false });
@@ -37,6 +97,7 @@ export function PresetsBar() {
           </button>
         ))}
       </div>
+      {preset && outcome.queued > 0 ? <QueuedComparison preset={preset} onOpen={onOpen} /> : null}
       <p id={noteId} className="muted small preset-note" aria-live="polite" data-testid="preset-note">
         {preset ? (
           <>

@@ -1,0 +1,93 @@
+// A comparison told as a race (a preset's story), made for a projector: where the race is, one
+// big score per lane that fills in as its seeds finish, and at the end one sentence with the
+// measured gap. The curves and the table follow it on the Compare page.
+import { useEffect, useState } from 'react';
+import { useCompare } from '../../state/compare';
+import { resultTable } from '../../state/compareActions';
+import { raceLanes, raceSentence, type RaceLane } from '../../state/race';
+import { RUN_COLOURS } from '../charts/theme';
+import { formatDuration } from '../../state/estimate';
+
+export function RaceView({ onShowTable }: { onShowTable(): void }) {
+  const race = useCompare((s) => s.race);
+  const entries = useCompare((s) => s.entries);
+  const queue = useCompare((s) => s.queue);
+  if (!race || entries.length === 0) return null;
+  const table = resultTable(entries);
+  const lanes = raceLanes(table.configurations, table.runsByGroup);
+  const running = queue.status !== 'idle';
+  const sentence = running ? null : raceSentence(race, lanes);
+  const current = running ? entries[queue.current] : undefined;
+  return (
+    <section className="panel race" aria-labelledby="race-title" data-testid="race-view" data-status={queue.status}>
+      <div className="race-header">
+        <h2 id="race-title">{race.title}</h2>
+        <Elapsed startedAt={queue.startedAt} endedAt={running ? undefined : queue.endedAt} />
+      </div>
+      <div className="race-progress" aria-live="polite">
+        <p className="race-status" data-testid="race-status">
+          {current
+            ? `Run ${queue.current + 1} of ${queue.total}: ${current.label}${current.kind === 'student' ? `, seed ${current.config.seed}` : ''} — ${Math.round(current.progress * 100)} %`
+            : queue.status === 'idle' && queue.endedAt
+              ? `Finished: ${queue.total} runs`
+              : 'Waiting to start'}
+        </p>
+        <progress data-testid="race-progress" max={Math.max(queue.total, 1)} value={running ? queue.current + (current?.progress ?? 0) : queue.total} aria-label="Progress of the race" />
+      </div>
+      <ol className="race-lanes" aria-label="Scores: test accuracy, mean over the finished seeds">
+        {lanes.map((lane, i) => (
+          <Lane key={lane.group} lane={lane} colour={RUN_COLOURS[i % RUN_COLOURS.length]} />
+        ))}
+      </ol>
+      {sentence ? (
+        <p className="race-sentence" data-testid="race-sentence" role="status">
+          {sentence}
+        </p>
+      ) : (
+        <p className="race-sentence-pending muted">{running ? 'The result appears here in one sentence when every seed has finished.' : 'The race did not finish every seed: no result to announce.'}</p>
+      )}
+      <div className="button-row">
+        <button type="button" data-testid="race-show-table" onClick={onShowTable}>
+          Show the table
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function Lane({ lane, colour }: { lane: RaceLane; colour: string }) {
+  const score = lane.mean === null ? '—' : `${(lane.mean * 100).toFixed(1)} %`;
+  const spread = lane.spread === null ? '' : `± ${(lane.spread * 100).toFixed(1)} · `;
+  return (
+    <li className="race-lane" data-testid="race-lane" data-label={lane.label} style={{ borderTopColor: colour }}>
+      <span className="race-lane-label">
+        <span className="race-swatch" style={{ background: colour }} aria-hidden="true" />
+        {lane.label}
+      </span>
+      <span className="race-score" data-testid="race-score" data-value={lane.mean ?? ''}>
+        {score}
+      </span>
+      <span className="race-seeds muted">
+        {spread}
+        {lane.finished} of {lane.seeds} seed{lane.seeds === 1 ? '' : 's'}
+      </span>
+    </li>
+  );
+}
+
+/** Seconds since the race started, ticking while it runs. */
+function Elapsed({ startedAt, endedAt }: { startedAt?: number; endedAt?: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (endedAt !== undefined || startedAt === undefined) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [startedAt, endedAt]);
+  if (startedAt === undefined) return null;
+  const seconds = Math.max(0, ((endedAt ?? now) - startedAt) / 1000);
+  return (
+    <span className="race-elapsed muted" data-testid="race-elapsed" data-seconds={seconds.toFixed(1)}>
+      {endedAt !== undefined ? `took ${formatDuration(seconds)}` : formatDuration(seconds)}
+    </span>
+  );
+}
