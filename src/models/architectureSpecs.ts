@@ -70,6 +70,11 @@ export const ARCHITECTURE_SPECS: readonly ArchitectureSpec[] = [
   },
 ];
 
+/** Whether the id names a teacher architecture (trained here with "Train a teacher", never a student). */
+export function isTeacherArchitecture(id: string): boolean {
+  return ARCHITECTURE_SPECS.some((arch) => arch.id === id && arch.role === 'teacher');
+}
+
 /** The student architectures, in the pickers' order. */
 export function studentArchitectures(): ArchitectureSpec[] {
   return ARCHITECTURE_SPECS.filter((a) => a.role === 'student');

@@ -5,6 +5,7 @@ import type { RunResult } from '../train/runTypes';
 import { exportStudent, loadStudentAsTeacher } from './compareActions';
 import { knobChangeLabel } from './knobMarks';
 import type { StudentFiles } from './runStore';
+import { isTeacherArchitecture } from '../models/architectureSpecs';
 
 let exported: { runId: string; files: Promise<{ files: StudentFiles | null; message: string }> } | null = null;
 
@@ -16,6 +17,8 @@ export function labStudentFiles(runId: string): Promise<{ files: StudentFiles | 
 
 /** The run's name: its starting configuration, and the knobs changed while it trained (the configuration alone would misname it). */
 export function labRunLabel(result: RunResult): string {
+  // A teacher trained here is named as one (it was "student from scratch", and the teacher picker said so).
+  if (isTeacherArchitecture(result.config.student)) return `${result.config.student} trained here`;
   const changes = (result.knobChanges ?? []).map((change) => `from step ${change.step} ${knobChangeLabel(change)}`);
   return `${runLabel(result.config)} (Lab${changes.length > 0 ? `; ${changes.join(', ')}` : ''})`;
 }

@@ -2,7 +2,7 @@
 // (the user's own files above all). The Lab trains the teacher architecture from hard labels
 // (method none), then "Use as teacher" loads that network as the Lab's teacher and puts back
 // the set-up the user had, with a distillation method, ready to distil.
-import { ARCHITECTURE_SPECS } from '../models/architectureSpecs';
+import { isTeacherArchitecture } from '../models/architectureSpecs';
 import { withMethod, usesTeacher, type ExperimentConfig } from '../train/config';
 import type { RunResult } from '../train/runTypes';
 import { labStudentFiles, loadLabStudentAsTeacher } from './labRunActions';
@@ -38,9 +38,6 @@ export const TEACHER_COST_NOTES: Readonly<Record<string, string>> = {
   'teacher-resnet': 'Three residual blocks: about 3× slower per step than teacher-cnn, with 78k parameters to its 532k on 32×32 colour.',
 };
 
-export function isTeacherArchitecture(id: string): boolean {
-  return ARCHITECTURE_SPECS.some((arch) => arch.id === id && arch.role === 'teacher');
-}
 
 /**
  * The architecture "Train a teacher" suggests for a dataset's image shape: the residual one for

@@ -1,8 +1,8 @@
 // "Train a teacher on this dataset": the run that trains it, the architecture it suggests for a
 // dataset's shape, and what counts as a teacher architecture.
 import { describe, expect, it } from 'vitest';
+import { isTeacherArchitecture } from '../../src/models/architectureSpecs';
 import {
-  isTeacherArchitecture,
   suggestedTeacherArchitecture,
   teacherRunConfig,
   TEACHER_ARCHITECTURES,

@@ -1,13 +1,13 @@
 import { useId, useState } from 'react';
 import { datasetNameOf } from '../../state/datasetInfo';
-import { ARCHITECTURE_SPECS, studentArchitectures } from '../../models/architectureSpecs';
+import { ARCHITECTURE_SPECS, isTeacherArchitecture, studentArchitectures } from '../../models/architectureSpecs';
 import { teachersFor } from '../../models/catalog';
 import { setStudent, setTeacher } from '../../state/configActions';
 import { uploadTeacher } from '../../state/teacherActions';
 import { useProblem } from '../../state/problems';
 import { CUSTOM_TEACHER } from '../../state/teacherChoice';
 import { isActive, useLab } from '../../state/store';
-import { isTeacherArchitecture, suggestedTeacherArchitecture, TEACHER_ARCHITECTURES, TEACHER_COST_NOTES, TEACHER_EPOCHS, trainTeacher } from '../../state/teacherTraining';
+import { suggestedTeacherArchitecture, TEACHER_ARCHITECTURES, TEACHER_COST_NOTES, TEACHER_EPOCHS, trainTeacher } from '../../state/teacherTraining';
 import { isMutual, usesTeacher } from '../../train/config';
 import { formatCount, formatPercent, Panel, SelectField } from '../fields';
 import { useRunActive } from '../hooks';
@@ -107,6 +107,8 @@ function TrainTeacher() {
   const inputShape = useLab((s) => s.datasets[s.config.dataset]?.summary?.inputShape);
   const counts = useLab((s) => s.parameters?.[s.config.dataset]);
   const active = useRunActive();
+  // A teacher trained here for this dataset and in use: the panel says so instead of "no teacher knows it".
+  const trainedHere = useLab((s) => (s.config.teacher === CUSTOM_TEACHER && s.uploadedTeacher?.trained ? s.uploadedTeacher : null));
   // The user's pick holds for the dataset it was made on; another dataset gets its own suggestion.
   const [picked, setPicked] = useState<{ dataset: string; architecture: string } | null>(null);
   if (fits) return null;
@@ -136,7 +138,9 @@ function TrainTeacher() {
         <p className="small muted">
           {training
             ? 'Training the teacher: when it ends, press "Use as teacher and distil" under the results.'
-            : `No shipped teacher knows ${datasetName}: train ${architecture} on it here (at least ${TEACHER_EPOCHS} epochs, from hard labels), then distil from it.`}
+            : trainedHere?.trained
+              ? `The teacher is ${trainedHere.name}, trained here on ${datasetName} (test ${formatPercent(trainedHere.trained.testAccuracy)}, ${trainedHere.trained.epochs} epochs). Train another to replace it.`
+              : `No shipped teacher knows ${datasetName}: train ${architecture} on it here (at least ${TEACHER_EPOCHS} epochs, from hard labels), then distil from it.`}
         </p>
       </div>
     </>

@@ -8,7 +8,8 @@ import { usesTeacher } from '../../train/config';
 import { scoredOnText, stoppedAtText } from '../../train/runOutcome';
 import { estimateRun, estimateText, LONG_RUN_SECONDS, readSpeeds, speedKey } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
-import { isTeacherArchitecture, distilFromTrainedTeacher } from '../../state/teacherTraining';
+import { distilFromTrainedTeacher } from '../../state/teacherTraining';
+import { isTeacherArchitecture } from '../../models/architectureSpecs';
 import { plannedSteps } from '../../train/schedule';
 import type { RunResult } from '../../train/runTypes';
 import { WEIGHTS_FILE } from '../../models/files';
@@ -201,7 +202,8 @@ export function ResultsPanel() {
       {result ? (
         <p className="muted small">
           {stopped ? `Stopped early (${stoppedAtText(result.steps, result.totalSteps)}${result.scoredOn ? `, ${scoredOnText(result)}` : ''}) · ` : ''}
-          {result.steps.toLocaleString('en')} steps on {result.backend} · student {result.studentParameters.toLocaleString('en')} parameters
+          {result.steps.toLocaleString('en')} steps on {result.backend} · {isTeacherArchitecture(result.config.student) ? 'teacher' : 'student'}{' '}
+          {result.studentParameters.toLocaleString('en')} parameters
           {usesTeacher(result.config) ? ` · teacher logits ${result.teacherCached ? 'cached' : 'computed live'}` : ''}
         </p>
       ) : null}
@@ -250,7 +252,10 @@ function LabRunActions() {
       .then((message) => say(message || 'This network is now the teacher; the set-up from before is back, distilling from it.'))
       .finally(() => setLoadingTeacher(false));
   };
-  const teacherRun = trainingTeacher && isTeacherArchitecture(result.config.student);
+  // A network of a teacher architecture is called a teacher in every word here, and offers one way onward.
+  const teacherNet = isTeacherArchitecture(result.config.student);
+  const teacherRun = trainingTeacher && teacherNet;
+  const role = teacherNet ? 'teacher' : 'student';
   const shownNote = note?.runId === runId ? note.text : '';
   return (
     <div className="lab-run-actions" role="group" aria-label="This run's student and result" data-testid="lab-run-actions">
@@ -261,20 +266,22 @@ function LabRunActions() {
           </button>
         ) : null}
         <button type="button" data-testid="lab-download-model-json" onClick={() => void download('model')}>
-          Download student (model.json)
+          Download {role} (model.json)
         </button>
         <button type="button" data-testid="lab-download-weights" onClick={() => void download('weights')}>
           Download weights ({WEIGHTS_FILE})
         </button>
-        <button
-          type="button"
-          data-testid="lab-use-as-teacher"
-          disabled={loadingTeacher || teacherUpload.status === 'checking'}
-          title="Load this student as the Lab's teacher (the same check as loading files by hand)"
-          onClick={useAsTeacher}
-        >
-          Use as teacher
-        </button>
+        {teacherRun ? null : (
+          <button
+            type="button"
+            data-testid="lab-use-as-teacher"
+            disabled={loadingTeacher || teacherUpload.status === 'checking'}
+            title={`Load this ${role} as the Lab's teacher (the same check as loading files by hand)`}
+            onClick={useAsTeacher}
+          >
+            Use as teacher
+          </button>
+        )}
         <button type="button" data-testid="lab-export-json" onClick={() => exportResult(runId, result)}>
           Export result (JSON)
         </button>
