@@ -3,6 +3,7 @@
 // than the seeds' spread. Pure: the rows are the comparison table's (results.ts).
 import type { ResultRow } from './results';
 import type { RaceStory } from './presets';
+import type { OmittedClassReport } from '../train/runTypes';
 
 export interface RaceLane {
   group: string;
@@ -61,4 +62,16 @@ export function raceSentence(story: RaceStory, lanes: readonly RaceLane[]): stri
         ? `more than the seed spread (±\u00a0${points(spread).replace(' points', '')})`
         : `within the seed spread (±\u00a0${points(spread).replace(' points', '')}): the seeds cannot tell them apart`;
   return `${capital(winner)} beat ${small(loser)} by ${points(gap)}, ${verdict}.`;
+}
+
+/**
+ * The never-seen demo's closing sentence: how many test images of the classes the student never
+ * saw it recognises, and after the bias chosen on validation (Hinton et al. 2015, §3).
+ */
+export function neverSeenSentence(report: OmittedClassReport, classNames: readonly string[]): string {
+  const names = report.classes.map((c) => classNames[c] ?? String(c));
+  const plural = (name: string) => (/^\d$/.test(name) ? `${name}s` : `images of ${name}`);
+  const which = names.length === 1 ? `the ${plural(names[0])}` : `the images of ${names.join(' and ')}`;
+  const percent = (fraction: number) => `${Math.round(fraction * 100)} %`;
+  return `It recognised ${percent(report.omittedTestAccuracy)} of ${which} it never saw; ${percent(report.omittedTestAccuracyCorrected)} after the bias.`;
 }

@@ -69,6 +69,12 @@ test('[demos] both demos in their short version, to the end, on the backend the 
   // CLI, seeds 1-3 at 8 and 12 epochs: 74-88 % of the test 3s (a student from scratch: 0 %).
   assert.ok(before >= 0.5, `only ${(before * 100).toFixed(1)} % of the never-seen 3s recognised`);
   assert.ok(after >= before, `the bias chosen on val lowered the 3s' accuracy: ${before} -> ${after}`);
+  // The demo ends in one sentence in large type, with the numbers the inspector measured.
+  assert.equal(
+    await text(page, 'demo-sentence'),
+    `It recognised ${Math.round(before * 100)} % of the 3s it never saw; ${Math.round(after * 100)} % after the bias.`,
+  );
+  t.note(`never-seen closing sentence after ${((performance.now() - started) / 1000).toFixed(1)} s: ${await text(page, 'demo-sentence')}`);
 
   // The few-label race, short version (20 epochs), 3 seeds per run, on the Compare page.
   await page.getByTestId('preset-soft-vs-hard').click();

@@ -1,6 +1,6 @@
 // The race view's numbers: lanes from the comparison table and the closing sentence.
 import { describe, expect, it } from 'vitest';
-import { raceLanes, raceSentence, type RaceLane } from '../../src/state/race';
+import { neverSeenSentence, raceLanes, raceSentence, type RaceLane } from '../../src/state/race';
 import { getPreset } from '../../src/state/presets';
 import { comparisonTable, studentRow, teacherRow } from '../../src/state/results';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/train/config';
@@ -49,5 +49,15 @@ describe('the race', () => {
   it('a lane the story does not name gives no sentence', () => {
     const lanes: RaceLane[] = [{ group: 'g', label: 'other', mean: 0.9, spread: null, finished: 1, seeds: 1, baseline: false }];
     expect(raceSentence(story, lanes)).toBeNull();
+  });
+});
+
+describe('the never-seen demo', () => {
+  it('says how many of the never-seen class it recognised, before and after the bias', () => {
+    const report = { classes: [3], bias: 2, omittedTestAccuracy: 0.8819, omittedTestAccuracyCorrected: 1, omittedTestCount: 36, testAccuracy: 0.95, testAccuracyCorrected: 0.97, valAccuracy: 0.95, valAccuracyCorrected: 0.96 };
+    const digits = Array.from({ length: 10 }, (_, i) => String(i));
+    expect(neverSeenSentence(report, digits)).toBe('It recognised 88 % of the 3s it never saw; 100 % after the bias.');
+    expect(neverSeenSentence({ ...report, classes: [3, 5] }, digits)).toBe('It recognised 88 % of the images of 3 and 5 it never saw; 100 % after the bias.');
+    expect(neverSeenSentence(report, ['a', 'b', 'c', 'cat'])).toBe('It recognised 88 % of the images of cat it never saw; 100 % after the bias.');
   });
 });

@@ -9,6 +9,7 @@ import { scoredOnText, stoppedAtText } from '../../train/runOutcome';
 import { estimateRun, estimateText, LONG_RUN_SECONDS, readSpeeds, speedKey } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
 import { distilFromTrainedTeacher } from '../../state/teacherTraining';
+import { neverSeenSentence } from '../../state/race';
 import { isTeacherArchitecture } from '../../models/architectureSpecs';
 import { plannedSteps } from '../../train/schedule';
 import type { RunResult } from '../../train/runTypes';
@@ -184,8 +185,14 @@ export function ResultsPanel() {
   const latest = evals[evals.length - 1];
   const testAccuracy = result ? result.testAccuracy : latest?.testAccuracy;
   const stopped = result?.status === 'stopped';
+  const classNames = useLab((s) => s.datasets[s.run.result?.config.dataset ?? '']?.summary?.classNames ?? []);
   return (
     <section className="panel results" aria-label="Results">
+      {result?.omitted ? (
+        <p className="demo-sentence" data-testid="demo-sentence" role="status">
+          {neverSeenSentence(result.omitted, classNames)}
+        </p>
+      ) : null}
       <div className="headline">
         <div className="headline-stat">
           <span className="stat-label">Test accuracy{result ? '' : latest ? ' (latest)' : ''}</span>
