@@ -94,6 +94,24 @@ export function estimateRuns(runs: readonly { config: ExperimentConfig; steps: n
   return runs.reduce((total, run) => total + (estimateRun(run.config, run.steps, speeds[speedKey(backend, run.config)] ?? known).seconds ?? 0), 0);
 }
 
+/** A moment of a running run: when (ms) and how many steps it had trained. */
+export interface ProgressSample {
+  at: number;
+  step: number;
+}
+
+/**
+ * Seconds left of a running run, at the pace it has kept since `first` (curve points included,
+ * as they come every evalEvery steps): null until it has moved 5 % of the way or for 2 seconds,
+ * and for a run without an end (train until stopped).
+ */
+export function timeLeft(first: ProgressSample, now: ProgressSample, totalSteps: number): number | null {
+  const steps = now.step - first.step;
+  const seconds = (now.at - first.at) / 1000;
+  if (!Number.isFinite(totalSteps) || steps <= 0 || (seconds < 2 && steps < 0.05 * totalSteps)) return null;
+  return Math.max(0, ((totalSteps - now.step) * seconds) / steps);
+}
+
 /** "45 s", "3 min 5 s". */
 export function formatDuration(seconds: number): string {
   const rounded = Math.max(1, Math.round(seconds));

@@ -12,6 +12,8 @@ import {
   rememberRunSpeed,
   RUN_SPEEDS_KEY,
   speedKey,
+  timeLeft,
+  estimateRuns,
   type SpeedStorage,
 } from '../../src/state/estimate';
 
@@ -97,5 +99,29 @@ describe('run time estimate', () => {
     expect(estimateText({ steps: 8000, seconds: 119, speed }, 'webgpu')).not.toMatch(/Longer/);
     expect(formatDuration(0.2)).toBe('1 s');
     expect(formatDuration(120)).toBe('2 min');
+  });
+});
+
+describe('time left during a run', () => {
+  it('at the pace kept since the first report; nothing before 2 s or 5 % of the run, or for a run without an end', () => {
+    const first = { at: 10_000, step: 10 };
+    expect(timeLeft(first, { at: 14_000, step: 50 }, 210)).toBeCloseTo(16, 12);
+    expect(timeLeft(first, { at: 11_000, step: 12 }, 1000)).toBeNull();
+    expect(timeLeft(first, { at: 11_000, step: 70 }, 1000)).toBeCloseTo((930 * 1) / 60, 12);
+    expect(timeLeft(first, { at: 20_000, step: 400 }, Infinity)).toBeNull();
+    expect(timeLeft(first, { at: 20_000, step: 210 }, 210)).toBe(0);
+  });
+});
+
+describe('a comparison\'s time', () => {
+  it('adds each run at its set-up\'s speed, a set-up never measured at a measured run\'s speed; nothing measured: unknown', () => {
+    const kd: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd' };
+    const none: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'none', params: {} };
+    const speed = { samplesPerSecond: 640, fixedSeconds: 1, secondsPerEval: 0.5 };
+    const one = estimateRun(kd, 100, speed).seconds!;
+    const speeds = { [speedKey('wasm', kd)]: speed };
+    expect(estimateRuns([{ config: kd, steps: 100 }, { config: none, steps: 100 }, { config: kd, steps: 100 }], speeds, 'wasm')).toBeCloseTo(3 * one, 12);
+    expect(estimateRuns([{ config: none, steps: 100 }], speeds, 'wasm')).toBeNull();
+    expect(estimateRuns([{ config: kd, steps: 100 }], speeds, 'webgpu')).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { pauseRun, resumeRun, startRun, stopRun } from '../../state/runLifecycle';
 import { trainCount, useProblems } from '../../state/problems';
 import { isActive, useLab } from '../../state/store';
@@ -6,7 +6,7 @@ import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
 import { scoredOnText, stoppedAtText } from '../../train/runOutcome';
-import { estimateRun, estimateText, LONG_RUN_SECONDS, readSpeeds, speedKey } from '../../state/estimate';
+import { estimateRun, estimateText, formatDuration, LONG_RUN_SECONDS, readSpeeds, speedKey, timeLeft, type ProgressSample } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
 import { distilFromTrainedTeacher } from '../../state/teacherTraining';
 import { neverSeenSentence } from '../../state/race';
@@ -160,8 +160,25 @@ function RunProgress() {
         {detail ? ` · ${detail}` : ''}
         {progress && endless ? ` · step ${progress.step.toLocaleString('en')} · epoch ${Math.ceil(progress.epoch)} · until you press Finish` : ''}
         {progress && !endless ? ` · step ${progress.step.toLocaleString('en')} / ${progress.totalSteps.toLocaleString('en')} · epoch ${Math.min(Math.ceil(progress.epoch), epochs ?? Infinity)}` : ''}
+        {status === 'training' && progress && !endless ? <TimeLeft step={progress.step} totalSteps={progress.totalSteps} /> : null}
       </p>
     </div>
+  );
+}
+
+/** Time left, from the pace the run has kept since its first reported step (updated with each report). */
+function TimeLeft({ step, totalSteps }: { step: number; totalSteps: number }) {
+  const runId = useLab((s) => s.run.id);
+  const first = useRef<{ runId: string | null; sample: ProgressSample } | null>(null);
+  const now = { at: performance.now(), step };
+  if (first.current?.runId !== runId || step < first.current.sample.step) first.current = { runId, sample: now };
+  const seconds = timeLeft(first.current.sample, now, totalSteps);
+  if (seconds === null) return null;
+  return (
+    <span data-testid="time-left" data-seconds={seconds.toFixed(1)}>
+      {' '}
+      · about {formatDuration(seconds)} left
+    </span>
   );
 }
 
