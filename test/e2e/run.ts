@@ -33,11 +33,13 @@ async function registerTests(): Promise<void> {
   await import('./hostileUploads');
   await import('./lifecycle');
   await import('./backendChoice');
+  await import('./threads');
   await import('./liveKnobs');
   await import('./demos');
   await import('./export');
   await import('./ownData');
   await import('./presentation');
+  await import('./pictures');
 }
 
 async function main(): Promise<number> {

@@ -4,6 +4,7 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 import { useLab } from '../../state/store';
 import type { EvalPoint } from '../../train/runTypes';
 import { ChartLegend } from './Legend';
+import { PictureButtons } from './PictureButtons';
 import { CHART, SERIES_COLOURS, TOOLTIP_STYLE } from './theme';
 import { stepAxis } from './ticks';
 
@@ -30,6 +31,7 @@ export function AccuracyChart() {
       <div className="chart-header">
         <h2>Accuracy</h2>
         <ChartLegend items={peer ? [...LEGEND, ...PEER_LEGEND] : LEGEND} />
+        {evals.length > 0 ? <PictureButtons chartTestId="accuracy-chart" title="Accuracy per evaluation" /> : null}
       </div>
       <div className="chart" data-testid="accuracy-chart" data-points={evals.length} data-lines={evals.length === 0 ? '' : peer ? 'train,val,test,peer-train,peer-val,peer-test' : 'train,val,test'}>
         {evals.length === 0 ? <p className="chart-empty">Train, val and test accuracy appear after each evaluation (every epoch and every few hundred steps).</p> : null}

@@ -6,6 +6,7 @@ import { useLab } from '../../state/store';
 import type { LossRow } from '../../state/lossSeries';
 import { knobMarks, labelRows, type KnobMark } from '../../state/knobMarks';
 import { ChartLegend } from './Legend';
+import { PictureButtons } from './PictureButtons';
 import { CHART, SERIES_COLOURS, TERM_COLOURS, TOOLTIP_STYLE } from './theme';
 import { decadeTicks, niceTicks, stepAxis } from './ticks';
 
@@ -108,6 +109,7 @@ export function LossChart() {
           <input id={logToggleId} type="checkbox" data-testid="log-scale-toggle" checked={logChecked} onChange={(e) => setLogLoss(e.target.checked)} />
           Log scale
         </label>
+        {rows.length > 0 ? <PictureButtons chartTestId="loss-chart" title="Loss per step" /> : null}
       </div>
       <div
         className="chart"

@@ -10,6 +10,7 @@ import { useCompare, type CompareEntry } from '../../state/compare';
 import { sameCurve, seedBand, type BandPoint } from '../../state/results';
 import { CHART, RUN_COLOURS, TOOLTIP_STYLE } from '../charts/theme';
 import { niceTicks, stepAxis } from '../charts/ticks';
+import { PictureButtons } from '../charts/PictureButtons';
 
 
 type LossKey = 'total' | 'kd' | 'ce' | 'ce+kd';
@@ -121,7 +122,10 @@ export function CompareCharts({ accuracyFirst = false }: { accuracyFirst?: boole
       ) : null}
       <div className={accuracyFirst ? 'compare-chart-grid accuracy-first' : 'compare-chart-grid'}>
         <figure className="compare-chart">
-          <figcaption>{LOSS_OPTIONS.find((o) => o.value === lossKey)?.label} per step</figcaption>
+          <figcaption>
+            {LOSS_OPTIONS.find((o) => o.value === lossKey)?.label} per step{' '}
+            <PictureButtons chartTestId="compare-loss-chart" title={`${LOSS_OPTIONS.find((o) => o.value === lossKey)?.label ?? 'Loss'} per step`} />
+          </figcaption>
           <div
             className="chart"
             data-testid="compare-loss-chart"
@@ -134,7 +138,8 @@ export function CompareCharts({ accuracyFirst = false }: { accuracyFirst?: boole
         <figure className="compare-chart">
           <figcaption>
             Test accuracy per evaluation
-            {teacherAccuracy !== null ? (teacherShown ? ' (dashed grey: the teacher)' : ` (the teacher, ${formatPercent(teacherAccuracy)}, is off this axis)`) : ''}
+            {teacherAccuracy !== null ? (teacherShown ? ' (dashed grey: the teacher)' : ` (the teacher, ${formatPercent(teacherAccuracy)}, is off this axis)`) : ''}{' '}
+            <PictureButtons chartTestId="compare-accuracy-chart" title="Test accuracy per evaluation" />
           </figcaption>
           <div
             className="chart"

@@ -7,6 +7,8 @@ import { resultTable } from '../../state/compareActions';
 import { raceLanes, raceSentence, type RaceLane } from '../../state/race';
 import { RUN_COLOURS } from '../charts/theme';
 import { formatDuration } from '../../state/estimate';
+import { fileStem, scoreboardPng } from '../charts/exportPicture';
+import { downloadBlob } from './download';
 
 export function RaceView({ onShowTable }: { onShowTable(): void }) {
   const race = useCompare((s) => s.race);
@@ -50,9 +52,36 @@ export function RaceView({ onShowTable }: { onShowTable(): void }) {
         <button type="button" data-testid="race-show-table" onClick={onShowTable}>
           Show the table
         </button>
+        <button
+          type="button"
+          data-testid="race-png"
+          onClick={() => void saveScoreboard(race.title, lanes, sentence)}
+          title="The scores and the sentence as a PNG picture for a slide (1600×900)"
+        >
+          Scoreboard as PNG
+        </button>
       </div>
     </section>
   );
+}
+
+async function saveScoreboard(title: string, lanes: readonly RaceLane[], sentence: string | null): Promise<void> {
+  const style = getComputedStyle(document.documentElement);
+  const colour = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  const picture = await scoreboardPng(
+    {
+      title,
+      lanes: lanes.map((lane, i) => ({
+        label: lane.label,
+        score: lane.mean === null ? '—' : `${(lane.mean * 100).toFixed(1)} %`,
+        detail: `${lane.spread === null ? '' : `± ${(lane.spread * 100).toFixed(1)} · `}${lane.finished} of ${lane.seeds} seeds`,
+        colour: colour(`--run-${(i % 10) + 1}`, '#3b6fd8'),
+      })),
+      sentence,
+    },
+    { background: colour('--panel', '#ffffff'), ink: colour('--text', '#1f2430'), muted: colour('--muted', '#5a6376'), card: colour('--panel-sunken', '#f8f9fb') },
+  );
+  downloadBlob(`${fileStem(title)}.png`, picture);
 }
 
 function Lane({ lane, colour }: { lane: RaceLane; colour: string }) {
