@@ -195,6 +195,9 @@ function RunError() {
   );
 }
 
+/** A selector's fallback must be one array: a new one each time makes the store's subscribers loop. */
+const NO_NAMES: readonly string[] = [];
+
 export function ResultsPanel() {
   const result = useLab((s) => s.run.result);
   const ended = useLab((s) => runEnded(s.run.id, s.run.status, s.run.result));
@@ -202,7 +205,7 @@ export function ResultsPanel() {
   const latest = evals[evals.length - 1];
   const testAccuracy = result ? result.testAccuracy : latest?.testAccuracy;
   const stopped = result?.status === 'stopped';
-  const classNames = useLab((s) => s.datasets[s.run.result?.config.dataset ?? '']?.summary?.classNames ?? []);
+  const classNames = useLab((s) => s.datasets[s.run.result?.config.dataset ?? '']?.summary?.classNames ?? NO_NAMES);
   return (
     <section className="panel results" aria-label="Results">
       {result?.omitted ? (
