@@ -451,6 +451,21 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
+/**
+ * What a run was, for the heading of its results: "Digits · tiny-cnn · kd temperature=4 kd_ratio=0.9
+ * · 6 epochs · seed 1" (the dataset by the name the page shows).
+ */
+export function runHeading(config: ExperimentConfig, datasetName: string): string {
+  const length = config.untilStopped ? 'until stopped' : config.steps !== undefined ? `${config.steps.toLocaleString('en')} steps` : `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}`;
+  const limit = config.trainLimit !== undefined ? ` · ${config.trainLimit.toLocaleString('en')} training images` : '';
+  return `${datasetName} · ${config.student} · ${runLabel(config)} · ${length}${limit} · seed ${config.seed}`;
+}
+
+/** Whether results of a run started from `ran` still describe the set-up `now` (the same knobs and seed). */
+export function sameSetUp(ran: ExperimentConfig, now: ExperimentConfig): boolean {
+  return ran.seed === now.seed && configurationKey(ran) === configurationKey(now);
+}
+
 /** A short name for a run: "kd temperature=4 kd_ratio=0.9 +EMA", "student from scratch". */
 export function runLabel(config: ExperimentConfig): string {
   const parts: string[] = [];

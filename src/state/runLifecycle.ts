@@ -152,7 +152,11 @@ const liveKnobs = new LiveKnobThrottle(sendValidKnobs);
 
 /** A knob moved while a run trains: it reaches the loop (throttled while a slider is dragged). */
 export function sendLiveKnobs(knobs: Partial<LiveKnobs>, source: KnobSource): void {
-  if (isRunActive()) liveKnobs.push(knobs, source);
+  if (!isRunActive()) return;
+  liveKnobs.push(knobs, source);
+  // The run's set-up follows its live knobs: its results are then not those of a "previous" set-up.
+  const ran = get().run.config;
+  if (ran) setRun({ config: { ...ran, kdRatio: knobs.kdRatio ?? ran.kdRatio, params: { ...ran.params, ...(knobs.params ?? {}) } } });
 }
 
 // ---------------------------------------------------------------- start, pause, resume, stop
@@ -169,7 +173,7 @@ export function startRun(): void {
   lossSeries.clear();
   if (publishTimer) clearTimeout(publishTimer);
   publishTimer = null;
-  set({ run: { ...initialRun(), id: runId, status: 'loading', phase: 'loading', startedAt: Date.now() } });
+  set({ run: { ...initialRun(), id: runId, status: 'loading', phase: 'loading', startedAt: Date.now(), config } });
   if (state.datasets[config.dataset]?.status !== 'ready') requestDataset(config.dataset);
   labDoor()
     .request('start', { runId, config, teacher })

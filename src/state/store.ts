@@ -94,6 +94,8 @@ export interface RunSlice {
     result: RunResult | null;
     error: RunError | null;
     startedAt: number | null;
+    /** The configuration the run started from: its results are labelled with it, and dimmed once the set-up changes. */
+    config: ExperimentConfig | null;
   };
 }
 
@@ -128,6 +130,7 @@ export function initialRun(): RunSlice['run'] {
     result: null,
     error: null,
     startedAt: null,
+    config: null,
   };
 }
 

@@ -9,6 +9,17 @@ import { ClassroomNote, PresetsBar } from './panels/PresetsBar';
 import { ResultsPanel, RunControls } from './panels/RunPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { VIEWS, viewFromUrl, type ViewId } from './views';
+import { useShownRun } from './hooks';
+
+/** The Lab's results, curves and inspector: dimmed as a whole once they belong to a previous set-up. */
+function ResultsColumn({ children }: { children: ReactNode }) {
+  const { stale } = useShownRun();
+  return (
+    <div className="results-column" data-stale={stale} data-testid="results-column">
+      {children}
+    </div>
+  );
+}
 
 // The Lab's controls come first; its charts (recharts, the page's largest library) load beside
 // them, and the other pages with their first visit.
@@ -76,14 +87,14 @@ export function App() {
               <MethodPanel />
               <TrainingPanel />
             </div>
-            <div className="results-column">
+            <ResultsColumn>
               <ResultsPanel />
               <PageLoading>
                 <LossChart />
                 <AccuracyChart />
               </PageLoading>
               <InspectPanel />
-            </div>
+            </ResultsColumn>
           </div>
         ) : null}
         {view === 'compare' ? (

@@ -6,6 +6,8 @@ import {
   exportedRows,
   parseCsv,
   rowsToCsv,
+  runHeading,
+  sameSetUp,
   rowsToJson,
   sameCurve,
   seedBand,
@@ -296,5 +298,16 @@ describe('curves across seeds', () => {
     expect(sameCurve(a, curve([[1, 0.5], [3, 0.25]]))).toBe(false);
     expect(sameCurve(a, curve([[1, 0.5]]))).toBe(false);
     expect(sameCurve([], [])).toBe(false);
+  });
+});
+
+describe('a run\'s heading and whether its results still fit', () => {
+  it('names dataset, student, method and knobs, length and seed; a changed knob, dataset or seed makes it another set-up', () => {
+    expect(runHeading({ ...kdConfig, epochs: 6, trainLimit: 200 }, 'Digits')).toBe(`Digits · ${kdConfig.student} · kd temperature=4 kd_ratio=${kdConfig.kdRatio} · 6 epochs · 200 training images · seed ${kdConfig.seed}`);
+    expect(runHeading({ ...scratchConfig, untilStopped: true }, 'MNIST')).toMatch(/^MNIST · .* · student from scratch · until stopped · seed/);
+    expect(sameSetUp(kdConfig, structuredClone(kdConfig))).toBe(true);
+    expect(sameSetUp(kdConfig, { ...kdConfig, dataset: 'mnist' })).toBe(false);
+    expect(sameSetUp(kdConfig, { ...kdConfig, params: { temperature: 8 } })).toBe(false);
+    expect(sameSetUp(kdConfig, { ...kdConfig, seed: kdConfig.seed + 1 })).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import { distilFromTrainedTeacher } from '../../state/teacherTraining';
 import { neverSeenSentence } from '../../state/race';
 import { isTeacherArchitecture } from '../../models/architectureSpecs';
 import { plannedSteps } from '../../train/schedule';
+import { useShownRun } from '../hooks';
 import type { RunResult } from '../../train/runTypes';
 import { WEIGHTS_FILE } from '../../models/files';
 import { downloadBlob } from '../compare/download';
@@ -83,13 +84,15 @@ function LabPytorchExport() {
   const runId = useLab((s) => s.run.id);
   const result = useLab((s) => s.run.result);
   const config = useLab((s) => s.config);
+  const { stale } = useShownRun();
   const ran = runId && result && result.steps > 0 ? { runId, result } : null;
   const request = () =>
     ran
       ? { config: ran.result.config, terms: ran.result.terms, runId: ran.runId, labResult: ran.result, origin: 'A Distillation Lab run (Lab page)' }
       : { config, origin: 'A Distillation Lab configuration (Lab page, not run)' };
   if (active) return null;
-  return <PytorchExportButton request={request} testId="export-pytorch" label={ran ? 'Export this run as PyTorch' : 'Export as PyTorch'} />;
+  const label = ran ? (stale ? 'Export the previous run as PyTorch' : 'Export this run as PyTorch') : 'Export as PyTorch';
+  return <PytorchExportButton request={request} testId="export-pytorch" label={label} />;
 }
 
 /** Before Start: the planned steps at the speed the last run of this set-up measured on this backend. */
@@ -206,8 +209,16 @@ export function ResultsPanel() {
   const testAccuracy = result ? result.testAccuracy : latest?.testAccuracy;
   const stopped = result?.status === 'stopped';
   const classNames = useLab((s) => s.datasets[s.run.result?.config.dataset ?? '']?.summary?.classNames ?? NO_NAMES);
+  const shown = useShownRun();
   return (
     <section className="panel results" aria-label="Results">
+      {shown.heading ? (
+        <p className={shown.stale ? 'run-heading previous-run' : 'run-heading muted small'} data-testid="run-heading" data-stale={shown.stale}>
+          {shown.stale ? <strong>Previous run — the set-up has changed since; press Start to run it. </strong> : null}
+          {shown.stale ? 'These results are for ' : 'This run: '}
+          {shown.heading}
+        </p>
+      ) : null}
       {result?.omitted ? (
         <p className="demo-sentence" data-testid="demo-sentence" role="status">
           {neverSeenSentence(result.omitted, classNames)}
