@@ -186,7 +186,7 @@ test('train until stopped: the run goes on past its epochs; one keyboard gesture
   // A new set-up (another dataset) turns them into a previous run's, dimmed and labelled; going back undoes it.
   await page.getByTestId('dataset-select').selectOption('mnist');
   await waitUntil(() => page.getByTestId('run-heading').getAttribute('data-stale'), (stale) => stale === 'true', 5_000, 'the results marked as a previous run');
-  assert.match(await text(page, 'run-heading'), /^Previous run — the set-up has changed since; press Start to run it\. These results are for Digits 8×8 );
+  assert.match(await text(page, 'run-heading'), /^Previous run — the set-up has changed since; press Start to run it\. These results are for Digits 8×8 /);
   assert.equal(await page.getByTestId('results-column').getAttribute('data-stale'), 'true');
   assert.equal(await text(page, 'export-pytorch'), 'Export the previous run as PyTorch');
   await page.getByTestId('dataset-select').selectOption('digits');
