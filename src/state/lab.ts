@@ -25,7 +25,9 @@ function warnBeforeUnload(event: BeforeUnloadEvent): void {
 /** What the page hears of the worker's life: its backend, its death, its replacement. */
 function followWorker(): void {
   const door = labDoor();
+  door.onOpen(() => set({ backendStarting: true }));
   door.onStart((outcome) => {
+    set({ backendStarting: false });
     if (!outcome.ok) {
       failRun({ message: outcome.message });
       return;
@@ -35,6 +37,7 @@ function followWorker(): void {
     set({ parameters, backend: { name: backend, fallbackReason, why: forced === backend ? `chosen by you (${forced})` : why } });
   });
   door.onGone((gone) => {
+    set({ backendStarting: false });
     // A new worker has none of the old one's state: datasets reload on demand (the user's from this
     // browser's storage), an uploaded teacher is gone.
     set((state) => ({ datasets: Object.fromEntries(Object.entries(state.datasets).filter(([id, d]) => d.status === 'ready' && !isUploadedDataset(id))) }));

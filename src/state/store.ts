@@ -65,6 +65,8 @@ export interface ModelSlice {
 }
 
 export interface BackendSlice {
+  /** A worker is starting and measuring which backend is fastest here: Start waits for it (a run started meanwhile ran 4× slower). */
+  backendStarting: boolean;
   /** why: how the lab chose it (a measurement, or the user's forced choice); null when it was simply the first that worked. */
   backend: { name: BackendName; fallbackReason: string | null; why?: string | null } | null;
 }
@@ -143,7 +145,7 @@ const createModelSlice = (): ModelSlice => ({
   teacherUpload: { status: 'idle', message: '' },
   teacherTraining: null,
 });
-const createBackendSlice = (): BackendSlice => ({ backend: null });
+const createBackendSlice = (): BackendSlice => ({ backend: null, backendStarting: false });
 const createRunSlice = (): RunSlice => ({ run: initialRun() });
 const createUiSlice = (): UiSlice => ({ ui: { smoothLoss: true, logLoss: false, wholeRun: false } });
 

@@ -45,6 +45,7 @@ export class Door {
   private readonly startListeners = new Set<(outcome: StartOutcome) => void>();
   private readonly restartListeners = new Set<() => void>();
   private readonly goneListeners = new Set<(gone: WorkerGone) => void>();
+  private readonly openListeners = new Set<() => void>();
 
   /** `spawn` starts a worker; `init` says how (read at every start: a forced backend may change). */
   constructor(
@@ -97,6 +98,12 @@ export class Door {
     return () => this.startListeners.delete(listener);
   }
 
+  /** A worker is being started (the first, or one replacing a dead one): its init is on the way. */
+  onOpen(listener: () => void): () => void {
+    this.openListeners.add(listener);
+    return () => this.openListeners.delete(listener);
+  }
+
   /** A fresh worker replaced one that died: it knows nothing of what the old one was asked. */
   onRestart(listener: () => void): () => void {
     this.restartListeners.add(listener);
@@ -132,6 +139,7 @@ export class Door {
     transport.onFailure((reason) => {
       if (this.transport === transport) this.drop(reason);
     });
+    for (const listener of [...this.openListeners]) listener();
     // init goes first: the worker answers every other request once its backend is chosen.
     this.send(transport, 'init', this.init(), []).then(
       (value) => this.startListeners.forEach((listener) => listener({ ok: true, value })),

@@ -50,6 +50,21 @@ describe('the worker door', () => {
     expect(starts).toEqual([{ ok: true, value: { backend: 'cpu', fallbackReason: null, why: null, parameters: {} } }]);
   });
 
+  it('announces each worker it opens before its init is answered: the first, and the one replacing a dropped one', () => {
+    const { door, workers } = scriptedDoor();
+    let opened = 0;
+    door.onOpen(() => opened++);
+    expect(opened).toBe(0);
+    void door.request('debugMemory', {}).catch(() => {});
+    expect(opened).toBe(1);
+    expect(workers[0].sent.map((m) => m.kind)).toEqual(['init', 'debugMemory']);
+    void door.request('debugMemory', {}).catch(() => {});
+    expect(opened).toBe(1);
+    door.drop('gone');
+    void door.request('debugMemory', {}).catch(() => {});
+    expect(opened).toBe(2);
+  });
+
   it('delivers events to their listeners only', () => {
     const { door, workers } = scriptedDoor();
     const runs: unknown[] = [];

@@ -34,10 +34,12 @@ export function RunControls() {
   const active = isActive(status);
   // The worker trains one run at a time: a comparison in progress holds it.
   const comparing = useCompare((s) => s.queue.status !== 'idle');
+  // While the worker measures which backend is fastest here, Start waits and says why.
+  const measuring = useLab((s) => s.backendStarting && s.backend === null);
   return (
     <div className="run-controls">
       <div className="button-row" role="group" aria-label="Run controls">
-        <button type="button" className="primary" data-testid="start-button" onClick={startRun} disabled={active || comparing || problems.length > 0}>
+        <button type="button" className="primary" data-testid="start-button" onClick={startRun} disabled={active || comparing || measuring || problems.length > 0}>
           Start
         </button>
         <button type="button" data-testid="pause-button" onClick={pauseRun} disabled={status !== 'training' || pausing}>
@@ -57,6 +59,11 @@ export function RunControls() {
         </button>
       </div>
       {active ? null : <RunEstimate />}
+      {measuring && !active ? (
+        <p className="small muted" role="status" data-testid="start-waits-for-backend">
+          Measuring the fastest backend here (a few seconds): Start is ready when it is chosen.
+        </p>
+      ) : null}
       {comparing && !active ? (
         <p className="small muted" role="status" data-testid="start-blocked-by-compare">
           A comparison is running on the Compare page; Start is available when it ends or is cancelled.
