@@ -110,7 +110,7 @@ export function PresetsBar({ onOpen }: { onOpen(view: ViewId): void }) {
                   ? `Set to the short version: ${describeRun(preset.short.run)}.`
                   : preset.run
                     ? 'Short of time? A shorter version gives a smaller effect (the time to expect is beside Start). '
-                    : 'Its full length takes far longer than a class period on a laptop cpu (the time to expect is beside Start). '}
+                    : 'The full length trains on the whole dataset: the time to expect, measured in this browser, is beside Start. '}
                 {version === 'full' ? (
                   <button
                     type="button"
