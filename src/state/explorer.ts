@@ -5,7 +5,8 @@ import { labDoor } from './door';
 import { errorMessage } from '../core/errors';
 import { EXPLORER_TEMPERATURE_RANGE } from './explorerSlice';
 import { settledTeacher } from './teacherChoice';
-import { labStore, type LabState } from './store';
+import { isActive, labStore, type LabState } from './store';
+import { setParam } from './configActions';
 
 /** Test images whose teacher logits the explorer keeps (the dark-knowledge matrix averages them). */
 export const EXPLORER_IMAGE_LIMIT = 1000;
@@ -70,7 +71,19 @@ export function requestStudentView(): void {
 export function setExplorerTemperature(value: number): void {
   const { min, max } = EXPLORER_TEMPERATURE_RANGE;
   if (!Number.isFinite(value)) return;
-  setExplorer({ temperature: Math.min(max, Math.max(min, value)) });
+  const temperature = Math.min(max, Math.max(min, value));
+  setExplorer({ temperature });
+  // Side by side with a run that trains: the same T reaches its loss, and the student column shows what it does.
+  if (runTakesTemperature(get()) && get().explorer.steerRun) setParam('temperature', temperature, 'slider');
+}
+
+/** Whether a Lab run is training a method with a temperature (one the explorer's slider can steer). */
+export function runTakesTemperature(state: LabState): boolean {
+  return isActive(state.run.status) && state.config.params.temperature !== undefined;
+}
+
+export function setSteerRun(on: boolean): void {
+  setExplorer({ steerRun: on });
 }
 
 export function selectExplorerImage(position: number): void {

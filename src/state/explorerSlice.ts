@@ -33,6 +33,8 @@ export interface InspectionState {
 export interface ExplorerSlice {
   explorer: {
     temperature: number;
+    /** While a Lab run trains, the slider also moves the run's own T (a live knob): the student column then shows its reaction. */
+    steerRun: boolean;
     /** Position in the teacher view's grid. */
     selected: number;
     teacher: TeacherViewState;
@@ -45,6 +47,7 @@ export function createExplorerSlice(): ExplorerSlice {
   return {
     explorer: {
       temperature: DEFAULT_EXPLORER_TEMPERATURE,
+      steerRun: true,
       selected: 0,
       teacher: { key: '', status: 'idle', message: '', view: null },
       student: { key: '', status: 'idle', student: null, logits: null, message: '' },

@@ -192,3 +192,24 @@ test('train until stopped: the run goes on past its epochs; one keyboard gesture
   await page.getByTestId('dataset-select').selectOption('digits');
   await waitUntil(() => page.getByTestId('run-heading').getAttribute('data-stale'), (stale) => stale === 'false', 5_000, 'the results current again');
 });
+
+test('soft labels beside a running student: on the Soft labels page, the T slider also moves the training run\'s T (a live knob, marked on the loss chart) while the student column follows the run', 180_000, async (t) => {
+  const { page } = t;
+  const query = new URLSearchParams({ dataset: 'digits', method: 'kd', temperature: '4', kd_ratio: '0.9', epochs: '1', until_stopped: '1', eval_every: '100', backend: 'wasm' });
+  await openLab(page, `${t.server.url}?${query}`);
+  await page.getByTestId('start-button').click();
+  await waitUntil(() => latestLossStep(page).catch(() => Number.NaN), (step) => step >= 20, 60_000, 'the run training');
+  await page.getByTestId('tab-explore').click();
+  await page.getByTestId('explorer-steer-run').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('explorer-steer-run').isChecked(), true);
+  await waitUntil(() => text(page, 'student-status'), (s) => /the student training now/.test(s), 30_000, 'the student column following the run');
+  await page.getByTestId('explorer-temperature').focus();
+  await page.keyboard.press('End');
+  const shown = (await text(page, 'explorer-temperature-value')).replace('T = ', '');
+  await page.getByTestId('tab-lab').click();
+  assert.equal(await page.getByTestId('temperature-input').inputValue(), shown, 'the run\'s T follows the explorer\'s');
+  const [mark] = await waitUntil(() => knobChanges(page), (changes) => changes.length >= 1, 30_000, 'the change marked on the loss chart');
+  assert.match(mark.text, new RegExp(`T = ${shown.replace('.', '\\.')}$`));
+  await page.getByTestId('stop-button').click();
+  assert.equal(await waitForStatus(page, ['done', 'stopped', 'error'], 60_000), 'done');
+});

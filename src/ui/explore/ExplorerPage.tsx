@@ -3,7 +3,7 @@
 // the worker once per dataset and teacher; every softmax here is computed on the page.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { datasetNameOf } from '../../state/datasetInfo';
-import { requestStudentView, requestTeacherView, selectExplorerImage, setExplorerTemperature } from '../../state/explorer';
+import { requestStudentView, requestTeacherView, runTakesTemperature, selectExplorerImage, setExplorerTemperature, setSteerRun } from '../../state/explorer';
 import { settledTeacher } from '../../state/teacherChoice';
 import { EXPLORER_TEMPERATURE_RANGE } from '../../state/explorerSlice';
 import { darkKnowledgeMatrix, entropyBits, oneHot, softmaxAt } from '../../state/softLabels';
@@ -135,7 +135,22 @@ function TemperatureSlider({ highlighted }: { highlighted: boolean }) {
       <p className="field-help" id={`${id}-help`}>
         Every bar below is softmax(logits / T): T = 1 is the network's usual output; higher T flattens it.
       </p>
+      <SteerRun />
     </div>
+  );
+}
+
+/** While a Lab run trains with a temperature: the slider moves its T too, and the student column (refreshed every few seconds) answers. */
+function SteerRun() {
+  const steerable = useLab(runTakesTemperature);
+  const steer = useLab((s) => s.explorer.steerRun);
+  const runT = useLab((s) => s.config.params.temperature);
+  if (!steerable) return null;
+  return (
+    <label className="toggle small steer-run">
+      <input type="checkbox" data-testid="explorer-steer-run" checked={steer} onChange={(event) => setSteerRun(event.target.checked)} />
+      Move the training run&apos;s T too (now T = {runT === undefined ? '—' : formatT(runT)}): watch the student column answer
+    </label>
   );
 }
 
