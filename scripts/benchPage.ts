@@ -1,4 +1,5 @@
-// The benchmark in Chromium: /bench.html?backend=cpu|wasm|webgl|webgpu&setup=mnist&warmup=2&steps=2&minRounds=3&maxRounds=15&budget=60.
+// The benchmark in Chromium: /bench.html?backend=cpu|wasm|webgl|webgpu&setup=mnist&warmup=2&steps=2&minRounds=3&maxRounds=15&budget=60&threads=2
+// (threads: wasm's, where the page is cross-origin isolated; default one per core).
 // Runs on the main thread (a benchmark page has no UI to keep responsive) and leaves its result in
 // window.__bench for scripts/bench.ts to collect.
 import * as tf from '@tensorflow/tfjs-core';
@@ -6,11 +7,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { installFastCpuKernels } from '../src/train/cpuKernels';
-import { prepareWasm } from '../src/worker/backend';
+import { backendThreads, prepareWasm, startWasm } from '../src/worker/backend';
 import { benchCurrentBackend, SETUPS, type BackendBench } from './benchSteps';
 
 export type BenchPageResult =
-  | { ok: true; result: BackendBench; userAgent: string; hardwareConcurrency: number; adapter: string | null }
+  | { ok: true; result: BackendBench; userAgent: string; hardwareConcurrency: number; crossOriginIsolated: boolean; threads: number; adapter: string | null }
   | { ok: false; backend: string; unavailable: boolean; message: string };
 
 declare global {
@@ -28,7 +29,7 @@ function log(line: string): void {
 class Unavailable extends Error {}
 
 /** Switch tfjs to `name`, checking every step (docs/ARCHITECTURE.md §7: a null adapter leaves no backend). */
-async function useBackend(name: string): Promise<string | null> {
+async function useBackend(name: string, threads: number | undefined): Promise<string | null> {
   let adapter: string | null = null;
   if (name === 'webgpu') {
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
@@ -39,8 +40,10 @@ async function useBackend(name: string): Promise<string | null> {
     adapter = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
   }
   if (name === 'cpu') installFastCpuKernels();
-  if (name === 'wasm') prepareWasm();
-  if (!(await tf.setBackend(name))) throw new Unavailable(`tf.setBackend('${name}') returned false`);
+  if (name === 'wasm') {
+    prepareWasm(threads);
+    if (!(await startWasm(threads))) throw new Unavailable('the wasm backend did not start');
+  } else if (!(await tf.setBackend(name))) throw new Unavailable(`tf.setBackend('${name}') returned false`);
   await tf.ready();
   if (tf.getBackend() !== name) throw new Unavailable(`tfjs is on ${tf.getBackend()}, not ${name}`);
   return adapter;
@@ -53,12 +56,12 @@ async function main(): Promise<BenchPageResult> {
   if (!setup) return { ok: false, backend, unavailable: false, message: `unknown setup ${query.get('setup')}` };
   let adapter: string | null;
   try {
-    adapter = await useBackend(backend);
+    adapter = await useBackend(backend, query.has('threads') ? Number(query.get('threads')) : undefined);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, backend, unavailable: error instanceof Unavailable, message };
   }
-  log(`${backend}${adapter ? ` (${adapter})` : ''}: ${setup.label}`);
+  log(`${backend}${adapter ? ` (${adapter})` : ''}, ${backendThreads()} thread(s): ${setup.label}`);
   const result = await benchCurrentBackend({
     setup,
     warmupSteps: Number(query.get('warmup') ?? 2),
@@ -68,7 +71,8 @@ async function main(): Promise<BenchPageResult> {
     budgetSeconds: Number(query.get('budget') ?? 60),
     log,
   });
-  return { ok: true, result, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency, adapter };
+  const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
+  return { ok: true, result, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated: isolated, threads: backendThreads(), adapter };
 }
 
 function start(): void {

@@ -32,9 +32,9 @@ function followWorker(): void {
       failRun({ message: outcome.message });
       return;
     }
-    const { backend, fallbackReason, why, parameters } = outcome.value;
+    const { backend, fallbackReason, why, threads, parameters } = outcome.value;
     const forced = preferredBackend();
-    set({ parameters, backend: { name: backend, fallbackReason, why: forced === backend ? `chosen by you (${forced})` : why } });
+    set({ parameters, backend: { name: backend, fallbackReason, why: forced === backend ? `chosen by you (${forced})` : why, threads: threads ?? 1 } });
   });
   door.onGone((gone) => {
     set({ backendStarting: false });

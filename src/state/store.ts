@@ -67,8 +67,8 @@ export interface ModelSlice {
 export interface BackendSlice {
   /** A worker is starting and measuring which backend is fastest here: Start waits for it (a run started meanwhile ran 4× slower). */
   backendStarting: boolean;
-  /** why: how the lab chose it (a measurement, or the user's forced choice); null when it was simply the first that worked. */
-  backend: { name: BackendName; fallbackReason: string | null; why?: string | null } | null;
+  /** why: how the lab chose it (a measurement, or the user's forced choice); null when it was simply the first that worked. threads: what it computes on (wasm's pool). */
+  backend: { name: BackendName; fallbackReason: string | null; why?: string | null; threads?: number } | null;
 }
 
 export interface RunError {

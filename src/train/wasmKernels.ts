@@ -22,6 +22,7 @@ import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tenso
 import { maxPoolGradient, type MaxPoolGradAttrs } from './cpuKernels';
 import { installWasmAdam } from './wasmAdam';
 import { simdKernelsFor, type SimdKernels } from './wasmSimdKernels';
+import { requestWasmThreads } from './wasmThreads';
 
 interface Conv2DGradAttrs {
   strides: number | [number, number];
@@ -190,12 +191,13 @@ interface WasmHeap {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   incRef(dataId: object): void;
   getMemoryOffset(dataId: object): number;
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  /** The heap: exported by the single-threaded build (asm.memory), imported by the threaded one (wasmMemory). */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
 }
 
 /** The lab's SIMD module on this backend's heap, or null where it cannot run. */
 function simdKernels(backend: WasmHeap): SimdKernels | null {
-  const memory = backend.wasm.asm?.memory;
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
   return memory instanceof WebAssembly.Memory ? simdKernelsFor(memory) : null;
 }
 
@@ -296,13 +298,12 @@ function gatherRowsOnHeap(backend: WasmHeap, x: TensorInfo, indices: TensorInfo)
 }
 
 /**
- * The wasm backend as the lab trains on it: one thread (its threaded build needs a
- * cross-origin-isolated page, and starts its workers from blob: URLs, which Node and the
- * Content-Security-Policy refuse) and the training kernels registered. Call before
- * setBackend('wasm').
+ * The wasm backend as the lab trains on it: `threads` threads for tfjs' own kernels (1, the
+ * default, keeps the single-threaded build; more need shared memory and the pthread files of
+ * `src/train/wasmThreads.ts`) and the training kernels registered. Call before setBackend('wasm').
  */
-export function prepareWasmTraining(): void {
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+export function prepareWasmTraining(threads = 1): void {
+  requestWasmThreads(threads);
   installWasmTrainingKernels();
   installWasmAdam();
 }

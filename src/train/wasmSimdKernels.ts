@@ -220,9 +220,14 @@ const FUNCTIONS = [
   { name: 'sumRows', params: 4, code: sumRowsBody },
 ];
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/** A 32-bit memory's most pages (4 GiB): a shared memory import must declare a maximum, tfjs' threaded heap has this one. */
+const MAX_PAGES = 65536;
+
+/** `shared`: the import is the threaded backend's heap, a shared memory (limits flag 3: shared, with a maximum). */
+function moduleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const types = FUNCTIONS.map((f) => [0x60, ...vector(Array.from({ length: f.params }, () => [I32])), ...vector([])]);
-  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...leb(1)];
+  const limits = shared ? [0x03, ...leb(1), ...leb(MAX_PAGES)] : [0x00, ...leb(1)];
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, ...limits];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types)),
@@ -242,14 +247,16 @@ export interface SimdKernels {
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 
 /**
- * The module linked to `memory` (tfjs-backend-wasm's heap), or null where it cannot run: no
- * WebAssembly SIMD, a shared (threaded) memory, or a page that forbids compiling WebAssembly.
+ * The module linked to `memory` (tfjs-backend-wasm's heap, shared in its threaded build: the
+ * module's loops run on the calling thread only), or null where it cannot run: no WebAssembly
+ * SIMD, or a page that forbids compiling WebAssembly.
  */
 export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels | null {
   if (!instances.has(memory)) {
     let kernels: SimdKernels | null = null;
     try {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), { env: { memory } });
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(shared)), { env: { memory } });
       kernels = instance.exports as unknown as SimdKernels;
     } catch {
       kernels = null;

@@ -9,8 +9,11 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import pthreadWorkerUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js?url';
+import pthreadMainUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
 import { installFastCpuKernels } from '../train/cpuKernels';
 import { prepareWasmTraining } from '../train/wasmKernels';
+import { wasmThreadsFor, wasmThreadsInUse, withPthreadFiles } from '../train/wasmThreads';
 import { getArchitecture } from '../models/architectures';
 import type { BackendName } from './protocol';
 import { errorMessage } from '../core/errors';
@@ -21,6 +24,8 @@ export interface BackendChoice {
   fallbackReason: string | null;
   /** Why this backend was picked when the lab chose by measurement (null: the first that worked, or forced). */
   why?: string | null;
+  /** Threads the backend computes on: wasm's XNNPACK pool (1 without cross-origin isolation), else 1. */
+  threads?: number;
 }
 
 /** Adapter descriptions of CPU-emulated WebGPU: Chromium's SwiftShader, Mesa's lavapipe/llvmpipe. */
@@ -37,14 +42,44 @@ export function softwareAdapterName(adapter: { isFallbackAdapter?: boolean; info
 
 const ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-/** The wasm backend from the page's own origin (bundled .wasm files, nothing fetched elsewhere), SIMD where the browser has it. */
-export function prepareWasm(): void {
-  prepareWasmTraining();
+/** wasm's threads here: one per core (at most MAX_WASM_THREADS) where the page is cross-origin isolated, else 1. */
+function wantedWasmThreads(): number {
+  const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
+  return isolated ? wasmThreadsFor(navigator.hardwareConcurrency) : 1;
+}
+
+/**
+ * The wasm backend from the page's own origin (bundled .wasm files, nothing fetched elsewhere), SIMD
+ * where the browser has it, on `threads` threads (default: wantedWasmThreads): call before the first
+ * setBackend('wasm'), then start it with startWasm.
+ */
+export function prepareWasm(threads = wantedWasmThreads()): void {
+  prepareWasmTraining(threads);
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmPlainUrl,
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
   });
+}
+
+/**
+ * setBackend('wasm'), its pthread workers (if tfjs finds shared memory) started from the page's
+ * origin; false when it did not start (a pthread worker that did not load included).
+ */
+export async function startWasm(threads = wantedWasmThreads()): Promise<boolean> {
+  if (threads <= 1 || !(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) return setBackendChecked('wasm');
+  const files = { worker: new URL(pthreadWorkerUrl, location.href).href, main: new URL(pthreadMainUrl, location.href).href };
+  try {
+    return await withPthreadFiles(files, threads, () => setBackendChecked('wasm'));
+  } catch (error) {
+    console.warn(`wasm: ${errorMessage(error)}`);
+    return false;
+  }
+}
+
+/** Threads of the current backend: wasm's pool, 1 for the others. */
+export function backendThreads(): number {
+  return tf.getBackend() === 'wasm' ? wasmThreadsInUse() : 1;
 }
 
 
@@ -151,7 +186,7 @@ async function setBackendChecked(name: BackendName): Promise<boolean> {
 
 async function tryWasm(): Promise<boolean> {
   prepareWasm();
-  return setBackendChecked('wasm');
+  return startWasm();
 }
 
 export async function useCpu(): Promise<void> {
@@ -170,6 +205,11 @@ async function cpuSideBackends(): Promise<BackendName[]> {
  * and without a GPU backend wasm is raced against cpu.
  */
 export async function selectBackend(preferred?: BackendName): Promise<BackendChoice> {
+  const choice = await chooseBackend(preferred);
+  return { ...choice, threads: backendThreads() };
+}
+
+async function chooseBackend(preferred?: BackendName): Promise<BackendChoice> {
   const start = preferred ? ORDER.indexOf(preferred) : 0;
   const reasons: string[] = [];
   for (const name of ORDER.slice(Math.max(start, 0))) {

@@ -40,6 +40,8 @@ export interface WorkerStart {
   fallbackReason: string | null;
   /** Why the lab picked this backend when it chose by measurement. */
   why: string | null;
+  /** Threads it computes on (wasm's XNNPACK pool; 1 for the others). */
+  threads?: number;
   /** Parameter count of every architecture, per built-in dataset: parameters[dataset][architecture]. */
   parameters: Record<string, Record<string, number>>;
 }

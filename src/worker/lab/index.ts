@@ -78,7 +78,7 @@ export function createLab(deps: LabDeps): Lab {
       }
       const choice = await deps.selectBackend(body.preferredBackend);
       device.watch(deps.deviceLost(), onLost);
-      return { backend: choice.backend, fallbackReason: choice.fallbackReason, why: choice.why ?? null, parameters };
+      return { backend: choice.backend, fallbackReason: choice.fallbackReason, why: choice.why ?? null, threads: choice.threads ?? 1, parameters };
     })();
     ready = starting;
     return starting.catch((error: unknown) => {
