@@ -25,6 +25,8 @@ export interface CliOptions {
   help: boolean;
   /** cpu (the default: the kernels the golden values and the PyTorch comparison were checked on) or wasm (XNNPACK, about 3× faster here). */
   backend: 'cpu' | 'wasm';
+  /** --threads: wasm's threads for tfjs' convolutions and matrix products (default: one per core, at most 8). */
+  threads?: number;
   /** --dataset-file: the user's dataset (a file or a folder) instead of a shipped one. */
   datasetFile?: string;
   datasetFormat?: DatasetFormat;
@@ -115,7 +117,9 @@ export const USAGE = `Usage: npm run train -- [flags]
   --quiet               no progress bar
   --backend wasm|cpu    wasm (default: XNNPACK with SIMD and the lab's own training kernels, about
                         6× the cpu path here) or cpu (tfjs' cpu kernels: the seed tables in the
-                        README were computed on it; the two agree up to float rounding)`;
+                        README were computed on it; the two agree up to float rounding)
+  --threads N           wasm's threads (default: one per core, at most 8; 1: the single-threaded
+                        build); the numbers do not depend on it`;
 
 /** Decimal numbers only: Number() would also read "0x10" as 16, "0b11" as 3 and "" as 0. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -289,6 +293,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         options.backend = value;
         break;
       }
+      case '--threads': {
+        const threads = parseInteger(flag, next());
+        if (threads < 1 || threads > 8) throw new UsageError(`--threads must be from 1 to 8, got ${threads}`);
+        options.threads = threads;
+        break;
+      }
       case '--help':
       case '-h':
         options.help = true;
@@ -298,6 +308,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
   }
   if (options.force && !options.exportPytorch) throw new UsageError('--force is for --export-pytorch');
+  if (options.threads !== undefined && options.backend !== 'wasm') throw new UsageError('--threads is for --backend wasm');
   if (options.datasetFormat && !options.datasetFile) throw new UsageError('--dataset-format is for --dataset-file');
   if (options.imageSize && !options.datasetFile) throw new UsageError('--image-size is for --dataset-file (an image folder or .zip)');
   if (options.datasetFile) {

@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { installFastCpuKernels } from '../train/cpuKernels';
-import { prepareWasmTraining } from '../train/wasmKernels';
+import { defaultWasmThreads, startNodeWasm } from './wasmThreads';
 import { parseArgs, UsageError, USAGE } from './args';
 import { checkJsonFile, checkSaveFolder, writeFailure } from './nodeFiles';
 import { runCli } from './run';
@@ -38,8 +38,8 @@ async function main(): Promise<number> {
   // IS_NODE only decides whether the cpu backend prints its "install tfjs-node" banner.
   tf.env().set('IS_NODE', false);
   if (options.backend === 'wasm') {
-    prepareWasmTraining();
-    if (!(await tf.setBackend('wasm'))) {
+    // tfjs' own kernels (convolutions, matrix products) on every core; the lab's run on this thread.
+    if (!(await startNodeWasm(options.threads ?? defaultWasmThreads()))) {
       process.stderr.write('error: the wasm backend did not start\n');
       return 1;
     }

@@ -24,6 +24,7 @@ import type { StepPoint } from '../train/runTypes';
 import { checkExportFolder, writePytorchExport } from './pytorchExport';
 import { readDatasetPath } from './datasetFile';
 import { omittedClassesProblem } from '../data/split';
+import { wasmThreadsInUse } from '../train/wasmThreads';
 
 export interface CliRun {
   result: RunResult;
@@ -86,7 +87,8 @@ export async function runCli(options: CliOptions, argv: readonly string[]): Prom
     throw error;
   }
   const { data, student, teacherLogits } = setup;
-  log(`${info.name}: ${data.train.count} train / ${data.val.count} val / ${data.test.count} test, backend ${tf.getBackend()}`);
+  const threads = tf.getBackend() === 'wasm' ? wasmThreadsInUse() : 1;
+  log(`${info.name}: ${data.train.count} train / ${data.val.count} val / ${data.test.count} test, backend ${tf.getBackend()}${threads > 1 ? ` (${threads} threads)` : ''}`);
   if (teacher) log(`teacher logits: ${setup.logitsNote}`);
   // --export-pytorch: the initial weights go with train.py, so PyTorch starts from the same numbers
   // (DML's peer is built here, from the seed runExperiment would use, to export it too).
