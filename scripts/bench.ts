@@ -5,8 +5,12 @@
 //   npm run bench -- [--backends node-cpu,node-wasm,cpu,wasm,webgl,webgpu] [--setups mnist,digits] [--warmup 2]
 //                    [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out bench-results/bench.json]
 // --budget: seconds of timed rounds per backend after the warm-up (slow backends get fewer rounds).
-// --pytorch-threads: the PyTorch peer (scripts/bench_torch.py) runs once per thread count; the fastest
-// is the reference of the "vs PyTorch" table. --no-pytorch skips it.
+// --wasm-threads: the wasm backends (Node and Chromium) run once per thread count (default 1 and one
+// per core; threads in Chromium need the cross-origin-isolated page the dev server gives). Every row
+// says the threads it ran on.
+// --pytorch-threads: the PyTorch peer (scripts/bench_torch.py) runs once per thread count (default 1, 2
+// and one per core); the fastest of them, variant by variant, is the reference of the "vs PyTorch"
+// table. --no-pytorch skips it.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -16,7 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { installFastCpuKernels } from '../src/train/cpuKernels';
-import { prepareWasmTraining } from '../src/train/wasmKernels';
+import { wasmThreadsFor } from '../src/train/wasmThreads';
+import { startNodeWasm } from '../src/cli/wasmThreads';
 import { benchCurrentBackend, SETUPS, type BackendBench, type Variant } from './benchSteps';
 import type { BenchPageResult } from './benchPage';
 import { CHROMIUM_PATH, launchChromium, PROJECT_ROOT, startDevServer } from '../test/e2e/chromium';
@@ -29,6 +34,8 @@ const ALL_BACKENDS = ['node-cpu', 'node-wasm', ...BROWSER_BACKENDS];
 interface Row {
   backend: string;
   setup: string;
+  /** Threads the backend computed on (wasm's XNNPACK pool; 1 for cpu, and webgl/webgpu's JavaScript side). */
+  threads: number;
   result: BackendBench | null;
   skipped?: string;
 }
@@ -54,7 +61,8 @@ const { values: flags } = parseArgs({
     'max-rounds': { type: 'string', default: '15' },
     budget: { type: 'string', default: '60' },
     out: { type: 'string', default: 'bench-results/bench.json' },
-    'pytorch-threads': { type: 'string', default: `1,${os.cpus().length}` },
+    'pytorch-threads': { type: 'string', default: [...new Set([1, 2, os.cpus().length])].join(',') },
+    'wasm-threads': { type: 'string', default: [...new Set([1, wasmThreadsFor(os.cpus().length)])].join(',') },
     'no-pytorch': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -73,9 +81,10 @@ const minRounds = positiveInteger('min-rounds', flags['min-rounds']);
 const maxRounds = Math.max(minRounds, positiveInteger('max-rounds', flags['max-rounds']));
 const budgetSeconds = positiveInteger('budget', flags.budget);
 const roundOptions = { warmupSteps: warmup, steps, minRounds, maxRounds, budgetSeconds };
+const wasmThreads = [...new Set(flags['wasm-threads'].split(',').filter(Boolean).map((t) => positiveInteger('wasm-threads', t)))];
 
 function readUsage(): string {
-  return 'npm run bench -- [--backends node-cpu,node-wasm,cpu,wasm,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE] [--pytorch-threads 1,2] [--no-pytorch]';
+  return 'npm run bench -- [--backends node-cpu,node-wasm,cpu,wasm,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE] [--wasm-threads 1,2] [--pytorch-threads 1,2] [--no-pytorch]';
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -105,30 +114,33 @@ function benchPyTorch(setupId: string, threads: number): PyTorchBench {
   return JSON.parse(run.stdout) as PyTorchBench;
 }
 
-async function benchNode(setupId: string, backend: 'cpu' | 'wasm'): Promise<BackendBench> {
+/** One Node row: tfjs cpu, or wasm (started afresh) on `threads` threads as the CLI runs it. */
+async function benchNode(setupId: string, backend: 'cpu' | 'wasm', threads = 1): Promise<Row> {
   tf.env().set('IS_NODE', true);
+  let got = 1;
   if (backend === 'wasm') {
-    prepareWasmTraining(); // one thread, as the CLI and the page run it
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs ${backend} backend did not start`);
+    got = await startNodeWasm(threads);
+    if (!got) throw new Error('tfjs wasm backend did not start');
+  } else if (!(await tf.setBackend(backend))) throw new Error(`tfjs ${backend} backend did not start`);
   if (backend === 'cpu') installFastCpuKernels();
-  return benchCurrentBackend({ setup: SETUPS[setupId], ...roundOptions, log });
+  return { backend: `node-${backend}`, setup: setupId, threads: got, result: await benchCurrentBackend({ setup: SETUPS[setupId], ...roundOptions, log }) };
 }
 
 interface BrowserInfo {
   userAgent: string;
   hardwareConcurrency: number;
+  crossOriginIsolated: boolean;
   adapter: string | null;
 }
 
 async function benchBrowser(wanted: string[]): Promise<{ rows: Row[]; info: BrowserInfo | null }> {
   const rows: Row[] = [];
-  const info: BrowserInfo = { userAgent: '', hardwareConcurrency: 0, adapter: null };
+  const info: BrowserInfo = { userAgent: '', hardwareConcurrency: 0, crossOriginIsolated: false, adapter: null };
   const server = await startDevServer();
   const browser = await launchChromium();
   try {
     for (const setup of setups) {
-      for (const backend of wanted) {
+      for (const { backend, threads } of wanted.flatMap((backend) => (backend === 'wasm' ? wasmThreads : [1]).map((threads) => ({ backend, threads })))) {
         // A fresh page per backend: its own tfjs engine, no data moved between backends.
         const page = await browser.context.newPage();
         page.on('console', (message) => {
@@ -147,20 +159,22 @@ async function benchBrowser(wanted: string[]): Promise<{ rows: Row[]; info: Brow
           minRounds: String(minRounds),
           maxRounds: String(maxRounds),
           budget: String(budgetSeconds),
+          threads: String(threads),
         });
-        log(`chromium ${backend}, ${setup}`);
+        log(`chromium ${backend}, ${setup}${backend === 'wasm' ? `, ${threads} thread(s) asked for` : ''}`);
         await page.goto(`${server.url}bench.html?${query}`);
         await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: 0, polling: 1000 });
         const outcome = (await page.evaluate(() => window.__bench)) as BenchPageResult;
         await page.close();
         if (outcome.ok) {
-          rows.push({ backend: `chromium-${backend}`, setup, result: outcome.result });
+          rows.push({ backend: `chromium-${backend}`, setup, threads: outcome.threads, result: outcome.result });
           info.userAgent = outcome.userAgent;
           info.hardwareConcurrency = outcome.hardwareConcurrency;
+          info.crossOriginIsolated = outcome.crossOriginIsolated;
           info.adapter = outcome.adapter ?? info.adapter;
         } else if (outcome.unavailable) {
           log(`  chromium-${backend} is not available: ${outcome.message}`);
-          rows.push({ backend: `chromium-${backend}`, setup, result: null, skipped: outcome.message });
+          rows.push({ backend: `chromium-${backend}`, setup, threads, result: null, skipped: outcome.message });
         } else {
           throw new Error(`chromium-${backend} benchmark failed: ${outcome.message}`);
         }
@@ -184,6 +198,7 @@ function chromiumVersion(): string | null {
 function table(rows: Row[]): string {
   const header = [
     'backend',
+    'threads',
     'setup',
     'student-only',
     'kd-live',
@@ -195,12 +210,13 @@ function table(rows: Row[]): string {
     `cached ≤ ${TARGET_CACHED_RATIO}×`,
   ];
   const lines = rows.map((row) => {
-    if (!row.result) return [row.backend, row.setup, '—', '—', '—', '—', '—', '—', '—', `skipped: ${row.skipped}`];
+    if (!row.result) return [row.backend, String(row.threads), row.setup, '—', '—', '—', '—', '—', '—', '—', `skipped: ${row.skipped}`];
     const r = row.result;
     const sps = (v: 'studentOnly' | 'kdLive' | 'kdCached') => `${r.timings[v].samplesPerSecond.toFixed(1)}/s`;
     const [q1, q3] = r.cachedRatioQuartiles;
     return [
       row.backend,
+      String(row.threads),
       row.setup,
       sps('studentOnly'),
       sps('kdLive'),
@@ -217,33 +233,35 @@ function table(rows: Row[]): string {
   return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
 }
 
-/** The peer of each setup: the PyTorch run with the most student-only samples/s. */
-function fastestPeer(runs: PyTorchBench[], setup: string): PyTorchBench | null {
+/** The reference for a setup and variant: the PyTorch run (of every thread count) with the most samples/s. */
+function fastestPeer(runs: PyTorchBench[], setup: string, variant: Variant): PyTorchBench | null {
   const forSetup = runs.filter((r) => r.setup === setup);
   if (forSetup.length === 0) return null;
-  return forSetup.reduce((best, r) => (r.timings.studentOnly.samplesPerSecond > best.timings.studentOnly.samplesPerSecond ? r : best));
+  return forSetup.reduce((best, r) => (r.timings[variant].samplesPerSecond > best.timings[variant].samplesPerSecond ? r : best));
 }
 
 /** Every backend's samples/s and its ratio to PyTorch's, per variant. */
 function peerTable(rows: Row[], runs: PyTorchBench[]): string {
-  const header = ['backend', 'setup', 'student-only', 'kd-live', 'kd-cached'];
+  const header = ['backend', 'threads', 'setup', 'student-only', 'kd-live', 'kd-cached'];
   const lines: string[][] = [];
   for (const run of runs) {
-    const sps = (v: Variant) => `${run.timings[v].samplesPerSecond.toFixed(0)}/s (cpu ${run.timings[v].samplesPerCpuSecond.toFixed(0)})`;
-    lines.push([`pytorch (${run.threads} thread${run.threads === 1 ? '' : 's'})`, run.setup, sps('studentOnly'), sps('kdLive'), sps('kdCached')]);
+    // * marks the reference: the fastest thread count of that variant.
+    const sps = (v: Variant) =>
+      `${run.timings[v].samplesPerSecond.toFixed(0)}/s (cpu ${run.timings[v].samplesPerCpuSecond.toFixed(0)})${runs.length > 1 && fastestPeer(runs, run.setup, v) === run ? ' *' : ''}`;
+    lines.push(['pytorch', String(run.threads), run.setup, sps('studentOnly'), sps('kdLive'), sps('kdCached')]);
   }
   for (const row of rows) {
-    const peer = fastestPeer(runs, row.setup);
-    if (!row.result || !peer) continue;
+    if (!row.result || !fastestPeer(runs, row.setup, 'studentOnly')) continue;
     const r = row.result;
     const cell = (v: Variant) => {
       const ours = r.timings[v].samplesPerSecond;
+      const peer = fastestPeer(runs, row.setup, v)!;
       const wall = `${ours.toFixed(0)}/s = 1/${(peer.timings[v].samplesPerSecond / ours).toFixed(1)}`;
       const cpu = r.timings[v].samplesPerCpuSecond;
       const oneThread = runs.find((run) => run.setup === row.setup && run.threads === 1);
       return cpu && oneThread ? `${wall} (cpu ${cpu.toFixed(0)} = 1/${(oneThread.timings[v].samplesPerCpuSecond / cpu).toFixed(1)})` : wall;
     };
-    lines.push([row.backend, row.setup, cell('studentOnly'), cell('kdLive'), cell('kdCached')]);
+    lines.push([row.backend, String(row.threads), row.setup, cell('studentOnly'), cell('kdLive'), cell('kdCached')]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
@@ -267,8 +285,10 @@ async function main(): Promise<void> {
   for (const backend of ['cpu', 'wasm'] as const) {
     if (!backends.includes(`node-${backend}`)) continue;
     for (const setup of setups) {
-      log(`node ${backend}, ${setup}`);
-      rows.push({ backend: `node-${backend}`, setup, result: await benchNode(setup, backend) });
+      for (const threads of backend === 'wasm' ? wasmThreads : [1]) {
+        log(`node ${backend}, ${setup}${backend === 'wasm' ? `, ${threads} thread(s)` : ''}`);
+        rows.push(await benchNode(setup, backend, threads));
+      }
     }
   }
   const browserBackends = BROWSER_BACKENDS.filter((b) => backends.includes(b));
@@ -299,7 +319,7 @@ async function main(): Promise<void> {
       browser: browserInfo,
     },
     tfjsVersion: tf.version_core,
-    settings: { ...roundOptions, setups: setups.map((id) => SETUPS[id]) },
+    settings: { ...roundOptions, wasmThreads, setups: setups.map((id) => SETUPS[id]) },
     target: {
       maxCachedOverStudentOnly: TARGET_CACHED_RATIO,
       metOn: measured.filter((r) => r.result!.cachedOverStudentOnly <= TARGET_CACHED_RATIO).map((r) => `${r.backend}/${r.setup}`),
@@ -320,7 +340,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${table(rows)}\n\n`);
   if (pytorch.length > 0) {
     process.stdout.write(
-      `vs PyTorch on the same machine, same nets, batch and variants (scripts/bench_torch.py; the fastest of its thread counts is the reference, 1/x = x times slower;\n` +
+      `vs PyTorch on the same machine, same nets, batch and variants (scripts/bench_torch.py; the fastest of its thread counts, variant by variant (*), is the reference, 1/x = x times slower;\n` +
         `(cpu N): samples per CPU-second, compared with single-threaded PyTorch: the fair ratio when other work shares the machine):\n`,
     );
     process.stdout.write(`${peerTable(rows, pytorch)}\n\n`);
@@ -333,7 +353,11 @@ async function main(): Promise<void> {
   process.stdout.write(`Wrote ${path.relative(process.cwd(), out)} (${report.seconds.toFixed(0)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores).\n`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+// An explicit exit: the threaded wasm backend's pthread workers would keep Node running.
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
