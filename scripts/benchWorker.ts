@@ -1,7 +1,7 @@
 // The benchmark in Chromium, in a module worker as the lab trains (scripts/benchPage.ts starts it with
-// the page's query): on a page's main thread the threaded wasm backend cannot block while its
-// threads work and spins instead (2 threads ran at half the speed of one there). Posts log lines
-// ({ log }) and then its result ({ result }).
+// the page's query): a page's main thread may not block (Atomics.wait), so there the threaded wasm
+// backend spins while its threads work, which the lab's worker never does. Posts log lines ({ log })
+// and then its result ({ result }).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
