@@ -33,6 +33,7 @@ async function registerTests(): Promise<void> {
   await import('./hostileUploads');
   await import('./lifecycle');
   await import('./backendChoice');
+  await import('./threads');
   await import('./liveKnobs');
   await import('./demos');
   await import('./export');
