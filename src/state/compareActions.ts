@@ -12,6 +12,7 @@ import { uploadTeacher } from './teacherActions';
 import { BASELINE_LABEL, compareStore, MAX_SEEDS, type CompareEntry, type CompareState, type PlannedRun } from './compare';
 import { trainCount } from './problems';
 import type { RaceStory } from './presets';
+import { comparisonKey, rememberComparison } from './estimate';
 import { CUSTOM_TEACHER, teacherSourceOf } from './teacherChoice';
 import {
   decimate,
@@ -203,6 +204,13 @@ export async function startComparison(): Promise<void> {
     entries: state.entries.map((entry) => (entry.status === 'queued' ? { ...entry, status: 'cancelled', detail: '' } : entry)),
     queue: { status: 'idle', current: -1, total: state.queue.total, problem: null, startedAt: state.queue.startedAt, endedAt: Date.now() },
   }));
+  // A comparison that ran every run is the next estimate of the same comparison.
+  const { queue } = get();
+  const backend = labStore.getState().backend?.name;
+  if (backend && queue.startedAt && queue.endedAt && get().entries.every((entry) => entry.status === 'done')) {
+    const configs = [...new Map(entries.filter((entry) => entry.kind === 'student').map((entry) => [entry.group, entry.config])).values()];
+    rememberComparison(globalThis.localStorage, comparisonKey(backend, configs, entries.length), (queue.endedAt - queue.startedAt) / 1000);
+  }
 }
 
 /** Cancel the queue: the running run is stopped (it keeps its results so far), the rest never start. */

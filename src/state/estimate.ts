@@ -112,6 +112,35 @@ export function timeLeft(first: ProgressSample, now: ProgressSample, totalSteps:
   return Math.max(0, ((totalSteps - now.step) * seconds) / steps);
 }
 
+/** Where the wall time of a whole comparison is kept, by what it ran (comparisonKey): its next estimate. */
+export const COMPARISON_TIMES_KEY = 'distillation-lab.comparison-times';
+
+/** A comparison's identity for its remembered time: backend, its runs' configurations (seed aside) and their count. */
+export function comparisonKey(backend: string, configs: readonly ExperimentConfig[], runs: number): string {
+  return [backend, runs, ...configs.map((config) => JSON.stringify({ ...config, seed: 0 }))].join('|');
+}
+
+/** The time a comparison of this key took last, in seconds, or null. */
+export function rememberedComparison(storage: SpeedStorage | undefined, key: string): number | null {
+  try {
+    const times = JSON.parse(storage?.getItem(COMPARISON_TIMES_KEY) ?? '{}') as Record<string, number>;
+    return typeof times[key] === 'number' ? times[key] : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keep a finished comparison's wall time (the per-run estimate missed its per-run costs by 2–3×: saving, whole-split curve points). */
+export function rememberComparison(storage: SpeedStorage | undefined, key: string, seconds: number): void {
+  if (!storage) return;
+  try {
+    const times = JSON.parse(storage.getItem(COMPARISON_TIMES_KEY) ?? '{}') as Record<string, number>;
+    storage.setItem(COMPARISON_TIMES_KEY, JSON.stringify({ ...times, [key]: seconds }));
+  } catch {
+    // An estimate is a convenience.
+  }
+}
+
 /** "45 s", "3 min 5 s". */
 export function formatDuration(seconds: number): string {
   const rounded = Math.max(1, Math.round(seconds));

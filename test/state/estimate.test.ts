@@ -14,6 +14,9 @@ import {
   speedKey,
   timeLeft,
   estimateRuns,
+  comparisonKey,
+  rememberComparison,
+  rememberedComparison,
   type SpeedStorage,
 } from '../../src/state/estimate';
 
@@ -123,5 +126,20 @@ describe('a comparison\'s time', () => {
     expect(estimateRuns([{ config: kd, steps: 100 }, { config: none, steps: 100 }, { config: kd, steps: 100 }], speeds, 'wasm')).toBeCloseTo(3 * one, 12);
     expect(estimateRuns([{ config: none, steps: 100 }], speeds, 'wasm')).toBeNull();
     expect(estimateRuns([{ config: kd, steps: 100 }], speeds, 'webgpu')).toBeNull();
+  });
+});
+
+describe('a comparison\'s remembered time', () => {
+  it('is kept by backend, configurations (seed aside) and run count, and read back for the same comparison only', () => {
+    const values = new Map<string, string>();
+    const storage = { getItem: (key: string) => values.get(key) ?? null, setItem: (key: string, value: string) => void values.set(key, value) };
+    const kd: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd' };
+    const key = comparisonKey('wasm', [kd], 4);
+    expect(rememberedComparison(storage, key)).toBeNull();
+    rememberComparison(storage, key, 21.5);
+    expect(rememberedComparison(storage, comparisonKey('wasm', [{ ...kd, seed: 7 }], 4))).toBe(21.5);
+    expect(rememberedComparison(storage, comparisonKey('wasm', [kd], 10))).toBeNull();
+    expect(rememberedComparison(storage, comparisonKey('cpu', [kd], 4))).toBeNull();
+    expect(rememberedComparison(storage, comparisonKey('wasm', [{ ...kd, kdRatio: 0.5 }], 4))).toBeNull();
   });
 });

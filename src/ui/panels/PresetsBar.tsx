@@ -1,11 +1,11 @@
 import { useId, useState } from 'react';
 import { choosePreset, type PresetOutcome } from '../../state/presetActions';
 import { getPreset, PRESETS, type Preset, type PresetRun } from '../../state/presets';
-import { startComparison } from '../../state/compareActions';
+import { comparisonEntries, startComparison } from '../../state/compareActions';
 import { useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
 import { trainCount } from '../../state/problems';
-import { estimateRuns, formatDuration, readSpeeds } from '../../state/estimate';
+import { comparisonKey, estimateRuns, formatDuration, readSpeeds, rememberedComparison } from '../../state/estimate';
 import { plannedSteps } from '../../train/schedule';
 import { withMethod, type ExperimentConfig } from '../../train/config';
 import type { ViewId } from '../views';
@@ -36,8 +36,15 @@ function QueuedComparison({ preset, onOpen }: { preset: Preset; onOpen(view: Vie
   const stepsOf = (c: ExperimentConfig) => plannedSteps(c, Math.floor((count ?? 0) / c.batchSize));
   const baseline = withMethod(config, 'none');
   const all = [baseline, ...planned.map((run) => run.config)].flatMap((c) => Array.from({ length: seeds }, () => ({ config: c, steps: stepsOf(c) })));
-  const seconds = backend && count !== undefined ? estimateRuns(all, storedSpeeds(), backend) : null;
-  const time = seconds === null ? `its time is known after a first run on ${backend ?? 'this backend'}` : `about ${formatDuration(seconds)} here`;
+  // The same race measured before in this browser is its best estimate; else its runs at their set-ups' speeds.
+  // The configurations exactly as the comparison will queue them (one seed): the key its time was kept under.
+  const configs = comparisonEntries(planned, 'estimate', 1).filter((entry) => entry.kind === 'student').map((entry) => entry.config);
+  const remembered = backend ? rememberedComparison(storage(), comparisonKey(backend, configs, runs + 1)) : null;
+  const seconds = remembered ?? (backend && count !== undefined ? estimateRuns(all, storedSpeeds(), backend) : null);
+  const time =
+    seconds === null
+      ? `its time is known after a first run on ${backend ?? 'this backend'}`
+      : `about ${formatDuration(seconds)} here${remembered !== null ? ' (as it took last time)' : ''}`;
   const name = preset.race?.title ?? preset.label;
   return (
     <div className="preset-race" data-testid="preset-race">
@@ -59,6 +66,14 @@ function QueuedComparison({ preset, onOpen }: { preset: Preset; onOpen(view: Vie
       </button>
     </div>
   );
+}
+
+function storage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
 }
 
 function storedSpeeds() {
