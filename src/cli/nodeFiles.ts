@@ -79,15 +79,20 @@ function failureReason(error: unknown): string {
   return errorMessage(error);
 }
 
-async function statOrNull(file: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
+type Stats = Awaited<ReturnType<typeof stat>>;
+
+/** `look` (stat, or lstat not to follow a link) of a path, or null when nothing is there. */
+export async function existing(look: (file: string) => Promise<Stats>, file: string): Promise<Stats | null> {
   try {
-    return await stat(file);
+    return await look(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw error;
   }
 }
+
+const statOrNull = (file: string) => existing(stat, file);
 
 /** Writability is probed by creating and removing a file: permission bits lie (root, read-only mounts, /proc). */
 async function probeFolder(folder: string): Promise<void> {

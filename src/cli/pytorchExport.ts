@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { datasetFilePaths, pytorchExportFiles, type ExportFile, type PytorchExportInput, type TfjsModelFiles } from '../export/pytorchExport';
-import { PUBLIC_DIR, writeFailure } from './nodeFiles';
+import { existing, PUBLIC_DIR, writeFailure } from './nodeFiles';
 
 const FLAG = '--export-pytorch';
 
@@ -18,18 +18,6 @@ const specialRoot = (resolved: string) => SPECIAL_ROOTS.find((root) => resolved 
 /** Created afresh, never through a link: O_EXCL refuses anything already there, a link included. */
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
-type Stats = Awaited<ReturnType<typeof lstat>>;
-
-/** `look` (stat or lstat) of a path, or null when nothing is there. */
-async function existing(look: (file: string) => Promise<Stats>, file: string): Promise<Stats | null> {
-  try {
-    return await look(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
-  }
-}
 
 /**
  * Checked before training, as --save: the folder must be a folder on disk (or creatable under
