@@ -116,8 +116,8 @@ export const USAGE = `Usage: npm run train -- [flags]
                         the same names are replaced; a symbolic link in the way is refused)
   --quiet               no progress bar
   --backend wasm|cpu    wasm (default: XNNPACK with SIMD and the lab's own training kernels, about
-                        6× the cpu path here) or cpu (tfjs' cpu kernels: the seed tables in the
-                        README were computed on it; the two agree up to float rounding)
+                        6× the cpu path here) or cpu (tfjs' cpu kernels: the seed tables in
+                        docs/benchmark.md were computed on it; the two agree up to float rounding)
   --threads N           wasm's threads (default: one per core, at most 8; 1: the single-threaded
                         build); the numbers do not depend on it`;
 
