@@ -208,8 +208,7 @@ export async function startComparison(): Promise<void> {
   const { queue } = get();
   const backend = labStore.getState().backend?.name;
   if (backend && queue.startedAt && queue.endedAt && get().entries.every((entry) => entry.status === 'done')) {
-    const configs = [...new Map(entries.filter((entry) => entry.kind === 'student').map((entry) => [entry.group, entry.config])).values()];
-    rememberComparison(globalThis.localStorage, comparisonKey(backend, configs, entries.length), (queue.endedAt - queue.startedAt) / 1000);
+    rememberComparison(globalThis.localStorage, comparisonKey(backend, entries), (queue.endedAt - queue.startedAt) / 1000);
   }
 }
 

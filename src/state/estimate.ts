@@ -48,24 +48,34 @@ export function measuredSpeed(result: RunResult): RunSpeed | null {
   };
 }
 
-export function readSpeeds(storage: SpeedStorage): Record<string, RunSpeed> {
+/** A stored JSON object by key ({} when missing, unreadable or not an object). */
+function readRecord<T>(storage: SpeedStorage | undefined, key: string): Record<string, T> {
   try {
-    const parsed: unknown = JSON.parse(storage.getItem(RUN_SPEEDS_KEY) ?? '{}');
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, RunSpeed>) : {};
+    const parsed: unknown = JSON.parse(storage?.getItem(key) ?? '{}');
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, T>) : {};
   } catch {
     return {};
   }
 }
 
+/** One entry of a stored JSON object set (a full or blocked storage is ignored: an estimate is a convenience). */
+function writeRecord<T>(storage: SpeedStorage | undefined, key: string, name: string, value: T): void {
+  if (!storage) return;
+  try {
+    storage.setItem(key, JSON.stringify({ ...readRecord<T>(storage, key), [name]: value }));
+  } catch {
+    // Without storage the next estimate says "unknown".
+  }
+}
+
+export function readSpeeds(storage: SpeedStorage): Record<string, RunSpeed> {
+  return readRecord<RunSpeed>(storage, RUN_SPEEDS_KEY);
+}
+
 /** Keep what a finished run measured for the next estimate of its set-up (a full or blocked storage is ignored). */
 export function rememberRunSpeed(result: RunResult, storage: SpeedStorage | undefined = globalThis.localStorage): void {
   const speed = measuredSpeed(result);
-  if (!speed || !storage) return;
-  try {
-    storage.setItem(RUN_SPEEDS_KEY, JSON.stringify({ ...readSpeeds(storage), [speedKey(result.backend, result.config)]: speed }));
-  } catch {
-    // An estimate is a convenience: without storage the next one says "unknown".
-  }
+  if (speed) writeRecord(storage, RUN_SPEEDS_KEY, speedKey(result.backend, result.config), speed);
 }
 
 export interface RunEstimate {
@@ -115,30 +125,24 @@ export function timeLeft(first: ProgressSample, now: ProgressSample, totalSteps:
 /** Where the wall time of a whole comparison is kept, by what it ran (comparisonKey): its next estimate. */
 export const COMPARISON_TIMES_KEY = 'distillation-lab.comparison-times';
 
-/** A comparison's identity for its remembered time: backend, its runs' configurations (seed aside) and their count. */
-export function comparisonKey(backend: string, configs: readonly ExperimentConfig[], runs: number): string {
-  return [backend, runs, ...configs.map((config) => JSON.stringify({ ...config, seed: 0 }))].join('|');
+/**
+ * A comparison's identity for its remembered time: backend, its entries' count and the
+ * configuration of each group (seed aside), as comparisonEntries queues them.
+ */
+export function comparisonKey(backend: string, entries: readonly { kind: string; group: string; config: ExperimentConfig }[]): string {
+  const configs = [...new Map(entries.filter((entry) => entry.kind === 'student').map((entry) => [entry.group, entry.config])).values()];
+  return [backend, entries.length, ...configs.map((config) => JSON.stringify({ ...config, seed: 0 }))].join('|');
 }
 
 /** The time a comparison of this key took last, in seconds, or null. */
 export function rememberedComparison(storage: SpeedStorage | undefined, key: string): number | null {
-  try {
-    const times = JSON.parse(storage?.getItem(COMPARISON_TIMES_KEY) ?? '{}') as Record<string, number>;
-    return typeof times[key] === 'number' ? times[key] : null;
-  } catch {
-    return null;
-  }
+  const seconds = readRecord<unknown>(storage, COMPARISON_TIMES_KEY)[key];
+  return typeof seconds === 'number' ? seconds : null;
 }
 
 /** Keep a finished comparison's wall time (the per-run estimate missed its per-run costs by 2–3×: saving, whole-split curve points). */
 export function rememberComparison(storage: SpeedStorage | undefined, key: string, seconds: number): void {
-  if (!storage) return;
-  try {
-    const times = JSON.parse(storage.getItem(COMPARISON_TIMES_KEY) ?? '{}') as Record<string, number>;
-    storage.setItem(COMPARISON_TIMES_KEY, JSON.stringify({ ...times, [key]: seconds }));
-  } catch {
-    // An estimate is a convenience.
-  }
+  writeRecord(storage, COMPARISON_TIMES_KEY, key, seconds);
 }
 
 /** "45 s", "3 min 5 s". */

@@ -134,12 +134,17 @@ describe('a comparison\'s remembered time', () => {
     const values = new Map<string, string>();
     const storage = { getItem: (key: string) => values.get(key) ?? null, setItem: (key: string, value: string) => void values.set(key, value) };
     const kd: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd' };
-    const key = comparisonKey('wasm', [kd], 4);
+    // The teacher, then one group over `seeds` seeds (its seeds differ; the key sets them aside).
+    const entries = (config: ExperimentConfig, seeds: number) => [
+      { kind: 'teacher', group: 't', config },
+      ...Array.from({ length: seeds }, (_, i) => ({ kind: 'student', group: 'g', config: { ...config, seed: config.seed + i } })),
+    ];
+    const key = comparisonKey('wasm', entries(kd, 3));
     expect(rememberedComparison(storage, key)).toBeNull();
     rememberComparison(storage, key, 21.5);
-    expect(rememberedComparison(storage, comparisonKey('wasm', [{ ...kd, seed: 7 }], 4))).toBe(21.5);
-    expect(rememberedComparison(storage, comparisonKey('wasm', [kd], 10))).toBeNull();
-    expect(rememberedComparison(storage, comparisonKey('cpu', [kd], 4))).toBeNull();
-    expect(rememberedComparison(storage, comparisonKey('wasm', [{ ...kd, kdRatio: 0.5 }], 4))).toBeNull();
+    expect(rememberedComparison(storage, comparisonKey('wasm', entries({ ...kd, seed: 7 }, 3)))).toBe(21.5);
+    expect(rememberedComparison(storage, comparisonKey('wasm', entries(kd, 9)))).toBeNull();
+    expect(rememberedComparison(storage, comparisonKey('cpu', entries(kd, 3)))).toBeNull();
+    expect(rememberedComparison(storage, comparisonKey('wasm', entries({ ...kd, kdRatio: 0.5 }, 3)))).toBeNull();
   });
 });

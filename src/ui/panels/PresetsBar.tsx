@@ -7,7 +7,6 @@ import { useLab } from '../../state/store';
 import { trainCount } from '../../state/problems';
 import { comparisonKey, estimateRuns, formatDuration, readSpeeds, rememberedComparison } from '../../state/estimate';
 import { plannedSteps } from '../../train/schedule';
-import { withMethod, type ExperimentConfig } from '../../train/config';
 import type { ViewId } from '../views';
 import { HIDEABLE_PANELS } from '../../state/classroom';
 
@@ -28,19 +27,16 @@ function QueuedComparison({ preset, onOpen }: { preset: Preset; onOpen(view: Vie
   const queue = useCompare((s) => s.queue.status);
   const backend = useLab((s) => s.backend?.name);
   const count = useLab((s) => trainCount(s));
-  const config = useLab((s) => s.config);
   const active = useRunActive();
   if (planned.length === 0) return null;
   const lanes = [baselineLabel, ...planned.map((run) => run.label)];
   const runs = lanes.length * seeds;
-  const stepsOf = (c: ExperimentConfig) => plannedSteps(c, Math.floor((count ?? 0) / c.batchSize));
-  const baseline = withMethod(config, 'none');
-  const all = [baseline, ...planned.map((run) => run.config)].flatMap((c) => Array.from({ length: seeds }, () => ({ config: c, steps: stepsOf(c) })));
-  // The same race measured before in this browser is its best estimate; else its runs at their set-ups' speeds.
-  // The configurations exactly as the comparison will queue them (one seed): the key its time was kept under.
-  const configs = comparisonEntries(planned, 'estimate', 1).filter((entry) => entry.kind === 'student').map((entry) => entry.config);
-  const remembered = backend ? rememberedComparison(storage(), comparisonKey(backend, configs, runs + 1)) : null;
-  const seconds = remembered ?? (backend && count !== undefined ? estimateRuns(all, storedSpeeds(), backend) : null);
+  // The runs exactly as the comparison will queue them (its baseline included): the key its time was
+  // kept under, and else each run at its set-up's measured speed.
+  const entries = comparisonEntries(planned, 'estimate', seeds, baselineLabel);
+  const students = entries.filter((entry) => entry.kind === 'student').map(({ config }) => ({ config, steps: plannedSteps(config, Math.floor((count ?? 0) / config.batchSize)) }));
+  const remembered = backend ? rememberedComparison(storage(), comparisonKey(backend, entries)) : null;
+  const seconds = remembered ?? (backend && count !== undefined ? estimateRuns(students, storedSpeeds(), backend) : null);
   const time =
     seconds === null
       ? `its time is known after a first run on ${backend ?? 'this backend'}`
