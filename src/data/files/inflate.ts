@@ -40,8 +40,9 @@ export class InflateError extends Error {
 
 /**
  * The decompressor inflates each piece it is fed in one go, whatever the reader has taken: a 1 MB
- * piece of zeros is 1 GB at once. Pieces are 16 kB (16 MB at worst), and 1 kB once the output runs
- * far ahead of the input, so a bomb is refused within a megabyte of its limit.
+ * piece of zeros is 1 GB at once. Pieces are 16 kB (16 MB at worst), and 1 kB once a ratio-bound
+ * stream's output runs
+ * far ahead of its input, so a bomb is refused within a megabyte of its limit.
  */
 const FEED_PIECE = 16 * 1024;
 const CAUTIOUS_PIECE = 1024;
@@ -60,7 +61,8 @@ export async function inflate(input: CompressedInput, format: CompressionFormat,
   let total = 0;
   const feed = async (bytes: Uint8Array) => {
     for (let offset = 0; offset < bytes.length; ) {
-      const piece = total > CAUTION_RATIO * Math.max(fed, 1) ? CAUTIOUS_PIECE : FEED_PIECE;
+      // Only a stream held to a ratio can be a bomb still growing; a PNG's rows or a zip entry stop at the size they announce.
+      const piece = options.maxRatio !== undefined && total > CAUTION_RATIO * Math.max(fed, 1) ? CAUTIOUS_PIECE : FEED_PIECE;
       const end = Math.min(bytes.length, offset + piece);
       await writer.write(bytes.subarray(offset, end) as Uint8Array<ArrayBuffer>);
       fed += end - offset;
