@@ -41,8 +41,7 @@ export class InflateError extends Error {
 /**
  * The decompressor inflates each piece it is fed in one go, whatever the reader has taken: a 1 MB
  * piece of zeros is 1 GB at once. Pieces are 16 kB (16 MB at worst), and 1 kB once a ratio-bound
- * stream's output runs
- * far ahead of its input, so a bomb is refused within a megabyte of its limit.
+ * stream's output runs far ahead of its input, so a bomb is refused within a megabyte of its limit.
  */
 const FEED_PIECE = 16 * 1024;
 const CAUTIOUS_PIECE = 1024;
