@@ -1,7 +1,7 @@
 // A comparison told as a race (a preset's story), made for a projector: where the race is, one
 // big score per lane that fills in as its seeds finish, and at the end one sentence with the
 // measured gap. The curves and the table follow it on the Compare page.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useCompare } from '../../state/compare';
 import { resultTable } from '../../state/compareActions';
 import { raceLanes, raceSentence, type RaceLane } from '../../state/race';
@@ -14,9 +14,12 @@ export function RaceView({ onShowTable }: { onShowTable(): void }) {
   const race = useCompare((s) => s.race);
   const entries = useCompare((s) => s.entries);
   const queue = useCompare((s) => s.queue);
+  // The table is rebuilt only when the entries change, not when the queue alone moves.
+  const lanes = useMemo(() => {
+    const table = resultTable(entries);
+    return raceLanes(table.configurations, table.runsByGroup);
+  }, [entries]);
   if (!race || entries.length === 0) return null;
-  const table = resultTable(entries);
-  const lanes = raceLanes(table.configurations, table.runsByGroup);
   const running = queue.status !== 'idle';
   const sentence = running ? null : raceSentence(race, lanes);
   const current = running ? entries[queue.current] : undefined;
