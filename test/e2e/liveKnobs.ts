@@ -166,19 +166,33 @@ test('train until stopped: the run goes on past its epochs; one keyboard gesture
   assert.equal((await knobChanges(page)).length, 1, `one gesture, one mark: ${(await knobChanges(page)).map((c) => c.text).join('; ')}`);
   assert.equal(await page.getByTestId('loss-chart').getAttribute('data-view'), 'recent');
 
-  // The default view: the kd curve's level after the mark against before it, as a share of the plot's height.
+  // Paused, both views show the same rows: the kd curve's level after the mark against before it, as a
+  // share of the plot's height, in the default (recent) view and in the whole-run view.
+  await page.getByTestId('pause-button').click();
+  await waitForStatus(page, 'paused', 30_000);
   const { points, marks, height } = await plotted(page);
   assert.equal(marks.length, 1, 'the mark is drawn in the recent view');
   const mean = (list: [number, number][]) => list.reduce((sum, [, y]) => sum + y, 0) / list.length;
-  const before = points.filter(([x]) => x < marks[0]);
-  const after = points.filter(([x]) => x > marks[0] + 5);
-  assert.ok(before.length >= 5 && after.length >= 5, `points on both sides of the mark (${before.length} before, ${after.length} after)`);
-  const moved = Math.abs(mean(after) - mean(before)) / height;
-  t.note(`the kd curve moved ${(100 * moved).toFixed(0)} % of the chart's height at the T change (recent view)`);
-  assert.ok(moved > 0.25, `the kd curve moved only ${(100 * moved).toFixed(1)} % of the chart's height after T went from 4 to ${chosen}`);
+  const split = points.filter(([x]) => x < marks[0]).length;
+  const skip = points.filter(([x]) => x >= marks[0] && x <= marks[0] + 5).length;
+  assert.ok(split >= 5 && points.length - split - skip >= 5, `points on both sides of the mark (${split} before, ${points.length - split} after)`);
+  const movedIn = (list: [number, number][], plotHeight: number) => Math.abs(mean(list.slice(split + skip)) - mean(list.slice(0, split))) / plotHeight;
+  const moved = movedIn(points, height);
+  await page.getByTestId('whole-run-toggle').check();
+  await waitUntil(() => page.getByTestId('loss-chart').getAttribute('data-view'), (view) => view === 'whole-run', 5_000, 'the whole-run view');
+  const whole = await plotted(page);
+  // The same last rows of the run, in the whole-run view.
+  const wholeMoved = movedIn(whole.points.slice(whole.points.length - points.length), whole.height);
+  await page.getByTestId('whole-run-toggle').uncheck();
+  t.note(`the kd curve moved ${(100 * moved).toFixed(0)} % of the chart's height at the T change in the recent view, ${(100 * wholeMoved).toFixed(0)} % in the whole-run view`);
+  assert.ok(moved > 0.05, `the kd curve moved only ${(100 * moved).toFixed(1)} % of the chart's height after T went from 4 to ${chosen}`);
+  assert.ok(moved >= 1.5 * wholeMoved, `the recent view shows the change ${(moved / wholeMoved).toFixed(1)}× as large as the whole-run view (${(100 * moved).toFixed(1)} % vs ${(100 * wholeMoved).toFixed(1)} %)`);
 
   await page.getByTestId('stop-button').click();
   assert.equal(await waitForStatus(page, ['done', 'stopped', 'error'], 60_000), 'done', 'Finish ends the run as done');
+  // Ended, the run's controls say so: Stop again (not "Stop now"), and no "until you press Finish".
+  assert.equal(await text(page, 'stop-button'), 'Stop');
+  assert.doesNotMatch((await page.locator('.run-progress').textContent()) ?? '', /until you press Finish/);
   assert.doesNotMatch((await page.locator('section.results').textContent()) ?? '', /Stopped early/);
 
   // The results say which run they belong to: the live T is part of it, so they are not stale.

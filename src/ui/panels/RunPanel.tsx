@@ -55,7 +55,7 @@ export function RunControls() {
           disabled={!active}
           title={untilStopped && !finishing ? 'End the run here and score it on the whole val and test splits' : undefined}
         >
-          {untilStopped && active && !finishing ? 'Finish' : finishing ? 'Stop now' : 'Stop'}
+          {!active ? 'Stop' : finishing ? 'Stop now' : untilStopped ? 'Finish' : 'Stop'}
         </button>
       </div>
       {active ? null : <RunEstimate />}
@@ -168,7 +168,7 @@ function RunProgress() {
       <p className="small" aria-live="polite">
         {phaseText}
         {detail ? ` · ${detail}` : ''}
-        {progress && endless ? ` · step ${progress.step.toLocaleString('en')} · epoch ${Math.ceil(progress.epoch)} · until you press Finish` : ''}
+        {progress && endless ? ` · step ${progress.step.toLocaleString('en')} · epoch ${Math.ceil(progress.epoch)}${status === 'done' ? '' : ' · until you press Finish'}` : ''}
         {progress && !endless ? ` · step ${progress.step.toLocaleString('en')} / ${progress.totalSteps.toLocaleString('en')} · epoch ${Math.min(Math.ceil(progress.epoch), epochs ?? Infinity)}` : ''}
         {status === 'training' && progress && !endless ? <TimeLeft step={progress.step} totalSteps={progress.totalSteps} /> : null}
       </p>
