@@ -4,7 +4,7 @@ import { App } from './ui/App';
 import { debugHooks, initLab } from './state/lab';
 import { startExplorer } from './state/explorer';
 import { startLayerChecks } from './state/layerChecks';
-import { initCompare } from './state/compareActions';
+import { initCompare } from './state/labCheckpoint';
 import './ui/styles.css';
 
 declare global {

@@ -1,5 +1,6 @@
 // The Compare page's own store: the runs the user plans, the comparison they ran (or brought back
-// from saved runs), the queue's progress and the saved runs. Changed only by compareActions.ts.
+// from saved runs), the queue's progress and the saved runs. Changed only by the Compare page's
+// actions (docs/ARCHITECTURE.md §2), each entry through compareEntry.ts.
 import type { RaceStory } from './presets';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';

@@ -2,7 +2,7 @@
 // JSON. The same functions the Compare table uses; only the choice of run is the Lab's.
 import { rowsToJson, runLabel, studentRow } from './results';
 import type { RunResult } from '../train/runTypes';
-import { exportStudent, loadStudentAsTeacher } from './compareActions';
+import { exportStudent, loadStudentAsTeacher } from './studentFiles';
 import { knobChangeLabel } from './knobMarks';
 import type { StudentFiles } from './runStore';
 import { isTeacherArchitecture } from '../models/architectureSpecs';

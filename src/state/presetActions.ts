@@ -3,7 +3,7 @@
 // with a kd_ratio sweep also plans its runs on the Compare page.
 import { replaceConfig } from './configActions';
 import { compareStore } from './compare';
-import { clearPlan, planRuns } from './compareActions';
+import { clearPlan, planRuns } from './comparePlan';
 import { applyPreset, getPreset, presetSeeds, sweepRuns } from './presets';
 import { labStore } from './store';
 

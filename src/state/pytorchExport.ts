@@ -6,7 +6,7 @@ import { datasetFilePaths, exportProblem, pytorchExportFiles, type ExportFile, t
 import { zipStore } from '../export/zip';
 import { teacherModelPath } from '../models/catalog';
 import { usesTeacher, type DistillTerm, type ExperimentConfig } from '../train/config';
-import { exportStudent } from './compareActions';
+import { exportStudent } from './studentFiles';
 
 export interface PytorchExportRequest {
   config: ExperimentConfig;

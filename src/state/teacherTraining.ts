@@ -6,7 +6,7 @@ import { isTeacherArchitecture } from '../models/architectureSpecs';
 import { withMethod, usesTeacher, type ExperimentConfig } from '../train/config';
 import type { RunResult } from '../train/runTypes';
 import { labStudentFiles, loadLabStudentAsTeacher } from './labRunActions';
-import { loadStudentAsTeacher } from './compareActions';
+import { loadStudentAsTeacher } from './studentFiles';
 import { readTeacher, saveTeacher } from './datasetStore';
 import { describeStorageError } from './runStore';
 import { isUploadedDataset } from '../data/uploaded';

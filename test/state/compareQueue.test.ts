@@ -26,21 +26,11 @@ vi.mock('../../src/state/runStore', async (importOriginal) => {
 });
 
 const { installDoor } = await import('../../src/state/door');
-const {
-  cancelComparison,
-  planRun,
-  planRuns,
-  planProblem,
-  resultRows,
-  resultTable,
-  setSeedCount,
-  startComparison,
-  toggleSavedInComparison,
-  clearPlan,
-  initCompare,
-  plannedRunSummary,
-  CHECKPOINT_EVERY_MS,
-} = await import('../../src/state/compareActions');
+const { clearPlan, planRun, planRuns, planProblem, plannedRunSummary, setSeedCount } = await import('../../src/state/comparePlan');
+const { cancelComparison, startComparison } = await import('../../src/state/compareQueue');
+const { resultRows, resultTable } = await import('../../src/state/compareTable');
+const { toggleSavedInComparison } = await import('../../src/state/savedRuns');
+const { initCompare, CHECKPOINT_EVERY_MS } = await import('../../src/state/labCheckpoint');
 const { compareStore } = await import('../../src/state/compare');
 const { labStore, initialRun } = await import('../../src/state/store');
 type SavedStudentRun = import('../../src/state/runStore').SavedStudentRun;
@@ -334,7 +324,7 @@ describe('repeating each run over seeds', () => {
 describe('a preset that tells a story names its baseline as the story does', () => {
   it('the soft-vs-hard race calls its scratch arm "Hard labels only"; clearing the plan gives the plain name back', async () => {
     const { choosePreset } = await import('../../src/state/presetActions');
-    const { comparisonEntries } = await import('../../src/state/compareActions');
+    const { comparisonEntries } = await import('../../src/state/compareQueue');
     expect(choosePreset('soft-vs-hard', 'short').queued).toBe(2);
     const { planned, seeds, baselineLabel } = compareStore.getState();
     expect(baselineLabel).toBe('Hard labels only (kd_ratio 0)');

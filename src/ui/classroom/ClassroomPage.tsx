@@ -1,7 +1,7 @@
 // The classroom sequence: one link a teacher projects (?view=classroom), three steps, each one
 // sentence and one button: soft labels at a temperature, the few-label race, the never-seen class.
 import { startRun } from '../../state/runLifecycle';
-import { startComparison } from '../../state/compareActions';
+import { startComparison } from '../../state/compareQueue';
 import { choosePreset } from '../../state/presetActions';
 import { getPreset } from '../../state/presets';
 import { useRunActive } from '../hooks';

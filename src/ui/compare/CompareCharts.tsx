@@ -5,7 +5,7 @@
 import { formatPercent } from '../fields';
 import { memo, useDeferredValue, useId, useMemo, useState } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { toggleHidden } from '../../state/compareActions';
+import { toggleHidden } from '../../state/compareTable';
 import { useCompare, type CompareEntry } from '../../state/compare';
 import { sameCurve, seedBand, type BandPoint } from '../../state/results';
 import { CHART, RUN_COLOURS, TOOLTIP_STYLE } from '../charts/theme';

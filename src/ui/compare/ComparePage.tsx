@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { refreshSavedRuns } from '../../state/compareActions';
+import { refreshSavedRuns } from '../../state/savedRuns';
 import { useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
 import { RaceView } from './RaceView';

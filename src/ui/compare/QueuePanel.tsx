@@ -3,7 +3,6 @@
 import { useId, useState } from 'react';
 import { methodSpec, hasMethod, METHODS } from '../../kd/methods';
 import {
-  cancelComparison,
   clearPlan,
   datasetName,
   plannedRunSummary,
@@ -12,9 +11,9 @@ import {
   planRuns,
   seedsFrom,
   setSeedCount,
-  startComparison,
   unplanRun,
-} from '../../state/compareActions';
+} from '../../state/comparePlan';
+import { cancelComparison, startComparison } from '../../state/compareQueue';
 import { MAX_SEEDS, useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
 import { CUSTOM_TEACHER } from '../../state/teacherChoice';

@@ -3,7 +3,7 @@
 // measured gap. The curves and the table follow it on the Compare page.
 import { useEffect, useMemo, useState } from 'react';
 import { useCompare } from '../../state/compare';
-import { resultTable } from '../../state/compareActions';
+import { resultTable } from '../../state/compareTable';
 import { raceLanes, raceSentence, type RaceLane } from '../../state/race';
 import { RUN_COLOURS } from '../charts/theme';
 import { formatDuration } from '../../state/estimate';

@@ -2,7 +2,8 @@
 // demand), the teacher and the scratch baseline; sortable by any column (aria-sort), exported as
 // CSV or JSON, each trained student downloadable.
 import { useMemo, useState, type ReactNode } from 'react';
-import { loadStudentAsTeacher, resultTable, sortBy } from '../../state/compareActions';
+import { resultTable, sortBy } from '../../state/compareTable';
+import { loadStudentAsTeacher } from '../../state/studentFiles';
 import { useCompare, type CompareEntry } from '../../state/compare';
 import type { StudentFiles } from '../../state/runStore';
 import type { ExperimentConfig } from '../../train/config';

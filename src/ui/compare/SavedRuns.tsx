@@ -1,7 +1,7 @@
 // Runs kept in the browser (IndexedDB): listed after a reload, shown in the comparison on demand,
 // deleted one by one.
 import { useMemo } from 'react';
-import { deleteSavedRun, dismissStorageError, interruptedText, refreshSavedRuns, toggleSavedInComparison } from '../../state/compareActions';
+import { deleteSavedRun, dismissStorageError, interruptedText, refreshSavedRuns, toggleSavedInComparison } from '../../state/savedRuns';
 import { useCompare } from '../../state/compare';
 import type { SavedRun } from '../../state/runStore';
 import { resultOutcomeText } from '../../train/runOutcome';

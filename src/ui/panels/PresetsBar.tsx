@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { choosePreset, type PresetOutcome } from '../../state/presetActions';
 import { getPreset, PRESETS, type Preset, type PresetRun } from '../../state/presets';
-import { comparisonEntries, startComparison } from '../../state/compareActions';
+import { comparisonEntries, startComparison } from '../../state/compareQueue';
 import { useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
 import { trainCount } from '../../state/problems';
