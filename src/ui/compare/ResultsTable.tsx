@@ -4,10 +4,21 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { resultTable, sortBy } from '../../state/compareTable';
 import { loadStudentAsTeacher } from '../../state/studentFiles';
-import { useCompare, type CompareEntry } from '../../state/compare';
+import { useCompare, type CompareEntry, type CompareState } from '../../state/compare';
 import type { StudentFiles } from '../../state/runStore';
 import type { ExperimentConfig } from '../../train/config';
-import { exportedRows, RESULT_COLUMNS, rowsToCsv, rowsToJson, SCORE_KEYS, sortRows, type DeltaNote, type ResultRow, type ScoreKey } from '../../state/results';
+import {
+  exportedRows,
+  RESULT_COLUMNS,
+  rowsToCsv,
+  rowsToJson,
+  SCORE_KEYS,
+  sortRows,
+  type ComparisonTable,
+  type DeltaNote,
+  type ResultRow,
+  type ScoreKey,
+} from '../../state/results';
 import { WEIGHTS_FILE } from '../../models/files';
 import { formatCount, formatPercent } from '../fields';
 import { downloadBlob } from './download';
@@ -107,130 +118,162 @@ export function ResultsTable() {
       </section>
     );
   }
-  const exportRows = exportedRows(shown, table.runsByGroup);
   const testCount = rows.find((row) => row.kind === 'baseline' && row.testCount !== null)?.testCount ?? null;
+  return (
+    <section className="panel compare-results" id="compare-results" tabIndex={-1} aria-labelledby="compare-results-title">
+      <div className="chart-header">
+        <h2 id="compare-results-title">Results</h2>
+        <ResultsToolbar table={table} shown={shown} entries={entries} showSeeds={showSeeds} onShowSeeds={setShowSeeds} />
+      </div>
+      <div className="table-scroll">
+        <table className="compare-table" data-testid="compare-table">
+          <caption className="visually-hidden">Results of the compared runs; press a column header to sort by it.</caption>
+          <ResultsHead sort={sort} />
+          <tbody>
+            {shown.flatMap((row) => {
+              const runs = row.rowType === 'mean' ? (table.runsByGroup.get(row.group) ?? []) : [];
+              return [
+                <ConfigurationRow key={row.id} row={row} entry={byId.get(row.id)} runs={runs.length} />,
+                ...(showSeeds ? runs : []).map((run) => <SeedRow key={run.id} run={run} group={row.group} entry={byId.get(run.id)} />),
+              ];
+            })}
+          </tbody>
+        </table>
+      </div>
+      <ResultsNote testCount={testCount} />
+    </section>
+  );
+}
+
+/** Above the table: "show each seed's run" (when some row has seeds) and the CSV / JSON downloads of the rows as sorted. */
+function ResultsToolbar({ table, shown, entries, showSeeds, onShowSeeds }: {
+  table: ComparisonTable;
+  shown: readonly ResultRow[];
+  entries: readonly CompareEntry[];
+  showSeeds: boolean;
+  onShowSeeds: (show: boolean) => void;
+}) {
+  const exportRows = exportedRows(shown, table.runsByGroup);
   // A mean row's configuration is its first seed's.
   const configs: Record<string, ExperimentConfig> = {};
   for (const entry of entries) {
     configs[entry.id] = entry.config;
     configs[entry.group] ??= entry.config;
   }
-  const seeded = table.runsByGroup.size > 0;
   return (
-    <section className="panel compare-results" id="compare-results" tabIndex={-1} aria-labelledby="compare-results-title">
-      <div className="chart-header">
-        <h2 id="compare-results-title">Results</h2>
-        <div className="button-row">
-          {seeded ? (
-            <label className="toggle">
-              <input type="checkbox" data-testid="compare-show-seeds" checked={showSeeds} onChange={(e) => setShowSeeds(e.target.checked)} />
-              Show each seed&apos;s run
-            </label>
-          ) : null}
-          <button type="button" data-testid="export-csv" onClick={() => downloadBlob('comparison.csv', new Blob([rowsToCsv(exportRows, configs)], { type: 'text/csv' }))}>
-            Download CSV
-          </button>
-          <button
-            type="button"
-            data-testid="export-json"
-            onClick={() => downloadBlob('comparison.json', new Blob([rowsToJson(exportRows, configs)], { type: 'application/json' }))}
+    <div className="button-row">
+      {table.runsByGroup.size > 0 ? (
+        <label className="toggle">
+          <input type="checkbox" data-testid="compare-show-seeds" checked={showSeeds} onChange={(e) => onShowSeeds(e.target.checked)} />
+          Show each seed&apos;s run
+        </label>
+      ) : null}
+      <button type="button" data-testid="export-csv" onClick={() => downloadBlob('comparison.csv', new Blob([rowsToCsv(exportRows, configs)], { type: 'text/csv' }))}>
+        Download CSV
+      </button>
+      <button
+        type="button"
+        data-testid="export-json"
+        onClick={() => downloadBlob('comparison.json', new Blob([rowsToJson(exportRows, configs)], { type: 'application/json' }))}
+      >
+        Download JSON
+      </button>
+    </div>
+  );
+}
+
+/** The column headers: each a button that sorts by its column (aria-sort says how). */
+function ResultsHead({ sort }: { sort: CompareState['sort'] }) {
+  return (
+    <thead>
+      <tr>
+        {RESULT_COLUMNS.map((column) => (
+          <th
+            key={column.key}
+            scope="col"
+            className={column.numeric ? 'numeric' : undefined}
+            aria-sort={sort?.key === column.key ? sort.direction : 'none'}
+            data-column={column.key}
           >
-            Download JSON
-          </button>
-        </div>
-      </div>
-      <div className="table-scroll">
-        <table className="compare-table" data-testid="compare-table">
-          <caption className="visually-hidden">Results of the compared runs; press a column header to sort by it.</caption>
-          <thead>
-            <tr>
-              {RESULT_COLUMNS.map((column) => (
-                <th
-                  key={column.key}
-                  scope="col"
-                  className={column.numeric ? 'numeric' : undefined}
-                  aria-sort={sort?.key === column.key ? sort.direction : 'none'}
-                  data-column={column.key}
-                >
-                  <button type="button" className="sort-button" onClick={() => sortBy(column.key, column.numeric)}>
-                    {column.header}
-                    <span className="sort-mark" aria-hidden="true">
-                      {sort?.key === column.key ? (sort.direction === 'ascending' ? '▲' : '▼') : ''}
-                    </span>
-                  </button>
-                </th>
-              ))}
-              <th scope="col">Student</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.flatMap((row) => {
-              const entry = byId.get(row.id);
-              const runs = row.rowType === 'mean' ? (table.runsByGroup.get(row.group) ?? []) : [];
-              return [
-                <tr
-                  key={row.id}
-                  data-testid="compare-row"
-                  data-kind={row.kind}
-                  data-status={row.status}
-                  data-run={row.id}
-                  data-seeds={row.rowType === 'mean' ? row.seeds.length : undefined}
-                  className={`row-${row.kind} row-${row.status}`}
-                >
-                  {RESULT_COLUMNS.map((column) =>
-                    column.key === 'label' ? (
-                      <th key={column.key} scope="row" className="run-cell">
-                        <RunCell row={row} entry={entry} runs={runs.length} />
-                      </th>
-                    ) : (
-                      <td key={column.key} className={column.numeric ? 'numeric' : undefined} data-column={column.key}>
-                        <Cell row={row} columnKey={column.key} />
-                      </td>
-                    ),
-                  )}
-                  <td>{entry ? <StudentActions entry={entry} /> : null}</td>
-                </tr>,
-                ...(showSeeds ? runs : []).map((run) => {
-                  const seedEntry = byId.get(run.id);
-                  return (
-                    <tr
-                      key={run.id}
-                      data-testid="compare-seed-row"
-                      data-group={row.group}
-                      data-run={run.id}
-                      data-seed={run.seed ?? undefined}
-                      data-status={run.status}
-                      className={`row-seed row-${run.status}`}
-                    >
-                      {RESULT_COLUMNS.map((column) =>
-                        column.key === 'label' ? (
-                          <th key={column.key} scope="row" className="run-cell seed-cell">
-                            <RunCell row={{ ...run, label: `seed ${run.seed}` }} entry={seedEntry} runs={0} />
-                          </th>
-                        ) : (
-                          <td key={column.key} className={column.numeric ? 'numeric' : undefined} data-column={column.key}>
-                            {column.key === 'method' ? '' : <Cell row={run} columnKey={column.key} />}
-                          </td>
-                        ),
-                      )}
-                      <td>{seedEntry ? <StudentActions entry={seedEntry} /> : null}</td>
-                    </tr>
-                  );
-                }),
-              ];
-            })}
-          </tbody>
-        </table>
-      </div>
-      <p className="muted small">
-        Accuracies are on the val / test samples every run shares; MPA is the mean per-class accuracy; Δ is the difference to the student from scratch in
-        percentage points.
-        {testCount !== null ? ` One test image is ${formatPoints(1 / testCount)} (1 / ${testCount.toLocaleString('en')}): a Δ of at most that is marked “≤ 1 test image”.` : ''}{' '}
-        A run repeated over several seeds shows the mean over its finished seeds ± their standard deviation (n − 1), its Δ is the difference of the means,
-        and the Δ is marked “&gt; seed spread” when it is larger than the larger of the two standard deviations of test accuracy (the run&apos;s and the
-        scratch baseline&apos;s), “&lt; seed spread” otherwise. Each seed&apos;s own row compares with the scratch run of the same seed.
-      </p>
-    </section>
+            <button type="button" className="sort-button" onClick={() => sortBy(column.key, column.numeric)}>
+              {column.header}
+              <span className="sort-mark" aria-hidden="true">
+                {sort?.key === column.key ? (sort.direction === 'ascending' ? '▲' : '▼') : ''}
+              </span>
+            </button>
+          </th>
+        ))}
+        <th scope="col">Student</th>
+      </tr>
+    </thead>
+  );
+}
+
+/** One configuration's row: a single run, the teacher, or the mean of a run repeated over `runs` seeds. */
+function ConfigurationRow({ row, entry, runs }: { row: ResultRow; entry: CompareEntry | undefined; runs: number }) {
+  return (
+    <tr
+      data-testid="compare-row"
+      data-kind={row.kind}
+      data-status={row.status}
+      data-run={row.id}
+      data-seeds={row.rowType === 'mean' ? row.seeds.length : undefined}
+      className={`row-${row.kind} row-${row.status}`}
+    >
+      {RESULT_COLUMNS.map((column) =>
+        column.key === 'label' ? (
+          <th key={column.key} scope="row" className="run-cell">
+            <RunCell row={row} entry={entry} runs={runs} />
+          </th>
+        ) : (
+          <td key={column.key} className={column.numeric ? 'numeric' : undefined} data-column={column.key}>
+            <Cell row={row} columnKey={column.key} />
+          </td>
+        ),
+      )}
+      <td>{entry ? <StudentActions entry={entry} /> : null}</td>
+    </tr>
+  );
+}
+
+/** One seed's run under its configuration's mean row (shown on demand), named by its seed. */
+function SeedRow({ run, group, entry }: { run: ResultRow; group: string; entry: CompareEntry | undefined }) {
+  return (
+    <tr
+      data-testid="compare-seed-row"
+      data-group={group}
+      data-run={run.id}
+      data-seed={run.seed ?? undefined}
+      data-status={run.status}
+      className={`row-seed row-${run.status}`}
+    >
+      {RESULT_COLUMNS.map((column) =>
+        column.key === 'label' ? (
+          <th key={column.key} scope="row" className="run-cell seed-cell">
+            <RunCell row={{ ...run, label: `seed ${run.seed}` }} entry={entry} runs={0} />
+          </th>
+        ) : (
+          <td key={column.key} className={column.numeric ? 'numeric' : undefined} data-column={column.key}>
+            {column.key === 'method' ? '' : <Cell row={run} columnKey={column.key} />}
+          </td>
+        ),
+      )}
+      <td>{entry ? <StudentActions entry={entry} /> : null}</td>
+    </tr>
+  );
+}
+
+/** Under the table: what the scores, Δ and its marks mean (one test image's worth, when the baseline has a test count). */
+function ResultsNote({ testCount }: { testCount: number | null }) {
+  return (
+    <p className="muted small">
+      Accuracies are on the val / test samples every run shares; MPA is the mean per-class accuracy; Δ is the difference to the student from scratch in
+      percentage points.
+      {testCount !== null ? ` One test image is ${formatPoints(1 / testCount)} (1 / ${testCount.toLocaleString('en')}): a Δ of at most that is marked “≤ 1 test image”.` : ''}{' '}
+      A run repeated over several seeds shows the mean over its finished seeds ± their standard deviation (n − 1), its Δ is the difference of the means,
+      and the Δ is marked “&gt; seed spread” when it is larger than the larger of the two standard deviations of test accuracy (the run&apos;s and the
+      scratch baseline&apos;s), “&lt; seed spread” otherwise. Each seed&apos;s own row compares with the scratch run of the same seed.
+    </p>
   );
 }
 
