@@ -77,42 +77,21 @@ export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPicker
         const role = method.layers.reads === 'embedding' && pair === pairCount - 1 ? 'embedding' : `pair ${pair + 1}`;
         return (
           <div className="layer-pair" key={pair} role="group" aria-label={`Layer ${role}`}>
-            <div className="layer-side">
-              <label htmlFor={`${id}-s${pair}`}>Student, {role}</label>
-              <select
-                id={`${id}-s${pair}`}
-                data-testid={`${testIdPrefix}student-layer-select-${pair}`}
-                value={studentLayers[pair] ?? ''}
+            {(['student', 'teacher'] as const).map((side) => (
+              <LayerSide
+                key={side}
+                side={side}
+                selectId={`${id}-${side === 'student' ? 's' : 't'}${pair}`}
+                testId={`${testIdPrefix}${side}-layer-select-${pair}`}
+                role={role}
+                value={(side === 'student' ? studentLayers : teacherLayers)[pair] ?? ''}
+                options={side === 'student' ? studentOptions : teacherOptions}
                 disabled={disabled}
-                aria-invalid={problem ? true : undefined}
-                aria-describedby={describedBy}
-                onChange={(event) => choose('student', pair, event.target.value)}
-              >
-                {studentOptions.map((option) => (
-                  <option key={option.value} value={option.value}>
-                    {option.label}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="layer-side">
-              <label htmlFor={`${id}-t${pair}`}>Teacher, {role}</label>
-              <select
-                id={`${id}-t${pair}`}
-                data-testid={`${testIdPrefix}teacher-layer-select-${pair}`}
-                value={teacherLayers[pair] ?? ''}
-                disabled={disabled}
-                aria-invalid={problem ? true : undefined}
-                aria-describedby={describedBy}
-                onChange={(event) => choose('teacher', pair, event.target.value)}
-              >
-                {teacherOptions.map((option) => (
-                  <option key={option.value} value={option.value}>
-                    {option.label}
-                  </option>
-                ))}
-              </select>
-            </div>
+                invalid={Boolean(problem)}
+                describedBy={describedBy}
+                onChoose={(name) => choose(side, pair, name)}
+              />
+            ))}
             <button
               type="button"
               className="link-button"
@@ -144,5 +123,46 @@ export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPicker
         {layerHelp(method)}
       </p>
     </fieldset>
+  );
+}
+
+interface LayerSideProps {
+  side: 'student' | 'teacher';
+  /** The select's id (its label points at it) and its data-testid. */
+  selectId: string;
+  testId: string;
+  /** Which pair it is ("pair 2"), or "embedding" for an embedding method's last pair. */
+  role: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  disabled: boolean;
+  invalid: boolean;
+  describedBy: string;
+  onChoose: (name: string) => void;
+}
+
+/** One network's layer of a pair: a labelled select of its taps. */
+function LayerSide({ side, selectId, testId, role, value, options, disabled, invalid, describedBy, onChoose }: LayerSideProps) {
+  return (
+    <div className="layer-side">
+      <label htmlFor={selectId}>
+        {side === 'student' ? 'Student' : 'Teacher'}, {role}
+      </label>
+      <select
+        id={selectId}
+        data-testid={testId}
+        value={value}
+        disabled={disabled}
+        aria-invalid={invalid ? true : undefined}
+        aria-describedby={describedBy}
+        onChange={(event) => onChoose(event.target.value)}
+      >
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
