@@ -113,3 +113,46 @@ export async function cacheTeacherOutputs(
   onProgress?.(split.count, split.count);
   return cache;
 }
+
+/** What the loop reads instead of running the teacher: its logits, or every tapped output; both null: it runs live. */
+export interface TeacherCache {
+  logits: tf.Tensor2D | null;
+  outputs: tf.Tensor[] | null;
+}
+
+/**
+ * The teacher cache a run trains with, built before its first step (docs/ARCHITECTURE.md §6).
+ * Logit-only terms cache the logits: the shipped ones when they cover every training sample
+ * (docs/ARCHITECTURE.md §8), else computed here. Layer taps cache every tapped output when it fits
+ * in FEATURE_CACHE_BYTES (Digits: a few MB), else the teacher runs live (MNIST's feature maps would
+ * take GBs). A stop during caching leaves nothing cached.
+ */
+export async function prepareTeacherCache(options: {
+  teacher: tfl.LayersModel | null;
+  /** The plan's tapped teacher when a term reads layers; null: logits only. */
+  taps: { model: tfl.LayersModel } | null;
+  train: DeviceSplit;
+  numClasses: number;
+  /** Caching is off with augmentation (the teacher sees new images every epoch) or when the caller turned it off. */
+  wanted: boolean;
+  /** The teacher's logits for every training sample in order, shipped with it; used when they have the right size. */
+  shippedLogits?: Float32Array | null;
+  batchSize: number;
+  /** The caching phase begins (no detail) and goes on (`done / total`). */
+  onPhase?: (detail?: string) => void;
+  stop: StopSignal;
+}): Promise<TeacherCache> {
+  const { teacher, taps, train, numClasses, batchSize, onPhase, stop } = options;
+  const none: TeacherCache = { logits: null, outputs: null };
+  if (!options.wanted || !teacher) return none;
+  const onProgress = (done: number, total: number) => onPhase?.(`${done} / ${total}`);
+  if (taps === null) {
+    const shipped = options.shippedLogits?.length === train.count * numClasses ? options.shippedLogits : null;
+    if (shipped) return { logits: tf.tensor2d(shipped, [train.count, numClasses]), outputs: null };
+    onPhase?.();
+    return { logits: await cacheTeacherLogits(teacher, train, batchSize, onProgress, stop), outputs: null };
+  }
+  if (outputCacheBytes(taps.model, train.count) > FEATURE_CACHE_BYTES) return none;
+  onPhase?.();
+  return { logits: null, outputs: await cacheTeacherOutputs(taps.model, train, batchSize, onProgress, stop) };
+}

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { computeDistillLoss } from '../../src/kd';
 import { getArchitecture } from '../../src/models/architectures';
-import { cacheTeacherLogits, predictLogits } from '../../src/train/teacherCache';
-import { allInputs } from '../../src/data/device';
+import { cacheTeacherLogits, FEATURE_CACHE_BYTES, predictLogits, prepareTeacherCache } from '../../src/train/teacherCache';
+import { allInputs, type DeviceSplit } from '../../src/data/device';
 import type { RunData } from '../../src/train/runTypes';
 import { CLASSES, disposeData, SHAPE, syntheticData } from './fixtures';
 
@@ -63,5 +63,39 @@ describe('cacheTeacherLogits', () => {
     const cache = await cacheTeacherLogits(teacher, data.train, 16);
     expect(tf.memory().numTensors).toBe(before + 1);
     cache.dispose();
+  });
+});
+
+describe('prepareTeacherCache', () => {
+  const base = () => ({ teacher, taps: null, train: data.train, numClasses: CLASSES, wanted: true, batchSize: 16, stop: { isStopped: false } });
+  const values = async (tensor: tf.Tensor | null | undefined) => Array.from(await tensor!.data());
+
+  it('caches nothing when caching is not wanted or there is no teacher', async () => {
+    expect(await prepareTeacherCache({ ...base(), wanted: false })).toEqual({ logits: null, outputs: null });
+    expect(await prepareTeacherCache({ ...base(), teacher: null })).toEqual({ logits: null, outputs: null });
+  });
+
+  it('takes the shipped logits only when they cover every training sample, else computes them', async () => {
+    const shipped = new Float32Array(100 * CLASSES).map((_, i) => i / 7);
+    const phases: (string | undefined)[] = [];
+    const fromShipped = await prepareTeacherCache({ ...base(), shippedLogits: shipped, onPhase: (detail) => phases.push(detail) });
+    expect(await values(fromShipped.logits)).toEqual(Array.from(shipped));
+    expect(phases).toEqual([]);
+    const computed = await prepareTeacherCache({ ...base(), shippedLogits: shipped.subarray(CLASSES), onPhase: (detail) => phases.push(detail) });
+    const reference = await cacheTeacherLogits(teacher, data.train, 16);
+    expect(await values(computed.logits)).toEqual(await values(reference));
+    expect(phases[0]).toBeUndefined();
+    expect(phases.at(-1)).toBe('100 / 100');
+    tf.dispose([fromShipped.logits!, computed.logits!, reference]);
+  });
+
+  it("caches a tapped teacher's outputs when they fit, and nothing when they would not", async () => {
+    const tapped = await prepareTeacherCache({ ...base(), taps: { model: teacher } });
+    expect(tapped.logits).toBeNull();
+    expect(tapped.outputs?.map((output) => output.shape)).toEqual([[100, CLASSES]]);
+    tf.dispose(tapped.outputs!);
+    // More samples than FEATURE_CACHE_BYTES holds: the teacher runs live (nothing is read from the split).
+    const huge = { count: FEATURE_CACHE_BYTES / (4 * CLASSES) + 1 } as DeviceSplit;
+    expect(await prepareTeacherCache({ ...base(), taps: { model: teacher }, train: huge })).toEqual({ logits: null, outputs: null });
   });
 });
