@@ -29,3 +29,30 @@ export function scheduleNotes(config: ExperimentConfig, stepsPerEpoch: number): 
   }
   return notes;
 }
+
+/** How long the loop trains, in steps and epochs. */
+export interface RunLength {
+  /** Full batches per epoch: the last partial batch is dropped, so every batch has the same shape. */
+  stepsPerEpoch: number;
+  /** The steps to train; Infinity for a run until stopped. */
+  totalSteps: number;
+  /** The planned length in epochs: a run until stopped keeps it as the horizon its warm-ups ramp over. */
+  horizonEpochs: number;
+  /** Epochs to train; Infinity for a run until stopped. */
+  totalEpochs: number;
+  /** Train until stopped: the loop runs on past the planned length (the learning rate is constant: cos(step / ∞) = 1). */
+  endless: boolean;
+}
+
+export function runLength(config: Pick<ExperimentConfig, 'epochs' | 'steps' | 'batchSize' | 'untilStopped'>, trainCount: number): RunLength {
+  const stepsPerEpoch = Math.floor(trainCount / config.batchSize);
+  const endless = config.untilStopped === true;
+  const planned = plannedSteps(config, stepsPerEpoch);
+  return {
+    stepsPerEpoch,
+    totalSteps: endless ? Infinity : planned,
+    horizonEpochs: planned / stepsPerEpoch,
+    totalEpochs: endless ? Infinity : planned / stepsPerEpoch,
+    endless,
+  };
+}
