@@ -4,8 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { applyKnobs, changedKnobs, mixAt } from './liveTerms';
 import { learningRateAt, setLearningRate } from './optimizers';
 import { createRng, deriveSeed, permutation } from '../core/rng';
-import { getMethod } from '../kd';
-import { type DistillTerm, type ExperimentConfig, usesTeacher, validateConfig } from './config';
+import { type DistillTerm, type ExperimentConfig, usesTeacher } from './config';
 import { RunControl, type KnobChange } from './control';
 import { trainStep } from './trainStep';
 import { buildDistillPlan, type DistillPlan } from './distillPlan';
@@ -62,23 +61,16 @@ export interface RunOptions {
   rdropRate?: number;
 }
 
-/** Train a student on a dataset already on the device, optionally distilling from a teacher. */
+/**
+ * Train a student on a dataset already on the device, optionally distilling from a teacher. The
+ * configuration is the one the trust boundary accepted for this transfer set (setUpRun:
+ * validateConfig with the training set's size, docs/ARCHITECTURE.md §3); it is not checked again here.
+ */
 export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const { config, data, student, hooks = {} } = options;
   const control = options.control ?? new RunControl();
-  getMethod(config.method); // an unknown method fails here, before anything is allocated
-  const needsTeacher = usesTeacher(config);
-  const teacher = needsTeacher ? options.teacher : null;
-  if (needsTeacher && !teacher) throw new Error(`Method "${config.method}" needs a teacher`);
+  const teacher = usesTeacher(config) ? options.teacher : null;
   const { batchSize } = config;
-  if (batchSize > data.train.count) {
-    throw new Error(`Batch size ${batchSize} is larger than the training set (${data.train.count} samples)`);
-  }
-  const fraction = config.labelledFraction ?? 1;
-  if (!(fraction > 0 && fraction <= 1)) throw new Error(`Labelled fraction must be in (0, 1] (got ${fraction})`);
-  // What the loop cannot run (the page's and the CLI's checks of the set-up, e.g. kd_ratio above 1 for a ratio method, are setUpRun's).
-  const loopProblem = validateConfig(config).find((problem) => ['ttaShift', 'emaDecay', 'rdropAlpha'].includes(problem.field));
-  if (loopProblem) throw new Error(loopProblem.message);
   const length = runLength(config, data.train.count);
   const { stepsPerEpoch, totalSteps } = length;
   const evalBatchSize = options.evalBatchSize ?? 256;

@@ -381,15 +381,6 @@ describe('results and history', () => {
     expect(result.testAccuracy).toBeGreaterThan(0.9);
     student.dispose();
   });
-
-  it('refuses a batch larger than the training set and a teacher-less kd run', async () => {
-    const student = build('mlp', 42);
-    await expect(run({ config: config({ method: 'none', params: {}, batchSize: 193 }), student, teacher: null })).rejects.toThrow(
-      /Batch size 193 is larger than the training set \(192 samples\)/,
-    );
-    await expect(run({ config: config(), student, teacher: null })).rejects.toThrow(/Method "kd" needs a teacher/);
-    student.dispose();
-  });
 });
 
 describe('NaN handling', () => {
