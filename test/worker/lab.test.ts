@@ -207,4 +207,11 @@ describe('the worker lab', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0].payload).toEqual({ message: 'The cpu engine failed inside (memory access out of bounds (simulated by the test hook))' });
   });
+
+  // Last: after a (simulated) device loss every failure reads as that loss.
+  it("answers the browser tests' hooks: the worker's memory, and a device loss simulated where there is no WebGPU device", async () => {
+    expect(await value('debugMemory', {})).toEqual({ numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes, backend: 'cpu' });
+    expect(await value('debugLoseDevice', {})).toBeNull();
+    expect(events.filter((e) => e.event === 'deviceLost').map((e) => e.payload)).toEqual([{ message: 'Simulated device loss on the cpu backend' }]);
+  });
 });

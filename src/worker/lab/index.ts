@@ -13,6 +13,7 @@ import { Datasets, streamingFetch } from './datasets';
 import { DeviceWatch, isEngineFault } from './device';
 import { RunSession } from './session';
 import { Teachers } from './teachers';
+import { testHooks } from './testHooks';
 import { Transferring, Views } from './views';
 
 export { Transferring } from './views';
@@ -117,24 +118,7 @@ export function createLab(deps: LabDeps): Lab {
       const files = await session.exportStudent(runId);
       return new Transferring(files, [files.weights]);
     }),
-    debugMemory: () => {
-      const memory = tf.memory();
-      return { numTensors: memory.numTensors, numBytes: memory.numBytes, backend: tf.getBackend() };
-    },
-    debugLoseDevice: () => {
-      if (tf.getBackend() === 'webgpu') deps.destroyDevice();
-      else device.simulateLoss(`Simulated device loss on the ${tf.getBackend()} backend`, onLost);
-      return null;
-    },
-    debugEngineFault: () => {
-      throw new WebAssembly.RuntimeError('memory access out of bounds (simulated by the test hook)');
-    },
-    debugCrash: () => {
-      setTimeout(() => {
-        throw new Error('Simulated worker crash');
-      });
-      return null;
-    },
+    ...testHooks(device, () => deps.destroyDevice(), onLost),
   };
 
   /** After a wasm trap this worker is not to be trusted: the page is told to replace it (once). */
