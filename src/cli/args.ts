@@ -1,4 +1,5 @@
-// Command-line flags -> ExperimentConfig. Every refusal is one line naming the flag.
+// Command-line flags -> ExperimentConfig (docs/ARCHITECTURE.md §4.3). The knobs' flags come from the
+// knob table (knobFlags.ts), the CLI's own from OPTION_FLAGS; every refusal is one line naming the flag.
 import { CURVE_EVAL_SAMPLES, DEFAULT_CONFIG, type DistillTerm, type ExperimentConfig, usesTeacher, validateConfig } from '../train/config';
 import { getMethod, hasMethod, METHODS } from '../kd';
 import { readsLayers } from '../kd/methods';
@@ -10,6 +11,10 @@ import { DATASET_FORMATS, type DatasetFormat } from '../data/files/read';
 import { parseImageSize } from '../data/files/imageSize';
 import { datasetNameFromPath } from '../data/files/source';
 import { uploadedDatasetId } from '../data/uploaded';
+import { parseInteger, parseNumber, UsageError } from './flagValues';
+import { KNOB_FLAGS, knobUsageLines, readKnobFlag } from './knobFlags';
+
+export { UsageError } from './flagValues';
 
 export interface CliOptions {
   config: ExperimentConfig;
@@ -23,7 +28,7 @@ export interface CliOptions {
   force?: boolean;
   quiet: boolean;
   help: boolean;
-  /** cpu (the default: the kernels the golden values and the PyTorch comparison were checked on) or wasm (XNNPACK, about 3× faster here). */
+  /** wasm (the default: XNNPACK with SIMD and the lab's own training kernels) or cpu (tfjs' cpu kernels, on which the golden values were checked). */
   backend: 'cpu' | 'wasm';
   /** --threads: wasm's threads for tfjs' convolutions and matrix products (default: one per core, at most 8). */
   threads?: number;
@@ -34,31 +39,8 @@ export interface CliOptions {
   imageSize?: [number, number];
 }
 
-export class UsageError extends Error {}
-
-const NUMBER_FLAGS: Record<string, keyof ExperimentConfig> = {
-  '--kd-ratio': 'kdRatio',
-  '--lr': 'lr',
-  '--momentum': 'momentum',
-  '--weight-decay': 'weightDecay',
-  '--batch-size': 'batchSize',
-  '--epochs': 'epochs',
-  '--steps': 'steps',
-  '--seed': 'seed',
-  '--train-limit': 'trainLimit',
-  '--val-limit': 'valLimit',
-  '--test-limit': 'testLimit',
-  '--eval-every': 'evalEvery',
-  '--labelled-fraction': 'labelledFraction',
-  '--tta-shift': 'ttaShift',
-  '--ema-decay': 'emaDecay',
-  '--rdrop-alpha': 'rdropAlpha',
-};
-
-/** Flags that take whole numbers: 100.5 is refused, not cut to 100. */
-const INTEGER_FLAGS: ReadonlySet<string> = new Set(['--batch-size', '--epochs', '--steps', '--seed', '--train-limit', '--val-limit', '--test-limit', '--eval-every', '--tta-shift']);
-
-export const USAGE = `Usage: npm run train -- [flags]
+/** --help as written: every flag in its own words (the knob table adds a line for a knob it does not name). */
+const WRITTEN_USAGE = `Usage: npm run train -- [flags]
   --dataset ID          ${BUILTIN_DATASETS.map((d) => d.id).join(' | ')} (default ${DEFAULT_CONFIG.dataset})
   --dataset-file PATH   your own data instead: a CIFAR-10/100 binary .tar.gz or .bin files, IDX image +
                         label files (a folder, gzipped or not), a folder or .zip of class subfolders
@@ -121,23 +103,7 @@ export const USAGE = `Usage: npm run train -- [flags]
   --threads N           wasm's threads (default: one per core, at most 8; 1: the single-threaded
                         build); the numbers do not depend on it`;
 
-/** Decimal numbers only: Number() would also read "0x10" as 16, "0b11" as 3 and "" as 0. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-function parseNumber(flag: string, raw: string | undefined): number {
-  if (raw === undefined || raw.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-  const value = Number(raw);
-  if (!DECIMAL.test(raw.trim()) || !Number.isFinite(value)) {
-    throw new UsageError(`${flag} expects a number, got "${raw}"${/^[+-]?0[box]/i.test(raw.trim()) ? ' (decimal digits only)' : ''}`);
-  }
-  return value;
-}
-
-function parseInteger(flag: string, raw: string | undefined): number {
-  const value = parseNumber(flag, raw);
-  if (!Number.isInteger(value)) throw new UsageError(`${flag} expects a whole number, got "${raw}"`);
-  return value;
-}
+export const USAGE = [WRITTEN_USAGE, ...knobUsageLines(WRITTEN_USAGE)].join('\n');
 
 /** "block2,block3" (or "at=block2,block3" when qualified) -> the term it names and the layers. */
 function parseLayers(flag: string, raw: string): { method?: string; layers: string[] } {
@@ -168,149 +134,131 @@ function assignParam(term: DistillTerm, name: string, value: number, flag: strin
   term.params[name] = value;
 }
 
+/** What the flags say before they are judged together. */
+interface Parsing {
+  config: ExperimentConfig;
+  options: Omit<CliOptions, 'config'>;
+  /** Unqualified --param NAME=VALUE (and --temperature). */
+  params: Record<string, number>;
+  qualifiedParams: QualifiedParam[];
+  layerFlags: LayerFlag[];
+  recipe: DistillTerm[] | null;
+}
+
+interface QualifiedParam {
+  method: string;
+  name: string;
+  value: number;
+}
+
+interface LayerFlag {
+  flag: '--student-layers' | '--teacher-layers';
+  method?: string;
+  layers: string[];
+}
+
+/** A flag of the CLI's own (not a knob): `value` takes its argument; a flag without one does not call it. */
+type OptionFlag = (parsing: Parsing, value: () => string) => void;
+
+function datasetFormat(value: string): DatasetFormat {
+  if (!(DATASET_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--dataset-format must be ${DATASET_FORMATS.join(', ')}, got "${value}"`);
+  return value as DatasetFormat;
+}
+
+function imageSize(value: string): [number, number] {
+  try {
+    return parseImageSize(value);
+  } catch (error) {
+    throw new UsageError(`--image-size: ${(error as Error).message}`);
+  }
+}
+
+/** --param NAME=VALUE or METHOD.NAME=VALUE. */
+function readParam(parsing: Parsing, value: string): void {
+  const match = /^(?:([a-z]+)\.)?([A-Za-z][\w]*)=(.+)$/.exec(value);
+  if (!match) throw new UsageError(`--param expects NAME=VALUE (or METHOD.NAME=VALUE), got "${value}"`);
+  const [, method, name, text] = match;
+  const number = parseNumber(`--param ${method ? `${method}.` : ''}${name}`, text);
+  if (method) parsing.qualifiedParams.push({ method, name, value: number });
+  else parsing.params[name] = number;
+}
+
+function peerStudent(value: string): string {
+  if (!ARCHITECTURES.some((a) => a.id === value)) {
+    throw new UsageError(`--peer-student: unknown architecture "${value}" (known: ${ARCHITECTURES.map((a) => a.id).join(', ')})`);
+  }
+  return value;
+}
+
+function omitClasses(value: string): number[] {
+  if (!/^\d+(,\d+)*$/.test(value)) throw new UsageError(`--omit-classes expects class indices separated by commas (e.g. 3 or 3,5), got "${value}"`);
+  return value.split(',').map(Number);
+}
+
+function backend(value: string): CliOptions['backend'] {
+  if (value !== 'cpu' && value !== 'wasm') throw new UsageError(`--backend must be cpu or wasm, got "${value}"`);
+  return value;
+}
+
+function threads(value: string): number {
+  const count = parseInteger('--threads', value);
+  if (count < 1 || count > 8) throw new UsageError(`--threads must be from 1 to 8, got ${count}`);
+  return count;
+}
+
+/** The CLI's own flags; the knobs' flags come from the knob table (knobFlags.ts). */
+const OPTION_FLAGS: ReadonlyMap<string, OptionFlag> = new Map<string, OptionFlag>([
+  ['--dataset-file', (p, value) => (p.options.datasetFile = value())],
+  ['--dataset-format', (p, value) => (p.options.datasetFormat = datasetFormat(value()))],
+  ['--image-size', (p, value) => (p.options.imageSize = imageSize(value()))],
+  ['--temperature', (p, value) => (p.params.temperature = parseNumber('--temperature', value()))],
+  ['--param', (p, value) => readParam(p, value())],
+  ['--student-layers', (p, value) => p.layerFlags.push({ flag: '--student-layers', ...parseLayers('--student-layers', value()) })],
+  ['--teacher-layers', (p, value) => p.layerFlags.push({ flag: '--teacher-layers', ...parseLayers('--teacher-layers', value()) })],
+  ['--recipe', (p, value) => (p.recipe = parseRecipe(value()))],
+  ['--peer-student', (p, value) => (p.config.peerStudent = peerStudent(value()))],
+  ['--omit-classes', (p, value) => (p.config.omitClasses = omitClasses(value()))],
+  ['--save', (p, value) => (p.options.save = value())],
+  ['--json', (p, value) => (p.options.json = value())],
+  ['--export-pytorch', (p, value) => (p.options.exportPytorch = value())],
+  ['--force', (p) => (p.options.force = true)],
+  ['--quiet', (p) => (p.options.quiet = true)],
+  ['--backend', (p, value) => (p.options.backend = backend(value()))],
+  ['--threads', (p, value) => (p.options.threads = threads(value()))],
+  ['--help', (p) => (p.options.help = true)],
+  ['-h', (p) => (p.options.help = true)],
+]);
+
+/** A --teacher value that names a folder or a model.json rather than a shipped teacher. */
+const isTeacherPath = (value: string) => value.includes('/') || value.endsWith('.json');
+
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const config: ExperimentConfig = { ...DEFAULT_CONFIG, params: {} };
+  const parsing: Parsing = {
+    config: { ...DEFAULT_CONFIG, params: {} },
+    options: { quiet: false, help: false, backend: 'wasm' },
+    params: {},
+    qualifiedParams: [],
+    layerFlags: [],
+    recipe: null,
+  };
+  const { config, options } = parsing;
   const given = new Set<string>();
-  const params: Record<string, number> = {};
-  const qualifiedParams: { method: string; name: string; value: number }[] = [];
-  const layerFlags: { flag: '--student-layers' | '--teacher-layers'; method?: string; layers: string[] }[] = [];
-  let recipe: DistillTerm[] | null = null;
-  const options: Omit<CliOptions, 'config'> = { quiet: false, help: false, backend: 'wasm' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const next = () => {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return value;
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return next;
     };
     given.add(flag);
-    if (flag in NUMBER_FLAGS) {
-      const raw = argv[++i];
-      (config as unknown as Record<string, number>)[NUMBER_FLAGS[flag]] = INTEGER_FLAGS.has(flag) ? parseInteger(flag, raw) : parseNumber(flag, raw);
-      continue;
-    }
-    switch (flag) {
-      case '--dataset':
-        config.dataset = next();
-        break;
-      case '--dataset-file':
-        options.datasetFile = next();
-        break;
-      case '--dataset-format': {
-        const value = next();
-        if (!(DATASET_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--dataset-format must be ${DATASET_FORMATS.join(', ')}, got "${value}"`);
-        options.datasetFormat = value as DatasetFormat;
-        break;
-      }
-      case '--image-size': {
-        const value = next();
-        try {
-          options.imageSize = parseImageSize(value);
-        } catch (error) {
-          throw new UsageError(`--image-size: ${(error as Error).message}`);
-        }
-        break;
-      }
-      case '--student':
-        config.student = next();
-        break;
-      case '--teacher': {
-        const value = next();
-        if (value.includes('/') || value.endsWith('.json')) options.teacherPath = value;
-        config.teacher = value;
-        break;
-      }
-      case '--method':
-        config.method = next();
-        break;
-      case '--temperature':
-        params.temperature = parseNumber(flag, argv[++i]);
-        break;
-      case '--param': {
-        const value = next();
-        const match = /^(?:([a-z]+)\.)?([A-Za-z][\w]*)=(.+)$/.exec(value);
-        if (!match) throw new UsageError(`--param expects NAME=VALUE (or METHOD.NAME=VALUE), got "${value}"`);
-        const [, method, name, text] = match;
-        const number = parseNumber(`--param ${method ? `${method}.` : ''}${name}`, text);
-        if (method) qualifiedParams.push({ method, name, value: number });
-        else params[name] = number;
-        break;
-      }
-      case '--student-layers':
-      case '--teacher-layers':
-        layerFlags.push({ flag, ...parseLayers(flag, next()) });
-        break;
-      case '--recipe':
-        recipe = parseRecipe(next());
-        break;
-      case '--peer-student': {
-        const value = next();
-        if (!ARCHITECTURES.some((a) => a.id === value)) {
-          throw new UsageError(`--peer-student: unknown architecture "${value}" (known: ${ARCHITECTURES.map((a) => a.id).join(', ')})`);
-        }
-        config.peerStudent = value;
-        break;
-      }
-      case '--optimizer': {
-        const value = next();
-        if (value !== 'adam' && value !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, got "${value}"`);
-        config.optimizer = value;
-        break;
-      }
-      case '--lr-schedule': {
-        const value = next();
-        if (value !== 'constant' && value !== 'cosine') throw new UsageError(`--lr-schedule must be constant or cosine, got "${value}"`);
-        config.lrSchedule = value;
-        break;
-      }
-      case '--augment':
-        config.augment = true;
-        break;
-      case '--omit-classes': {
-        const value = next();
-        if (!/^\d+(,\d+)*$/.test(value)) throw new UsageError(`--omit-classes expects class indices separated by commas (e.g. 3 or 3,5), got "${value}"`);
-        config.omitClasses = value.split(',').map(Number);
-        break;
-      }
-      case '--save':
-        options.save = next();
-        break;
-      case '--json':
-        options.json = next();
-        break;
-      case '--export-pytorch':
-        options.exportPytorch = next();
-        break;
-      case '--force':
-        options.force = true;
-        break;
-      case '--quiet':
-        options.quiet = true;
-        break;
-      case '--backend': {
-        const value = next();
-        if (value !== 'cpu' && value !== 'wasm') throw new UsageError(`--backend must be cpu or wasm, got "${value}"`);
-        options.backend = value;
-        break;
-      }
-      case '--threads': {
-        const threads = parseInteger(flag, next());
-        if (threads < 1 || threads > 8) throw new UsageError(`--threads must be from 1 to 8, got ${threads}`);
-        options.threads = threads;
-        break;
-      }
-      case '--help':
-      case '-h':
-        options.help = true;
-        break;
-      default:
-        throw new UsageError(`Unknown flag "${flag}" (see --help)`);
-    }
+    const knob = KNOB_FLAGS.get(flag);
+    const option = OPTION_FLAGS.get(flag);
+    if (knob) readKnobFlag(knob, flag, value, config);
+    else if (option) option(parsing, value);
+    else throw new UsageError(`Unknown flag "${flag}" (see --help)`);
+    if (knob?.key === 'teacher' && isTeacherPath(config.teacher)) options.teacherPath = config.teacher;
   }
-  if (options.force && !options.exportPytorch) throw new UsageError('--force is for --export-pytorch');
-  if (options.threads !== undefined && options.backend !== 'wasm') throw new UsageError('--threads is for --backend wasm');
-  if (options.datasetFormat && !options.datasetFile) throw new UsageError('--dataset-format is for --dataset-file');
-  if (options.imageSize && !options.datasetFile) throw new UsageError('--image-size is for --dataset-file (an image folder or .zip)');
+  checkFlagsGoTogether(options);
   if (options.datasetFile) {
     if (given.has('--dataset')) throw new UsageError('--dataset and --dataset-file both name the data: give one');
     // The run is named after the file as the page names an upload; its classes are known once it is read (run.ts checks --omit-classes then).
@@ -323,25 +271,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!hasMethod(config.method)) {
     throw new UsageError(`--method: unknown method "${config.method}" (known: ${METHODS.map((m) => m.id).join(', ')})`);
   }
-  if (recipe) {
-    applyRecipe(config, recipe, given, params, qualifiedParams, layerFlags);
-  } else {
-    const method = getMethod(config.method);
-    const term: DistillTerm = { method: method.id, weight: 0, params: {} };
-    for (const [name, value] of Object.entries(params)) assignParam(term, name, value, `--param ${name}`);
-    for (const { method: id, name, value } of qualifiedParams) {
-      if (id !== method.id) throw new UsageError(`--param ${id}.${name}: the method is "${method.id}" (use --recipe to combine methods)`);
-      assignParam(term, name, value, `--param ${id}.${name}`);
-    }
-    for (const { flag, method: id, layers } of layerFlags) {
-      if (id !== undefined && id !== method.id) throw new UsageError(`${flag} ${id}=...: the method is "${method.id}" (use --recipe to combine methods)`);
-      if (!readsLayers(method)) throw new UsageError(`${flag}: method "${method.id}" reads only the logits and takes no layers`);
-      if (flag === '--student-layers') config.studentLayers = layers;
-      else config.teacherLayers = layers;
-    }
-    config.params = term.params;
-    if (!given.has('--kd-ratio')) config.kdRatio = method.kind === 'none' ? 0 : method.defaultWeight;
-  }
+  if (parsing.recipe) applyRecipe(config, parsing.recipe, given, parsing.params, parsing.qualifiedParams, parsing.layerFlags);
+  else applySingleMethod(parsing, given);
   if (config.peerStudent !== undefined && getMethod(config.method).kind !== 'mutual') {
     throw new UsageError('--peer-student is for --method dml only');
   }
@@ -357,14 +288,41 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   return { config, ...options };
 }
 
+/** Flags that only mean something beside another one. */
+function checkFlagsGoTogether(options: Omit<CliOptions, 'config'>): void {
+  if (options.force && !options.exportPytorch) throw new UsageError('--force is for --export-pytorch');
+  if (options.threads !== undefined && options.backend !== 'wasm') throw new UsageError('--threads is for --backend wasm');
+  if (options.datasetFormat && !options.datasetFile) throw new UsageError('--dataset-format is for --dataset-file');
+  if (options.imageSize && !options.datasetFile) throw new UsageError('--image-size is for --dataset-file (an image folder or .zip)');
+}
+
+/** One method: its parameters (qualified ones must name it), its layers, and its reference weight unless --kd-ratio gave one. */
+function applySingleMethod({ config, params, qualifiedParams, layerFlags }: Parsing, given: ReadonlySet<string>): void {
+  const method = getMethod(config.method);
+  const term: DistillTerm = { method: method.id, weight: 0, params: {} };
+  for (const [name, value] of Object.entries(params)) assignParam(term, name, value, `--param ${name}`);
+  for (const { method: id, name, value } of qualifiedParams) {
+    if (id !== method.id) throw new UsageError(`--param ${id}.${name}: the method is "${method.id}" (use --recipe to combine methods)`);
+    assignParam(term, name, value, `--param ${id}.${name}`);
+  }
+  for (const { flag, method: id, layers } of layerFlags) {
+    if (id !== undefined && id !== method.id) throw new UsageError(`${flag} ${id}=...: the method is "${method.id}" (use --recipe to combine methods)`);
+    if (!readsLayers(method)) throw new UsageError(`${flag}: method "${method.id}" reads only the logits and takes no layers`);
+    if (flag === '--student-layers') config.studentLayers = layers;
+    else config.teacherLayers = layers;
+  }
+  config.params = term.params;
+  if (!given.has('--kd-ratio')) config.kdRatio = method.kind === 'none' ? 0 : method.defaultWeight;
+}
+
 /** --recipe: the terms get their qualified parameters and layers; plain parameter names go to every term that has them. */
 function applyRecipe(
   config: ExperimentConfig,
   terms: DistillTerm[],
   given: ReadonlySet<string>,
   params: Record<string, number>,
-  qualifiedParams: readonly { method: string; name: string; value: number }[],
-  layerFlags: readonly { flag: '--student-layers' | '--teacher-layers'; method?: string; layers: string[] }[],
+  qualifiedParams: readonly QualifiedParam[],
+  layerFlags: readonly LayerFlag[],
 ): void {
   for (const flag of ['--method', '--kd-ratio']) {
     if (given.has(flag)) throw new UsageError(`${flag} cannot be combined with --recipe (the recipe names the methods and their weights)`);

@@ -1,9 +1,10 @@
 // Flag parsing: flags -> ExperimentConfig, and one clear refusal per bad flag.
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/args';
+import { parseArgs, USAGE } from '../../src/cli/args';
+import { flagOf, KNOB_FLAGS, knobUsageLines } from '../../src/cli/knobFlags';
 import { refusal } from './cliKit';
 import { DEFAULT_CONFIG } from '../../src/train/config';
-
+import { EXTRA_KNOBS, KNOBS } from '../../src/train/knobs';
 
 describe('parseArgs', () => {
   it('gives sensible defaults: kd on digits with the dataset teacher and the method weight', () => {
@@ -99,5 +100,42 @@ describe('parseArgs', () => {
 
   it('recognises --help', () => {
     expect(parseArgs(['--help']).help).toBe(true);
+  });
+
+  it('refuses the names every object has as unknown flags', () => {
+    for (const name of ['constructor', 'toString', '__proto__']) expect(refusal([name, '1'])).toBe(`Unknown flag "${name}" (see --help)`);
+  });
+});
+
+describe('the knob table as flags', () => {
+  it('every knob and extra is a flag named after its key, listed in --help; Train until stopped is not', () => {
+    expect(flagOf('kdRatio')).toBe('--kd-ratio');
+    const keys = [...KNOBS, ...EXTRA_KNOBS].filter((knob) => knob.cli !== false).map((knob) => knob.key);
+    expect([...KNOB_FLAGS.values()].map((knob) => knob.key)).toEqual(keys);
+    expect(keys).not.toContain('untilStopped');
+    for (const flag of KNOB_FLAGS.keys()) expect(USAGE, flag).toMatch(new RegExp(`${flag}(?![\\w-])`));
+    expect(refusal(['--until-stopped'])).toBe('Unknown flag "--until-stopped" (see --help)');
+  });
+
+  it('reads each flag as its kind says: numbers (whole ones where the knob is), switches, choices', () => {
+    for (const [flag, knob] of KNOB_FLAGS) {
+      if (knob.kind === 'number') {
+        expect(refusal([flag, 'many']), flag).toBe(`${flag} expects a number, got "many"`);
+        if (knob.integer) expect(refusal([flag, '2.5']), flag).toBe(`${flag} expects a whole number, got "2.5"`);
+      } else if (knob.kind === 'boolean') {
+        expect((parseArgs([flag]).config as unknown as Record<string, unknown>)[knob.key], flag).toBe(true);
+      } else {
+        expect(refusal([flag]), flag).toBe(`${flag} needs a value`);
+      }
+    }
+    expect(refusal(['--lr-schedule', 'step'])).toBe('--lr-schedule must be constant or cosine, got "step"');
+  });
+
+  it('a knob --help does not describe yet gets a line from its own help', () => {
+    expect(knobUsageLines(USAGE)).toEqual([]);
+    const lines = knobUsageLines('Usage: npm run train -- [flags]');
+    expect(lines).toHaveLength(KNOB_FLAGS.size);
+    expect(lines).toContain('  --batch-size N        Samples per step; the last partial batch of an epoch is dropped.');
+    expect(lines).toContain('  --optimizer adam|sgd  Optimizer');
   });
 });
