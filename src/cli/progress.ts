@@ -1,9 +1,16 @@
 // A one-line progress bar on a terminal; plain lines when stderr is not a TTY.
+import type { TextOut } from './io';
+
 export class ProgressBar {
   private lastPlain = -1;
-  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly tty: boolean;
 
-  constructor(private readonly quiet: boolean) {}
+  constructor(
+    private readonly quiet: boolean,
+    private readonly out: TextOut = process.stderr,
+  ) {
+    this.tty = Boolean(out.isTTY);
+  }
 
   update(step: number, total: number, label: string): void {
     if (this.quiet) return;
@@ -11,27 +18,27 @@ export class ProgressBar {
     if (this.tty) {
       const width = 30;
       const filled = Math.round(fraction * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${label}   `);
+      this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${label}   `);
     } else {
       const tenth = Math.floor(fraction * 10);
       if (tenth !== this.lastPlain) {
         this.lastPlain = tenth;
-        process.stderr.write(`${(fraction * 100).toFixed(0)}% step ${step}/${total} ${label}\n`);
+        this.out.write(`${(fraction * 100).toFixed(0)}% step ${step}/${total} ${label}\n`);
       }
     }
   }
 
   status(text: string): void {
     if (this.quiet) return;
-    if (this.tty) process.stderr.write(`\r${text}   `);
+    if (this.tty) this.out.write(`\r${text}   `);
   }
 
   log(line: string): void {
     if (this.quiet) return;
-    process.stderr.write(this.tty ? `\r\x1b[2K${line}\n` : `${line}\n`);
+    this.out.write(this.tty ? `\r\x1b[2K${line}\n` : `${line}\n`);
   }
 
   done(): void {
-    if (!this.quiet && this.tty) process.stderr.write('\n');
+    if (!this.quiet && this.tty) this.out.write('\n');
   }
 }
