@@ -1,13 +1,14 @@
 // Where the CLI writes and what it reads: --save and --json are checked before training (one line
 // naming the flag and the path), a failed --save keeps the --json result, and a bad --teacher
-// folder is named without echoing its bytes.
+// folder is named without echoing its bytes. The CLI runs through its entry in this process
+// (exit code, captured stderr); the runs that get past the flags use --backend cpu.
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkJsonFile, checkSaveFolder } from '../../src/cli/nodeFiles';
-import { cli, rejection as refusal } from './cliKit';
+import { cliInProcess, rejection as refusal } from './cliKit';
 import { garbageBytes } from '../models/modelCorpus';
 
 let dir: string;
@@ -23,7 +24,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const QUICK = ['--dataset', 'digits', '--method', 'none', '--student', 'mlp', '--epochs', '1', '--train-limit', '128', '--test-limit', '64'];
+const QUICK = ['--dataset', 'digits', '--method', 'none', '--student', 'mlp', '--epochs', '1', '--train-limit', '128', '--test-limit', '64', '--backend', 'cpu'];
 
 describe('checkSaveFolder and checkJsonFile', () => {
   it('refuse a --save under a plain file, naming the flag, the path and the file in the way', async () => {
@@ -58,13 +59,13 @@ describe('checkSaveFolder and checkJsonFile', () => {
 describe('the CLI with bad destinations', () => {
   it('refuses a --save under a plain file before training: exit 2, one line, nothing trained', async () => {
     const save = path.join(plainFile, 'model');
-    const outcome = await cli([...QUICK, '--save', save]);
+    const outcome = await cliInProcess([...QUICK, '--save', save]);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toBe(`error: --save ${save}: ${plainFile} is a file, not a folder\n`);
   });
 
   it('refuses a --json naming a folder before training', async () => {
-    const outcome = await cli([...QUICK, '--json', dir]);
+    const outcome = await cliInProcess([...QUICK, '--json', dir]);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.trim().split('\n')).toEqual([`error: --json ${dir}: it is a folder; give a file name, such as ${path.join(dir, 'result.json')}`]);
   });
@@ -74,7 +75,7 @@ describe('the CLI with bad destinations', () => {
     const save = path.join(dir, 'blocked');
     await mkdir(path.join(save, 'model.json'), { recursive: true });
     const json = path.join(dir, 'kept.json');
-    const outcome = await cli([...QUICK, '--quiet', '--save', save, '--json', json]);
+    const outcome = await cliInProcess([...QUICK, '--quiet', '--save', save, '--json', json]);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(new RegExp(`^error: --save ${save.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: could not write \\(.*model\\.json is a folder\\)\\n$`));
     const result = JSON.parse(await readFile(json, 'utf8'));
@@ -88,7 +89,7 @@ describe('the CLI with a bad --teacher folder', () => {
     const teacher = path.join(dir, 'garbage-teacher');
     await mkdir(teacher);
     await writeFile(path.join(teacher, 'model.json'), garbageBytes(4096));
-    const outcome = await cli(['--dataset', 'digits', '--method', 'kd', '--teacher', teacher, '--epochs', '1', '--train-limit', '128', '--quiet']);
+    const outcome = await cliInProcess(['--dataset', 'digits', '--method', 'kd', '--teacher', teacher, '--epochs', '1', '--train-limit', '128', '--quiet', '--backend', 'cpu']);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toBe(`error: ${path.join(teacher, 'model.json')} is not valid JSON: a tfjs layers model.json is a JSON object with modelTopology and weightsManifest\n`);
   });
@@ -98,7 +99,7 @@ describe('the CLI with a bad --teacher folder', () => {
     await mkdir(teacher);
     const manifest = { modelTopology: { class_name: 'Model', config: { layers: [] } }, weightsManifest: [{ paths: ['../../../../etc/hostname'], weights: [] }] };
     await writeFile(path.join(teacher, 'model.json'), JSON.stringify(manifest));
-    const outcome = await cli(['--dataset', 'digits', '--method', 'kd', '--teacher', teacher, '--epochs', '1', '--train-limit', '128', '--quiet']);
+    const outcome = await cliInProcess(['--dataset', 'digits', '--method', 'kd', '--teacher', teacher, '--epochs', '1', '--train-limit', '128', '--quiet', '--backend', 'cpu']);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(/weightsManifest\[0\]\.paths\[0\] "\.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname" points outside the model's folder/);
     expect(existsSync(path.join(teacher, 'model.json'))).toBe(true);

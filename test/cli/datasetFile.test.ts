@@ -1,13 +1,13 @@
 // --dataset-file: the CLI trains on a user's files of each format exactly as on a shipped dataset
 // (a 1-epoch method-none run on tiny generated files), and a bad file ends the run before
-// training with exit code 1 and one line naming the file.
+// training with exit code 1 and one line naming the file (the CLI's entry run in this process).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
 import { runCli } from '../../src/cli/run';
-import { cli, refusal } from './cliKit';
+import { cliInProcess, refusal } from './cliKit';
 import { cifar10Archive, cifarBytes, gzip, idxBytes, simplePng, zipBytes } from '../data/files/corpus';
 
 let dir: string;
@@ -109,10 +109,10 @@ describe('the CLI on each format', () => {
   });
 
   it('as a user runs it: the split sizes in the log; a damaged file is one line and exit code 1', async () => {
-    const ok = await cli(['--dataset-file', paths.idx, ...QUICK.filter((flag) => flag !== '--quiet')]);
+    const ok = await cliInProcess(['--dataset-file', paths.idx, ...QUICK.filter((flag) => flag !== '--quiet')]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain('tiny-mnist: 72 train / 8 val / 20 test, backend cpu');
-    const bad = await cli(['--dataset-file', paths.bad, ...QUICK]);
+    const bad = await cliInProcess(['--dataset-file', paths.bad, ...QUICK]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(
       'error: data_batch_1.bin: 9,218 bytes is not a whole number of CIFAR-10 records (3,073 bytes each: 1 label byte + 3,072 pixel bytes); the file is truncated or not CIFAR-10 binary\n',

@@ -1,6 +1,6 @@
 // --export-pytorch's folder rules (docs/ARCHITECTURE.md §4.5): checked before training (not
 // /proc, /sys or /dev, a folder, empty unless --force), written without following a symbolic
-// link, and a failed or refused run leaves nothing it created. In process, apart from one CLI run.
+// link, and a failed or refused run leaves nothing it created. All in process.
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkExportFolder, writeExportFiles } from '../../src/cli/pytorchExport';
 import { parseArgs, USAGE } from '../../src/cli/args';
 import { runCli } from '../../src/cli/run';
-import { cli, rejection as refusal, refusal as usageRefusal } from './cliKit';
+import { cliInProcess, rejection as refusal, refusal as usageRefusal } from './cliKit';
 
 let dir: string;
 
@@ -157,7 +157,7 @@ describe('the CLI', () => {
   });
 
   it('--export-pytorch /proc/x: one line and a non-zero exit, at once (it used to hang)', async () => {
-    const outcome = await cli(['--dataset', 'digits', '--method', 'none', '--export-pytorch', '/proc/x'], 60_000);
+    const outcome = await cliInProcess(['--dataset', 'digits', '--method', 'none', '--export-pytorch', '/proc/x', '--backend', 'cpu']);
     expect(outcome.code).not.toBe(0);
     expect(outcome.stderr).toBe('error: --export-pytorch /proc/x: it is under /proc, which is not a folder on disk\n');
   });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import { cli, refusal } from './cliKit';
+import { cli, cliInProcess, refusal } from './cliKit';
 import { getArchitecture } from '../../src/models/architectures';
 
 
@@ -100,7 +100,7 @@ describe('real CLI runs', () => {
   }, 240_000);
 
   it('an unusable layer pair exits non-zero with one line naming both layers and shapes', async () => {
-    const outcome = await cli([...QUICK, '--method', 'mgd', '--student', 'small-cnn', '--student-layers', 'block3']);
+    const outcome = await cliInProcess([...QUICK, '--method', 'mgd', '--student', 'small-cnn', '--student-layers', 'block3', '--backend', 'cpu']);
     expect(outcome.code).not.toBe(0);
     const lines = outcome.stderr.split('\n').filter((line) => line.trim() !== '');
     expect(lines).toHaveLength(1);
