@@ -42,7 +42,7 @@ export function defaultLayerPairs<T extends LayerTap>(methodId: string, studentT
   const count = Math.min(use.defaultBlocks, studentBlocks.length, teacherBlocks.length);
   const teacher = teacherBlocks.slice(teacherBlocks.length - count);
   let student = studentBlocks.slice(studentBlocks.length - count);
-  if (use.sameSpatialSize) {
+  if (use.pairSize === 'equal') {
     student = teacher.map((teacherTap, i) => [...studentBlocks].reverse().find((tap) => sameSize(tap, teacherTap)) ?? student[i]);
   }
   return { studentLayers: student.map((tap) => tap.name), teacherLayers: teacher.map((tap) => tap.name) };

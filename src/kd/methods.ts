@@ -154,7 +154,7 @@ const at: MethodSpec = {
   ],
   defaultWeight: 1000,
   mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 2 },
+  layers: { reads: 'features', defaultBlocks: 2, pairSize: 'pooled' },
 };
 
 const sp: MethodSpec = {
@@ -188,7 +188,7 @@ const nst: MethodSpec = {
   params: [],
   defaultWeight: 50,
   mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 1 },
+  layers: { reads: 'features', defaultBlocks: 1, pairSize: 'pooled' },
 };
 
 const fitnet: MethodSpec = {
@@ -241,7 +241,7 @@ const mgd: MethodSpec = {
   ],
   defaultWeight: 1,
   mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 1, sameSpatialSize: true },
+  layers: { reads: 'features', defaultBlocks: 1, pairSize: 'equal' },
 };
 
 const vid: MethodSpec = {
@@ -258,7 +258,7 @@ const vid: MethodSpec = {
   params: [],
   defaultWeight: 1,
   mixing: 'additive',
-  layers: { reads: 'features', defaultBlocks: 1 },
+  layers: { reads: 'features', defaultBlocks: 1, pairSize: 'pooled' },
 };
 
 const rkd: MethodSpec = {

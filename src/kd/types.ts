@@ -59,8 +59,15 @@ export type LayerUse =
   | {
       reads: 'features';
       defaultBlocks: number;
-      /** The reference asserts equal height and width (MGD): defaults pick same-size blocks. */
-      sameSpatialSize?: boolean;
+      /**
+       * What the loss asks of a pair's heights and widths (absent: nothing, it pools both to a
+       * common size or flattens them). 'pooled': the larger map is pooled to the smaller's height,
+       * square (AT, NST and VID, as RepDistiller), so both must end up one size. 'equal': equal
+       * heights and widths, as MGD's reference asserts; its default pairs then take the
+       * student's block of the teacher's size. The PyTorch export refuses other pairs before it
+       * writes train.py (src/train/layerPairs.ts); the lab's loss refuses them itself.
+       */
+      pairSize?: 'pooled' | 'equal';
     }
   | { reads: 'embedding'; extraFeaturePairs: readonly number[] };
 

@@ -13,95 +13,16 @@ import {
   type LearnableParts,
 } from '../kd';
 import { readsLayers } from '../kd/methods';
-import { blocksOf, defaultLayerPairs, embeddingOf, type LayerPairs } from '../kd/layerDefaults';
 import { buildTappedModel, listTaps, type Tap, type TappedModel } from '../models/taps';
-import { describeShape } from '../core/format';
-import { distillTerms, type DistillTerm, type ExperimentConfig } from './config';
+import { distillTerms, type ExperimentConfig } from './config';
+import { describePairs, pairedTaps, resolveLayerPairs, type PairedTerm } from './layerPairs';
 import { deriveSeed } from '../core/rng';
 import { errorMessage } from '../core/errors';
 
-/** The layers one term reads: student and teacher tap names, paired by position. */
+export { resolveLayerPairs } from './layerPairs';
 
-/** A term as it trains: its parameters with defaults filled in and its layers resolved. */
-export interface ResolvedTerm extends DistillTerm {
-  studentLayers: string[];
-  teacherLayers: string[];
-}
-
-
-function describeTap(side: 'student' | 'teacher', tap: Tap): string {
-  return `${side} ${tap.name} ${describeShape(tap.shape)}`;
-}
-
-function describePairs(students: readonly Tap[], teachers: readonly Tap[]): string {
-  return students.map((student, i) => `${describeTap('student', student)} with ${teachers[i] ? describeTap('teacher', teachers[i]) : 'no teacher layer'}`).join('; ');
-}
-
-function pickTaps(side: 'student' | 'teacher', names: readonly string[], taps: readonly Tap[], label: string): Tap[] {
-  return names.map((name) => {
-    const tap = taps.find((candidate) => candidate.name === name);
-    if (!tap) throw new Error(`${label}: the ${side} has no layer "${name}" (its layers: ${taps.map((t) => `${t.name} ${describeShape(t.shape)}`).join(', ')})`);
-    return tap;
-  });
-}
-
-/**
- * The term's layers (its own, else the method's defaults), checked against the networks' taps:
- * names exist, the counts pair up, the method can read them. Throws an Error naming the shapes.
- */
-export function resolveLayerPairs(term: DistillTerm, studentTaps: readonly Tap[], teacherTaps: readonly Tap[]): LayerPairs {
-  const method = getMethod(term.method);
-  const label = method.label;
-  const use = method.layers;
-  if (use.reads === 'logits') {
-    if ((term.studentLayers?.length ?? 0) > 0 || (term.teacherLayers?.length ?? 0) > 0) {
-      throw new Error(`${label} reads only the logits: it takes no student or teacher layers`);
-    }
-    return { studentLayers: [], teacherLayers: [] };
-  }
-  const defaults = defaultLayerPairs(term.method, studentTaps, teacherTaps);
-  const studentLayers = term.studentLayers ?? defaults.studentLayers;
-  const teacherLayers = term.teacherLayers ?? defaults.teacherLayers;
-  const students = pickTaps('student', studentLayers, studentTaps, label);
-  const teachers = pickTaps('teacher', teacherLayers, teacherTaps, label);
-  if (students.length === 0 || teachers.length === 0) {
-    // Default lists come back empty on both sides when either network lacks the layers: blame the one that does.
-    const hasDefault = (taps: readonly Tap[]) => (use.reads === 'embedding' ? embeddingOf(taps) !== undefined : blocksOf(taps).length > 0);
-    const lacking = (side: 'student' | 'teacher') => {
-      const [picked, given, taps] = side === 'student' ? [students, term.studentLayers, studentTaps] : [teachers, term.teacherLayers, teacherTaps];
-      return picked.length === 0 && (given !== undefined || !hasDefault(taps));
-    };
-    const layersOf = (taps: readonly Tap[]) => taps.map((t) => `${t.name} ${describeShape(t.shape)}`).join(', ');
-    if (lacking('student') && lacking('teacher')) {
-      throw new Error(
-        `${label} needs at least one layer of each network, and neither network has one it can use by default ` +
-          `(student layers: ${layersOf(studentTaps)}; teacher layers: ${layersOf(teacherTaps)}); choose them explicitly`,
-      );
-    }
-    const missing = lacking('teacher') ? 'teacher' : 'student';
-    throw new Error(
-      `${label} needs at least one layer of each network, and the ${missing} has none it can use by default ` +
-        `(its layers: ${layersOf(missing === 'student' ? studentTaps : teacherTaps)}); choose them explicitly`,
-    );
-  }
-  if (students.length !== teachers.length) {
-    throw new Error(
-      `${label} pairs layers by position: got ${students.length} student layers (${studentLayers.join(', ')}) ` +
-        `and ${teachers.length} teacher layers (${teacherLayers.join(', ')})`,
-    );
-  }
-  const featureCount = use.reads === 'features' ? students.length : students.length - 1;
-  if (use.reads === 'embedding' && !use.extraFeaturePairs.includes(featureCount)) {
-    const allowed = use.extraFeaturePairs.map((n) => n + 1).join(' or ');
-    throw new Error(`${label} takes ${allowed} layer(s) per network (the last one is the embedding); got ${describePairs(students, teachers)}`);
-  }
-  for (let i = 0; i < featureCount; i++) {
-    if (students[i].shape.length !== 3 || teachers[i].shape.length !== 3) {
-      throw new Error(`${label} reads feature maps (height × width × channels) and cannot use ${describePairs([students[i]], [teachers[i]])}`);
-    }
-  }
-  return { studentLayers: [...studentLayers], teacherLayers: [...teacherLayers] };
-}
+/** A term as it trains: its parameters with defaults filled in and its layers resolved (layerPairs.ts). */
+export type ResolvedTerm = PairedTerm;
 
 /** Small deterministic values of a per-sample shape, for the dry run. */
 function probe(shape: readonly number[], batch: number, offset: number): tf.Tensor {
@@ -198,13 +119,8 @@ export function buildDistillPlan(
     const method = getMethod(term.method);
     const params = resolveParams(method, term.params);
     const pairs = resolveLayerPairs(term, studentTaps, teacherTaps);
-    checkLayerPairs(
-      term.method,
-      pairs.studentLayers.map((name) => studentTaps.find((tap) => tap.name === name)!),
-      pairs.teacherLayers.map((name) => teacherTaps.find((tap) => tap.name === name)!),
-      numClasses,
-      params,
-    );
+    const { students, teachers } = pairedTaps(pairs, studentTaps, teacherTaps);
+    checkLayerPairs(term.method, students, teachers, numClasses, params);
     return { ...term, params, ...pairs };
   });
 

@@ -4,8 +4,8 @@
 import { methodSpec, hasMethod, readsLayers as methodReadsLayers, resolveParams } from '../kd/methods';
 import type { Tap } from '../models/taps';
 import type { DistillTerm } from './config';
-import { checkLayerPairs, resolveLayerPairs } from './distillPlan';
-import { defaultLayerPairs, type LayerPairs } from '../kd/layerDefaults';
+import { checkLayerPairs } from './distillPlan';
+import { chosenLayers, defaultLayerPairs, pairedTaps, resolveLayerPairs, type LayerPairs } from './layerPairs';
 import { errorMessage } from '../core/errors';
 
 export interface TermLayerCheck {
@@ -32,18 +32,10 @@ export function checkTermLayers(terms: readonly DistillTerm[], studentTaps: read
     const method = methodSpec(term.method);
     const readsLayers = methodReadsLayers(method);
     const defaults = defaultLayerPairs(term.method, studentTaps, teacherTaps);
-    const check: TermLayerCheck = {
-      method: term.method,
-      readsLayers,
-      studentLayers: [...(term.studentLayers ?? defaults.studentLayers)],
-      teacherLayers: [...(term.teacherLayers ?? defaults.teacherLayers)],
-      defaults,
-      problem: null,
-    };
+    const check: TermLayerCheck = { method: term.method, readsLayers, ...chosenLayers(term, defaults), defaults, problem: null };
     try {
-      const pairs = resolveLayerPairs(term, studentTaps, teacherTaps);
-      const pick = (names: readonly string[], taps: readonly Tap[]) => names.map((name) => taps.find((tap) => tap.name === name)!);
-      checkLayerPairs(term.method, pick(pairs.studentLayers, studentTaps), pick(pairs.teacherLayers, teacherTaps), numClasses, resolveParams(method, term.params));
+      const { students, teachers } = pairedTaps(resolveLayerPairs(term, studentTaps, teacherTaps), studentTaps, teacherTaps);
+      checkLayerPairs(term.method, students, teachers, numClasses, resolveParams(method, term.params));
     } catch (error) {
       check.problem = message(error);
     }

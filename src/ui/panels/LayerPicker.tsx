@@ -9,6 +9,7 @@ import { setLayerPairs } from '../../state/methodActions';
 import { layerRequest, useProblem } from '../../state/problems';
 import { useLab } from '../../state/store';
 import type { DistillTerm } from '../../train/config';
+import { blocksOf, chosenLayers } from '../../train/layerPairs';
 import { layerHelp } from './methodHelp';
 
 interface LayerPickerProps {
@@ -36,8 +37,7 @@ export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPicker
   const method = methodSpec(term.method);
   if (!readsLayers(method)) return null;
   const checked = check.terms[index]?.method === term.method ? check.terms[index] : undefined;
-  const studentLayers = term.studentLayers ?? checked?.defaults.studentLayers ?? [];
-  const teacherLayers = term.teacherLayers ?? checked?.defaults.teacherLayers ?? [];
+  const { studentLayers, teacherLayers } = chosenLayers(term, checked?.defaults ?? { studentLayers: [], teacherLayers: [] });
   const pairCount = Math.max(studentLayers.length, teacherLayers.length);
   const explicit = term.studentLayers !== undefined || term.teacherLayers !== undefined;
   const pending = check.key !== current || check.status === 'checking';
@@ -54,7 +54,7 @@ export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPicker
     setLayerPairs(index, { studentLayers: students, teacherLayers: teachers });
   };
   const addPair = () => {
-    const firstBlock = (taps: readonly Tap[]) => taps.find((tap) => tap.kind === 'block')?.name ?? taps[0]?.name ?? '';
+    const firstBlock = (taps: readonly Tap[]) => blocksOf(taps)[0]?.name ?? taps[0]?.name ?? '';
     // A new feature pair goes first: for embedding methods the last pair stays the embedding.
     const embedding = method.layers.reads === 'embedding';
     const insert = (list: string[], name: string) => (embedding ? [name, ...list] : [...list, name]);
