@@ -1,9 +1,11 @@
-// Student and teacher builders. Layer names are the feature taps: `block1`, `block2`, ... are
-// the conv blocks (post-ReLU), `embedding` is the penultimate layer, `logits` the output. A
-// residual block's inner layers are `blockN_<part>`, which the taps' /^block\d+$/ leaves out.
+// The student and teacher builders: tfjs models of the architectures' layer lists
+// (architectureSpecs.ts, networkOf), layer for layer, so the names are the feature taps (taps.ts)
+// and the PyTorch export writes the same network. Each conv and dense layer draws its initial
+// weights from its own seed, derived from the run's seed and the layer's place in the list.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed } from '../core/rng';
-import { ARCHITECTURE_SPECS, inputSizeProblem, isSmallInput, type ArchitectureSpec, type InputShape, type Role } from './architectureSpecs';
+import { ARCHITECTURE_SPECS, inputSizeProblem, networkOf, type ArchitectureSpec, type InputShape, type Role } from './architectureSpecs';
+import type { LayerSpec, Network } from './network';
 
 export type { ArchitectureSpec, InputShape, Role } from './architectureSpecs';
 
@@ -11,130 +13,54 @@ export interface Architecture extends ArchitectureSpec {
   build(inputShape: InputShape, numClasses: number, seed: number): tfl.LayersModel;
 }
 
-interface Builder {
-  x: tfl.SymbolicTensor;
-  nextSeed: () => number;
-}
-
-function startBuilder(inputShape: InputShape, seed: number): { input: tfl.SymbolicTensor; builder: Builder } {
-  const input = tfl.input({ shape: inputShape, name: 'image' });
-  let layerIndex = 0;
-  return { input, builder: { x: input, nextSeed: () => deriveSeed(seed, `layer${layerIndex++}`) } };
-}
-
-function conv(b: Builder, name: string, filters: number, kernelSize = 3, activation: 'relu' | 'linear' = 'relu'): void {
-  b.x = tfl.layers
-    .conv2d({
-      name,
-      filters,
-      kernelSize,
-      padding: 'same',
-      activation,
-      kernelInitializer: tfl.initializers.heNormal({ seed: b.nextSeed() }),
-    })
-    .apply(b.x) as tfl.SymbolicTensor;
-}
-
-/**
- * A basic residual block (He et al. 2016) without BatchNorm, whose moving statistics the lab's
- * own training loop would never update: relu(conv3x3(relu(conv3x3(x))) + skip(x)), the skip the
- * identity or, when the channels change, a 1x1 conv. Its output is the tap `name`.
- */
-function residualBlock(b: Builder, name: string, filters: number): void {
-  const input = b.x;
-  const inChannels = input.shape[input.shape.length - 1];
-  conv(b, `${name}_conv1`, filters);
-  conv(b, `${name}_conv2`, filters, 3, 'linear');
-  const main = b.x;
-  let skip = input;
-  if (inChannels !== filters) {
-    b.x = input;
-    conv(b, `${name}_skip`, filters, 1, 'linear');
-    skip = b.x;
+/** The tfjs layer of one layer of the list; `nextSeed` seeds a kernel (He-normal before a ReLU, Glorot-uniform for the logits). */
+function tfjsLayer(layer: LayerSpec, nextSeed: () => number): tfl.layers.Layer {
+  const { name } = layer;
+  switch (layer.kind) {
+    case 'conv': {
+      const { filters, kernelSize, padding, activation } = layer;
+      return tfl.layers.conv2d({ name, filters, kernelSize, padding, activation, kernelInitializer: tfl.initializers.heNormal({ seed: nextSeed() }) });
+    }
+    case 'dense': {
+      const relu = layer.activation === 'relu';
+      const kernelInitializer = relu ? tfl.initializers.heNormal({ seed: nextSeed() }) : tfl.initializers.glorotUniform({ seed: nextSeed() });
+      return tfl.layers.dense({ name, units: layer.units, activation: relu ? 'relu' : undefined, kernelInitializer });
+    }
+    case 'maxpool':
+      return tfl.layers.maxPooling2d({ name, poolSize: layer.poolSize, strides: layer.poolSize });
+    case 'flatten':
+      return tfl.layers.flatten({ name });
+    case 'gap':
+      return tfl.layers.globalAveragePooling2d({ name });
+    case 'dropout':
+      return tfl.layers.dropout({ name, rate: layer.rate });
+    case 'add':
+      return tfl.layers.add({ name });
+    case 'relu':
+      return tfl.layers.activation({ name, activation: 'relu' });
   }
-  b.x = tfl.layers.add({ name: `${name}_add` }).apply([main, skip]) as tfl.SymbolicTensor;
-  b.x = tfl.layers.activation({ name, activation: 'relu' }).apply(b.x) as tfl.SymbolicTensor;
 }
 
-function pool(b: Builder, name: string): void {
-  b.x = tfl.layers.maxPooling2d({ name, poolSize: 2, strides: 2 }).apply(b.x) as tfl.SymbolicTensor;
+/** The network as a tfjs model named by its id, with the input `image`. */
+export function buildNetwork(network: Network, seed: number): tfl.LayersModel {
+  const input = tfl.input({ shape: network.inputShape, name: 'image' });
+  let layerIndex = 0;
+  const nextSeed = () => deriveSeed(seed, `layer${layerIndex++}`);
+  const outputs = new Map<string, tfl.SymbolicTensor>();
+  let x = input;
+  for (const layer of network.layers) {
+    const source = layer.kind === 'add' ? layer.inputs.map((name) => outputs.get(name)!) : layer.from !== undefined ? outputs.get(layer.from)! : x;
+    x = tfjsLayer(layer, nextSeed).apply(source) as tfl.SymbolicTensor;
+    outputs.set(layer.name, x);
+  }
+  return tfl.model({ inputs: input, outputs: x, name: network.id });
 }
-
-function dense(b: Builder, name: string, units: number, activation?: 'relu'): void {
-  b.x = tfl.layers
-    .dense({
-      name,
-      units,
-      activation,
-      kernelInitializer: activation
-        ? tfl.initializers.heNormal({ seed: b.nextSeed() })
-        : tfl.initializers.glorotUniform({ seed: b.nextSeed() }),
-    })
-    .apply(b.x) as tfl.SymbolicTensor;
-}
-
-function finish(input: tfl.SymbolicTensor, b: Builder, name: string, numClasses: number): tfl.LayersModel {
-  dense(b, 'logits', numClasses);
-  return tfl.model({ inputs: input, outputs: b.x, name });
-}
-
-const isTiny = isSmallInput;
-
-const BUILDERS: Record<string, Architecture['build']> = {
-  mlp: (inputShape, numClasses, seed) => {
-    const { input, builder } = startBuilder(inputShape, seed);
-    builder.x = tfl.layers.flatten({ name: 'flatten' }).apply(builder.x) as tfl.SymbolicTensor;
-    dense(builder, 'embedding', 32, 'relu');
-    return finish(input, builder, 'mlp', numClasses);
-  },
-  'tiny-cnn': (inputShape, numClasses, seed) => {
-    const { input, builder } = startBuilder(inputShape, seed);
-    const tiny = isTiny(inputShape);
-    conv(builder, 'block1', tiny ? 16 : 8);
-    if (!tiny) pool(builder, 'pool1');
-    conv(builder, 'block2', tiny ? 32 : 16);
-    pool(builder, 'pool2');
-    builder.x = tfl.layers.flatten({ name: 'embedding' }).apply(builder.x) as tfl.SymbolicTensor;
-    return finish(input, builder, 'tiny-cnn', numClasses);
-  },
-  'small-cnn': (inputShape, numClasses, seed) => {
-    const { input, builder } = startBuilder(inputShape, seed);
-    const tiny = isTiny(inputShape);
-    conv(builder, 'block1', 16);
-    if (!tiny) pool(builder, 'pool1');
-    conv(builder, 'block2', 32);
-    pool(builder, 'pool2');
-    conv(builder, 'block3', 64);
-    builder.x = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(builder.x) as tfl.SymbolicTensor;
-    return finish(input, builder, 'small-cnn', numClasses);
-  },
-  'teacher-cnn': (inputShape, numClasses, seed) => {
-    const { input, builder } = startBuilder(inputShape, seed);
-    const tiny = isTiny(inputShape);
-    conv(builder, 'block1', tiny ? 32 : 16);
-    if (!tiny) pool(builder, 'pool1');
-    conv(builder, 'block2', tiny ? 64 : 32);
-    pool(builder, 'pool2');
-    builder.x = tfl.layers.flatten({ name: 'flatten' }).apply(builder.x) as tfl.SymbolicTensor;
-    dense(builder, 'embedding', 256, 'relu');
-    builder.x = tfl.layers.dropout({ name: 'dropout', rate: 0.3 }).apply(builder.x) as tfl.SymbolicTensor;
-    return finish(input, builder, 'teacher-cnn', numClasses);
-  },
-  'teacher-resnet': (inputShape, numClasses, seed) => {
-    const { input, builder } = startBuilder(inputShape, seed);
-    conv(builder, 'stem', 16);
-    residualBlock(builder, 'block1', 16);
-    if (!isTiny(inputShape)) pool(builder, 'pool1');
-    residualBlock(builder, 'block2', 32);
-    pool(builder, 'pool2');
-    residualBlock(builder, 'block3', 64);
-    builder.x = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(builder.x) as tfl.SymbolicTensor;
-    return finish(input, builder, 'teacher-resnet', numClasses);
-  },
-};
 
 /** Every architecture, described (architectureSpecs.ts) and buildable. */
-export const ARCHITECTURES: readonly Architecture[] = ARCHITECTURE_SPECS.map((spec) => ({ ...spec, build: BUILDERS[spec.id] }));
+export const ARCHITECTURES: readonly Architecture[] = ARCHITECTURE_SPECS.map((spec) => ({
+  ...spec,
+  build: (inputShape, numClasses, seed) => buildNetwork(networkOf(spec, inputShape, numClasses), seed),
+}));
 
 export function getArchitecture(id: string, role?: Role): Architecture {
   const arch = ARCHITECTURES.find((a) => a.id === id && (role === undefined || a.role === role));

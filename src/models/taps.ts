@@ -1,21 +1,13 @@
 // Feature taps: the named layer outputs a distillation method can read. Our architectures name
 // them `block1`, `block2`, (`block3`) for the conv blocks (post-ReLU), `embedding` for the
-// penultimate layer and `logits` for the output; a loaded model keeps its layer names.
+// penultimate layer and `logits` for the output; a loaded model keeps its layer names. The rule
+// is network.ts's tapsOf, for a tfjs model here and for a layer list in the PyTorch export.
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Architecture, InputShape } from './architectures';
+import { networkOf } from './architectureSpecs';
+import { networkTaps, tapsOf, type Tap } from './network';
 
-export type TapKind = 'block' | 'embedding' | 'logits';
-
-/** One tap as the layer pickers show it. */
-export interface Tap {
-  /** The layer's name: what `studentLayers` / `teacherLayers` hold. */
-  name: string;
-  /** Output shape of one sample (no batch dimension), e.g. [8, 8, 32] or [256]. */
-  shape: number[];
-  kind: TapKind;
-}
-
-const BLOCK_NAME = /^block\d+$/;
+export type { Tap, TapKind } from './network';
 
 function sampleShape(layer: tfl.layers.Layer): number[] {
   const shape = layer.outputShape;
@@ -36,30 +28,18 @@ function previousLayer(layer: tfl.layers.Layer): tfl.layers.Layer | null {
 }
 
 /**
- * Every tap of a model, in layer order: its conv blocks (layers named blockN; for a model that
- * names none, every layer with an NHWC output), then the embedding (the layer named `embedding`,
- * else the one feeding the output layer) and the logits.
+ * Every tap of a model, in layer order (tapsOf): its conv blocks, then the embedding (the layer
+ * named `embedding`, else the one feeding the output layer) and the logits.
  */
 export function listTaps(model: tfl.LayersModel): Tap[] {
   const output = outputLayer(model);
-  const layers = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer' && layer !== output);
-  let blocks = layers.filter((layer) => BLOCK_NAME.test(layer.name));
-  if (blocks.length === 0) blocks = layers.filter((layer) => sampleShape(layer).length === 3);
-  const embedding = layers.find((layer) => layer.name === 'embedding') ?? previousLayer(output);
-  const taps: Tap[] = blocks.map((layer) => ({ name: layer.name, shape: sampleShape(layer), kind: 'block' }));
-  if (embedding && !blocks.includes(embedding)) taps.push({ name: embedding.name, shape: sampleShape(embedding), kind: 'embedding' });
-  taps.push({ name: output.name, shape: sampleShape(output), kind: 'logits' });
-  return taps;
+  const body = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer' && layer !== output);
+  return tapsOf(body, output, () => previousLayer(output), sampleShape);
 }
 
-/** The taps of an architecture on a dataset shape (builds the model once and frees it). */
+/** The taps of an architecture on a dataset shape, from its layer list (no model is built). */
 export function architectureTaps(arch: Architecture, inputShape: InputShape, numClasses: number): Tap[] {
-  const model = arch.build(inputShape, numClasses, 0);
-  try {
-    return listTaps(model);
-  } finally {
-    model.dispose();
-  }
+  return networkTaps(networkOf(arch, inputShape, numClasses));
 }
 
 /**
