@@ -52,12 +52,15 @@ export function runPython<T>(source: string, input: unknown, timeout = 60_000, p
 /**
  * A Python program that builds each job's exported module (`class`), loads its tfjs weights from
  * `folder`, runs it on `images` (NHWC, `shape`) and prints, per job, the logits and the taps named
- * in `taps` (back in the lab's NHWC order).
+ * in `taps` (feature maps back in the lab's NHWC order).
  */
 export const CONVERSION_HARNESS = (modules: string) => String.raw`
 ${PYTHON_PRELUDE}
 ${modules}
 ${PYTHON_CONVERTER}
+
+def nhwc(t):
+    return t.permute(0, 2, 3, 1) if t.dim() == 4 else t
 
 request = json.load(sys.stdin)
 answers = []
@@ -66,7 +69,7 @@ for job in request["jobs"]:
     images = torch.tensor(job["images"], dtype=torch.float32).view(-1, *job["shape"]).permute(0, 3, 1, 2)
     with torch.no_grad():
         logits, out = module(images)
-    answers.append({"logits": logits.flatten().tolist(), **{name: out[name].permute(0, 2, 3, 1).flatten().tolist() for name in job.get("taps", [])}})
+    answers.append({"logits": logits.flatten().tolist(), **{name: nhwc(out[name]).flatten().tolist() for name in job.get("taps", [])}})
 print(json.dumps(answers))
 `;
 

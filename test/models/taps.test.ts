@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { getArchitecture } from '../../src/models/architectures';
+import { ARCHITECTURES, getArchitecture } from '../../src/models/architectures';
+import { NetworkBuilder, networkTaps } from '../../src/models/network';
 import { architectureTaps, buildTappedModel, findLayer, listTaps } from '../../src/models/taps';
 import { loadModelFromDir, shippedTeacherDir } from '../../src/cli/nodeFiles';
 
@@ -45,6 +46,24 @@ describe('listTaps', () => {
     const model = tfl.model({ inputs: input, outputs: out });
     expect(listTaps(model).map((tap) => `${tap.name}:${tap.kind}:${tap.shape.join('x')}`)).toEqual(['c1:block:6x6x3', 'hidden:embedding:5', 'out:logits:2']);
     model.dispose();
+    // The same rule on the same network as a layer list (what the PyTorch export reads).
+    const b = new NetworkBuilder([6, 6, 1]);
+    b.add({ kind: 'conv', name: 'c1', filters: 3, kernelSize: 3, padding: 'same', activation: 'linear' });
+    b.add({ kind: 'flatten', name: 'flat' });
+    b.add({ kind: 'dense', name: 'hidden', units: 5, activation: 'linear' });
+    b.add({ kind: 'dropout', name: 'drop', rate: 0.5 });
+    b.add({ kind: 'dense', name: 'out', units: 2, activation: 'linear' });
+    expect(networkTaps(b.network('m')).map((tap) => `${tap.name}:${tap.kind}:${tap.shape.join('x')}`)).toEqual(['c1:block:6x6x3', 'hidden:embedding:5', 'out:logits:2']);
+  });
+
+  it('reads the taps of every architecture from its layer list, as listTaps finds them in the built model', () => {
+    for (const shape of [DIGITS, [15, 17, 1], MNIST, [32, 32, 3]] as [number, number, number][]) {
+      for (const arch of ARCHITECTURES) {
+        const model = arch.build(shape, 10, 1);
+        expect(architectureTaps(arch, shape, 10), `${arch.id} on ${shape.join('×')}`).toEqual(listTaps(model));
+        model.dispose();
+      }
+    }
   });
 });
 
