@@ -10,8 +10,12 @@ import { parseCsv } from '../../src/state/results';
 import { test } from './harness';
 import { chartGeometry, openLab, selectOption, setNumber, waitForStatus, waitUntil } from './lab';
 
-/** Small and quick: 256 training samples, batches of 32, two epochs (16 steps), evaluated every 4 steps. */
-const QUICK = 'dataset=digits&student=tiny-cnn&teacher=digits-teacher-cnn&method=kd&temperature=4&kd_ratio=0.9&lr=0.003&batch=32&epochs=2&seed=5&train_limit=256&test_limit=120&eval_every=4';
+/**
+ * Small and quick: 256 training samples, batches of 32, two epochs (16 steps), evaluated every 4 steps.
+ * The queue, the table and the saved runs are under test, not a backend's kernels: wasm (forced), the
+ * backend the lab picks on machines like this one (the WebGPU path is scenarios.ts' and methods.ts').
+ */
+const QUICK = 'dataset=digits&student=tiny-cnn&teacher=digits-teacher-cnn&method=kd&temperature=4&kd_ratio=0.9&lr=0.003&batch=32&epochs=2&seed=5&train_limit=256&test_limit=120&eval_every=4&backend=wasm';
 
 async function openCompare(page: Page, url: string): Promise<void> {
   await openLab(page, url);
@@ -215,7 +219,7 @@ test('Compare: a full disk (simulated QuotaExceededError) is shown to the user, 
   const { page } = t;
   // A Lab run: finished Lab runs are saved too.
   // Saving is under test, not a backend's kernels: wasm (forced: no backend race) trains this in a second.
-  await openLab(page, `${t.server.url}?${QUICK.replace('method=kd', 'method=none').replace('train_limit=256', 'train_limit=64').replace('epochs=2', 'epochs=1')}&backend=wasm`);
+  await openLab(page, `${t.server.url}?${QUICK.replace('method=kd', 'method=none').replace('train_limit=256', 'train_limit=64').replace('epochs=2', 'epochs=1')}`);
   const before = await page.evaluate(async () => {
     const hooks = window.__distillLab as unknown as { failNextSave: string | null };
     hooks.failNextSave = 'quota';
@@ -257,7 +261,7 @@ test('Compare: cancelling the queue stops the running run and never starts the r
   const { page } = t;
   // Long runs (4,000 steps each) so the cancel lands while the first student trains; the queue's
   // bookkeeping is under test, not a backend's kernels: wasm (forced).
-  await openCompare(page, `${t.server.url}?${QUICK.replace('epochs=2', 'epochs=500')}&backend=wasm`);
+  await openCompare(page, `${t.server.url}?${QUICK.replace('epochs=2', 'epochs=500')}`);
   await page.getByTestId('compare-sweep-input').fill('kd_ratio 0.5, 0.9');
   await page.getByTestId('compare-add-sweep').click();
   await page.getByTestId('compare-start').click();

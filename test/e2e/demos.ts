@@ -1,9 +1,9 @@
-// The classroom demos: both presets' short versions to completion on the backend the lab picks for
-// itself (what a teacher on this machine gets: SwiftShader's WebGPU would take minutes), with the
-// never-seen class's controls, link and inspector, and the Classroom page's buttons.
+// The Classroom page's buttons: the race it starts is on screen within seconds. Both demos run to
+// their closing sentences in the slow tier (demosToTheEnd.ts) and, for direction and margin, in
+// test/cli/demos.test.ts; the race's scoreboard and sentence at the end are pictures.ts' too.
 import assert from 'node:assert/strict';
 import { test } from './harness';
-import { inputValue, openLab, text, waitForStatus, waitUntil } from './lab';
+import { openLab, shownText, text, waitForStatus, waitUntil } from './lab';
 
 test('[demos] the Classroom page: three steps; the race queues hard / mix / soft on 200 images and starts them on the Compare page', 240_000, async (t) => {
   const { page } = t;
@@ -34,88 +34,24 @@ test('[demos] the Classroom page: three steps; the race queues hard / mix / soft
   assert.equal(new URL(page.url()).searchParams.get('view'), 'explore');
 });
 
-const percent = (text: string) => Number.parseFloat(text) / 100;
-
-test('[demos] both demos in their short version, to the end, on the backend the lab picks: unseen 3s recognised, soft labels ahead over 3 seeds', 720_000, async (t) => {
+test('[demos] never-seen, in brief: a 1-epoch run with the 3s left out ends in the sentence that states the inspector\'s numbers', 120_000, async (t) => {
   const { page } = t;
-  // #auto-backend: the lab measures and picks (cpu over SwiftShader here), as it does for a user.
-  await openLab(page, `${t.server.url}#auto-backend`);
-  const backend = await text(page, 'backend-badge');
-
-  // The never-seen class, short version (10 epochs): the student recognises 3s it never saw.
-  await page.getByTestId('preset-never-seen').click();
-  // React renders the preset a moment after the click.
-  await waitUntil(() => inputValue(page, 'temperature-input'), (v) => v === '20', 5_000, 'the preset\'s T = 20');
-  assert.equal(await inputValue(page, 'method-select'), 'kd');
-  assert.match(await text(page, 'preset-run'), /class 3 left out of training/);
-  await page.getByTestId('preset-short').click();
-  await waitUntil(() => inputValue(page, 'epochs-input'), (v) => v === '10', 5_000, 'the short version\'s 10 epochs');
-  assert.equal(await page.getByTestId('omit-class-3').isChecked(), true, 'the 3 is left out');
-  assert.equal(await page.getByTestId('omit-class-4').isChecked(), false);
-  assert.match(await text(page, 'transfer-count'), /Training images: [\d,]+ of/);
-  // The URL follows the configuration a moment later.
-  await waitUntil(async () => new URL(page.url()).searchParams.get('omit'), (omit) => omit === '3', 5_000, 'omit=3 in the link');
-  let started = performance.now();
+  // The sentence and the inspector's marks, not the demo's margin (the slow tier and the CLI check
+  // that): one epoch of 192 images on wasm (forced).
+  const query = new URLSearchParams({ dataset: 'digits', method: 'kd', teacher: 'digits-teacher-cnn', temperature: '20', omit: '3', epochs: '1', train_limit: '192', eval_every: '1000', backend: 'wasm' });
+  await openLab(page, `${t.server.url}?${query}`);
+  assert.equal(await page.getByTestId('omit-class-3').isChecked(), true, 'omit=3 leaves the 3 out');
   await page.getByTestId('start-button').click();
-  await waitForStatus(page, 'done', 300_000);
-  const neverSeenSeconds = (performance.now() - started) / 1000;
-  const report = page.getByTestId('omitted-report');
-  await report.waitFor({ timeout: 10_000 });
-  assert.match((await report.textContent()) ?? '', /never saw a 3/);
-  // The per-class bars mark the class the student never saw.
-  assert.equal(await page.locator('[data-testid="per-class-accuracy"] [data-omitted="true"]').count(), 1);
+  assert.equal(await waitForStatus(page, ['done', 'error'], 90_000), 'done', await shownText(page, 'error-message'));
+  await page.getByTestId('omitted-report').waitFor({ timeout: 10_000 });
+  assert.match(await text(page, 'omitted-report'), /never saw a 3/);
+  assert.equal(await page.locator('[data-testid="per-class-accuracy"] [data-omitted="true"]').count(), 1, 'the per-class bars mark the class it never saw');
   const before = Number(await page.getByTestId('omitted-accuracy').getAttribute('data-value'));
   const after = Number(await page.getByTestId('omitted-accuracy-corrected').getAttribute('data-value'));
-  // CLI, seeds 1-3 at 8 and 12 epochs: 74-88 % of the test 3s (a student from scratch: 0 %).
-  assert.ok(before >= 0.5, `only ${(before * 100).toFixed(1)} % of the never-seen 3s recognised`);
   assert.ok(after >= before, `the bias chosen on val lowered the 3s' accuracy: ${before} -> ${after}`);
-  // The demo ends in one sentence in large type, with the numbers the inspector measured.
   assert.equal(
     await text(page, 'demo-sentence'),
     `It recognised ${Math.round(before * 100)} % of the 3s it never saw; ${Math.round(after * 100)} % after the bias.`,
   );
-  t.note(`never-seen closing sentence after ${((performance.now() - started) / 1000).toFixed(1)} s: ${await text(page, 'demo-sentence')}`);
-
-  // The few-label race, short version (20 epochs), 3 seeds per run, on the Compare page.
-  await page.getByTestId('preset-soft-vs-hard').click();
-  await page.getByTestId('preset-short').click();
-  await waitUntil(() => inputValue(page, 'epochs-input'), (v) => v === '20', 5_000, 'the short version\'s 20 epochs');
-  assert.match(await text(page, 'preset-queued'), /2 runs/);
-  // The preset's own start, where the eye is: what runs, and one button that starts it and opens the race.
-  assert.match(await text(page, 'preset-race'), /Hard labels only \(kd_ratio 0\), Half and half \(kd_ratio 0\.5\), Soft labels only \(kd_ratio 1\), 3 seeds each — 9 runs/);
-  started = performance.now();
-  await page.getByTestId('preset-start-race').click();
-  await page.getByTestId('race-view').waitFor({ timeout: 10_000 });
-  await waitUntil(() => page.getByTestId('compare-progress').getAttribute('data-status'), (s) => s === 'running', 60_000, 'the race to start');
-  await waitUntil(() => page.getByTestId('compare-progress').getAttribute('data-status'), (s) => s === 'idle', 600_000, 'the race to end');
-  const sentence = await waitUntil(() => text(page, 'race-sentence').catch(() => ''), (line) => line !== '', 10_000, 'the closing sentence');
-  const raceSeconds = (performance.now() - started) / 1000;
-  const rows = await page.getByTestId('compare-row').evaluateAll((elements) =>
-    elements.map((row) => ({
-      kind: row.getAttribute('data-kind') ?? '',
-      status: row.getAttribute('data-status') ?? '',
-      seeds: row.getAttribute('data-seeds'),
-      test: row.querySelector('[data-column="testAccuracy"]')?.textContent ?? '',
-    })),
-  );
-  assert.deepEqual(
-    rows.map((r) => [r.kind, r.status, r.seeds]),
-    [
-      ['teacher', 'done', null],
-      ['baseline', 'done', '3'],
-      ['student', 'done', '3'],
-      ['student', 'done', '3'],
-    ],
-    JSON.stringify(rows),
-  );
-  const hard = percent(rows[1].test);
-  const soft = percent(rows[3].test);
-  // CLI, seeds 1-5 at 20 epochs: soft ahead of hard on every seed, by 3.9 to 8.1 points.
-  assert.ok(soft - hard >= 0.02, `soft labels ${rows[3].test} vs hard ${rows[1].test}: the gap is under 2 points`);
-  // The closing sentence states the gap the table measured (to its rounding).
-  const stated = Number(/^Soft labels beat hard labels by (\d+\.\d) points, (more than|within) the seed spread/.exec(sentence)?.[1]);
-  assert.ok(Math.abs(stated / 100 - (soft - hard)) <= 0.0015, `the sentence "${sentence}" against the table's ${rows[3].test} − ${rows[1].test}`);
-  t.note(`race's closing sentence: ${sentence}`);
-  t.note(`on ${backend}: never-seen short ${neverSeenSeconds.toFixed(0)} s, ${(before * 100).toFixed(1)} % of the 3s (${(after * 100).toFixed(1)} % with the bias)`);
-  t.note(`few-label race short (9 runs + teacher) ${raceSeconds.toFixed(0)} s: hard ${rows[1].test}, mix ${rows[2].test}, soft ${rows[3].test}`);
+  t.note(await text(page, 'demo-sentence'));
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { test } from './harness';
-import { inputValue, installRecorders, openLab, setNumber, text, waitForStatus, waitUntil } from './lab';
+import { inputValue, installRecorders, openLab, setNumber, shownText, text, waitForStatus, waitUntil } from './lab';
 
 async function openExplorer(page: Page, url: string): Promise<void> {
   await installRecorders(page);
@@ -99,7 +99,7 @@ test('[explore] run inspector: after a short Digits run the confusion matrix sum
   await waitUntil(() => start.isEnabled(), Boolean, 30_000, 'start-button enabled');
   const started = performance.now();
   await start.click();
-  assert.equal(await waitForStatus(page, ['done', 'error'], 180_000), 'done', await text(page, 'error-message').catch(() => ''));
+  assert.equal(await waitForStatus(page, ['done', 'error'], 180_000), 'done', await shownText(page, 'error-message'));
   const seconds = (performance.now() - started) / 1000;
 
   const shownSize = Number((await text(page, 'inspect-test-size')).replace(/,/g, ''));

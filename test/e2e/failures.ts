@@ -24,7 +24,8 @@ async function assertResponsive(page: Page): Promise<void> {
 test('failures: a NaN loss (SGD with weight decay 1000) ends the run with status error, the failing step and a suggestion; the curve so far stays', 240_000, async (t) => {
   const { page } = t;
   // Each SGD step multiplies the weights by about 1 - lr * wd = -99: the loss overflows within a few steps.
-  const query = new URLSearchParams({ dataset: 'digits', method: 'none', optimizer: 'sgd', lr: '0.1', wd: '1000', epochs: '5', eval_every: '1000', train_limit: '512', test_limit: '128' });
+  // The NaN check is the training loop's, whatever the backend: wasm (forced).
+  const query = new URLSearchParams({ dataset: 'digits', method: 'none', optimizer: 'sgd', lr: '0.1', wd: '1000', epochs: '5', eval_every: '1000', train_limit: '512', test_limit: '128', backend: 'wasm' });
   await openLab(page, `${t.server.url}?${query}`);
   await page.getByTestId('start-button').click();
   await waitForStatus(page, 'error', 180_000);
@@ -66,7 +67,11 @@ test('failures: a crashed worker ends the run with a visible error, and Start tr
 test('failures: a lost WebGPU device ends the run with a visible error, and Start sets the backend up again', 300_000, async (t) => {
   const { page } = t;
   t.allowConsoleError(/device|lost|destroy|webgpu/i);
-  await openLab(page, `${t.server.url}?${LONG_RUN}`);
+  // Small final scores: the closing Stop waits for them on the software GPU.
+  const query = new URLSearchParams(LONG_RUN);
+  query.set('val_limit', '64');
+  query.set('test_limit', '64');
+  await openLab(page, `${t.server.url}?${query}`);
   assert.equal(await text(page, 'backend-badge'), 'webgpu', 'this test needs the WebGPU path');
   await startAndWaitForPoints(page);
   await page.evaluate(() => window.__distillLab?.loseDevice());

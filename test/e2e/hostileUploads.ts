@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { test } from './harness';
-import { openLab, problemBesideControl, selectOption, sleep, text, waitForStatus, waitUntil } from './lab';
+import { openLab, problemBesideControl, selectOption, shownText, sleep, text, waitForStatus, waitUntil } from './lab';
 import { concat, crc32, deflatedZeros, simplePng, zipBytes, zipOfEntries } from '../data/files/corpus';
 
 const MB = 1024 ** 2;
@@ -48,7 +48,7 @@ async function resetPeaks(): Promise<void> {
 async function uploadRefused(page: Page, name: string, buffer: Buffer | Uint8Array): Promise<string> {
   const file = path.join(folder, name);
   await writeFile(file, buffer);
-  const previous = await text(page, 'dataset-upload-status').catch(() => '');
+  const previous = await shownText(page, 'dataset-upload-status');
   await page.getByTestId('dataset-file-input').setInputFiles(file);
   // The status may still show the previous refusal: wait for a new one.
   const refused = async () => ((await page.getByTestId('dataset-upload-status').getAttribute('data-state')) === 'refused' ? text(page, 'dataset-upload-status') : '');
@@ -115,7 +115,7 @@ async function hostileUploads(page: Page, url: string): Promise<void> {
 
   // A trap inside the wasm engine: the worker is replaced and says so; the next run trains in the fresh one.
   await page.evaluate(() => window.__distillLab?.engineFault());
-  await waitUntil(() => text(page, 'error-message').catch(() => ''), (message) => /replaced by a fresh one/.test(message), 30_000, 'the replacement announced');
+  await waitUntil(() => shownText(page, 'error-message'), (message) => /replaced by a fresh one/.test(message), 30_000, 'the replacement announced');
   assert.match(await text(page, 'error-message'), /^The wasm engine failed inside \(memory access out of bounds/);
   await page.getByTestId('backend-badge').waitFor({ timeout: 60_000 });
   await selectOption(page, 'dataset-select', 'digits');

@@ -61,6 +61,16 @@ export async function text(page: Page, testId: string): Promise<string> {
   return ((await page.getByTestId(testId).textContent()) ?? '').trim();
 }
 
+/**
+ * The text of a test id if it is on the page now, '' if not. Never waits: `text` (textContent)
+ * waits out Playwright's 30 s default for an element that is absent, such as the error banner of a
+ * run that went well.
+ */
+export async function shownText(page: Page, testId: string): Promise<string> {
+  const element = page.getByTestId(testId);
+  return (await element.count()) > 0 ? ((await element.first().textContent()) ?? '').trim() : '';
+}
+
 export async function runStatus(page: Page): Promise<string> {
   return text(page, 'run-status');
 }

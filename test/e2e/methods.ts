@@ -1,10 +1,10 @@
-// Every distillation method of the registry trained for a few steps on the WebGPU path, one page
-// switching methods as a user does; a recipe of two terms; a refused layer pair; DML's two students.
+// Every distillation method of the registry trained for a few steps (one per kernel family on the
+// WebGPU path, the rest on wasm), one page switching methods as a user does; a recipe of two terms; a refused layer pair; DML's two students.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { METHODS } from '../../src/kd';
 import { test } from './harness';
-import { chartGeometry, inputValue, openLab, selectOption, setNumber, text, waitForStatus, waitUntil } from './lab';
+import { chartGeometry, inputValue, openLab, selectOption, setNumber, shownText, text, waitForStatus, waitUntil } from './lab';
 
 /** Digits, 32 training samples in batches of 16: 2 steps a run, evaluated once at its end. */
 const QUICK_RUN = 'dataset=digits&student=tiny-cnn&teacher=digits-teacher-cnn&train_limit=32&test_limit=32&batch=16&epochs=1&eval_every=100&seed=1';
@@ -58,7 +58,7 @@ async function runToEnd(page: Page, what: string): Promise<number> {
   const started = performance.now();
   await page.getByTestId('start-button').click();
   const status = await waitForStatus(page, ['done', 'error'], 120_000);
-  if (status !== 'done') throw new Error(`${what}: the run ended with "${status}": ${await text(page, 'error-message').catch(() => '')}`);
+  if (status !== 'done') throw new Error(`${what}: the run ended with "${status}": ${await shownText(page, 'error-message')}`);
   // The chart is republished when the run ends; wait for its rows to be drawn.
   await waitUntil(() => chartGeometry(page, 'loss-chart'), (g) => g.points >= QUICK_STEPS && g.lines > 0, 10_000, `${what}: loss rows drawn`);
   return (performance.now() - started) / 1000;
@@ -75,15 +75,18 @@ function assertLines(method: string, lines: DrawnLine[], expected: readonly stri
 
 const peerLines = (method: string) => [`peer-ce`, `peer-term-${method}`, `peer-total`];
 
-test('methods: every method trains a few steps on WebGPU and charts its own term line with finite losses', 330_000, async (t) => {
-  const { page } = t;
-  await openLab(page, `${t.server.url}?${QUICK_RUN}`);
-  assert.equal(await text(page, 'backend-badge'), 'webgpu', 'the runs must take the WebGPU path');
-  const options = await page.getByTestId('method-select').locator('option').evaluateAll((list) => list.map((o) => (o as HTMLOptionElement).value));
-  assert.deepEqual(options, METHODS.map((m) => m.id), 'the method picker must offer every method of the registry, in its order');
+/**
+ * One method of each kernel family on WebGPU: logits (kd, label-free on half the samples), a
+ * feature map (at), a learnable connector (fitnet) and two students (dml). Every method also
+ * trains on cpu and wasm in Node (test/kd, test/cli/methods.test.ts); here the rest train on wasm,
+ * so that each still charts its own term line in the page.
+ */
+const WEBGPU_FAMILIES = ['kd', 'at', 'fitnet', 'dml'] as const;
 
+/** Train each method in turn in one page, as a user switching methods does; the timings of each. */
+async function trainEach(page: Page, methods: readonly string[]): Promise<string[]> {
   const timings: string[] = [];
-  for (const method of METHODS.map((m) => m.id)) {
+  for (const method of methods) {
     await selectOption(page, 'method-select', method);
     // DML's accuracy lines need two evaluations to be drawn; its second student is an MLP here.
     if (method === 'dml') {
@@ -92,7 +95,7 @@ test('methods: every method trains a few steps on WebGPU and charts its own term
     }
     // KD runs label-free on half of the samples (SSLD-style).
     if (method === 'kd') await setNumber(page, 'labelled-fraction-input', 0.5);
-    if (method === 'dkd') await setNumber(page, 'labelled-fraction-input', '');
+    else if (await page.getByTestId('labelled-fraction-input').count()) await setNumber(page, 'labelled-fraction-input', '');
     if (method === 'kd' || method === 'dml') {
       const [key, value] = method === 'kd' ? ['labelled_fraction', '0.5'] : ['peer_student', 'mlp'];
       await waitUntil(async () => new URL(page.url()).searchParams.get(key), (v) => v === value, 5_000, `${key}=${value} in the URL`);
@@ -108,17 +111,32 @@ test('methods: every method trains a few steps on WebGPU and charts its own term
     }
     timings.push(`${method} ${seconds.toFixed(1)} s`);
   }
-  // DML: the accuracy chart shows both students.
+  return timings;
+}
+
+test('methods: one method per kernel family trains a few steps on WebGPU, every other method on wasm; each charts its own term line with finite losses', 330_000, async (t) => {
+  const { page } = t;
+  await openLab(page, `${t.server.url}?${QUICK_RUN}`);
+  assert.equal(await text(page, 'backend-badge'), 'webgpu', 'the runs must take the WebGPU path');
+  const options = await page.getByTestId('method-select').locator('option').evaluateAll((list) => list.map((o) => (o as HTMLOptionElement).value));
+  assert.deepEqual(options, METHODS.map((m) => m.id), 'the method picker must offer every method of the registry, in its order');
+  const gpu = await trainEach(page, WEBGPU_FAMILIES);
+  // DML (the last on WebGPU): the accuracy chart shows both students.
   const accuracy = await page.getByTestId('accuracy-chart').getAttribute('data-lines');
   assert.equal(accuracy, 'train,val,test,peer-train,peer-val,peer-test', 'the DML run must chart the peer student’s accuracy too');
   const drawn = await drawnAccuracyLines(page, ['peer-val', 'peer-test']);
   assert.ok(drawn['peer-val'] > 0 && drawn['peer-test'] > 0, `the peer's accuracy lines are not drawn: ${JSON.stringify(drawn)}`);
-  t.note(`Start to done per method (${QUICK_STEPS} steps each): ${timings.join(', ')}`);
+
+  await openLab(page, `${t.server.url}?${QUICK_RUN}&backend=wasm`);
+  assert.equal(await text(page, 'backend-badge'), 'wasm');
+  const rest = METHODS.map((m) => m.id).filter((id) => !(WEBGPU_FAMILIES as readonly string[]).includes(id));
+  const cpuSide = await trainEach(page, rest);
+  t.note(`Start to done per method (${QUICK_STEPS} steps each): webgpu ${gpu.join(', ')}; wasm ${cpuSide.join(', ')}`);
 });
 
 test('methods: a recipe of kd 0.9 and at 1000 charts two term lines, and its URL reopens it', 180_000, async (t) => {
   const { page } = t;
-  await openLab(page, `${t.server.url}?${QUICK_RUN}&method=kd`);
+  await openLab(page, `${t.server.url}?${QUICK_RUN}&method=kd&backend=wasm`);
   await page.getByTestId('recipe-toggle').check();
   assert.equal(await inputValue(page, 'term-0-method-select'), 'kd');
   await page.getByTestId('term-0-weight-input').fill('0.9');

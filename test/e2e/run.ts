@@ -1,5 +1,6 @@
-// Browser tests: `node --import tsx test/e2e/run.ts [--dev] [--filter TEXT] [--soak [--runs N]]`.
-// --soak runs only the slow tier (test/e2e/soak.ts: many runs back to back in one page), never by default.
+// Browser tests: `node --import tsx test/e2e/run.ts [--dev] [--filter TEXT] [--slow [--runs N]]`.
+// --slow runs only the slow tier, never by default: both classroom demos to their closing sentences
+// (test/e2e/demosToTheEnd.ts) and the soak (test/e2e/soak.ts: N runs back to back in one page).
 // Builds the lab and serves the build (what users get; `--dev` uses the Vite dev server instead),
 // drives Debian's Chromium headless on the WebGPU path, prints one line per test and ends with
 // "N passed, N failed"; exits non-zero on any failure.
@@ -11,15 +12,16 @@ const { values: flags } = parseArgs({
   options: {
     dev: { type: 'boolean', default: false },
     filter: { type: 'string' },
-    soak: { type: 'boolean', default: false },
+    slow: { type: 'boolean', default: false },
     runs: { type: 'string' },
   },
 });
 
 /** Registers the tests of the chosen tier. */
 async function registerTests(): Promise<void> {
-  if (flags.soak) {
+  if (flags.slow) {
     if (flags.runs) process.env.SOAK_RUNS = flags.runs;
+    await import('./demosToTheEnd');
     await import('./soak');
     return;
   }

@@ -1,10 +1,10 @@
-// The slow tier (`node --import tsx test/e2e/run.ts --soak [--runs N]`, not in the default run):
+// In the slow tier (`node --import tsx test/e2e/run.ts --slow [--runs N]`, not in the default run):
 // many short runs back to back in one page, mixing methods with finished, stopped, paused and
 // failed runs, and the worker's tfjs tensor count and bytes must stay flat once warmed up.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { test } from './harness';
-import { openLab, selectOption, setNumber, text, waitForStatus } from './lab';
+import { openLab, selectOption, setNumber, shownText, waitForStatus } from './lab';
 
 const RUNS = Number(process.env.SOAK_RUNS ?? 50);
 /** Runs before the memory baseline: every method and behaviour has been through once (teacher cached, kernels compiled). */
@@ -51,7 +51,7 @@ test(`soak: ${RUNS} short runs in one page (methods ${METHODS.join(', ')}; finis
     }
     const final = await waitForStatus(page, ['done', 'stopped', 'error'], 120_000);
     const expected = { finish: 'done', stop: 'stopped', pause: 'stopped', fail: 'error' }[behaviour];
-    assert.equal(final, expected, `run ${i + 1} (${method}, ${behaviour}) ended "${final}": ${await text(page, 'error-message').catch(() => '')}`);
+    assert.equal(final, expected, `run ${i + 1} (${method}, ${behaviour}) ended "${final}": ${await shownText(page, 'error-message')}`);
     endings.push(`${behaviour === 'fail' ? 'none' : method}:${final}`);
     // The Lab's saving of a finished run exports its student from the worker: let it settle.
     await page.waitForTimeout(300);

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { test, type TestContext } from './harness';
-import { openLab, text, waitForStatus } from './lab';
+import { openLab, shownText, text, waitForStatus } from './lab';
 
 /** A short KD run on Digits, forced onto wasm. */
 const RUN = new URLSearchParams({ backend: 'wasm', dataset: 'digits', method: 'kd', epochs: '2', eval_every: '1000', train_limit: '256', test_limit: '128', val_limit: '128' });
@@ -54,7 +54,7 @@ async function train(t: TestContext, page: Page, url: string): Promise<Trained> 
   const threads = await text(page, 'backend-threads');
   await page.getByTestId('start-button').click();
   const final = await waitForStatus(page, ['done', 'stopped', 'error'], 180_000);
-  assert.equal(final, 'done', `the run ended ${final}: ${await text(page, 'error-message').catch(() => '')}`);
+  assert.equal(final, 'done', `the run ended ${final}: ${await shownText(page, 'error-message')}`);
   const losses: Record<string, number> = {};
   for (const key of LOSSES) losses[key] = Number(await page.getByTestId(`loss-latest-${key}`).getAttribute('data-value'));
   const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
