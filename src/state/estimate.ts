@@ -1,6 +1,6 @@
 // How long a run will take: its planned steps at the speed the last run of the same set-up
-// measured on this backend (kept in localStorage). Before a first measurement it says so; nothing
-// is guessed.
+// measured on this backend (kept in localStorage), plus that set-up's one-time warm-up when it has
+// not run yet in this page's worker. Before a first measurement it says so; nothing is guessed.
 import { methodSpec, hasMethod } from '../kd/methods';
 import { usesTeacher, type ExperimentConfig } from '../train/config';
 import type { RunResult } from '../train/runTypes';
@@ -12,7 +12,10 @@ export const RUN_SPEEDS_KEY = 'distillation-lab.run-speeds';
 
 /** What one finished run measured, as the estimate of the next run of its set-up uses it. */
 export interface RunSpeed {
+  /** Once warm: the first steps of a set-up are slower (absent in speeds kept before it was measured). */
   samplesPerSecond: number;
+  /** What a set-up's first run in a fresh worker pays once: its first steps and first curve point beyond the steady pace. */
+  warmUpSeconds?: number;
   /** Wall time outside training steps and evaluations: set-up and the teacher-logit cache. */
   fixedSeconds: number;
   /** Wall time of one evaluation (a curve point or the final scores), on average. */
@@ -39,12 +42,14 @@ export function speedKey(backend: string, config: SpeedConfig): string {
 export function measuredSpeed(result: RunResult): RunSpeed | null {
   if (result.steps <= 0 || !(result.samplesPerSecond > 0)) return null;
   const evalSeconds = result.evalSeconds ?? 0;
+  const warmUp = result.warmUp ?? { trainSeconds: 0, evalSeconds: 0 };
   // Every curve point is in the history; the final scores on the whole splits are one more.
   const evaluations = result.history.length + 1;
   return {
-    samplesPerSecond: result.samplesPerSecond,
+    samplesPerSecond: result.steadySamplesPerSecond ?? result.samplesPerSecond,
+    warmUpSeconds: warmUp.trainSeconds + warmUp.evalSeconds,
     fixedSeconds: Math.max(0, result.seconds - result.trainSeconds - evalSeconds),
-    secondsPerEval: evalSeconds / evaluations,
+    secondsPerEval: Math.max(0, evalSeconds - warmUp.evalSeconds) / evaluations,
   };
 }
 
@@ -72,10 +77,31 @@ export function readSpeeds(storage: SpeedStorage): Record<string, RunSpeed> {
   return readRecord<RunSpeed>(storage, RUN_SPEEDS_KEY);
 }
 
-/** Keep what a finished run measured for the next estimate of its set-up (a full or blocked storage is ignored). */
+/** The set-ups that have run in this page's worker: warm, their next run pays no warm-up. */
+const warmSetUps = new Set<string>();
+
+/** Whether a run of this set-up key has ended in this page's worker (its kernels are set up). */
+export function isWarm(key: string): boolean {
+  return warmSetUps.has(key);
+}
+
+/** A fresh worker (after a crash or a lost engine) sets its kernels up again. */
+export function forgetWarmSetUps(): void {
+  warmSetUps.clear();
+}
+
+/**
+ * Keep what a finished run measured for the next estimate of its set-up (a full or blocked storage
+ * is ignored). A warm run's warm-up is near 0: the set-up's last cold figure is kept.
+ */
 export function rememberRunSpeed(result: RunResult, storage: SpeedStorage | undefined = globalThis.localStorage): void {
   const speed = measuredSpeed(result);
-  if (speed) writeRecord(storage, RUN_SPEEDS_KEY, speedKey(result.backend, result.config), speed);
+  if (!speed) return;
+  const key = speedKey(result.backend, result.config);
+  const stored = readSpeeds(storage ?? { getItem: () => null, setItem: () => {} })[key];
+  if (isWarm(key) && stored?.warmUpSeconds !== undefined) speed.warmUpSeconds = stored.warmUpSeconds;
+  warmSetUps.add(key);
+  writeRecord(storage, RUN_SPEEDS_KEY, key, speed);
 }
 
 export interface RunEstimate {
@@ -85,11 +111,15 @@ export interface RunEstimate {
   speed: RunSpeed | null;
 }
 
-/** A run of `steps` steps: training at the measured speed, its evaluations, and the fixed set-up. */
-export function estimateRun(config: Pick<ExperimentConfig, 'batchSize' | 'evalEvery'>, steps: number, speed: RunSpeed | undefined): RunEstimate {
+/**
+ * A run of `steps` steps: training at the measured speed, its evaluations, the fixed set-up, and
+ * the set-up's warm-up unless it is `warm` (it has run in this worker already).
+ */
+export function estimateRun(config: Pick<ExperimentConfig, 'batchSize' | 'evalEvery'>, steps: number, speed: RunSpeed | undefined, warm = true): RunEstimate {
   if (!speed || !(speed.samplesPerSecond > 0)) return { steps, seconds: null, speed: null };
   const evaluations = Math.floor(steps / config.evalEvery) + (steps % config.evalEvery === 0 ? 0 : 1) + 1;
-  const seconds = (steps * config.batchSize) / speed.samplesPerSecond + evaluations * speed.secondsPerEval + speed.fixedSeconds;
+  const warmUp = warm ? 0 : (speed.warmUpSeconds ?? 0);
+  const seconds = (steps * config.batchSize) / speed.samplesPerSecond + evaluations * speed.secondsPerEval + speed.fixedSeconds + warmUp;
   return { steps, seconds, speed };
 }
 
@@ -101,7 +131,14 @@ export function estimateRun(config: Pick<ExperimentConfig, 'batchSize' | 'evalEv
 export function estimateRuns(runs: readonly { config: ExperimentConfig; steps: number }[], speeds: Readonly<Record<string, RunSpeed>>, backend: string): number | null {
   const known = runs.map((run) => speeds[speedKey(backend, run.config)]).find((speed) => speed !== undefined);
   if (!known) return null;
-  return runs.reduce((total, run) => total + (estimateRun(run.config, run.steps, speeds[speedKey(backend, run.config)] ?? known).seconds ?? 0), 0);
+  // Each set-up pays its warm-up once, on its first run of the list, unless it has run here already.
+  const started = new Set<string>();
+  return runs.reduce((total, run) => {
+    const key = speedKey(backend, run.config);
+    const warm = isWarm(key) || started.has(key);
+    started.add(key);
+    return total + (estimateRun(run.config, run.steps, speeds[key] ?? known, warm).seconds ?? 0);
+  }, 0);
 }
 
 /** A moment of a running run: when (ms) and how many steps it had trained. */

@@ -11,6 +11,7 @@ import { appBaseUrl, forgetUploadedTeacher, loadTeacherIndex } from './teacherAc
 import { forcedBackend, writeUrl } from './urlSync';
 import { labStore } from './store';
 import { saveFaults } from './runStore';
+import { forgetWarmSetUps } from './estimate';
 
 const get = () => labStore.getState();
 const set = labStore.setState;
@@ -42,6 +43,7 @@ function followWorker(): void {
     // browser's storage), an uploaded teacher is gone.
     set((state) => ({ datasets: Object.fromEntries(Object.entries(state.datasets).filter(([id, d]) => d.status === 'ready' && !isUploadedDataset(id))) }));
     forgetUploadedTeacher();
+    forgetWarmSetUps();
     // A running run hears it through its own request; an idle page is told here.
     if (!isRunActive()) failRun({ message: gone.message, suggestion: gone.suggestion });
   });

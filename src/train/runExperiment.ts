@@ -9,6 +9,7 @@ import { RunControl, type KnobChange } from './control';
 import { trainStep } from './trainStep';
 import { buildDistillPlan, type DistillPlan } from './distillPlan';
 import type { EvalPoint, HistoryEntry, RunData, RunResult, StepPoint } from './runTypes';
+import { evalWarmUpSeconds, throughput, type WarmUpMark } from './throughput';
 import { runLength, type RunLength } from './schedule';
 import { PendingSteps, type RunFailure } from './stepReadback';
 import { MetricsAccumulator } from './metricsAccumulator';
@@ -89,6 +90,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   let step = 0;
   let trainMs = 0;
   let evalMs = 0;
+  // The warm-up's end (the first read-back) and each curve point's time: the estimate's cold costs.
+  let warm: WarmUpMark | undefined;
+  const curveMs: number[] = [];
   const curves = new CurveScorer(data);
   let parts: TrainingParts | null = null;
   try {
@@ -113,6 +117,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       history.push(sinceEval.flush(point));
       hooks.onEval?.(point);
       hooks.onPhase?.('training');
+      curveMs.push(performance.now() - evalStart);
       evalMs += performance.now() - evalStart;
     };
 
@@ -145,6 +150,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           const ok = await flush();
           trainMs += performance.now() - flushStart;
           if (!ok) break training;
+          warm ??= { step, trainMs };
           hooks.onProgress?.(step, totalSteps, epoch);
         }
         // Every evalEvery steps and once at the end (on the final step's count).
@@ -165,7 +171,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     const scores = await finalScores({ ...scored, peerStudent: config.peerStudent ?? config.student, ttaShift: config.ttaShift ?? 0 }, data, control);
     evalMs += performance.now() - finalEvalStart;
     const seconds = (performance.now() - started) / 1000;
-    return runResult({ config, scores, parts, plan, student, length, step, failure, stopped: control.isStopped, history, knobChanges, trainMs, evalMs, seconds });
+    return runResult({ config, scores, parts, plan, student, length, step, failure, stopped: control.isStopped, history, knobChanges, trainMs, evalMs, seconds, warm, curveMs });
   } finally {
     pending.dispose();
     curves.dispose();
@@ -200,7 +206,10 @@ function runResult(run: {
   trainMs: number;
   evalMs: number;
   seconds: number;
+  warm: WarmUpMark | undefined;
+  curveMs: number[];
 }): RunResult {
+  const speed = throughput(run.step, run.config.batchSize, run.trainMs, run.warm);
   const { val, test, testTta, peerResult, scoredOn } = run.scores;
   const result: RunResult = {
     config: run.config,
@@ -215,7 +224,9 @@ function runResult(run: {
     perClassAccuracy: test.perClassAccuracy,
     confusion: test.confusion,
     history: run.history,
-    samplesPerSecond: run.trainMs > 0 ? (run.step * run.config.batchSize) / (run.trainMs / 1000) : 0,
+    samplesPerSecond: speed.samplesPerSecond,
+    steadySamplesPerSecond: speed.steadySamplesPerSecond,
+    warmUp: { trainSeconds: speed.warmUpSeconds, evalSeconds: evalWarmUpSeconds(run.curveMs) },
     seconds: run.seconds,
     trainSeconds: run.trainMs / 1000,
     evalSeconds: run.evalMs / 1000,

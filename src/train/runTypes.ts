@@ -73,6 +73,13 @@ export interface RunResult {
   confusion: number[][];
   history: HistoryEntry[];
   samplesPerSecond: number;
+  /** Samples per second once warm (after the first read-back); absent in runs saved before it was recorded. */
+  steadySamplesPerSecond?: number;
+  /**
+   * One-time costs of this set-up in a fresh worker: the first steps' time beyond the steady speed and
+   * the first curve point's beyond the others' mean (kernels set up on first use).
+   */
+  warmUp?: { trainSeconds: number; evalSeconds: number };
   seconds: number;
   trainSeconds: number;
   /** Wall time spent evaluating (the curve points and the final full val / test); absent in runs saved before it was recorded. */

@@ -46,6 +46,8 @@ export interface RunLength {
 
 export function runLength(config: Pick<ExperimentConfig, 'epochs' | 'steps' | 'batchSize' | 'untilStopped'>, trainCount: number): RunLength {
   const stepsPerEpoch = Math.floor(trainCount / config.batchSize);
+  // setUpRun refuses such a batch first; an epoch of no step would loop without end.
+  if (stepsPerEpoch < 1) throw new Error(`a batch of ${config.batchSize} is larger than the ${trainCount} training samples: an epoch would have no step`);
   const endless = config.untilStopped === true;
   const planned = plannedSteps(config, stepsPerEpoch);
   return {

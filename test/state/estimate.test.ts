@@ -11,6 +11,8 @@ import {
   readSpeeds,
   rememberRunSpeed,
   RUN_SPEEDS_KEY,
+  isWarm,
+  forgetWarmSetUps,
   speedKey,
   timeLeft,
   estimateRuns,
@@ -51,7 +53,7 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
 
 describe('run time estimate', () => {
   it('splits a run into training speed, time per evaluation and fixed set-up', () => {
-    expect(measuredSpeed(result())).toEqual({ samplesPerSecond: 800, fixedSeconds: 1, secondsPerEval: 0.5 });
+    expect(measuredSpeed(result())).toEqual({ samplesPerSecond: 800, warmUpSeconds: 0, fixedSeconds: 1, secondsPerEval: 0.5 });
     expect(measuredSpeed(result({ steps: 0, samplesPerSecond: 0 }))).toBeNull();
   });
 
@@ -102,6 +104,49 @@ describe('run time estimate', () => {
     expect(estimateText({ steps: 8000, seconds: 119, speed }, 'webgpu')).not.toMatch(/Longer/);
     expect(formatDuration(0.2)).toBe('1 s');
     expect(formatDuration(120)).toBe('2 min');
+  });
+});
+
+describe('a set-up\'s warm-up', () => {
+  // A cold first run: 200 steps in 8 s of training of which 1.5 s were the first steps' one-time cost,
+  // and a first curve point 0.4 s slower than the others.
+  const cold = () => result({ config: { ...kd, dataset: 'mnist' }, steadySamplesPerSecond: 1000, warmUp: { trainSeconds: 1.5, evalSeconds: 0.4 } });
+
+  it('is kept apart from the steady speed, the first curve point\'s extra too', () => {
+    expect(measuredSpeed(cold())).toEqual({ samplesPerSecond: 1000, warmUpSeconds: 1.9, fixedSeconds: 1, secondsPerEval: (2 - 0.4) / 4 });
+  });
+
+  it('is added to the estimate of a set-up that has not run in this worker, and only to it', () => {
+    forgetWarmSetUps();
+    const storage = new MemoryStorage();
+    const key = speedKey('webgpu', cold().config);
+    expect(isWarm(key)).toBe(false);
+    rememberRunSpeed(cold(), storage);
+    expect(isWarm(key)).toBe(true);
+    const speed = readSpeeds(storage)[key];
+    const config = { batchSize: 32, evalEvery: 50 };
+    const warm = estimateRun(config, 200, speed, true).seconds!;
+    expect(warm).toBeCloseTo((200 * 32) / 1000 + 5 * 0.4 + 1, 9);
+    expect(estimateRun(config, 200, speed, false).seconds).toBeCloseTo(warm + 1.9, 9);
+    // The next run is warm and pays no warm-up: its own (near 0) does not replace the cold figure.
+    rememberRunSpeed(result({ config: cold().config, steadySamplesPerSecond: 1100, warmUp: { trainSeconds: 0.01, evalSeconds: 0 } }), storage);
+    expect(readSpeeds(storage)[key]).toMatchObject({ samplesPerSecond: 1100, warmUpSeconds: 1.9 });
+    // A fresh worker sets its kernels up again.
+    forgetWarmSetUps();
+    expect(isWarm(key)).toBe(false);
+  });
+
+  it('counts once per set-up in a comparison, and not at all for a set-up that has run here', () => {
+    forgetWarmSetUps();
+    const config: ExperimentConfig = { ...DEFAULT_CONFIG, method: 'kd' };
+    const speed = { samplesPerSecond: 640, fixedSeconds: 1, secondsPerEval: 0.5, warmUpSeconds: 3 };
+    const speeds = { [speedKey('wasm', config)]: speed };
+    const one = estimateRun(config, 100, speed).seconds!;
+    const runs = [{ config, steps: 100 }, { config, steps: 100 }];
+    expect(estimateRuns(runs, speeds, 'wasm')).toBeCloseTo(2 * one + 3, 9);
+    rememberRunSpeed(result({ config, backend: 'wasm' }), new MemoryStorage());
+    expect(estimateRuns(runs, speeds, 'wasm')).toBeCloseTo(2 * one, 9);
+    forgetWarmSetUps();
   });
 });
 

@@ -14,4 +14,8 @@ describe('runLength', () => {
   it('until stopped: no end, the planned length kept as the horizon', () => {
     expect(runLength({ epochs: 2, steps: 6, batchSize: 25, untilStopped: true }, 100)).toEqual({ stepsPerEpoch: 4, totalSteps: Infinity, horizonEpochs: 1.5, totalEpochs: Infinity, endless: true });
   });
+
+  it('refuses a batch larger than the training set (an epoch of no step would never end)', () => {
+    expect(() => runLength({ epochs: 1, batchSize: 101 }, 100)).toThrow(/batch of 101 is larger than the 100 training samples/);
+  });
 });

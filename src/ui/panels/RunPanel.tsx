@@ -6,7 +6,7 @@ import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
 import { scoredOnText, stoppedAtText } from '../../train/runOutcome';
-import { estimateRun, estimateText, formatDuration, LONG_RUN_SECONDS, readSpeeds, speedKey, timeLeft, type ProgressSample } from '../../state/estimate';
+import { estimateRun, estimateText, formatDuration, isWarm, LONG_RUN_SECONDS, readSpeeds, speedKey, timeLeft, type ProgressSample } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
 import { distilFromTrainedTeacher } from '../../state/teacherTraining';
 import { neverSeenSentence } from '../../state/race';
@@ -116,7 +116,8 @@ function RunEstimate() {
   }
   const steps = plannedSteps(config, Math.floor(count / config.batchSize));
   // Read at every render: a run that just ended (here or on the Compare page) has updated it.
-  const estimate = estimateRun(config, steps, storedSpeeds()[speedKey(backend, config)]);
+  const key = speedKey(backend, config);
+  const estimate = estimateRun(config, steps, storedSpeeds()[key], isWarm(key));
   const long = estimate.seconds !== null && estimate.seconds > LONG_RUN_SECONDS;
   const text = estimateText(estimate, backend);
   return (
