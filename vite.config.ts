@@ -72,7 +72,7 @@ const PTHREAD_FILES: Record<string, () => string> = {
 const PTHREAD_DEV_PREFIX = '/@wasm-pthread/';
 
 /**
- * The wasm backend's pthread scripts as files of the page's origin (src/train/wasmThreads.ts says
+ * The wasm backend's pthread scripts as files of the page's origin (src/backends/wasmThreads.ts says
  * why): `import url from '@tensorflow/tfjs-backend-wasm/wasm-out/<name>?url'` gives the URL of the
  * file as tfjs publishes it (the pthread worker: the text of its string), emitted as an asset by the
  * build, served by the dev server, never passed through the bundler.

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { installFastCpuKernels } from '../src/train/cpuKernels';
+import { installFastCpuKernels } from '../src/backends/cpuKernels';
 import { backendThreads, prepareWasm, startWasm } from '../src/worker/backend';
 import { benchCurrentBackend, SETUPS } from './benchSteps';
 import type { BenchPageResult } from './benchPage';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadBuiltinDataset } from '../src/data/load';
 import { SPLIT_SEED, VAL_FRACTION } from '../src/data/split';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, shippedTeacherDir } from '../src/cli/nodeFiles';
-import { installFastCpuKernels } from '../src/train/cpuKernels';
+import { installFastCpuKernels } from '../src/backends/cpuKernels';
 import { predictLogits } from '../src/train/teacherCache';
 import { LOGITS_FILE, LOGITS_META_FILE, sha256Hex, trainSplitFingerprint, type ShippedLogitsMeta } from '../src/models/shippedLogits';
 

@@ -1,5 +1,5 @@
 // Every unit test runs on tfjs' cpu backend, as the CLI does. The fast cpu kernels are NOT
-// installed here: test/train/cpuKernels.test.ts compares them with tfjs' own, and the tests
+// installed here: test/backends/cpuKernels.test.ts compares them with tfjs' own, and the tests
 // that train call installFastCpuKernels() themselves.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -12,7 +12,7 @@ if (process.env.TEST_BACKEND === 'wasm') {
   // `npm run test:wasm` (TEST_BACKEND=wasm): the losses' golden values and gradients, every
   // method's training and the loop's tests on the wasm path (part of npm test).
   await import('@tensorflow/tfjs-backend-wasm');
-  const { prepareWasmTraining } = await import('../src/train/wasmKernels');
+  const { prepareWasmTraining } = await import('../src/backends/wasmKernels');
   prepareWasmTraining();
   if (!(await tf.setBackend('wasm'))) throw new Error('TEST_BACKEND=wasm: the wasm backend did not start');
 } else {

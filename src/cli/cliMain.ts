@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { installFastCpuKernels } from '../train/cpuKernels';
+import { installFastCpuKernels } from '../backends/cpuKernels';
 import { errorMessage } from '../core/errors';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { PROCESS_IO, type CliIo } from './io';

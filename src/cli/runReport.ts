@@ -8,7 +8,7 @@ import type { ExperimentConfig } from '../train/config';
 import type { RunData, RunResult } from '../train/runTypes';
 import { omittedClassReport } from '../train/omittedClasses';
 import { scoredOnText, stoppedAtText } from '../train/runOutcome';
-import { wasmThreadsInUse } from '../train/wasmThreads';
+import { wasmThreadsInUse } from '../backends/wasmThreads';
 
 export type Log = (line: string) => void;
 

@@ -1,13 +1,13 @@
 // The wasm backend's threads in Node (the CLI and the benchmark): worker_threads for Emscripten's
-// pthreads, started from tfjs' published files on disk (src/train/wasmThreads.ts says why the
+// pthreads, started from tfjs' published files on disk (src/backends/wasmThreads.ts says why the
 // blob: URLs tfjs makes cannot be used).
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { prepareWasmTraining } from '../train/wasmKernels';
-import { wasmThreadsFor, wasmThreadsInUse, withPthreadFiles, type PthreadFiles, type ThreadHost } from '../train/wasmThreads';
+import { prepareWasmTraining } from '../backends/wasmKernels';
+import { wasmThreadsFor, wasmThreadsInUse, withPthreadFiles, type PthreadFiles, type ThreadHost } from '../backends/wasmThreads';
 
 const require = createRequire(import.meta.url);
 /** tfjs-backend-wasm's own priority (its base.js), kept when the backend is registered again. */

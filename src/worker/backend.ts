@@ -11,9 +11,9 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import pthreadWorkerUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js?url';
 import pthreadMainUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
-import { installFastCpuKernels } from '../train/cpuKernels';
-import { prepareWasmTraining } from '../train/wasmKernels';
-import { wasmThreadsFor, wasmThreadsInUse, withPthreadFiles } from '../train/wasmThreads';
+import { installFastCpuKernels } from '../backends/cpuKernels';
+import { prepareWasmTraining } from '../backends/wasmKernels';
+import { wasmThreadsFor, wasmThreadsInUse, withPthreadFiles } from '../backends/wasmThreads';
 import { getArchitecture } from '../models/architectures';
 import type { BackendName } from './protocol';
 import { errorMessage } from '../core/errors';

@@ -10,6 +10,7 @@ import { ROOT } from '../cli/cliKit';
 const LAYERS: Record<string, number> = {
   core: 0,
   data: 1,
+  backends: 1, // tfjs' backends as the lab runs them: its kernels and their set-up, for the worker and the CLI
   models: 2,
   kd: 2,
   train: 3,

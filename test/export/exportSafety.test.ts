@@ -15,7 +15,7 @@ import { escapePythonText, pythonLiteral, pythonString } from '../../src/export/
 import { writeExportFiles } from '../../src/cli/pytorchExport';
 import { parseArgs } from '../../src/cli/args';
 import { runCli } from '../../src/cli/run';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { PUBLIC_DIR, shippedTeacherDir } from '../../src/cli/nodeFiles';
 import { DEFAULT_CONFIG, withMethod, type ExperimentConfig } from '../../src/train/config';
 import { pythonConstants, reportMissingTorch, runPython, TORCH_PYTHON } from './python';

@@ -19,9 +19,9 @@ import {
   trainSplitFingerprint,
 } from '../../src/models/shippedLogits';
 import { predictLogits } from '../../src/train/teacherCache';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 
-installFastCpuKernels(); // bit-identical to tfjs' kernels (test/train/cpuConv.test.ts), and several times faster
+installFastCpuKernels(); // bit-identical to tfjs' kernels (test/backends/cpuConv.test.ts), and several times faster
 
 /** Rows checked against a live forward pass (a full one over MNIST's 54,000 takes minutes): a seeded sample and both ends. */
 const SAMPLE_ROWS = 128;

@@ -10,7 +10,7 @@ import { getArchitecture } from '../../src/models/architectures';
 import { serializeModel } from '../../src/models/io';
 import { buildTappedModel } from '../../src/models/taps';
 import { FEATURE_CACHE_BYTES, outputCacheBytes } from '../../src/train/teacherCache';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { buildDistillPlan } from '../../src/train/distillPlan';
 import { runExperiment, type RunOptions } from '../../src/train/runExperiment';
 import { labelledSubset } from '../../src/train/trainingParts';

@@ -3,7 +3,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getArchitecture } from '../../src/models/architectures';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { RunControl, type KnobChange, type LiveKnobs } from '../../src/train/control';
 import { runExperiment } from '../../src/train/runExperiment';
 import type { RunData, RunResult, StepPoint } from '../../src/train/runTypes';

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getArchitecture } from '../../src/models/architectures';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { RunControl } from '../../src/train/control';
 import { runExperiment, type RunOptions } from '../../src/train/runExperiment';
 import type { StepPoint } from '../../src/train/runTypes';

@@ -7,7 +7,7 @@ import { runExperiment } from '../../src/train/runExperiment';
 import type { StepPoint } from '../../src/train/runTypes';
 import { predictLogits } from '../../src/train/teacherCache';
 import { allInputs } from '../../src/data/device';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { CLASSES, config, disposeData, SHAPE, syntheticData } from './fixtures';
 
 installFastCpuKernels();

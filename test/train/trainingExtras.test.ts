@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getArchitecture } from '../../src/models/architectures';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { validateConfig, type DistillTerm, type ExperimentConfig } from '../../src/train/config';
 import { WeightEma } from '../../src/train/ema';
 import { predictWithTta } from '../../src/train/evaluate';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../src/worker/lab';
 import type { EventMessage, ReplyMessage, ReplyValue, RequestBody, RequestKind, RunUpdate } from '../../src/worker/protocol';
 import { DEFAULT_CONFIG, withMethod, type ExperimentConfig } from '../../src/train/config';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { gzip, idxBytes } from '../data/idxBytes';
 
 const PUBLIC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');

@@ -300,7 +300,7 @@ function gatherRowsOnHeap(backend: WasmHeap, x: TensorInfo, indices: TensorInfo)
 /**
  * The wasm backend as the lab trains on it: `threads` threads for tfjs' own kernels (1, the
  * default, keeps the single-threaded build; more need shared memory and the pthread files of
- * `src/train/wasmThreads.ts`) and the training kernels registered. Call before setBackend('wasm').
+ * `src/backends/wasmThreads.ts`) and the training kernels registered. Call before setBackend('wasm').
  */
 export function prepareWasmTraining(threads = 1): void {
   requestWasmThreads(threads);

@@ -3,7 +3,7 @@
 // most 7,840 numbers). The kernel makes the same float32 operations in the same order (each
 // rounded with Math.fround, which is exact for a product, quotient, sum or square root of
 // float32 numbers computed in float64), so its weights and moments equal the op-by-op update
-// bit for bit (test/train/wasmAdam.test.ts). Other backends keep tfjs' own update.
+// bit for bit (test/backends/wasmAdam.test.ts). Other backends keep tfjs' own update.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorMap, TensorInfo } from '@tensorflow/tfjs-core';
 

@@ -4,7 +4,7 @@
 // checks both.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 
 type Pad = 'same' | 'valid';
 type Shape4 = [number, number, number, number];

@@ -1,4 +1,4 @@
-// The convolution, bias-sum, broadcast, ReLU and gather kernels of src/train/cpuConv.ts add in the same order as
+// The convolution, bias-sum, broadcast, ReLU and gather kernels of src/backends/cpuConv.ts add in the same order as
 // tfjs-cpu's own, so after installFastCpuKernels every result must be bit-identical to tfjs':
 // this file records tfjs' results on random shapes first, then installs the kernels and compares.
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,8 +9,8 @@ import {
   conv2DBackpropInputNHWC,
   conv2DForwardGemm,
   conv2DForwardNHWC,
-} from '../../src/train/cpuConv';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+} from '../../src/backends/cpuConv';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 
 type Shape4 = [number, number, number, number];
 

@@ -1,12 +1,12 @@
-// The wasm backend's threads (src/train/wasmThreads.ts, src/cli/wasmThreads.ts): pthread workers
+// The wasm backend's threads (src/backends/wasmThreads.ts, src/cli/wasmThreads.ts): pthread workers
 // started from real files instead of tfjs' blob: URLs, the lab's SIMD module on the threaded
 // build's shared heap, and a threaded training run giving the single-threaded run's numbers.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { simdKernelsFor } from '../../src/train/wasmSimdKernels';
-import { MAX_WASM_THREADS, wasmThreadsFor, wasmThreadsInUse, withPthreadFiles } from '../../src/train/wasmThreads';
+import { simdKernelsFor } from '../../src/backends/wasmSimdKernels';
+import { MAX_WASM_THREADS, wasmThreadsFor, wasmThreadsInUse, withPthreadFiles } from '../../src/backends/wasmThreads';
 import { startNodeWasm } from '../../src/cli/wasmThreads';
 import { getArchitecture } from '../../src/models/architectures';
 

@@ -1,10 +1,10 @@
-// The wasm backend's Adam update (src/train/wasmAdam.ts, one kernel a variable) against tfjs'
+// The wasm backend's Adam update (src/backends/wasmAdam.ts, one kernel a variable) against tfjs'
 // AdamOptimizer op by op on the cpu backend: the same weights, moments and step counters, bit for bit.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareWasmTraining } from '../../src/train/wasmKernels';
-import { ADAM_UPDATE_KERNEL } from '../../src/train/wasmAdam';
+import { prepareWasmTraining } from '../../src/backends/wasmKernels';
+import { ADAM_UPDATE_KERNEL } from '../../src/backends/wasmAdam';
 
 function seeded(length: number, seed: number, scale = 1): number[] {
   let state = seed >>> 0;

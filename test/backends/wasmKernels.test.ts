@@ -1,11 +1,11 @@
-// The wasm backend's convolution gradients (src/train/wasmKernels.ts) against the cpu backend's:
+// The wasm backend's convolution gradients (src/backends/wasmKernels.ts) against the cpu backend's:
 // dW and dx of conv2d for the paddings, strides and shapes the students use, agreeing to float
 // rounding, and a whole training step of a CNN on wasm giving the cpu step's loss and weights.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareWasmTraining } from '../../src/train/wasmKernels';
-import { installFastCpuKernels } from '../../src/train/cpuKernels';
+import { prepareWasmTraining } from '../../src/backends/wasmKernels';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { getArchitecture } from '../../src/models/architectures';
 
 interface Case {
@@ -51,7 +51,7 @@ function maxRelativeError(actual: Float32Array, expected: Float32Array): number 
 
 describe('wasm convolution gradients', () => {
   beforeAll(async () => {
-    // The cpu side is what the lab and the CLI train with (test/train/cpuKernels.test.ts compares it with tfjs' own).
+    // The cpu side is what the lab and the CLI train with (test/backends/cpuKernels.test.ts compares it with tfjs' own).
     installFastCpuKernels();
     prepareWasmTraining();
     await tf.setBackend('wasm');
