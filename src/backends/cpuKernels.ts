@@ -5,7 +5,7 @@
 // It also registers the bit-identical kernels of cpuConv.ts (forward convolution, its input
 // gradient, bias sums, broadcast add/multiply), where a training step spent the rest of its time.
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import {
   batchMatMulBlocked,
   broadcastTrailing,
@@ -16,6 +16,7 @@ import {
   conv2DForwardNHWC,
   sumLeadingRows,
 } from './cpuConv';
+import { overrideKernels, type KernelOverride } from './kernelOverrides';
 
 interface CpuBackendLike {
   data: { get(dataId: object): { values: Float32Array } };
@@ -167,59 +168,45 @@ export function maxPoolGradient(x: Float32Array, dy: Float32Array, inputShape: n
 
 let installed = false;
 
-/** Replace the cpu backend's Conv2DBackpropFilter with the flat-array version (idempotent). */
+/** Replace the cpu backend's slow kernels with the flat-array versions of CPU_OVERRIDES (idempotent). */
 export function installFastCpuKernels(): void {
   if (installed) return;
-  const original = tf.getKernel('Conv2DBackpropFilter', 'cpu');
-  if (!original) return; // cpu backend not registered in this bundle
-  const kernelFunc = ((args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: unknown; attrs: unknown }) => {
-    const attrs = args.attrs as BackpropFilterAttrs;
-    const { x, dy } = args.inputs;
-    if (attrs.dataFormat === 'NCHW') return original.kernelFunc(args as never);
-    const backend = args.backend as CpuBackendLike;
-    const convInfo = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    // CPU time per call on tiny-cnn's and teacher-cnn's layers: the GEMM is 1.5-1.8x faster from 8 input channels, not on 1.
-    const filterGradient = convInfo.inChannels >= 4 ? conv2DBackpropFilterGemm : conv2DBackpropFilterNHWC;
-    const values = filterGradient(
-      backend.data.get(x.dataId).values,
-      backend.data.get(dy.dataId).values,
-      convInfo,
-    );
-    return backend.makeTensorInfo(convInfo.filterShape as number[], 'float32', values);
-  }) as unknown as KernelFunc;
-  replaceKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc });
-
-  const maxPoolGrad = ((args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: unknown; attrs: unknown }) => {
-    const attrs = args.attrs as MaxPoolGradAttrs;
-    const { dy, input } = args.inputs;
-    const backend = args.backend as CpuBackendLike;
-    const values = maxPoolGradient(backend.data.get(input.dataId).values, backend.data.get(dy.dataId).values, input.shape, attrs);
-    return backend.makeTensorInfo(input.shape, 'float32', values);
-  }) as unknown as KernelFunc;
-  replaceKernel({ kernelName: 'MaxPoolGrad', backendName: 'cpu', kernelFunc: maxPoolGrad });
-  installConvolutionKernels();
-  installElementwiseKernels();
-  installMatMulKernels();
+  if (!tf.getKernel('Conv2DBackpropFilter', 'cpu')) return; // cpu backend not registered in this bundle
+  overrideKernels('cpu', CPU_OVERRIDES);
   installed = true;
 }
 
 type Args = { inputs: Record<string, TensorInfo>; backend: unknown; attrs: Record<string, unknown> };
 
-/** Wrap a cpu kernel: `fast` answers the cases it knows (returns a result), the rest go to tfjs'. */
-function wrapKernel(kernelName: string, fast: (args: Args, backend: CpuBackendLike) => TensorInfo | null): void {
-  const original = tf.getKernel(kernelName, 'cpu');
-  if (!original) return;
-  const kernelFunc = ((args: Args) => fast(args, args.backend as CpuBackendLike) ?? original.kernelFunc(args as never)) as unknown as KernelFunc;
-  replaceKernel({ kernelName, backendName: 'cpu', kernelFunc });
+/** A cpu override: `fast` answers the cases it knows (returns a result), the rest go to tfjs'. */
+function onCpu(kernelName: string, fast: (args: Args, backend: CpuBackendLike) => TensorInfo | null, evenWithoutOriginal = false): KernelOverride {
+  return { kernelName, evenWithoutOriginal, run: (args) => fast(args as unknown as Args, args.backend as CpuBackendLike) };
+}
+
+/** The flat-array conv filter gradient (NHWC; NCHW goes to tfjs'). */
+function backpropFilter({ inputs: { x, dy }, attrs }: Args, backend: CpuBackendLike): TensorInfo | null {
+  const a = attrs as unknown as BackpropFilterAttrs;
+  if (a.dataFormat === 'NCHW') return null;
+  const convInfo = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    a.filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  // CPU time per call on tiny-cnn's and teacher-cnn's layers: the GEMM is 1.5-1.8x faster from 8 input channels, not on 1.
+  const filterGradient = convInfo.inChannels >= 4 ? conv2DBackpropFilterGemm : conv2DBackpropFilterNHWC;
+  const values = filterGradient(backend.data.get(x.dataId).values, backend.data.get(dy.dataId).values, convInfo);
+  return backend.makeTensorInfo(convInfo.filterShape as number[], 'float32', values);
+}
+
+/** The flat-array max-pool gradient (every layout tfjs' cpu kernel takes: it has no other). */
+function maxPoolGrad({ inputs: { dy, input }, attrs }: Args, backend: CpuBackendLike): TensorInfo {
+  const values = maxPoolGradient(backend.data.get(input.dataId).values, backend.data.get(dy.dataId).values, input.shape, attrs as unknown as MaxPoolGradAttrs);
+  return backend.makeTensorInfo(input.shape, 'float32', values);
 }
 
 const isUnitDilation = (d: unknown) => d === undefined || d === 1 || (Array.isArray(d) && d.every((v) => v === 1));
@@ -240,12 +227,12 @@ function convolveForward(x: TensorInfo, filter: TensorInfo, attrs: Record<string
   return backend.makeTensorInfo(info.outShape, 'float32', values);
 }
 
-function installConvolutionKernels(): void {
-  wrapKernel('Conv2D', ({ inputs: { x, filter }, attrs }, backend) => {
+const CONVOLUTION_OVERRIDES: readonly KernelOverride[] = [
+  onCpu('Conv2D', ({ inputs: { x, filter }, attrs }, backend) => {
     if (attrs.dataFormat === 'NCHW' || !isUnitDilation(attrs.dilations) || x.dtype !== 'float32') return null;
     return convolveForward(x, filter, attrs, backend);
-  });
-  wrapKernel('Conv2DBackpropInput', ({ inputs: { dy, filter }, attrs }, backend) => {
+  }),
+  onCpu('Conv2DBackpropInput', ({ inputs: { dy, filter }, attrs }, backend) => {
     if (attrs.dataFormat === 'NCHW' || dy.dtype !== 'float32') return null;
     const info = tf.backend_util.computeConv2DInfo(
       attrs.inputShape as [number, number, number, number],
@@ -257,8 +244,8 @@ function installConvolutionKernels(): void {
     );
     const values = conv2DBackpropInputNHWC(backend.data.get(dy.dataId).values, backend.data.get(filter.dataId).values, info);
     return backend.makeTensorInfo(info.inShape, 'float32', values);
-  });
-  wrapKernel('Sum', ({ inputs: { x }, attrs }, backend) => {
+  }),
+  onCpu('Sum', ({ inputs: { x }, attrs }, backend) => {
     if (x.dtype !== 'float32' || x.shape.length === 0) return null;
     const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
     if (!axes.every((axis, i) => axis === i)) return null; // only reductions over the leading axes
@@ -267,9 +254,9 @@ function installConvolutionKernels(): void {
     const values = sumLeadingRows(backend.data.get(x.dataId).values, rows, tf.util.sizeFromShape(kept));
     const shape = attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept;
     return backend.makeTensorInfo(shape, 'float32', values);
-  });
-  for (const [kernelName, op] of [['Add', 'add'], ['Multiply', 'mul']] as const) {
-    wrapKernel(kernelName, ({ inputs: { a, b } }, backend) => {
+  }),
+  ...(['add', 'mul'] as const).map((op) =>
+    onCpu(op === 'add' ? 'Add' : 'Multiply', ({ inputs: { a, b } }, backend) => {
       if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
       if (tf.util.arraysEqual(a.shape, b.shape)) {
         const values = elementwise(backend.data.get(a.dataId).values, backend.data.get(b.dataId).values, op);
@@ -279,21 +266,21 @@ function installConvolutionKernels(): void {
       if (!repeatsAlongLeadingAxes(large.shape, small.shape)) return null;
       const values = broadcastTrailing(backend.data.get(a.dataId).values, backend.data.get(b.dataId).values, op);
       return backend.makeTensorInfo(large.shape, 'float32', values);
-    });
-  }
-}
+    }),
+  ),
+];
 
 // tfjs' elementwise loops call a closure per element and take an index modulo; a ReLU layer's
 // forward and backward passes (Relu, Step, Multiply) ran at about 10 ns an element.
-function installElementwiseKernels(): void {
-  wrapKernel('Relu', ({ inputs: { x } }, backend) => {
+const ELEMENTWISE_OVERRIDES: readonly KernelOverride[] = [
+  onCpu('Relu', ({ inputs: { x } }, backend) => {
     if (x.dtype !== 'float32') return null;
     const input = backend.data.get(x.dataId).values;
     const out = new Float32Array(input.length);
     for (let i = 0; i < input.length; i++) out[i] = Math.max(0, input[i]); // tfjs' op: NaN stays NaN
     return backend.makeTensorInfo(x.shape, 'float32', out);
-  });
-  wrapKernel('Step', ({ inputs: { x }, attrs }, backend) => {
+  }),
+  onCpu('Step', ({ inputs: { x }, attrs }, backend) => {
     if (x.dtype !== 'float32') return null;
     const input = backend.data.get(x.dataId).values;
     const alpha = attrs.alpha as number;
@@ -303,10 +290,10 @@ function installElementwiseKernels(): void {
       out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
     }
     return backend.makeTensorInfo(x.shape, 'float32', out);
-  });
+  }),
   // A batch of rows (images, labels, cached logits) gathered along axis 0: tfjs maps every element
   // through indexToLoc; whole rows are copied here.
-  wrapKernel('GatherV2', ({ inputs: { x, indices }, attrs }, backend) => {
+  onCpu('GatherV2', ({ inputs: { x, indices }, attrs }, backend) => {
     const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
     if (axis !== 0 || (attrs.batchDims ?? 0) !== 0 || (x.dtype !== 'float32' && x.dtype !== 'int32')) return null;
     const rows = x.shape[0];
@@ -320,55 +307,67 @@ function installElementwiseKernels(): void {
       out.set(source.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
     }
     return backend.makeTensorInfo([...indices.shape, ...x.shape.slice(1)], x.dtype, out as Float32Array);
-  });
-}
+  }),
+];
 
 // A 256-unit dense layer's matMul took ~40x longer than its FLOPs need (tfjs reads b by columns);
 // inference runs FusedConv2D and _FusedMatMul, which call tfjs' own convolution and matMul directly.
-function installMatMulKernels(): void {
-  const matMul = (a: TensorInfo, b: TensorInfo, attrs: Record<string, unknown>, backend: CpuBackendLike): TensorInfo | null => {
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
-    const transposeA = Boolean(attrs.transposeA);
-    const transposeB = Boolean(attrs.transposeB);
-    const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-    const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
-    if (a.shape.length !== b.shape.length) return null;
-    const [ra, ca] = a.shape.slice(-2);
-    const [rb, cb] = b.shape.slice(-2);
-    const m = transposeA ? ca : ra;
-    const k = transposeA ? ra : ca;
-    const n = transposeB ? rb : cb;
-    if ((transposeB ? cb : rb) !== k) return null; // tfjs' kernel reports the mismatch
-    const blockSize = (backend as unknown as { blockSize: number }).blockSize;
-    const values = batchMatMulBlocked(backend.data.get(a.dataId).values, backend.data.get(b.dataId).values, { batchA, batchB, m, k, n, transposeA, transposeB }, blockSize);
-    const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
-    return backend.makeTensorInfo([...outer, m, n], 'float32', values);
-  };
-  wrapKernel('BatchMatMul', ({ inputs: { a, b }, attrs }, backend) => matMul(a, b, attrs, backend));
-  /** Bias then ReLU or nothing, as tfjs' fused kernels apply them (other activations: tfjs' own kernel). */
-  const biasAndActivation = (out: TensorInfo, bias: TensorInfo | undefined, attrs: Record<string, unknown>, backend: CpuBackendLike): TensorInfo | null => {
-    const values = backend.data.get(out.dataId).values;
-    if (bias) {
-      if (bias.dtype !== 'float32' || !repeatsAlongLeadingAxes(out.shape, bias.shape)) return null;
-      const b = backend.data.get(bias.dataId).values;
-      for (let base = 0; base < values.length; base += b.length) for (let j = 0; j < b.length; j++) values[base + j] = values[base + j] + b[j];
-    }
-    if (attrs.activation === 'relu') for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]);
-    return out;
-  };
-  const fusable = (attrs: Record<string, unknown>) => attrs.activation === undefined || attrs.activation === 'linear' || attrs.activation === 'relu';
-  wrapKernel('_FusedMatMul', ({ inputs: { a, b, bias }, attrs }, backend) => {
+function matMul(a: TensorInfo, b: TensorInfo, attrs: Record<string, unknown>, backend: CpuBackendLike): TensorInfo | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const transposeA = Boolean(attrs.transposeA);
+  const transposeB = Boolean(attrs.transposeB);
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  if (a.shape.length !== b.shape.length) return null;
+  const [ra, ca] = a.shape.slice(-2);
+  const [rb, cb] = b.shape.slice(-2);
+  const m = transposeA ? ca : ra;
+  const k = transposeA ? ra : ca;
+  const n = transposeB ? rb : cb;
+  if ((transposeB ? cb : rb) !== k) return null; // tfjs' kernel reports the mismatch
+  const blockSize = (backend as unknown as { blockSize: number }).blockSize;
+  const values = batchMatMulBlocked(backend.data.get(a.dataId).values, backend.data.get(b.dataId).values, { batchA, batchB, m, k, n, transposeA, transposeB }, blockSize);
+  const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
+  return backend.makeTensorInfo([...outer, m, n], 'float32', values);
+}
+
+/** Bias then ReLU or nothing, as tfjs' fused kernels apply them (other activations: tfjs' own kernel). */
+function biasAndActivation(out: TensorInfo, bias: TensorInfo | undefined, attrs: Record<string, unknown>, backend: CpuBackendLike): TensorInfo | null {
+  const values = backend.data.get(out.dataId).values;
+  if (bias) {
+    if (bias.dtype !== 'float32' || !repeatsAlongLeadingAxes(out.shape, bias.shape)) return null;
+    const b = backend.data.get(bias.dataId).values;
+    for (let base = 0; base < values.length; base += b.length) for (let j = 0; j < b.length; j++) values[base + j] = values[base + j] + b[j];
+  }
+  if (attrs.activation === 'relu') for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]);
+  return out;
+}
+
+const fusable = (attrs: Record<string, unknown>) => attrs.activation === undefined || attrs.activation === 'linear' || attrs.activation === 'relu';
+
+const MATMUL_OVERRIDES: readonly KernelOverride[] = [
+  onCpu('BatchMatMul', ({ inputs: { a, b }, attrs }, backend) => matMul(a, b, attrs, backend)),
+  onCpu('_FusedMatMul', ({ inputs: { a, b, bias }, attrs }, backend) => {
     if (!fusable(attrs) || (bias && !repeatsAlongLeadingAxes([1, 1, bias.shape[bias.shape.length - 1] ?? 1], bias.shape))) return null;
     const out = matMul(a, b, attrs, backend);
     return out && biasAndActivation(out, bias, attrs, backend);
-  });
-  wrapKernel('FusedConv2D', ({ inputs: { x, filter, bias }, attrs }, backend) => {
+  }),
+  onCpu('FusedConv2D', ({ inputs: { x, filter, bias }, attrs }, backend) => {
     if (!fusable(attrs) || attrs.dataFormat === 'NCHW' || !isUnitDilation(attrs.dilations) || x.dtype !== 'float32') return null;
     if (bias && bias.shape.length > 1) return null;
     return biasAndActivation(convolveForward(x, filter, attrs, backend), bias, attrs, backend);
-  });
-}
+  }),
+];
+
+/** The lab's kernels for 'cpu', in the order they are registered (kernelOverrides.ts). */
+const CPU_OVERRIDES: readonly KernelOverride[] = [
+  onCpu('Conv2DBackpropFilter', backpropFilter),
+  onCpu('MaxPoolGrad', maxPoolGrad, true),
+  ...CONVOLUTION_OVERRIDES,
+  ...ELEMENTWISE_OVERRIDES,
+  ...MATMUL_OVERRIDES,
+];
 
 function elementwise(a: Float32Array, b: Float32Array, op: 'add' | 'mul'): Float32Array {
   const out = new Float32Array(a.length);
@@ -383,9 +382,4 @@ function repeatsAlongLeadingAxes(large: number[], small: number[]): boolean {
   const first = small.findIndex((d) => d !== 1);
   const core = first < 0 ? [] : small.slice(first);
   return core.every((d, i) => d === large[large.length - core.length + i]);
-}
-
-function replaceKernel(config: KernelConfig): void {
-  tf.unregisterKernel(config.kernelName, config.backendName);
-  tf.registerKernel(config);
 }

@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { maxPoolGradient, type MaxPoolGradAttrs } from './cpuKernels';
+import { overrideKernels, type KernelArgs, type KernelOverride } from './kernelOverrides';
 import { installWasmAdam } from './wasmAdam';
 import { simdKernelsFor, type SimdKernels } from './wasmSimdKernels';
 import { requestWasmThreads } from './wasmThreads';
@@ -168,19 +169,19 @@ function backpropInputAsConv(k: KernelCalls, dy: TensorInfo, filter: TensorInfo,
  * runs those as plain loops (0.4-0.6 ms for tiny-cnn's 784×10 layer), the untransposed product of
  * a single batch goes to XNNPACK's fully connected operator, so the operand is transposed first.
  */
-function matMulTransposedFirst(k: KernelCalls, original: tf.KernelConfig, args: Parameters<KernelFunc>[0]): TensorInfo {
+function matMulTransposedFirst(k: KernelCalls, args: KernelArgs): TensorInfo {
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
   const swapLast = (x: TensorInfo) => k.call('Transpose', { x }, { perm: [...x.shape.keys()].map((axis, _, all) => (axis < all.length - 2 ? axis : 2 * all.length - 3 - axis)) });
   const inputs = { a: transposeA ? swapLast(a) : a, b: transposeB ? swapLast(b) : b };
-  const out = original.kernelFunc({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+  const out = xnnMatMul({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
   return k.release(out);
 }
 
 /** tfjs-backend-wasm's own BatchMatMul, kept when the lab's replaces it: untransposed, it is XNNPACK's. */
 let wasmBatchMatMul: tf.KernelConfig | undefined;
 
-function xnnMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
+function xnnMatMul(args: KernelArgs): TensorInfo {
   if (!wasmBatchMatMul) throw new Error('the wasm backend has no BatchMatMul kernel');
   return wasmBatchMatMul.kernelFunc(args) as TensorInfo;
 }
@@ -311,21 +312,25 @@ export function prepareWasmTraining(threads = 1): void {
 let installed = false;
 
 /**
- * Register the convolution and max-pool gradients for the wasm backend (idempotent). Call after
+ * Register the lab's kernels for the wasm backend (WASM_OVERRIDES: the convolution and max-pool
+ * gradients and the rest named at the top of this file; idempotent). Call after
  * '@tensorflow/tfjs-backend-wasm' is imported.
  */
 export function installWasmTrainingKernels(): void {
   if (installed) return;
   installed = true;
-  const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  const replace = (config: tf.KernelConfig) => {
-    if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
-    tf.registerKernel(config);
-  };
-  replace({
+  wasmBatchMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  overrideKernels('wasm', WASM_OVERRIDES);
+}
+
+const heapOf = (args: KernelArgs) => args.backend as unknown as WasmHeap;
+
+/** The lab's kernels for 'wasm', in the order they are registered (kernelOverrides.ts). */
+const WASM_OVERRIDES: readonly KernelOverride[] = [
+  {
     kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
+    evenWithoutOriginal: true,
+    run: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const a = attrs as unknown as Conv2DGradAttrs & { filterShape: [number, number, number, number] };
       checkSupported('Conv2DBackpropFilter', a);
@@ -334,114 +339,86 @@ export function installWasmTrainingKernels(): void {
       if (x.shape[3] < 4) return backpropFilterAsMatMul(k, backend as unknown as WasmHeap, x, dy, a.filterShape, a);
       return backpropFilterAsConv(k, x, dy, a.filterShape, a);
     },
-  });
-  replace({
+  },
+  {
     kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
+    evenWithoutOriginal: true,
     // The original's setup binds its wasm function, which strides other than 1 still call.
-    setupFunc: original?.setupFunc,
-    kernelFunc: (args) => {
-      const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
-      const a = args.attrs as unknown as Conv2DGradAttrs & { inputShape: [number, number, number, number] };
+    keepSetup: true,
+    run: ({ inputs, backend, attrs }) => {
+      const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+      const a = attrs as unknown as Conv2DGradAttrs & { inputShape: [number, number, number, number] };
       checkSupported('Conv2DBackpropInput', a);
-      if (pair(a.strides).some((stride) => stride !== 1)) {
-        if (!original) throw new Error('the wasm backend has no Conv2DBackpropInput kernel');
-        return original.kernelFunc(args);
-      }
-      return backpropInputAsConv(new KernelCalls(args.backend as KernelBackend), dy, filter, a.inputShape, a);
+      if (pair(a.strides).some((stride) => stride !== 1)) return null;
+      return backpropInputAsConv(new KernelCalls(backend as KernelBackend), dy, filter, a.inputShape, a);
     },
-  });
-  replace({
+  },
+  {
     kernelName: 'MaxPoolGrad',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-      return maxPoolGradOnHeap(backend as unknown as WasmHeap, dy, input, attrs as unknown as MaxPoolGradAttrs);
+    evenWithoutOriginal: true,
+    run: (args) => {
+      const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+      return maxPoolGradOnHeap(heapOf(args), dy, input, args.attrs as unknown as MaxPoolGradAttrs);
     },
-  });
-  const originalGather = tf.getKernel('GatherV2', 'wasm');
-  replace({
+  },
+  {
     kernelName: 'GatherV2',
-    backendName: 'wasm',
-    setupFunc: originalGather?.setupFunc,
-    kernelFunc: (args) => {
+    evenWithoutOriginal: true,
+    keepSetup: true,
+    run: (args) => {
       const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
       const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims?: number };
       const rows = tf.util.parseAxisParam(axis, x.shape)[0] === 0 && (batchDims ?? 0) === 0;
-      if (rows && (x.dtype === 'float32' || x.dtype === 'int32') && indices.dtype === 'int32') {
-        return gatherRowsOnHeap(args.backend as unknown as WasmHeap, x, indices);
-      }
-      if (!originalGather) throw new Error('the wasm backend has no GatherV2 kernel');
-      return originalGather.kernelFunc(args);
+      if (rows && (x.dtype === 'float32' || x.dtype === 'int32') && indices.dtype === 'int32') return gatherRowsOnHeap(heapOf(args), x, indices);
+      return null;
     },
-  });
-  const originalAdd = tf.getKernel('Add', 'wasm');
-  if (originalAdd) {
-    replace({
-      kernelName: 'Add',
-      backendName: 'wasm',
-      setupFunc: originalAdd.setupFunc,
-      kernelFunc: (args) => {
-        const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-        return biasAddOnHeap(args.backend as unknown as WasmHeap, a, b) ?? originalAdd.kernelFunc(args);
-      },
-    });
-  }
-  const originalSum = tf.getKernel('Sum', 'wasm');
-  if (originalSum) {
-    replace({
-      kernelName: 'Sum',
-      backendName: 'wasm',
-      setupFunc: originalSum.setupFunc,
-      kernelFunc: (args) => {
-        const { x } = args.inputs as { x: TensorInfo };
-        const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-        return sumLeadingOnHeap(args.backend as unknown as WasmHeap, x, axis, keepDims) ?? originalSum.kernelFunc(args);
-      },
-    });
-  }
-  const originalSlice = tf.getKernel('Slice', 'wasm');
-  if (originalSlice) {
-    replace({
-      kernelName: 'Slice',
-      backendName: 'wasm',
-      setupFunc: originalSlice.setupFunc,
-      kernelFunc: (args) => {
-        const { x } = args.inputs as { x: TensorInfo };
-        const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
-        return contiguousSliceOnHeap(args.backend as unknown as WasmHeap, x, begin, size) ?? originalSlice.kernelFunc(args);
-      },
-    });
-  }
-  const originalIdentity = tf.getKernel('Identity', 'wasm');
-  replace({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    // The wasm kernel copies the data (three 1.6 MB copies a tiny-cnn step); cpu and webgl share it, as Reshape does.
-    kernelFunc: (args) => {
+  },
+  {
+    kernelName: 'Add',
+    keepSetup: true,
+    run: (args) => {
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      return biasAddOnHeap(heapOf(args), a, b);
+    },
+  },
+  {
+    kernelName: 'Sum',
+    keepSetup: true,
+    run: (args) => {
       const { x } = args.inputs as { x: TensorInfo };
-      if (x.dtype === 'string') {
-        if (!originalIdentity) throw new Error('the wasm backend has no Identity kernel');
-        return originalIdentity.kernelFunc(args); // strings live in JS, not on the heap
-      }
-      (args.backend as unknown as WasmHeap).incRef(x.dataId);
+      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      return sumLeadingOnHeap(heapOf(args), x, axis, keepDims);
+    },
+  },
+  {
+    kernelName: 'Slice',
+    keepSetup: true,
+    run: (args) => {
+      const { x } = args.inputs as { x: TensorInfo };
+      const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+      return contiguousSliceOnHeap(heapOf(args), x, begin, size);
+    },
+  },
+  {
+    kernelName: 'Identity',
+    evenWithoutOriginal: true,
+    // The wasm kernel copies the data (three 1.6 MB copies a tiny-cnn step); cpu and webgl share it, as Reshape does.
+    run: (args) => {
+      const { x } = args.inputs as { x: TensorInfo };
+      if (x.dtype === 'string') return null; // strings live in JS, not on the heap
+      heapOf(args).incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
-  });
-  const originalMatMul = tf.getKernel('BatchMatMul', 'wasm');
-  wasmBatchMatMul = originalMatMul;
-  if (originalMatMul) {
-    replace({
-      kernelName: 'BatchMatMul',
-      backendName: 'wasm',
-      setupFunc: originalMatMul.setupFunc,
-      kernelFunc: (args) => {
-        const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-        const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-        const single = (x: TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2)) === 1;
-        if ((transposeA || transposeB) && single(a) && single(b)) return matMulTransposedFirst(new KernelCalls(args.backend as KernelBackend), originalMatMul, args);
-        return originalMatMul.kernelFunc(args);
-      },
-    });
-  }
-}
+  },
+  {
+    kernelName: 'BatchMatMul',
+    keepSetup: true,
+    run: (args) => {
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+      const single = (x: TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2)) === 1;
+      if ((transposeA || transposeB) && single(a) && single(b)) return matMulTransposedFirst(new KernelCalls(args.backend as KernelBackend), args);
+      return null;
+    },
+  },
+];
