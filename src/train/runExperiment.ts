@@ -105,6 +105,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     /** Read the waiting steps back in one transfer; false when a loss was not finite. */
     const flush = async (): Promise<boolean> => {
       const read = await pending.read();
+      // The first read-back ends the warm-up: the kernels of every op of a step have run once.
+      if (read.steps.length > 0) warm ??= { step, trainMs };
       for (const readStep of read.steps) sinceEval.add(readStep, batchSize);
       if (read.steps.length > 0) hooks.onSteps?.(read.steps.map((readStep) => readStep.point));
       failure ??= read.failure;
@@ -150,7 +152,6 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           const ok = await flush();
           trainMs += performance.now() - flushStart;
           if (!ok) break training;
-          warm ??= { step, trainMs };
           hooks.onProgress?.(step, totalSteps, epoch);
         }
         // Every evalEvery steps and once at the end (on the final step's count).

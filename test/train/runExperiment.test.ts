@@ -240,6 +240,12 @@ describe('results and history', () => {
     expect(result.status).toBe('done');
     expect(result.backend).toBe(tf.getBackend());
     expect(result.samplesPerSecond).toBeGreaterThan(0);
+    // The speed after the first read-back (step 3 here) and the warm-up before it, for the estimate.
+    expect(result.steadySamplesPerSecond).toBeGreaterThan(0);
+    expect(result.warmUp!.trainSeconds).toBeGreaterThanOrEqual(0);
+    expect(result.warmUp!.trainSeconds).toBeLessThanOrEqual(result.trainSeconds);
+    expect(result.warmUp!.evalSeconds).toBeGreaterThanOrEqual(0);
+    expect(result.warmUp!.evalSeconds).toBeLessThanOrEqual(result.evalSeconds!);
     expect(result.seconds).toBeGreaterThan(0);
     expect(result.confusion).toHaveLength(CLASSES);
     expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(32);
