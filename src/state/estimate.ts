@@ -77,6 +77,21 @@ export function readSpeeds(storage: SpeedStorage): Record<string, RunSpeed> {
   return readRecord<RunSpeed>(storage, RUN_SPEEDS_KEY);
 }
 
+/** This browser's storage, or undefined where it is blocked (reading it can throw). */
+export function browserStorage(): SpeedStorage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The speeds measured in this browser ({} where storage is blocked). */
+export function browserSpeeds(): Record<string, RunSpeed> {
+  const storage = browserStorage();
+  return storage ? readSpeeds(storage) : {};
+}
+
 /** The set-ups that have run in this page's worker: warm, their next run pays no warm-up. */
 const warmSetUps = new Set<string>();
 

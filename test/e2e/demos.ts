@@ -54,4 +54,12 @@ test('[demos] never-seen, in brief: a 1-epoch run with the 3s left out ends in t
     `It recognised ${Math.round(before * 100)} % of the 3s it never saw; ${Math.round(after * 100)} % after the bias.`,
   );
   t.note(await text(page, 'demo-sentence'));
+
+  // That run measured the set-up's speed in this browser: the preset's card states the time of its
+  // own run, the very estimate beside Start.
+  await page.getByTestId('preset-never-seen').click();
+  const card = await waitUntil(() => page.getByTestId('preset-time').getAttribute('data-seconds'), (v) => Number(v) > 0, 5_000, 'the preset\'s measured time');
+  assert.equal(card, await page.getByTestId('run-estimate').getAttribute('data-seconds'));
+  assert.match(await text(page, 'preset-time'), /^In this browser it takes about (\d+ min )?\d+ s on wasm/);
+  t.note(await text(page, 'preset-time'));
 });

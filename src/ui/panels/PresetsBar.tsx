@@ -5,7 +5,7 @@ import { comparisonEntries, startComparison } from '../../state/compareQueue';
 import { useCompare } from '../../state/compare';
 import { useLab } from '../../state/store';
 import { trainCount } from '../../state/problems';
-import { comparisonKey, estimateRuns, formatDuration, readSpeeds, rememberedComparison } from '../../state/estimate';
+import { browserSpeeds, browserStorage, comparisonKey, estimateRuns, formatDuration, rememberedComparison } from '../../state/estimate';
 import { plannedSteps } from '../../train/schedule';
 import type { ViewId } from '../views';
 import { HIDEABLE_PANELS } from '../../state/classroom';
@@ -14,7 +14,7 @@ import { HIDEABLE_PANELS } from '../../state/classroom';
 const keptText = 'dataset and student (unless the preset names them), teacher, epochs (or steps), seed, sample limits, evaluation interval and omitted classes';
 import { hiddenControls } from '../hiddenControls';
 import { Panel } from '../fields';
-import { useRunActive } from '../hooks';
+import { useLabEstimate, useRunActive } from '../hooks';
 
 /**
  * A preset that queued a comparison puts its own start where the eye is: what will run (lanes ×
@@ -35,8 +35,8 @@ function QueuedComparison({ preset, onOpen }: { preset: Preset; onOpen(view: Vie
   // kept under, and else each run at its set-up's measured speed.
   const entries = comparisonEntries(planned, 'estimate', seeds, baselineLabel);
   const students = entries.filter((entry) => entry.kind === 'student').map(({ config }) => ({ config, steps: plannedSteps(config, Math.floor((count ?? 0) / config.batchSize)) }));
-  const remembered = backend ? rememberedComparison(storage(), comparisonKey(backend, entries)) : null;
-  const seconds = remembered ?? (backend && count !== undefined ? estimateRuns(students, storedSpeeds(), backend) : null);
+  const remembered = backend ? rememberedComparison(browserStorage(), comparisonKey(backend, entries)) : null;
+  const seconds = remembered ?? (backend && count !== undefined ? estimateRuns(students, browserSpeeds(), backend) : null);
   const time =
     seconds === null
       ? `its time is known after a first run on ${backend ?? 'this backend'}`
@@ -64,20 +64,19 @@ function QueuedComparison({ preset, onOpen }: { preset: Preset; onOpen(view: Vie
   );
 }
 
-function storage(): Storage | undefined {
-  try {
-    return window.localStorage;
-  } catch {
-    return undefined;
-  }
-}
-
-function storedSpeeds() {
-  try {
-    return readSpeeds(window.localStorage);
-  } catch {
-    return {};
-  }
+/** A preset's run, timed here: the Lab's estimate of the set-up the preset made (what Start will train). */
+function PresetTime() {
+  const known = useLabEstimate();
+  if (!known) return null;
+  const { estimate, backend } = known;
+  return (
+    <span data-testid="preset-time" data-seconds={estimate.seconds ?? ''}>
+      {' '}
+      {estimate.seconds === null
+        ? `Its time here is known after a first run of this set-up on ${backend}.`
+        : `In this browser it takes about ${formatDuration(estimate.seconds)} on ${backend} (measured by the last such run).`}
+    </span>
+  );
 }
 
 export function PresetsBar({ onOpen }: { onOpen(view: ViewId): void }) {
@@ -114,14 +113,19 @@ export function PresetsBar({ onOpen }: { onOpen(view: ViewId): void }) {
           <>
             {preset.description}
             {preset.run ? <span data-testid="preset-run"> It sets its own run: {describeRun(preset.run)}.</span> : null}
+            {version === 'full' ? <PresetTime /> : null}
             {preset.short ? (
               <span className="preset-short">
                 {' '}
-                {version === 'short'
-                  ? `Set to the short version: ${describeRun(preset.short.run)}.`
-                  : preset.run
-                    ? 'Short of time? A shorter version gives a smaller effect (the time to expect is beside Start). '
-                    : 'The full length trains on the whole dataset: the time to expect, measured in this browser, is beside Start. '}
+                {version === 'short' ? (
+                  <>
+                    Set to the short version: {describeRun(preset.short.run)}.<PresetTime />
+                  </>
+                ) : preset.run ? (
+                  'Short of time? A shorter version gives a smaller effect. '
+                ) : (
+                  'The full length trains on the whole dataset. '
+                )}
                 {version === 'full' ? (
                   <button
                     type="button"

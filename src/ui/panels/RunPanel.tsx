@@ -1,18 +1,17 @@
 import { useRef, useState } from 'react';
 import { pauseRun, resumeRun, startRun, stopRun } from '../../state/runLifecycle';
-import { trainCount, useProblems } from '../../state/problems';
+import { useProblems } from '../../state/problems';
 import { isActive, useLab } from '../../state/store';
 import { useCompare } from '../../state/compare';
 import { formatPercent } from '../fields';
 import { usesTeacher } from '../../train/config';
 import { scoredOnText, stoppedAtText } from '../../train/runOutcome';
-import { estimateRun, estimateText, formatDuration, isWarm, LONG_RUN_SECONDS, readSpeeds, speedKey, timeLeft, type ProgressSample } from '../../state/estimate';
+import { estimateText, formatDuration, LONG_RUN_SECONDS, timeLeft, type ProgressSample } from '../../state/estimate';
 import { labResultJson, labStudentFiles, loadLabStudentAsTeacher } from '../../state/labRunActions';
 import { distilFromTrainedTeacher } from '../../state/teacherTraining';
 import { neverSeenSentence } from '../../state/race';
 import { isTeacherArchitecture } from '../../models/architectureSpecs';
-import { plannedSteps } from '../../train/schedule';
-import { useShownRun } from '../hooks';
+import { useLabEstimate, useShownRun } from '../hooks';
 import type { RunResult } from '../../train/runTypes';
 import { WEIGHTS_FILE } from '../../models/files';
 import { downloadBlob } from '../compare/download';
@@ -104,35 +103,22 @@ function LabPytorchExport() {
 
 /** Before Start: the planned steps at the speed the last run of this set-up measured on this backend. */
 function RunEstimate() {
-  const config = useLab((s) => s.config);
-  const backend = useLab((s) => s.backend?.name);
-  const count = useLab((s) => trainCount(s));
-  if (!backend || count === undefined) {
+  const known = useLabEstimate();
+  if (!known) {
     return (
       <p className="small muted run-estimate" data-testid="run-estimate">
         Time to expect: known once the backend is ready.
       </p>
     );
   }
-  const steps = plannedSteps(config, Math.floor(count / config.batchSize));
-  // Read at every render: a run that just ended (here or on the Compare page) has updated it.
-  const key = speedKey(backend, config);
-  const estimate = estimateRun(config, steps, storedSpeeds()[key], isWarm(key));
+  const { estimate, backend } = known;
   const long = estimate.seconds !== null && estimate.seconds > LONG_RUN_SECONDS;
   const text = estimateText(estimate, backend);
   return (
-    <p className={long ? 'small run-estimate' : 'small muted run-estimate'} data-testid="run-estimate" data-long={long} data-seconds={estimate.seconds ?? ''} data-steps={steps} title={text}>
+    <p className={long ? 'small run-estimate' : 'small muted run-estimate'} data-testid="run-estimate" data-long={long} data-seconds={estimate.seconds ?? ''} data-steps={estimate.steps} title={text}>
       {text}
     </p>
   );
-}
-
-function storedSpeeds() {
-  try {
-    return readSpeeds(window.localStorage);
-  } catch {
-    return {};
-  }
 }
 
 function RunProgress() {
