@@ -1,17 +1,13 @@
 // DIST (image_classification_sota dist_kd.py): a float64 re-implementation of the Pearson
-// relations with the 1e-8 on the norm product and T^2, identities within the eps, invariance,
-// extreme logits, gradients, ownership.
+// relations with the 1e-8 on the norm product and T^2, a hand-computed case, the identity within
+// the eps, extreme logits. The contract every loss keeps is in contract.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { computeDistillLoss, getMethod } from '../../../src/kd';
 import {
   expectClose,
-  expectNoLeak,
-  expectStudentOnlyGradients,
-  gradientReport,
   mean,
   norm,
-  permuteBatch,
   randomMatrix,
   softmax,
   sum,
@@ -84,21 +80,12 @@ describe('dist', () => {
     expectClose(distValue(student, teacher), 4, 1e-4, 1e-5);
   });
 
-  it('is ~0 when the student equals the teacher (within what the 1e-8 allows)', () => {
+  it('matches float64 when the student equals the teacher (within what the 1e-8 allows)', () => {
     const logits = randomMatrix(93, 8, 6, 2);
-    const value = distValue(logits, logits);
-    expect(Math.abs(value)).toBeLessThan(1e-5);
-    expectClose(value, referenceDist(logits, logits, 1, 1, 1), 1e-2, 2e-6);
+    expectClose(distValue(logits, logits), referenceDist(logits, logits, 1, 1, 1), 1e-2, 2e-6);
   });
 
-  it('is unchanged when the batch is reordered', () => {
-    const student = randomMatrix(94, 7, 4);
-    const teacher = randomMatrix(95, 7, 4, 2);
-    const order = [4, 6, 0, 2, 1, 5, 3];
-    expectClose(distValue(permuteBatch(student, order), permuteBatch(teacher, order)), distValue(student, teacher), 1e-5, 1e-6);
-  });
-
-  it('stays finite, value and gradients, on extreme logits (+-50)', () => {
+  it('matches float64 on extreme logits (+-50)', () => {
     const student = [
       [50, -50, -50],
       [-50, 50, -50],
@@ -110,25 +97,5 @@ describe('dist', () => {
       [-50, -50, 50],
     ];
     expectClose(distValue(student, teacher), referenceDist(student, teacher, 1, 1, 1), 1e-4, 1e-5);
-    const report = gradientReport([tf.tensor2d(student)], [tf.tensor2d(teacher)], ([s], [t]) =>
-      computeDistillLoss('dist', { studentLogits: s as tf.Tensor2D, teacherLogits: t as tf.Tensor2D, labels: tf.zeros([3], 'int32') }),
-    );
-    expect(report.allGradientsFinite).toBe(true);
-    expect(Number.isFinite(report.value)).toBe(true);
-  });
-
-  it('sends gradient to the student logits only', () => {
-    const report = gradientReport([tf.tensor2d(randomMatrix(96, 4, 5))], [tf.tensor2d(randomMatrix(97, 4, 5, 2))], ([s], [t]) =>
-      computeDistillLoss('dist', { studentLogits: s as tf.Tensor2D, teacherLogits: t as tf.Tensor2D, labels: tf.zeros([4], 'int32') }),
-    );
-    expectStudentOnlyGradients(report);
-  });
-
-  it('leaves no tensor behind', () => {
-    const studentLogits = tf.tensor2d(randomMatrix(98, 3, 4));
-    const teacherLogits = tf.tensor2d(randomMatrix(99, 3, 4));
-    const labels = tf.zeros([3], 'int32') as tf.Tensor1D;
-    expectNoLeak(() => computeDistillLoss('dist', { studentLogits, teacherLogits, labels }, { temperature: 2 }));
-    tf.dispose([studentLogits, teacherLogits, labels]);
   });
 });

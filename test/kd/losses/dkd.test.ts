@@ -1,5 +1,6 @@
 // DKD (mdistiller dkd_loss): golden values and components from the PyTorch reference, a float64
-// re-implementation of the reference formula, identities, extreme logits, gradients, ownership.
+// re-implementation of the reference formula, identities, extreme logits at T 1, dkdTerms'
+// ownership. The contract every loss keeps is in contract.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { computeDistillLoss, getMethod } from '../../../src/kd';
@@ -8,11 +9,9 @@ import {
   expectClose,
   expectFinite,
   expectNoLeak,
-  expectStudentOnlyGradients,
   gradientReport,
   loadGolden,
   logSoftmax,
-  permuteBatch,
   randomMatrix,
   softmax,
   valueOf,
@@ -107,10 +106,9 @@ describe('dkd', () => {
     }
   });
 
-  it('is ~0 when the student equals the teacher', () => {
+  it('is ~0 when the student equals the teacher at T 1 too (the contract checks the default T 4)', () => {
     const logits = randomMatrix(13, 8, 10, 3);
     const labels = [1, 2, 3, 4, 5, 6, 7, 8];
-    expect(Math.abs(dkdValue(logits, logits, labels))).toBeLessThan(1e-5);
     expect(Math.abs(dkdValue(logits, logits, labels, { temperature: 1 }))).toBeLessThan(1e-5);
   });
 
@@ -119,19 +117,6 @@ describe('dkd', () => {
     const teacher = randomMatrix(15, 4, 6);
     const labels = [0, 1, 2, 3];
     expect(dkdValue(student, teacher, labels, { warmupFraction: 0.01, warmupEpochs: 1 })).toBe(dkdValue(student, teacher, labels, { warmupFraction: 1, warmupEpochs: 200 }));
-  });
-
-  it('is unchanged when the batch is reordered (a per-sample sum)', () => {
-    const student = randomMatrix(16, 7, 5);
-    const teacher = randomMatrix(17, 7, 5, 2);
-    const labels = [0, 1, 2, 3, 4, 0, 1];
-    const order = [6, 2, 0, 5, 1, 4, 3];
-    expectClose(
-      dkdValue(permuteBatch(student, order), permuteBatch(teacher, order), permuteBatch(labels, order)),
-      dkdValue(student, teacher, labels),
-      1e-5,
-      1e-6,
-    );
   });
 
   it('stays finite on extreme logits (+-50) and matches float64 there', () => {
@@ -158,18 +143,10 @@ describe('dkd', () => {
     expectFinite([report.value], 'loss');
   });
 
-  it('sends gradient to the student logits only', () => {
-    const report = gradientReport([tf.tensor2d(randomMatrix(18, 5, 4))], [tf.tensor2d(randomMatrix(19, 5, 4, 3))], ([s], [t]) =>
-      computeDistillLoss('dkd', { studentLogits: s as tf.Tensor2D, teacherLogits: t as tf.Tensor2D, labels: tf.tensor1d([0, 1, 2, 3, 0], 'int32') }),
-    );
-    expectStudentOnlyGradients(report);
-  });
-
-  it('leaves no tensor behind', () => {
+  it('dkdTerms leaves no tensor behind once its two terms are disposed', () => {
     const studentLogits = tf.tensor2d(randomMatrix(20, 4, 5));
     const teacherLogits = tf.tensor2d(randomMatrix(21, 4, 5));
     const labels = tf.tensor1d([0, 1, 2, 3], 'int32');
-    expectNoLeak(() => computeDistillLoss('dkd', { studentLogits, teacherLogits, labels }));
     expectNoLeak(() => {
       const { tckd, nckd } = dkdTerms({ studentLogits, teacherLogits, labels }, 4);
       tckd.dispose();

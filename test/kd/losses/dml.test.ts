@@ -1,15 +1,11 @@
-// DML: KL(peer || self) with batchmean and T^2, checked against float64; the peer never gets
-// gradient from the term even when both networks run in one taped closure.
+// DML: KL(peer || self) with batchmean and T^2, checked against float64, directional. That the
+// peer gets no gradient even inside the taped closure is the contract's (contract.test.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { computeDistillLoss, getMethod } from '../../../src/kd';
 import {
   expectClose,
-  expectNoLeak,
-  expectStudentOnlyGradients,
-  gradientReport,
   logSoftmax,
-  permuteBatch,
   randomMatrix,
   valueOf,
   type Nested2,
@@ -62,12 +58,9 @@ describe('dml', () => {
     expect(Math.abs(dmlValue(a, b) - dmlValue(b, a))).toBeGreaterThan(1e-3);
   });
 
-  it('is ~0 for identical networks, order-invariant, and finite on extreme logits', () => {
+  it('is ~0 (below 1e-6) for identical networks, and matches float64 on extreme logits', () => {
     const logits = randomMatrix(105, 6, 5, 3);
     expect(Math.abs(dmlValue(logits, logits))).toBeLessThan(1e-6);
-    const peer = randomMatrix(106, 6, 5, 3);
-    const order = [5, 4, 3, 2, 1, 0];
-    expectClose(dmlValue(permuteBatch(logits, order), permuteBatch(peer, order)), dmlValue(logits, peer), 1e-5, 1e-6);
     const extreme = [
       [50, -50],
       [-50, 50],
@@ -77,20 +70,5 @@ describe('dml', () => {
       [-50, 50],
     ];
     expectClose(dmlValue(extreme, flipped), referenceDml(extreme, flipped, 1));
-  });
-
-  it('trains only the network it is computed for, even with the peer inside the taped closure', () => {
-    const report = gradientReport([tf.tensor2d(randomMatrix(107, 3, 4))], [tf.tensor2d(randomMatrix(108, 3, 4))], ([self], [peer]) =>
-      computeDistillLoss('dml', { studentLogits: self as tf.Tensor2D, teacherLogits: peer as tf.Tensor2D, labels: tf.zeros([3], 'int32') }),
-    );
-    expectStudentOnlyGradients(report);
-  });
-
-  it('leaves no tensor behind', () => {
-    const studentLogits = tf.tensor2d(randomMatrix(109, 2, 3));
-    const teacherLogits = tf.tensor2d(randomMatrix(110, 2, 3));
-    const labels = tf.zeros([2], 'int32') as tf.Tensor1D;
-    expectNoLeak(() => computeDistillLoss('dml', { studentLogits, teacherLogits, labels }));
-    tf.dispose([studentLogits, teacherLogits, labels]);
   });
 });

@@ -1,17 +1,13 @@
 // PKT (RepDistiller PKT, the author's code): a float64 re-implementation with its eps on the norms
-// and inside the log, identities, invariances, all-zero embeddings, gradients, ownership.
+// and inside the log, a hand-computed case, identities. The contract every loss keeps is in
+// contract.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { computeDistillLoss, getMethod, type DistillInputs } from '../../../src/kd';
 import {
-  disposeInputs,
   expectClose,
-  expectNoLeak,
-  expectStudentOnlyGradients,
-  gradientReport,
   mean,
   norm,
-  permuteBatch,
   randomMatrix,
   sum,
   valueOf,
@@ -74,42 +70,15 @@ describe('pkt', () => {
     expectClose(pktValue(student, teacher), expected);
   });
 
-  it('is 0 when the student equals the teacher, and ~0 when it is a rescaled copy', () => {
+  it('is 0 when the student equals the teacher (all-zero ones too), and ~0 when it is a rescaled copy', () => {
     const e = randomMatrix(143, 5, 3);
     expect(Math.abs(pktValue(e, e))).toBeLessThan(1e-7);
-    expect(Math.abs(pktValue(e.map((row) => row.map((v) => v * 5)), e))).toBeLessThan(1e-6);
-  });
-
-  it('is unchanged when student and teacher are reordered the same way', () => {
-    const student = randomMatrix(144, 5, 3);
-    const teacher = randomMatrix(145, 5, 6);
-    const order = [4, 0, 3, 1, 2];
-    expectClose(pktValue(permuteBatch(student, order), permuteBatch(teacher, order)), pktValue(student, teacher), 1e-5, 1e-8);
-  });
-
-  it('is finite with finite gradients on all-zero embeddings', () => {
     const zeros = [
       [0, 0],
       [0, 0],
       [0, 0],
     ];
     expect(pktValue(zeros, zeros)).toBe(0);
-    const report = gradientReport([tf.tensor2d(zeros)], [tf.tensor2d(randomMatrix(146, 3, 2))], ([s], [t]) =>
-      computeDistillLoss('pkt', { ...embeddingInputs(zeros, zeros), studentEmbedding: s as tf.Tensor2D, teacherEmbedding: t as tf.Tensor2D }),
-    );
-    expect(report.allGradientsFinite).toBe(true);
-  });
-
-  it('sends gradient to the student embedding only', () => {
-    const report = gradientReport([tf.tensor2d(randomMatrix(147, 4, 3))], [tf.tensor2d(randomMatrix(148, 4, 5))], ([s], [t]) =>
-      computeDistillLoss('pkt', { ...embeddingInputs([[0]], [[0]]), studentEmbedding: s as tf.Tensor2D, teacherEmbedding: t as tf.Tensor2D }),
-    );
-    expectStudentOnlyGradients(report);
-  });
-
-  it('leaves no tensor behind', () => {
-    const inputs = embeddingInputs(randomMatrix(149, 3, 2), randomMatrix(150, 3, 4));
-    expectNoLeak(() => computeDistillLoss('pkt', inputs));
-    disposeInputs(inputs);
+    expect(Math.abs(pktValue(e.map((row) => row.map((v) => v * 5)), e))).toBeLessThan(1e-6);
   });
 });

@@ -1,18 +1,13 @@
-// SP (RepDistiller Similarity): a float64 re-implementation of the formula, identities, the
-// consistent-reordering invariance, shapes, all-zero features, gradients, ownership.
+// SP (RepDistiller Similarity): a float64 re-implementation of the formula, a hand-computed case,
+// identities (scale, all-zero maps). The contract every loss keeps is in contract.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { computeDistillLoss, getMethod, type DistillInputs } from '../../../src/kd';
 import {
-  disposeInputs,
   expectClose,
-  expectNoLeak,
-  expectStudentOnlyGradients,
   flattenSamples,
-  gradientReport,
   matMul,
   normalizeVector,
-  permuteBatch,
   randomNhwc,
   sum,
   tensor4d,
@@ -79,50 +74,12 @@ describe('sp', () => {
     expectClose(spValue([student], [teacher]), expected);
   });
 
-  it('is 0 when the student equals the teacher, and invariant to the scale of a map', () => {
+  it('is 0 when the student equals the teacher (all-zero maps too), and invariant to the scale of a map', () => {
     const feature = randomNhwc(55, [4, 3, 3, 5]);
     expect(spValue([feature], [feature])).toBeLessThan(1e-12);
-    const scaled = feature.map((s) => s.map((row) => row.map((px) => px.map((v) => v * 7))));
-    expect(spValue([scaled], [feature])).toBeLessThan(1e-10);
-  });
-
-  it('is unchanged when student and teacher batches are reordered the same way', () => {
-    const student = randomNhwc(56, [6, 2, 2, 3]);
-    const teacher = randomNhwc(57, [6, 2, 2, 4]);
-    const order = [5, 3, 1, 0, 2, 4];
-    expectClose(spValue([permuteBatch(student, order)], [permuteBatch(teacher, order)]), spValue([student], [teacher]), 1e-5, 1e-7);
-  });
-
-  it('refuses pairs with different batch sizes, naming both shapes', () => {
-    expect(() => spValue([randomNhwc(58, [3, 2, 2, 1])], [randomNhwc(59, [4, 2, 2, 1])])).toThrow(
-      /SP pair 1: student batch 3 and teacher batch 4 differ \(student \[3,2,2,1\], teacher \[4,2,2,1\]\)/,
-    );
-    const logitsOnly = { studentLogits: tf.zeros([1, 1]), teacherLogits: tf.zeros([1, 1]), labels: tf.zeros([1], 'int32') } as DistillInputs;
-    expect(() => computeDistillLoss('sp', logitsOnly)).toThrow(/SP needs feature maps/);
-    disposeInputs(logitsOnly);
-  });
-
-  it('is finite with finite gradients on all-zero features', () => {
     const zeros = zerosNhwc([3, 2, 2, 2]);
     expect(spValue([zeros], [zeros])).toBe(0);
-    const report = gradientReport([tensor4d(zeros)], [tensor4d(randomNhwc(60, [3, 2, 2, 2]))], ([s], [t]) =>
-      computeDistillLoss('sp', { ...featureInputs([zeros], [zeros]), studentFeatures: [s as tf.Tensor4D], teacherFeatures: [t as tf.Tensor4D] }),
-    );
-    expect(report.allGradientsFinite).toBe(true);
-  });
-
-  it('sends gradient to the student maps only', () => {
-    const students = [randomNhwc(61, [4, 2, 2, 3]), randomNhwc(62, [4, 1, 1, 5])];
-    const teachers = [randomNhwc(63, [4, 4, 4, 2]), randomNhwc(64, [4, 1, 1, 6])];
-    const report = gradientReport(students.map(tensor4d), teachers.map(tensor4d), (s, t) =>
-      computeDistillLoss('sp', { ...featureInputs(students, teachers), studentFeatures: s as tf.Tensor4D[], teacherFeatures: t as tf.Tensor4D[] }),
-    );
-    expectStudentOnlyGradients(report);
-  });
-
-  it('leaves no tensor behind', () => {
-    const inputs = featureInputs([randomNhwc(65, [3, 2, 2, 2])], [randomNhwc(66, [3, 2, 2, 4])]);
-    expectNoLeak(() => computeDistillLoss('sp', inputs));
-    disposeInputs(inputs);
+    const scaled = feature.map((s) => s.map((row) => row.map((px) => px.map((v) => v * 7))));
+    expect(spValue([scaled], [feature])).toBeLessThan(1e-10);
   });
 });
