@@ -7,7 +7,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { installFastCpuKernels } from '../src/backends/cpuKernels';
-import { backendThreads, prepareWasm, startWasm } from '../src/worker/backend';
+import { backendThreads } from '../src/backends/setup';
+import { startWasm } from '../src/worker/backend';
 import { benchCurrentBackend, SETUPS } from './benchSteps';
 import type { BenchPageResult } from './benchPage';
 
@@ -28,7 +29,6 @@ async function useBackend(name: string, threads: number | undefined): Promise<st
   }
   if (name === 'cpu') installFastCpuKernels();
   if (name === 'wasm') {
-    prepareWasm(threads);
     if (!(await startWasm(threads))) throw new Unavailable('the wasm backend did not start');
   } else if (!(await tf.setBackend(name))) throw new Unavailable(`tf.setBackend('${name}') returned false`);
   await tf.ready();

@@ -11,10 +11,9 @@ tf.env().set('IS_NODE', false);
 if (process.env.TEST_BACKEND === 'wasm') {
   // `npm run test:wasm` (TEST_BACKEND=wasm): the losses' golden values and gradients, every
   // method's training and the loop's tests on the wasm path (part of npm test).
-  await import('@tensorflow/tfjs-backend-wasm');
-  const { prepareWasmTraining } = await import('../src/backends/wasmKernels');
-  prepareWasmTraining();
-  if (!(await tf.setBackend('wasm'))) throw new Error('TEST_BACKEND=wasm: the wasm backend did not start');
+  // The set-up the worker and the CLI use, on one thread.
+  const { setUpBackend } = await import('../src/backends/setup');
+  if (!(await setUpBackend('wasm')).started) throw new Error('TEST_BACKEND=wasm: the wasm backend did not start');
 } else {
   await tf.setBackend('cpu');
 }

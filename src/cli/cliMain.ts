@@ -7,25 +7,18 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { installFastCpuKernels } from '../backends/cpuKernels';
 import { errorMessage } from '../core/errors';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { PROCESS_IO, type CliIo } from './io';
 import { checkJsonFile, checkSaveFolder, writeFailure } from './nodeFiles';
 import { runCli } from './run';
-import { defaultWasmThreads, startNodeWasm } from './wasmThreads';
+import { startNodeBackend } from './wasmThreads';
 
-/** --backend: wasm on its threads with the lab's kernels, or cpu with the fast cpu kernels; false when wasm did not start. */
+/** --backend: wasm on --threads threads (default: every core) with the lab's kernels, or cpu with the fast cpu kernels; false when it did not start. */
 async function startBackend(options: CliOptions): Promise<boolean> {
   // IS_NODE only decides whether the cpu backend prints its "install tfjs-node" banner.
   tf.env().set('IS_NODE', false);
-  if (options.backend === 'wasm') {
-    // tfjs' own kernels (convolutions, matrix products) on every core; the lab's run on this thread.
-    return (await startNodeWasm(options.threads ?? defaultWasmThreads())) > 0;
-  }
-  await tf.setBackend('cpu');
-  installFastCpuKernels();
-  return true;
+  return (await startNodeBackend(options.backend, options.threads)).started;
 }
 
 /** The exit code: 0 done (or stopped), 1 the run failed or could not write, 2 a bad flag or destination. */
@@ -53,7 +46,7 @@ export async function cliMain(argv: readonly string[], io: CliIo = PROCESS_IO): 
     return 2;
   }
   if (!(await startBackend(options))) {
-    io.stderr.write('error: the wasm backend did not start\n');
+    io.stderr.write(`error: the ${options.backend} backend did not start\n`);
     return 1;
   }
   try {

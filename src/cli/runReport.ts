@@ -8,7 +8,7 @@ import type { ExperimentConfig } from '../train/config';
 import type { RunData, RunResult } from '../train/runTypes';
 import { omittedClassReport } from '../train/omittedClasses';
 import { scoredOnText, stoppedAtText } from '../train/runOutcome';
-import { wasmThreadsInUse } from '../backends/wasmThreads';
+import { backendThreads } from '../backends/setup';
 
 export type Log = (line: string) => void;
 
@@ -16,7 +16,7 @@ const percent = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 /** The data's split sizes and the backend, then where the teacher's logits come from (null: no teacher). */
 export function reportRunStart(log: Log, info: DatasetInfo, data: RunData, logitsNote: string | null): void {
-  const threads = tf.getBackend() === 'wasm' ? wasmThreadsInUse() : 1;
+  const threads = backendThreads();
   log(`${info.name}: ${data.train.count} train / ${data.val.count} val / ${data.test.count} test, backend ${tf.getBackend()}${threads > 1 ? ` (${threads} threads)` : ''}`);
   if (logitsNote !== null) log(`teacher logits: ${logitsNote}`);
 }

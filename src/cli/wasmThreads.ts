@@ -1,13 +1,14 @@
-// The wasm backend's threads in Node (the CLI and the benchmark): worker_threads for Emscripten's
-// pthreads, started from tfjs' published files on disk (src/backends/wasmThreads.ts says why the
-// blob: URLs tfjs makes cannot be used).
+// The backend in Node (the CLI and the benchmark): the shared set-up (src/backends/setup.ts) with
+// Node's facts, wasm's threads as worker_threads for Emscripten's pthreads, started from tfjs'
+// published files on disk (src/backends/wasmThreads.ts says why the blob: URLs tfjs makes cannot be
+// used).
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { prepareWasmTraining } from '../backends/wasmKernels';
-import { wasmThreadsFor, wasmThreadsInUse, withPthreadFiles, type PthreadFiles, type ThreadHost } from '../backends/wasmThreads';
+import { setUpBackend, type BackendStart, type LabBackendName, type WasmEnvironment } from '../backends/setup';
+import { wasmThreadsFor, type PthreadFiles, type ThreadHost } from '../backends/wasmThreads';
 
 const require = createRequire(import.meta.url);
 /** tfjs-backend-wasm's own priority (its base.js), kept when the backend is registered again. */
@@ -39,26 +40,25 @@ const nodeHost: ThreadHost = {
 /** One thread per core, at most MAX_WASM_THREADS: the CLI's default for --threads. */
 export const defaultWasmThreads = (): number => wasmThreadsFor(os.availableParallelism?.() ?? os.cpus().length);
 
+/** Node's facts for the wasm backend: tfjs' files on disk, worker_threads, and shared memory (tfjs' check says no: it is for browsers). */
+const nodeWasm = (threads: number): WasmEnvironment => ({ threads, pthreadFiles: nodePthreadFiles, host: nodeHost, sharedMemory: true });
+
 /**
- * setBackend('wasm') on `threads` threads for tfjs' kernels (1: the single-threaded SIMD build),
- * the lab's training kernels registered; the threads it got (fewer where tfjs refuses), or 0 when
- * the backend did not start. A wasm backend already started is disposed first (with its tensors
- * and pthread workers) and started afresh: the benchmark times 1 and N threads in one process.
+ * The backend as the CLI and the benchmark run it in Node: setUpBackend with Node's facts, wasm on
+ * `threads` threads for tfjs' kernels (1: the single-threaded SIMD build; the lab's kernels run on
+ * this thread). A wasm backend already started is disposed first (with its tensors and pthread
+ * workers) and started afresh: the benchmark times 1 and N threads in one process.
  */
-export async function startNodeWasm(threads: number): Promise<number> {
-  const factory = tf.findBackend('wasm') ? tf.findBackendFactory('wasm') : null;
+export async function startNodeBackend(name: LabBackendName, threads = defaultWasmThreads()): Promise<BackendStart> {
+  const factory = name === 'wasm' && tf.findBackend('wasm') ? tf.findBackendFactory('wasm') : null;
   if (factory) {
     tf.removeBackend('wasm');
     tf.registerBackend('wasm', factory, WASM_PRIORITY);
   }
-  prepareWasmTraining(threads);
-  const start = async () => (await tf.setBackend('wasm')) && tf.getBackend() === 'wasm';
-  if (threads <= 1) return (await start()) ? 1 : 0;
-  // tfjs turns threads off in Node (its check is for browsers); shared memory and worker_threads are there.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  try {
-    return (await withPthreadFiles(nodePthreadFiles(), threads, start, nodeHost)) ? wasmThreadsInUse() : 0;
-  } catch {
-    return 0;
-  }
+  return setUpBackend(name, nodeWasm(threads));
+}
+
+/** startNodeBackend('wasm'): the threads it got (fewer where tfjs refuses), or 0 when the backend did not start. */
+export async function startNodeWasm(threads: number): Promise<number> {
+  return (await startNodeBackend('wasm', threads)).threads;
 }

@@ -5,15 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import pthreadWorkerUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js?url';
 import pthreadMainUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
-import { installFastCpuKernels } from '../backends/cpuKernels';
-import { prepareWasmTraining } from '../backends/wasmKernels';
-import { wasmThreadsFor, wasmThreadsInUse, withPthreadFiles } from '../backends/wasmThreads';
+import { backendThreads, setBackendChecked, setUpBackend, type WasmEnvironment } from '../backends/setup';
+import { wasmThreadsFor } from '../backends/wasmThreads';
 import { getArchitecture } from '../models/architectures';
 import type { BackendName } from './protocol';
 import { errorMessage } from '../core/errors';
@@ -49,39 +48,31 @@ function wantedWasmThreads(): number {
 }
 
 /**
- * The wasm backend from the page's own origin (bundled .wasm files, nothing fetched elsewhere), SIMD
- * where the browser has it, on `threads` threads (default: wantedWasmThreads): call before the first
- * setBackend('wasm'), then start it with startWasm.
+ * The page's facts for the wasm backend: its own origin's .wasm files (bundled, nothing fetched
+ * elsewhere; SIMD where the browser has it) and pthread scripts, on `threads` threads.
  */
-export function prepareWasm(threads = wantedWasmThreads()): void {
-  prepareWasmTraining(threads);
-  setWasmPaths({
-    'tfjs-backend-wasm.wasm': wasmPlainUrl,
-    'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-  });
+function pageWasm(threads: number): WasmEnvironment {
+  return {
+    threads,
+    wasmPaths: {
+      'tfjs-backend-wasm.wasm': wasmPlainUrl,
+      'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+    },
+    pthreadFiles: () => ({ worker: new URL(pthreadWorkerUrl, location.href).href, main: new URL(pthreadMainUrl, location.href).href }),
+  };
 }
 
 /**
- * setBackend('wasm'), its pthread workers (if tfjs finds shared memory) started from the page's
- * origin; false when it did not start (a pthread worker that did not load included).
+ * The wasm backend started with the lab's kernels on `threads` threads (default: wantedWasmThreads),
+ * its pthread workers (if tfjs finds shared memory) from the page's origin; false when it did not
+ * start (a pthread worker that did not load included).
  */
 export async function startWasm(threads = wantedWasmThreads()): Promise<boolean> {
-  if (threads <= 1 || !(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) return setBackendChecked('wasm');
-  const files = { worker: new URL(pthreadWorkerUrl, location.href).href, main: new URL(pthreadMainUrl, location.href).href };
-  try {
-    return await withPthreadFiles(files, threads, () => setBackendChecked('wasm'));
-  } catch (error) {
-    console.warn(`wasm: ${errorMessage(error)}`);
-    return false;
-  }
+  const start = await setUpBackend('wasm', pageWasm(threads));
+  if (start.problem) console.warn(`wasm: ${start.problem}`);
+  return start.started;
 }
-
-/** Threads of the current backend: wasm's pool, 1 for the others. */
-export function backendThreads(): number {
-  return tf.getBackend() === 'wasm' ? wasmThreadsInUse() : 1;
-}
-
 
 /** WebGPU started with its adapter, or why not. */
 async function tryWebGpu(): Promise<{ problem: string; adapter: null } | { problem: null; adapter: GPUAdapter }> {
@@ -173,30 +164,13 @@ async function tryWebGl(): Promise<string | null> {
   return (await setBackendChecked('webgl')) ? null : 'WebGL is not available (no context)';
 }
 
-async function setBackendChecked(name: BackendName): Promise<boolean> {
-  try {
-    const ok = await tf.setBackend(name);
-    if (!ok) return false;
-    await tf.ready();
-    return tf.getBackend() === name;
-  } catch {
-    return false;
-  }
-}
-
-async function tryWasm(): Promise<boolean> {
-  prepareWasm();
-  return startWasm();
-}
-
 export async function useCpu(): Promise<void> {
-  installFastCpuKernels();
-  if (!(await setBackendChecked('cpu'))) throw new Error('Even the cpu backend failed to start');
+  if (!(await setUpBackend('cpu')).started) throw new Error('Even the cpu backend failed to start');
 }
 
 /** The cpu-side candidates that start here, wasm first when it works. */
 async function cpuSideBackends(): Promise<BackendName[]> {
-  return (await tryWasm()) ? ['wasm', 'cpu'] : ['cpu'];
+  return (await startWasm()) ? ['wasm', 'cpu'] : ['cpu'];
 }
 
 /**
