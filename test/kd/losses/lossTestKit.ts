@@ -1,6 +1,7 @@
-// Shared plumbing for the per-method loss tests: golden data, seeded inputs, float64 array
-// arithmetic for the tests' own re-implementations of the formulas, and the gradient, leak and
-// finiteness harnesses. The formulas themselves are written out in each test file.
+// Shared plumbing for the loss tests: golden data, seeded inputs, float64 array arithmetic for the
+// tests' own re-implementations of the formulas, and the gradient, leak and finiteness harnesses
+// that the contract every loss keeps (contract.test.ts) and some method files use. The formulas
+// themselves are written out in each method's test file.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
@@ -23,6 +24,8 @@ export interface GoldenCase {
     feature_pairs: GoldenFeaturePair[];
   };
   expected: {
+    /** Absent from a file given by KD_GOLDEN that has no kd case. */
+    kd?: { params: { temperature: number }; value: number }[];
     dkd: {
       params: { alpha: number; beta: number; temperature: number };
       value: number;

@@ -1,43 +1,21 @@
-// Hinton KD (docs/ARCHITECTURE.md §4.1): golden values from the PyTorch reference, identities, numerical care
-// at extreme logits, the analytic gradient, and tensor ownership.
-import { readFileSync } from 'node:fs';
+// Hinton KD (docs/ARCHITECTURE.md §4.1): golden values from the PyTorch reference, a float64
+// re-implementation, identities, numerical care at extreme logits, the analytic gradient. The
+// contract every loss keeps (scalar, no leak, gradients, batch order) is in contract.test.ts.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { computeDistillLoss } from '../../src/kd';
-
-import { GOLDEN_PATH } from '../golden/path';
-
-interface GoldenCase {
-  name: string;
-  inputs: { student_logits: number[][]; teacher_logits: number[][]; labels: number[] };
-  expected: { kd?: { params: { temperature: number }; value: number }[] };
-}
-
-function loadGolden(): GoldenCase[] {
-  return (JSON.parse(readFileSync(GOLDEN_PATH, 'utf8')) as { cases: GoldenCase[] }).cases;
-}
+import { computeDistillLoss } from '../../../src/kd';
+import { GOLDEN_PATH } from '../../golden/path';
+import { expectClose, loadGolden, logSoftmax, valueOf } from './lossTestKit';
 
 const golden = loadGolden();
 
-/** numpy.allclose-style check: |actual - expected| <= abs + rel * |expected|. */
-function expectClose(actual: number, expected: number, rel: number, abs: number): void {
-  expect(Number.isFinite(actual)).toBe(true);
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(abs + rel * Math.abs(expected));
-}
-
 /** The formula of docs/ARCHITECTURE.md §4.1 in float64: T^2 * sum_b KL(softmax(t_b/T) || softmax(s_b/T)) / B. */
 function referenceKd(student: number[][], teacher: number[][], temperature: number): number {
-  const logSoftmax = (row: number[]) => {
-    const scaled = row.map((v) => v / temperature);
-    const max = Math.max(...scaled);
-    const logSum = Math.log(scaled.reduce((sum, v) => sum + Math.exp(v - max), 0)) + max;
-    return scaled.map((v) => v - logSum);
-  };
   let sum = 0;
   student.forEach((row, b) => {
-    const logS = logSoftmax(row);
-    const logT = logSoftmax(teacher[b]);
+    const logS = logSoftmax(row.map((v) => v / temperature));
+    const logT = logSoftmax(teacher[b].map((v) => v / temperature));
     logT.forEach((lt, c) => {
       sum += Math.exp(lt) * (lt - logS[c]);
     });
@@ -46,15 +24,15 @@ function referenceKd(student: number[][], teacher: number[][], temperature: numb
 }
 
 function kdValue(student: number[][], teacher: number[][], labels: number[], params?: Record<string, number>): number {
-  return tf.tidy(() => {
-    const loss = computeDistillLoss(
-      'kd',
-      { studentLogits: tf.tensor2d(student), teacherLogits: tf.tensor2d(teacher), labels: tf.tensor1d(labels, 'int32') },
-      params,
-    );
-    expect(loss.shape).toEqual([]);
-    return loss.dataSync()[0];
-  });
+  return valueOf(
+    tf.tidy(() =>
+      computeDistillLoss(
+        'kd',
+        { studentLogits: tf.tensor2d(student), teacherLogits: tf.tensor2d(teacher), labels: tf.tensor1d(labels, 'int32') },
+        params,
+      ),
+    ),
+  );
 }
 
 /** Deterministic pseudo-random logits (no dependence on tfjs' own RNG). */
@@ -189,19 +167,5 @@ describe('kd gradient', () => {
     )(same);
     expect(tf.max(tf.abs(gradient)).dataSync()[0]).toBeLessThan(1e-6);
     tf.dispose([same, labels, gradient]);
-  });
-});
-
-describe('kd tensor ownership', () => {
-  it('leaves only the returned scalar behind', () => {
-    const student = tf.tensor2d(logits(4, 10, 2, 51));
-    const teacher = tf.tensor2d(logits(4, 10, 2, 52));
-    const labels = tf.tensor1d([1, 2, 3, 4], 'int32');
-    const before = tf.memory().numTensors;
-    const loss = computeDistillLoss('kd', { studentLogits: student, teacherLogits: teacher, labels }, { temperature: 4 });
-    expect(tf.memory().numTensors).toBe(before + 1);
-    loss.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([student, teacher, labels]);
   });
 });
