@@ -14,14 +14,18 @@ export type {
   LearnableParts,
   MixingRule,
   LayerUse,
+  ResolvedParams,
 } from './types';
 export { METHODS, getMethod, hasMethod, methodSpec, resolveParams, paramProblem } from './registry';
-export { mixWeights, termWeights, warmupEpochs, warmupFactor } from './mixing';
+export { checkWeight, mixWeights, stepWeights, termWeights, warmupEpochs, warmupFactor } from './mixing';
 
 /**
  * The distillation term of `method`, exactly as its reference implementation computes it.
  * Methods with trainable connectors (fitnet, mgd, vid) take them from `inputs.learnable`
  * (see createLearnableParts); without them they use deterministic untrained ones (seed 0).
+ * `params` are resolved here, on every call: the training loop does not come this way, it
+ * resolves a term's parameters once per change and calls the method's `compute` with them
+ * (src/train/liveTerms.ts, docs/ARCHITECTURE.md §4.1).
  */
 export function computeDistillLoss(
   method: string,
