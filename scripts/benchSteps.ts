@@ -3,11 +3,12 @@
 // with the live teacher and a KD step with the cached teacher logits, on the current tfjs backend.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { computeDistillLoss } from '../src/kd';
+import { getMethod, resolveParams } from '../src/kd';
 import { getArchitecture, type InputShape } from '../src/models/architectures';
 import { cacheTeacherLogits } from '../src/train/teacherCache';
 import { createRng, permutation } from '../src/core/rng';
-import { disposeStepMetrics, stepMetricTensors, trainStep, type StepContext, type StepMetrics } from '../src/train/trainStep';
+import { disposeStepMetrics, stepMetricTensors, trainStep, type StepContext, type StepKnobs, type StepMetrics } from '../src/train/trainStep';
+import { knobsAt, startTerms } from '../src/train/liveTerms';
 import { uploadSplit, type DeviceSplit } from '../src/data/device';
 
 export const VARIANTS = ['studentOnly', 'kdLive', 'kdCached'] as const;
@@ -141,13 +142,13 @@ const median = (values: number[]) => quantile(values, 0.5);
  * batch's cached teacher logits and the KD term with its gradient on the student's logits
  * (the student's own forward and backward are the same in both steps).
  */
-async function timeKdExtraWork(teacherCache: tf.Tensor2D, setup: BenchSetup, knobs: { kdRatio: number; params: Record<string, number> }): Promise<number> {
+async function timeKdExtraWork(teacherCache: tf.Tensor2D, setup: BenchSetup, knobs: StepKnobs): Promise<number> {
   const studentLogits = tf.randomNormal([setup.batchSize, setup.numClasses]) as tf.Tensor2D;
   const labels = tf.tensor1d(Array.from({ length: setup.batchSize }, (_, i) => i % setup.numClasses), 'int32');
   const indices = new Int32Array(setup.batchSize).map((_, i) => (i * 7) % teacherCache.shape[0]);
   const gradient = tf.grad((logits: tf.Tensor) => {
     const teacherLogits = tf.gather(teacherCache, tf.tensor1d(indices, 'int32')) as tf.Tensor2D;
-    const kd = computeDistillLoss('kd', { studentLogits: logits as tf.Tensor2D, teacherLogits, labels }, knobs.params);
+    const kd = getMethod('kd').compute({ studentLogits: logits as tf.Tensor2D, teacherLogits, labels }, knobs.terms[0].params);
     return tf.mul(kd, knobs.kdRatio);
   });
   const block = async (repetitions: number): Promise<number> => {
@@ -211,7 +212,9 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
     kdLive: { ...base, methodId: 'kd', teacher, teacherCache: null },
     kdCached: { ...base, methodId: 'kd', teacher, teacherCache },
   };
-  const knobs = { kdRatio: 0.9, params: { temperature: 4 } };
+  // kd at kd_ratio 0.9 and T = 4, resolved once as the loop resolves a run's terms (liveTerms.ts).
+  const kd = knobsAt(startTerms({ kdRatio: 0.9 }, [{ method: 'kd', params: resolveParams(getMethod('kd'), { temperature: 4 }) }], 1), 0);
+  const knobs: Record<Variant, StepKnobs> = { studentOnly: { kdRatio: 0.9, terms: [] }, kdLive: kd, kdCached: kd };
   const batchRng = createRng(seed + 2);
   let order = permutation(setup.trainCount, batchRng);
   let cursor = 0;
@@ -232,7 +235,7 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
     const started = performance.now();
     let pending: StepMetrics[] = [];
     for (let i = 0; i < n; i++) {
-      pending.push(trainStep(contexts[variant], nextBatch(), knobs));
+      pending.push(trainStep(contexts[variant], nextBatch(), knobs[variant]));
       if (pending.length >= 25) {
         await readBack(pending);
         pending = [];
@@ -277,7 +280,7 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
     const timings = { studentOnly: timing('studentOnly'), kdLive: timing('kdLive'), kdCached: timing('kdCached') };
     const ratios = (variant: Variant) => perRound[variant].map((ms, round) => ms / perRound.studentOnly[round]);
     const roundCachedOverStudentOnly = ratios('kdCached');
-    const kdExtraMsPerStep = await timeKdExtraWork(teacherCache, setup, knobs);
+    const kdExtraMsPerStep = await timeKdExtraWork(teacherCache, setup, kd);
     log(`  ${backend} the KD term's own work (gather cached logits, loss, gradient): ${kdExtraMsPerStep.toFixed(2)} ms`);
     return {
       backend,

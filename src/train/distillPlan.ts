@@ -4,13 +4,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {
-  computeDistillLoss,
   createLearnableParts,
   getMethod,
   resolveParams,
   type DistillInputs,
   type DistillMethod,
   type LearnableParts,
+  type ResolvedParams,
 } from '../kd';
 import { readsLayers } from '../kd/methods';
 import { buildTappedModel, listTaps, type Tap, type TappedModel } from '../models/taps';
@@ -21,8 +21,14 @@ import { errorMessage } from '../core/errors';
 
 export { resolveLayerPairs } from './layerPairs';
 
-/** A term as it trains: its parameters with defaults filled in and its layers resolved (layerPairs.ts). */
-export type ResolvedTerm = PairedTerm;
+/**
+ * A term as it trains: its parameters resolved (defaults filled in, unknown names refused) and its
+ * layers resolved (layerPairs.ts). The plan resolves them once; the loop starts from them
+ * (liveTerms.ts) and resolves a term again only when a live knob changes it.
+ */
+export interface ResolvedTerm extends Omit<PairedTerm, 'params'> {
+  params: ResolvedParams;
+}
 
 /** Small deterministic values of a per-sample shape, for the dry run. */
 function probe(shape: readonly number[], batch: number, offset: number): tf.Tensor {
@@ -41,7 +47,7 @@ function flattenSamples(x: tf.Tensor): tf.Tensor2D {
  * (MGD on maps of different sizes, VID or AT on non-square maps, ...) is refused before training
  * with both layers and shapes in the message, by the loss's own checks.
  */
-export function checkLayerPairs(methodId: string, students: readonly Tap[], teachers: readonly Tap[], numClasses: number, params: Record<string, number>): void {
+export function checkLayerPairs(methodId: string, students: readonly Tap[], teachers: readonly Tap[], numClasses: number, params: ResolvedParams): void {
   const method = getMethod(methodId);
   if (!readsLayers(method)) return;
   if ([...students, ...teachers].some((tap) => tap.shape.some((d) => d < 1))) return; // unknown sizes: checked at the first step
@@ -67,7 +73,7 @@ export function checkLayerPairs(methodId: string, students: readonly Tap[], teac
           inputs.teacherFeatures = maps(teachers.slice(0, last), 7);
         }
       }
-      return computeDistillLoss(methodId, inputs, params);
+      return method.compute(inputs, params);
     }));
   } catch (error) {
     const message = errorMessage(error);

@@ -1,10 +1,10 @@
 // The training loop shared by the worker, the CLI and the tests.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { applyKnobs, changedKnobs, mixAt } from './liveTerms';
+import { applyKnobs, changedKnobs, knobsAt, startTerms, type LiveTerms } from './liveTerms';
 import { learningRateAt, setLearningRate } from './optimizers';
 import { createRng, deriveSeed, permutation } from '../core/rng';
-import { type DistillTerm, type ExperimentConfig, usesTeacher } from './config';
+import { type ExperimentConfig, usesTeacher } from './config';
 import { RunControl, type KnobChange } from './control';
 import { trainStep } from './trainStep';
 import { buildDistillPlan, type DistillPlan } from './distillPlan';
@@ -76,10 +76,11 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const { stepsPerEpoch, totalSteps } = length;
   const evalBatchSize = options.evalBatchSize ?? 256;
   const started = performance.now();
-  // Layer pairs are resolved and checked here: a refused pair fails before any training.
+  // Layer pairs and parameters are resolved and checked here: a refused pair fails before any training.
   const plan = buildDistillPlan(config, student, teacher, data.info.numClasses);
-  let terms: DistillTerm[] = plan.terms.map(({ method, weight, params }) => ({ method, weight, params }));
-  const termIds = terms.map((term) => term.method);
+  // From here the terms are resolved again only when a live knob changes them (liveTerms.ts).
+  let terms = startTerms(config, plan.terms, length.horizonEpochs);
+  const termIds = plan.terms.map((term) => term.method);
   const pending = new PendingSteps(termIds, { steps: options.flushEverySteps ?? 25, ms: options.flushEveryMs ?? 250 });
   // The chart lines: the terms, and R-Drop's KL when it is on.
   const sinceEval = new MetricsAccumulator((config.rdropAlpha ?? 0) > 0 ? [...termIds, 'rdrop'] : termIds);
@@ -141,8 +142,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         const stepStart = performance.now();
         setLearningRate(optimizer, learningRateAt(config, step, totalSteps));
         if (peer) setLearningRate(peer.optimizer, learningRateAt(config, step, totalSteps));
-        const mix = mixAt(terms, epoch + b / stepsPerEpoch, length.horizonEpochs);
-        const metrics = trainStep(context, order.subarray(b * batchSize, (b + 1) * batchSize), { mix });
+        const knobs = knobsAt(terms, epoch + b / stepsPerEpoch);
+        const metrics = trainStep(context, order.subarray(b * batchSize, (b + 1) * batchSize), knobs);
         ema?.update();
         step++;
         pending.add(step, epoch, metrics);
@@ -181,8 +182,11 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   }
 }
 
-/** The knobs changed since the last step, applied to the terms; a change is reported with `nextStep`, where it takes effect (the page marks the chart there). */
-function takeKnobs(terms: DistillTerm[], control: RunControl, nextStep: number, report: (change: KnobChange) => void): DistillTerm[] {
+/**
+ * The knobs changed since the last step, applied to the terms (resolved again only then); a change
+ * is reported with `nextStep`, where it takes effect (the page marks the chart there).
+ */
+function takeKnobs(terms: LiveTerms, control: RunControl, nextStep: number, report: (change: KnobChange) => void): LiveTerms {
   const changed = control.takeKnobs();
   if (!changed) return terms;
   const next = applyKnobs(terms, changed);

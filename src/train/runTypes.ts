@@ -5,7 +5,7 @@ import type { DatasetInfo } from '../data/types';
 import type { DeviceSplit } from '../data/device';
 import type { ExperimentConfig } from './config';
 import type { KnobChange } from './control';
-import type { ResolvedTerm } from './distillPlan';
+import type { PairedTerm } from './layerPairs';
 
 /** The losses of one step. Every value is unweighted except `total`, the loss minimised. */
 export interface StepPoint {
@@ -90,8 +90,11 @@ export interface RunResult {
   backend: string;
   teacherCached: boolean;
   studentParameters: number;
-  /** The distillation terms as trained: weights, parameters with defaults, resolved layer pairs. */
-  terms: ResolvedTerm[];
+  /**
+   * The distillation terms as trained (the plan's, distillPlan.ts): weights, parameters with
+   * defaults, resolved layer pairs. As data: a saved or exported run reads them back as plain numbers.
+   */
+  terms: PairedTerm[];
   /** Training samples that kept their label (label-free mode; all of them otherwise). */
   labelledCount: number;
   /** Knob values changed while the run trained, each with the first step it applied to; absent when none changed. */

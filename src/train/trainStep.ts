@@ -2,7 +2,7 @@
 // exactly this function for student-only, live-teacher and cached-teacher steps).
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { computeDistillLoss, getMethod, mixWeights } from '../kd';
+import { getMethod, stepWeights, type ResolvedParams } from '../kd';
 import type { DeviceSplit } from '../data/device';
 import { flipsApply, randomFlip, randomShift } from '../data/augment';
 import { predictLogits } from './teacherCache';
@@ -47,14 +47,27 @@ export interface StepContext {
   rdrop?: RDropContext | null;
 }
 
-/** w_ce and, per plan term, its final weight (mixing rule and warmup applied) and parameters. */
-export interface StepMix {
-  ce: number;
-  terms: readonly { weight: number; params: Record<string, number> }[];
+/** One term at a step, in the order of the step's terms (the plan's). */
+export interface StepTerm {
+  /** Its parameters as resolved once per change (liveTerms.ts): every one present, none unknown. */
+  params: ResolvedParams;
+  /** A recipe's later term: its own weight. The first (or only) term has none: it weighs kdRatio. */
+  weight?: number;
+  /** Its warm-up factor at this step, in [0, 1] (mixing.ts warmupFactor); 1 for a term without a warm-up. */
+  ramp: number;
 }
 
-/** The weights of one step: the loop's mix for its plan, or the single term weighted by mixWeights(kdRatio). */
-export type StepKnobs = { mix: StepMix } | { kdRatio: number; params: Record<string, number> };
+/**
+ * What one step trains with, resolved before it (liveTerms.ts knobsAt): nothing in it is filled in,
+ * looked up or checked at the step. `kdRatio` is the soft-label share by the name the user sees
+ * (the kd_ratio knob); the step weighs CE and the terms with it by mixing.ts's rule (stepWeights,
+ * docs/ARCHITECTURE.md §4.2).
+ */
+export interface StepKnobs {
+  kdRatio: number;
+  /** One per term the step trains; none for a student without a teacher. */
+  terms: readonly StepTerm[];
+}
 
 /** The step's metrics, still on the device: the caller reads them back in batches and disposes them. */
 export interface StepMetrics {
@@ -181,13 +194,6 @@ function stepTerms(context: StepContext): readonly PlannedTerm[] {
   return [{ method, studentFeatures: [], teacherFeatures: [], studentEmbedding: null, teacherEmbedding: null, learnable: null }];
 }
 
-function stepMix(knobs: StepKnobs, termCount: number): StepMix {
-  if ('mix' in knobs) return knobs.mix;
-  if (termCount === 0) return { ce: 1, terms: [] };
-  const weights = mixWeights(knobs.kdRatio);
-  return { ce: weights.ce, terms: [{ weight: weights.kd, params: knobs.params }] };
-}
-
 /** Gather the batch on the device, get the teacher's outputs (cache or live), update the student. */
 export function trainStep(context: StepContext, batchIndices: Int32Array, knobs: StepKnobs): StepMetrics {
   if (context.peer) {
@@ -198,8 +204,8 @@ export function trainStep(context: StepContext, batchIndices: Int32Array, knobs:
   const { student, studentVariables, optimizer, numClasses, teacher, teacherCache } = context;
   const plan = context.plan ?? null;
   const terms = stepTerms(context);
-  const mix = stepMix(knobs, terms.length);
-  if (mix.terms.length !== terms.length) throw new Error(`trainStep: ${terms.length} terms but ${mix.terms.length} weights`);
+  if (knobs.terms.length !== terms.length) throw new Error(`trainStep: ${terms.length} terms but knobs for ${knobs.terms.length}`);
+  const weights = stepWeights(knobs.kdRatio, terms[0]?.method.mixing, knobs.terms);
   const batch = gatherBatch(context, batchIndices);
   const { labels, images } = batch;
 
@@ -254,18 +260,14 @@ export function trainStep(context: StepContext, batchIndices: Int32Array, knobs:
       }
       const ceLoss = rdropCe ?? crossEntropy(logits, labels, numClasses, batch.labelled);
       const values = terms.map((term, i) =>
-        computeDistillLoss(
-          term.method.id,
-          termInputs(term, logits, teacherLogits!, distillLabels, studentOutputs, teacherOutputs),
-          mix.terms[i].params,
-        ),
+        term.method.compute(termInputs(term, logits, teacherLogits!, distillLabels, studentOutputs, teacherOutputs), knobs.terms[i].params),
       );
       ce = tf.keep(ceLoss);
       kd = tf.keep(values.length === 0 ? tf.scalar(0) : values.length === 1 ? values[0] : (tf.addN(values) as tf.Scalar));
       if (values.length > 1) termValues = values.map((value) => tf.keep(value));
       correct = tf.keep(correctCount(logits, labels));
-      let loss = tf.mul(ceLoss, mix.ce) as tf.Scalar;
-      values.forEach((value, i) => (loss = tf.add(loss, tf.mul(value, mix.terms[i].weight)) as tf.Scalar));
+      let loss = tf.mul(ceLoss, weights.ce) as tf.Scalar;
+      values.forEach((value, i) => (loss = tf.add(loss, tf.mul(value, weights.terms[i])) as tf.Scalar));
       if (rdropTerm && rdrop) loss = tf.add(loss, tf.mul(rdropTerm, rdrop.alpha)) as tf.Scalar;
       return withWeightDecay(loss, variables, context.weightDecay);
     },
@@ -289,9 +291,10 @@ export function trainStep(context: StepContext, batchIndices: Int32Array, knobs:
  */
 function mutualStep(context: StepContext, peer: PeerContext, batchIndices: Int32Array, knobs: StepKnobs): StepMetrics {
   const { student, studentVariables, optimizer, numClasses } = context;
-  const mix = 'mix' in knobs ? knobs.mix : { ce: 1, terms: [{ weight: knobs.kdRatio, params: knobs.params }] };
-  const weight = mix.terms[0]?.weight ?? 0;
-  const params = mix.terms[0]?.params ?? {};
+  const [term] = knobs.terms;
+  if (!term) throw new Error('trainStep: DML needs its term');
+  const method = getMethod('dml');
+  const weights = stepWeights(knobs.kdRatio, method.mixing, knobs.terms);
   const batch = gatherBatch(context, batchIndices);
   const { labels, images } = batch;
   const kept: Record<string, tf.Scalar> = {};
@@ -300,8 +303,8 @@ function mutualStep(context: StepContext, peer: PeerContext, batchIndices: Int32
     const peerLogits = peer.model.apply(images, { training: true }) as tf.Tensor2D;
     const one = (self: tf.Tensor2D, other: tf.Tensor2D, variables: readonly tf.Variable[], prefix: string) => {
       const ceLoss = crossEntropy(self, labels, numClasses, batch.labelled);
-      const kl = computeDistillLoss('dml', { studentLogits: self, teacherLogits: other, labels }, params);
-      const total = withWeightDecay(tf.add(tf.mul(ceLoss, mix.ce), tf.mul(kl, weight)) as tf.Scalar, variables, context.weightDecay);
+      const kl = method.compute({ studentLogits: self, teacherLogits: other, labels }, term.params);
+      const total = withWeightDecay(tf.add(tf.mul(ceLoss, weights.ce), tf.mul(kl, weights.terms[0])) as tf.Scalar, variables, context.weightDecay);
       kept[`${prefix}ce`] = tf.keep(ceLoss);
       kept[`${prefix}kd`] = tf.keep(kl);
       kept[`${prefix}total`] = tf.keep(total);

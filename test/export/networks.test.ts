@@ -20,7 +20,7 @@ import { checkLayerPairs } from '../../src/train/distillPlan';
 import { checkTermLayers } from '../../src/train/layerCheck';
 import type { DistillTerm } from '../../src/train/config';
 import { pairSizeProblem } from '../../src/train/layerPairs';
-import { METHODS } from '../../src/kd';
+import { METHODS, resolveParams } from '../../src/kd';
 import { serializeModel } from '../../src/models/io';
 import { architectureNetwork, networkFromModelJson, networkTaps, resolveTermLayers } from '../../src/export/networks';
 import { networkModuleSource } from '../../src/export/networkModules';
@@ -225,7 +225,7 @@ describe('the layer pairs of the export', () => {
           const teacher = { name: 'b', shape: t, kind: 'block' as const };
           let lab = true;
           try {
-            checkLayerPairs(method.id, [student], [teacher], 10, {});
+            checkLayerPairs(method.id, [student], [teacher], 10, resolveParams(method));
           } catch {
             lab = false;
           }

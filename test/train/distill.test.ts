@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeDistillLoss, getMethod, METHODS, resolveParams } from '../../src/kd';
+import { computeDistillLoss, getMethod, METHODS, resolveParams, stepWeights } from '../../src/kd';
 import { getArchitecture } from '../../src/models/architectures';
 import { serializeModel } from '../../src/models/io';
 import { buildTappedModel } from '../../src/models/taps';
@@ -14,7 +14,7 @@ import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 import { buildDistillPlan } from '../../src/train/distillPlan';
 import { runExperiment, type RunOptions } from '../../src/train/runExperiment';
 import { labelledSubset } from '../../src/train/trainingParts';
-import { mixAt } from '../../src/train/liveTerms';
+import { knobsAt, startTerms } from '../../src/train/liveTerms';
 import type { StepPoint } from '../../src/train/runTypes';
 import { scheduleNotes } from '../../src/train/schedule';
 import { trainStep, disposeStepMetrics } from '../../src/train/trainStep';
@@ -37,6 +37,13 @@ function build(id: string, seed: number): tfl.LayersModel {
 
 function cfg(overrides: Partial<ExperimentConfig>): ExperimentConfig {
   return config({ student: 'tiny-cnn', batchSize: 16, params: {}, ...overrides });
+}
+
+/** w_ce and each term's weight at `epoch` of a `totalEpochs` run, as the loop gets them (liveTerms.ts, then mixing.ts). */
+function weightsAt(terms: DistillTerm[], epoch: number, totalEpochs: number): { ce: number; terms: number[] } {
+  const resolved = terms.map((term) => ({ ...term, params: resolveParams(getMethod(term.method), term.params) }));
+  const knobs = knobsAt(startTerms({ kdRatio: terms[0].weight, terms }, resolved, totalEpochs), epoch);
+  return stepWeights(knobs.kdRatio, getMethod(terms[0].method).mixing, knobs.terms);
 }
 
 async function run(options: Omit<RunOptions, 'data'> & { data?: RunData }) {
@@ -93,12 +100,13 @@ describe('learnable parts', () => {
   it.each(['fitnet', 'mgd', 'vid'])('%s: its connectors change after a step, the teacher does not', (method) => {
     const teacher = build('teacher-cnn', 7);
     const student = build('tiny-cnn', 8);
-    const plan = buildDistillPlan(cfg({ method }), student, teacher, CLASSES);
+    const planned = cfg({ method });
+    const plan = buildDistillPlan(planned, student, teacher, CLASSES);
     const optimizer = tf.train.adam(0.01);
     const context = stepContext(student, data.train, optimizer, { methodId: method, teacher, plan });
     const learnableBefore = plan.learnableVariables.map((v) => Float32Array.from(v.dataSync()));
     const teacherBefore = weightValues(teacher);
-    const metrics = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => i), { mix: mixAt(plan.terms, 0, 1) });
+    const metrics = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => i), knobsAt(startTerms(planned, plan.terms, 1), 0));
     expect(Number.isFinite(metrics.kd.dataSync()[0])).toBe(true);
     disposeStepMetrics(metrics);
     expect(plan.learnableVariables.length).toBeGreaterThan(0);
@@ -161,7 +169,7 @@ describe('recipes', () => {
   });
 
   it('w_ce = 1 when the first term is additive', () => {
-    const mix = mixAt(
+    const mix = weightsAt(
       [
         { method: 'at', weight: 1000, params: {} },
         { method: 'kd', weight: 0.9, params: { temperature: 4 } },
@@ -170,7 +178,7 @@ describe('recipes', () => {
       1,
     );
     expect(mix.ce).toBe(1);
-    expect(mix.terms.map((t) => t.weight)).toEqual([1000, 0.9]);
+    expect(mix.terms).toEqual([1000, 0.9]);
   });
 });
 
@@ -187,14 +195,14 @@ describe('DKD warm-up (applied by the loop)', () => {
       expect(point.total, `step ${i + 1}`).toBeCloseTo(point.ce + factor * point.kd, 5);
     });
     expect(steps[0].total).toBeCloseTo(steps[0].ce, 6); // epoch 0: the term is off
-    expect(mixAt([{ method: 'dkd', weight: 1, params: { warmupFraction: 0, warmupEpochs: 20 } }], 0.5, 3).terms[0].weight).toBeCloseTo(0.025, 12);
-    expect(mixAt([{ method: 'dkd', weight: 1, params: { warmupFraction: 0, warmupEpochs: 0 } }], 0, 3).terms[0].weight).toBe(1);
+    expect(weightsAt([{ method: 'dkd', weight: 1, params: { warmupFraction: 0, warmupEpochs: 20 } }], 0.5, 3).terms[0]).toBeCloseTo(0.025, 12);
+    expect(weightsAt([{ method: 'dkd', weight: 1, params: { warmupFraction: 0, warmupEpochs: 0 } }], 0, 3).terms[0]).toBe(1);
     teacher.dispose();
     student.dispose();
   });
 
   it('reaches full weight at the same share of any run as mdistiller (20 of 240 epochs)', () => {
-    const dkd = (epoch: number, totalEpochs: number) => mixAt([{ method: 'dkd', weight: 2, params: resolveParams(getMethod('dkd'), {}) }], epoch, totalEpochs).terms[0].weight / 2;
+    const dkd = (epoch: number, totalEpochs: number) => weightsAt([{ method: 'dkd', weight: 2, params: {} }], epoch, totalEpochs).terms[0] / 2;
     for (const totalEpochs of [3, 10, 240, 1000]) {
       // Half-way through the ramp at 10/240 of the run, full weight from 20/240 on, whatever the length.
       expect(dkd((10 / 240) * totalEpochs, totalEpochs), `${totalEpochs} epochs`).toBeCloseTo(0.5, 12);
@@ -204,9 +212,9 @@ describe('DKD warm-up (applied by the loop)', () => {
     // The paper's own schedule is the special case of 240 epochs: epoch 10 of 240 is half-way.
     expect(dkd(10, 240)).toBeCloseTo(0.5, 12);
     // A fixed length in epochs keeps the old meaning: 20 epochs whatever the run (15 % of a 3-epoch run's end).
-    const fixed = resolveParams(getMethod('dkd'), { warmupEpochs: 20 });
-    expect(mixAt([{ method: 'dkd', weight: 1, params: fixed }], 3, 3).terms[0].weight).toBeCloseTo(0.15, 12);
-    expect(mixAt([{ method: 'dkd', weight: 1, params: fixed }], 3, 1000).terms[0].weight).toBeCloseTo(0.15, 12);
+    const fixed = { warmupEpochs: 20 };
+    expect(weightsAt([{ method: 'dkd', weight: 1, params: fixed }], 3, 3).terms[0]).toBeCloseTo(0.15, 12);
+    expect(weightsAt([{ method: 'dkd', weight: 1, params: fixed }], 3, 1000).terms[0]).toBeCloseTo(0.15, 12);
   });
 
   it('says what share of the run the warm-up and the EMA horizon cover', () => {
@@ -334,11 +342,11 @@ describe('label-free mode', () => {
     const values = perSample.dataSync();
     const expected = [0, 3, 5, 6, 9].reduce((sum, i) => sum + values[i], 0) / 5;
     const context = stepContext(student, data.train, optimizer, { methodId: 'none', labelled });
-    const metrics = trainStep(context, batch, { kdRatio: 0, params: {} });
+    const metrics = trainStep(context, batch, { kdRatio: 0, terms: [] });
     expect(metrics.ce.dataSync()[0]).toBeCloseTo(expected, 5);
     disposeStepMetrics(metrics);
     // A batch with no labelled sample: CE 0, not NaN.
-    const none = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => 16 + i), { kdRatio: 0, params: {} });
+    const none = trainStep(context, Int32Array.from({ length: 16 }, (_, i) => 16 + i), { kdRatio: 0, terms: [] });
     expect(none.ce.dataSync()[0]).toBe(0);
     disposeStepMetrics(none);
     tf.dispose([perSample, labelled]);
@@ -349,7 +357,8 @@ describe('label-free mode', () => {
   it('losses that read labels (DKD) see the teacher’s class for unlabelled samples', () => {
     const teacher = build('teacher-cnn', 26);
     const student = build('tiny-cnn', 27);
-    const plan = buildDistillPlan(cfg({ method: 'dkd', kdRatio: 1, params: { warmupFraction: 0 } }), student, teacher, CLASSES);
+    const planned = cfg({ method: 'dkd', kdRatio: 1, params: { warmupFraction: 0 } });
+    const plan = buildDistillPlan(planned, student, teacher, CLASSES);
     const optimizer = tf.train.adam(0.01);
     const labelled = tf.zeros([64]) as tf.Tensor1D;
     const batch = Int32Array.from({ length: 16 }, (_, i) => i);
@@ -362,7 +371,7 @@ describe('label-free mode', () => {
       return [withTeacherClass.dataSync()[0], withTrueLabels.dataSync()[0]];
     });
     const context = stepContext(student, data.train, optimizer, { methodId: 'dkd', teacher, plan, labelled });
-    const metrics = trainStep(context, batch, { mix: mixAt(plan.terms, 0, 1) });
+    const metrics = trainStep(context, batch, knobsAt(startTerms(planned, plan.terms, 1), 0));
     expect(metrics.ce.dataSync()[0]).toBe(0);
     expect(metrics.kd.dataSync()[0]).toBeCloseTo(expected[0], 4);
     expect(Math.abs(expected[0] - expected[1])).toBeGreaterThan(1e-3); // the untrained teacher disagrees with the labels

@@ -227,7 +227,7 @@ describe('R-Drop step', () => {
 
     const optimizer = tf.train.adam(0.01);
     const context = stepContext(student, data.train, optimizer, { methodId: 'none', rdrop });
-    const metrics = trainStep(context, batch, { kdRatio: 0, params: {} });
+    const metrics = trainStep(context, batch, { kdRatio: 0, terms: [] });
     expect(metrics.ce.dataSync()[0]).toBeCloseTo(expected.ce, 5);
     expect(metrics.rdrop!.dataSync()[0]).toBeCloseTo(kl, 5);
     expect(kl).toBeGreaterThan(1e-4);
