@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
 import { methodSpec } from '../methods';
-import { klDivergenceSum } from '../ops';
+import { detach, klDivergenceSum } from '../ops';
 
 export const kd: DistillMethod = {
   ...methodSpec('kd'),
@@ -13,7 +13,8 @@ export const kd: DistillMethod = {
     return tf.tidy(() => {
       const batch = inputs.studentLogits.shape[0];
       const logStudent = tf.logSoftmax(tf.div(inputs.studentLogits, temperature));
-      const logTeacher = tf.logSoftmax(tf.div(inputs.teacherLogits, temperature));
+      // The teacher is a target (the reference computes it under no_grad): no gradient reaches it.
+      const logTeacher = tf.logSoftmax(tf.div(detach(inputs.teacherLogits), temperature));
       const sum = klDivergenceSum(logTeacher, logStudent);
       return tf.mul(sum, (temperature * temperature) / batch) as tf.Scalar;
     });

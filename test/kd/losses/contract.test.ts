@@ -44,14 +44,6 @@ const ORDER = [3, 0, 4, 1, 2];
 /** IRG's vertex term reads the logits besides the embeddings its table entry names. */
 const ALSO_READS_LOGITS: ReadonlySet<string> = new Set(['irg']);
 
-/**
- * Losses that leave the teacher to the caller instead of detaching it: a taped teacher then gets a
- * gradient (the trainer runs the teacher outside the optimiser's closure, and the optimiser never
- * changes it). The gradient test fails once such a loss detaches its teacher, as
- * docs/adding-a-method.md asks: its id then comes out of this list.
- */
-const TEACHER_NOT_DETACHED: ReadonlySet<string> = new Set(['kd']);
-
 /** A uniform draw above every default drop ratio: a method that samples (MGD's mask) keeps every channel. */
 const KEEP_ALL = () => 0.9;
 
@@ -271,23 +263,14 @@ describe.each(METHODS.map((spec) => spec.id))('loss contract: %s', (id) => {
   });
 
   if (trains) {
-    const teacherRule = TEACHER_NOT_DETACHED.has(id)
-      ? 'its teacher is not detached (a known gap)'
-      : "never to the teacher's, even when they are taped";
-    it(`sends gradient to the student's inputs and learnable parts; ${teacherRule}${forms}`, () => {
+    it(`sends gradient to the student's inputs and learnable parts; never to the teacher's, even when they are taped${forms}`, () => {
       for (const pairs of reads.mapCounts) {
         const c = randomCase(spec, 3000 + pairs, pairs);
         const parts = partsFor(id, c);
         const extra = { random: KEEP_ALL, ...(parts ? { learnable: parts } : {}) };
         const { student: s, teacher: t, loss } = taped(id, reads, c.student, c.teacher, extra);
         const report = gradientReport(s, t, loss, parts?.variables ?? []);
-        if (TEACHER_NOT_DETACHED.has(id)) {
-          expectStudentOnlyGradients({ ...report, teacherGradientNorms: [] });
-          const detached = `${id} detaches its teacher now: take it out of TEACHER_NOT_DETACHED`;
-          expect(Math.max(...report.teacherGradientNorms), detached).toBeGreaterThan(0);
-        } else {
-          expectStudentOnlyGradients(report);
-        }
+        expectStudentOnlyGradients(report);
         expect(report.studentGradientNorms).toHaveLength(s.length);
         expect(report.learnableGradientNorms).toHaveLength(parts?.variables.length ?? 0);
         parts?.dispose();
