@@ -2,7 +2,7 @@
 // (the teacher's row first, then the scratch baseline, then each run), keeps their curves and
 // results, saves every finished run (savedRuns.ts) and exports each trained student.
 import { usesTeacher, withMethod, type ExperimentConfig } from '../train/config';
-import type { StepPoint } from '../train/runTypes';
+import type { EvalPoint, StepPoint } from '../train/runTypes';
 import type { RunEnd } from '../worker/protocol';
 import { labDoor } from './door';
 import { clearRunError } from './runLifecycle';
@@ -20,7 +20,7 @@ import { errorMessage } from '../core/errors';
 const get = () => compareStore.getState();
 const set = compareStore.setState;
 /** Curves of the running entry are republished at most this often. */
-const PUBLISH_EVERY_MS = 500;
+const PUBLISH_EVERY_MS = 1000;
 
 /**
  * The comparison's rows: the teacher, the student from scratch (same student, seed and knobs,
@@ -119,25 +119,35 @@ async function runStudentEntry(entry: CompareEntry): Promise<void> {
     return;
   }
   patchEntry(runId, { status: 'running', detail: 'loading' });
+  // What the worker reports is gathered and drawn at most every PUBLISH_EVERY_MS: each store change
+  // re-renders the race and the comparison's charts, and drawn per report (a curve point every few
+  // steps, two phase changes around it) they held a core and ran the race at a third of its speed.
   const steps: CurvePoint[] = [];
+  const evals: EvalPoint[] = [];
+  let latest: Partial<Pick<CompareEntry, 'progress' | 'detail'>> = {};
   let publishTimer: ReturnType<typeof setTimeout> | null = null;
   const publish = () => {
     if (publishTimer) clearTimeout(publishTimer);
     publishTimer = null;
-    patchEntry(runId, (current) => ({ curves: { ...current.curves, loss: decimate(steps, SAVED_CURVE_POINTS) } }));
+    const newEvals = evals.splice(0);
+    const news = latest;
+    latest = {};
+    patchEntry(runId, (current) => ({
+      ...news,
+      curves: { ...current.curves, loss: decimate(steps, SAVED_CURVE_POINTS), evals: newEvals.length > 0 ? [...current.curves.evals, ...newEvals] : current.curves.evals },
+    }));
+  };
+  const schedule = () => {
+    publishTimer ??= setTimeout(publish, PUBLISH_EVERY_MS);
   };
   const offRun = labDoor().on('run', ({ runId: id, update }) => {
     if (id !== runId) return;
-    if (update.type === 'steps') {
-      steps.push(...update.points.map(curvePoint));
-      if (!publishTimer) publishTimer = setTimeout(publish, PUBLISH_EVERY_MS);
-    } else if (update.type === 'eval') {
-      patchEntry(runId, (current) => ({ curves: { ...current.curves, evals: [...current.curves.evals, update.point] } }));
-    } else if (update.type === 'progress') {
-      patchEntry(runId, { progress: update.totalSteps > 0 ? update.step / update.totalSteps : 0 });
-    } else if (update.type === 'phase') {
-      patchEntry(runId, { detail: update.detail ? `${update.phase} ${update.detail}` : update.phase });
-    }
+    if (update.type === 'steps') steps.push(...update.points.map(curvePoint));
+    else if (update.type === 'eval') evals.push(update.point);
+    else if (update.type === 'progress') latest = { ...latest, progress: update.totalSteps > 0 ? update.step / update.totalSteps : 0 };
+    else if (update.type === 'phase') latest = { ...latest, detail: update.detail ? `${update.phase} ${update.detail}` : update.phase };
+    else return;
+    schedule();
   });
   let end: RunEnd | null = null;
   let failure: string | null = null;
