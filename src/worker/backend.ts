@@ -90,12 +90,14 @@ async function tryWebGpu(): Promise<{ problem: string; adapter: null } | { probl
 
 /** Longest a probe waits for one backend's steps: the whole probe stays near 2 s. */
 const PROBE_BUDGET_MS = 900;
+/** Longest the choice waits for a step that ran past its probe's budget. */
+const DRAIN_LIMIT_MS = 20_000;
 
 /**
  * ms per student-only training step (tiny-cnn, 28x28x1, batch 32, Adam) on a backend, after one
  * warm-up step; `complete` false when the budget ran out first (ms is then a lower bound).
  */
-async function timeTrainingSteps(name: BackendName, budgetMs: number): Promise<{ ms: number; complete: boolean }> {
+async function timeTrainingSteps(name: BackendName, budgetMs: number): Promise<{ ms: number; complete: boolean; pending?: Promise<void> }> {
   if (!(await setBackendChecked(name))) return { ms: Infinity, complete: false };
   const model = getArchitecture('tiny-cnn', 'student').build([28, 28, 1], 10, 1);
   const optimizer = tf.train.adam(1e-3);
@@ -108,15 +110,18 @@ async function timeTrainingSteps(name: BackendName, budgetMs: number): Promise<{
   };
   const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), budgetMs));
   const started = performance.now();
+  // The step still running when the budget ran out: a slow device goes on with it after the probe.
+  let running: Promise<void> = Promise.resolve();
+  const next = () => (running = step());
   try {
-    if ((await Promise.race([step(), deadline])) === 'late') return { ms: performance.now() - started, complete: false };
+    if ((await Promise.race([next(), deadline])) === 'late') return { ms: performance.now() - started, complete: false, pending: running };
     const timed = performance.now();
     let steps = 0;
     while (performance.now() - started < budgetMs || steps === 0) {
-      if ((await Promise.race([step(), deadline])) === 'late') break;
+      if ((await Promise.race([next(), deadline])) === 'late') return { ms: steps === 0 ? performance.now() - timed : (performance.now() - timed) / steps, complete: steps > 0, pending: running };
       steps++;
     }
-    return steps === 0 ? { ms: performance.now() - timed, complete: false } : { ms: (performance.now() - timed) / steps, complete: true };
+    return { ms: (performance.now() - timed) / steps, complete: true };
   } finally {
     // Work still queued on a slow device finishes first; tfjs frees these afterwards.
     tf.dispose([x, y]);
@@ -136,9 +141,13 @@ const stepTime = (timing: { ms: number; complete: boolean }) => `${timing.comple
  * (the software adapter's name).
  */
 async function raceBackends(candidates: BackendName[], note: string): Promise<{ backend: BackendName; why: string }> {
-  const timings = new Map<BackendName, { ms: number; complete: boolean }>();
+  const timings = new Map<BackendName, { ms: number; complete: boolean; pending?: Promise<void> }>();
   // The cpu-side backends first: a software adapter's queued work would otherwise still hold the cores while they are timed.
   for (const name of candidates) timings.set(name, await timeTrainingSteps(name, PROBE_BUDGET_MS));
+  // A step the budget cut short goes on (a software adapter compiles and runs it on the CPU for
+  // seconds): the choice waits for it, so the first run does not share the cores with it (it ran
+  // at half speed when started at once).
+  await Promise.race([Promise.all([...timings.values()].map((t) => t.pending?.catch(() => {}))), new Promise((resolve) => setTimeout(resolve, DRAIN_LIMIT_MS))]);
   const ranked = [...timings].filter(([, t]) => t.complete).sort((a, b) => a[1].ms - b[1].ms);
   const [best, timing] = ranked[0] ?? ['cpu', timings.get('cpu') ?? { ms: Infinity, complete: false }];
   if (best === 'cpu') await useCpu();
