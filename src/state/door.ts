@@ -1,7 +1,8 @@
 // The page's worker door, one for the page: state modules reach the worker only through
 // `labDoor()`. Tests install a door over a scripted worker with `installDoor`.
 import { browserWorker, Door } from '../worker/door';
-import type { BackendName } from '../worker/protocol';
+import type { BackendName, RaceVerdict, RememberedRaces } from '../worker/protocol';
+import { browserStorage } from './estimate';
 
 let door: Door | null = null;
 const settings: { baseUrl: string; preferredBackend?: BackendName } = { baseUrl: '' };
@@ -17,8 +18,30 @@ export function preferredBackend(): BackendName | undefined {
 }
 
 export function labDoor(): Door {
-  door ??= new Door(browserWorker, () => ({ baseUrl: settings.baseUrl, preferredBackend: settings.preferredBackend }));
+  door ??= new Door(browserWorker, () => ({ baseUrl: settings.baseUrl, preferredBackend: settings.preferredBackend, rememberedRaces: rememberedRaces() }));
   return door;
+}
+
+/** Where the backend races' verdicts are kept, by race key (adapter, browser, threads): a race costs once. */
+export const BACKEND_RACES_KEY = 'distillation-lab.backend-races';
+
+/** The verdicts kept in this browser ({} when none, unreadable or blocked). */
+export function rememberedRaces(storage: Pick<Storage, 'getItem'> | undefined = browserStorage()): RememberedRaces {
+  try {
+    const parsed: unknown = JSON.parse(storage?.getItem(BACKEND_RACES_KEY) ?? '{}');
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as RememberedRaces) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Keep a race's verdict for the next worker with the same key (a full or blocked storage is ignored). */
+export function rememberRace(race: RaceVerdict & { key: string }, storage: Pick<Storage, 'getItem' | 'setItem'> | undefined = browserStorage()): void {
+  try {
+    storage?.setItem(BACKEND_RACES_KEY, JSON.stringify({ ...rememberedRaces(storage), [race.key]: { backend: race.backend, why: race.why } }));
+  } catch {
+    // The next visit races again.
+  }
 }
 
 /** Replace the door (tests: a door over a scripted worker). */

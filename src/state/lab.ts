@@ -2,7 +2,7 @@
 // life (backend badge, a replacement after a crash or a lost device), the current dataset, the
 // teachers; and the test hooks the browser tests drive.
 import { decodeConfig } from './url';
-import { configureWorker, labDoor, preferredBackend } from './door';
+import { configureWorker, labDoor, preferredBackend, rememberRace } from './door';
 import { followDatasetProgress, refreshSavedDatasets, requestDataset } from './datasetActions';
 import { isUploadedDataset } from '../data/uploaded';
 import { restoreTrainedTeacher } from './teacherTraining';
@@ -33,7 +33,8 @@ function followWorker(): void {
       failRun({ message: outcome.message });
       return;
     }
-    const { backend, fallbackReason, why, threads, parameters } = outcome.value;
+    const { backend, fallbackReason, why, threads, parameters, race } = outcome.value;
+    if (race) rememberRace(race);
     const forced = preferredBackend();
     set({ parameters, backend: { name: backend, fallbackReason, why: forced === backend ? `chosen by you (${forced})` : why, threads: threads ?? 1 } });
   });

@@ -14,7 +14,7 @@ import pthreadMainUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-
 import { backendThreads, setBackendChecked, setUpBackend, type WasmEnvironment } from '../backends/setup';
 import { wasmThreadsFor } from '../backends/wasmThreads';
 import { getArchitecture } from '../models/architectures';
-import type { BackendName } from './protocol';
+import type { BackendName, RaceVerdict, RememberedRaces } from './protocol';
 import { errorMessage } from '../core/errors';
 
 export interface BackendChoice {
@@ -25,6 +25,8 @@ export interface BackendChoice {
   why?: string | null;
   /** Threads the backend computes on: wasm's XNNPACK pool (1 without cross-origin isolation), else 1. */
   threads?: number;
+  /** A race run now: its verdict, for the page to keep under its key. */
+  race?: RaceVerdict & { key: string };
 }
 
 /** Adapter descriptions of CPU-emulated WebGPU: Chromium's SwiftShader, Mesa's lavapipe/llvmpipe. */
@@ -187,12 +189,32 @@ async function cpuSideBackends(): Promise<BackendName[]> {
  * when it works). Without a preference a software WebGPU adapter is raced against wasm and cpu,
  * and without a GPU backend wasm is raced against cpu.
  */
-export async function selectBackend(preferred?: BackendName): Promise<BackendChoice> {
-  const choice = await chooseBackend(preferred);
+export async function selectBackend(preferred?: BackendName, remembered: RememberedRaces = {}): Promise<BackendChoice> {
+  const choice = await chooseBackend(preferred, remembered);
   return { ...choice, threads: backendThreads() };
 }
 
-async function chooseBackend(preferred?: BackendName): Promise<BackendChoice> {
+/**
+ * What a race's verdict depends on: the adapter, the candidates, wasm's threads and the browser
+ * (its version included). The same key on a later visit takes the kept verdict instead of racing.
+ */
+export function raceKey(adapter: string, candidates: readonly BackendName[], threads: number, browser: string): string {
+  return [adapter || 'no GPU adapter', candidates.join(' + '), `${threads} thread${threads === 1 ? '' : 's'}`, browser].join(' | ');
+}
+
+/** The race's kept verdict when it starts here, else a race now (whose verdict the page keeps). */
+async function raceOrRemember(candidates: BackendName[], note: string, adapter: string, remembered: RememberedRaces): Promise<{ backend: BackendName; why: string; race?: RaceVerdict & { key: string } }> {
+  const key = raceKey(adapter, candidates, wantedWasmThreads(), typeof navigator === 'undefined' ? '' : navigator.userAgent);
+  const kept = remembered[key];
+  if (kept && candidates.includes(kept.backend)) {
+    const started = kept.backend === 'cpu' ? (await setUpBackend('cpu')).started : await setBackendChecked(kept.backend);
+    if (started) return { backend: kept.backend, why: `${kept.why}; measured on an earlier visit in this browser` };
+  }
+  const raced = await raceBackends(candidates, note);
+  return { ...raced, race: { key, backend: raced.backend, why: raced.why } };
+}
+
+async function chooseBackend(preferred: BackendName | undefined, remembered: RememberedRaces): Promise<BackendChoice> {
   const start = preferred ? ORDER.indexOf(preferred) : 0;
   const reasons: string[] = [];
   for (const name of ORDER.slice(Math.max(start, 0))) {
@@ -200,8 +222,8 @@ async function chooseBackend(preferred?: BackendName): Promise<BackendChoice> {
       const { problem, adapter } = await tryWebGpu();
       const software = problem === null && !preferred ? softwareAdapterName(adapter) : null;
       if (software) {
-        const raced = await raceBackends([...(await cpuSideBackends()), 'webgpu'], `webgpu is a software adapter here (${software}); `);
-        return { backend: raced.backend, fallbackReason: null, why: raced.why };
+        const raced = await raceOrRemember([...(await cpuSideBackends()), 'webgpu'], `webgpu is a software adapter here (${software}); `, software, remembered);
+        return { backend: raced.backend, fallbackReason: null, why: raced.why, ...(raced.race ? { race: raced.race } : {}) };
       }
       if (problem === null) return { backend: 'webgpu', fallbackReason: reasons.join('; ') || null };
       reasons.push(problem);
@@ -213,8 +235,8 @@ async function chooseBackend(preferred?: BackendName): Promise<BackendChoice> {
       const candidates = await cpuSideBackends();
       if (preferred === 'wasm' && candidates.includes('wasm')) return { backend: 'wasm', fallbackReason: null };
       if (candidates.length > 1) {
-        const raced = await raceBackends(candidates, '');
-        return { backend: raced.backend, fallbackReason: reasons.join('; ') || null, why: raced.why };
+        const raced = await raceOrRemember(candidates, '', '', remembered);
+        return { backend: raced.backend, fallbackReason: reasons.join('; ') || null, why: raced.why, ...(raced.race ? { race: raced.race } : {}) };
       }
       if (preferred === 'wasm') reasons.push('the wasm backend did not start');
     } else {

@@ -34,8 +34,18 @@ export interface DatasetSummary extends DatasetInfo {
 export type RunPhase = 'loading' | 'caching-teacher' | 'training' | 'evaluating';
 
 /** The backend a worker chose, and what the page needs before its first request. */
+/** A backend race's verdict, as the page keeps it: by the race's key (adapter, browser, threads). */
+export interface RaceVerdict {
+  backend: BackendName;
+  why: string;
+}
+
+export type RememberedRaces = Readonly<Record<string, RaceVerdict>>;
+
 export interface WorkerStart {
   backend: BackendName;
+  /** A race run now (not taken from `rememberedRaces`): the page keeps its verdict under `key`. */
+  race?: RaceVerdict & { key: string };
   /** Why a faster backend was not used, or null when the first choice worked. */
   fallbackReason: string | null;
   /** Why the lab picked this backend when it chose by measurement. */
@@ -76,7 +86,7 @@ export interface StudentFilesMessage {
 /** Every request: its body and the value of a successful reply. */
 export interface Requests {
   /** First request to every worker: choose the backend (`preferredBackend` forced by the user). */
-  init: { body: { preferredBackend?: BackendName; baseUrl: string }; reply: WorkerStart };
+  init: { body: { preferredBackend?: BackendName; baseUrl: string; rememberedRaces?: RememberedRaces }; reply: WorkerStart };
   loadDataset: { body: { dataset: string }; reply: DatasetSummary };
   /**
    * A dataset from the user's files, read and checked in the worker (progress as datasetProgress

@@ -40,6 +40,9 @@ const fileOf = (bytes: Uint8Array, name: string) => new File([bytes as BlobPart]
 
 const shortRun: ExperimentConfig = { ...DEFAULT_CONFIG, trainLimit: 128, valLimit: 64, testLimit: 64, batchSize: 32, epochs: 1, evalEvery: 4 };
 
+/** What init handed selectBackend of the page's kept race verdicts. */
+const racesGiven: unknown[] = [];
+
 beforeAll(() => {
   installFastCpuKernels();
   lab = createLab({
@@ -52,9 +55,10 @@ beforeAll(() => {
         return new Response(null, { status: 404 });
       }
     },
-    selectBackend: async () => {
+    selectBackend: async (_preferred, remembered) => {
       await tf.setBackend('cpu');
-      return { backend: 'cpu', fallbackReason: null, why: 'the test asks for cpu' };
+      racesGiven.push(remembered);
+      return { backend: 'cpu', fallbackReason: null, why: 'the test asks for cpu', race: { key: 'the race here', backend: 'cpu', why: 'cpu won' } };
     },
     useCpu: async () => void (await tf.setBackend('cpu')),
     deviceLost: () => null,
@@ -66,9 +70,13 @@ describe('the worker lab', () => {
   it('answers a request sent before init with a failure, then starts its backend and counts every architecture', async () => {
     const early = await ask('loadDataset', { dataset: 'digits' });
     expect(early).toEqual({ id: early.id, ok: false, message: 'The worker was used before init' });
-    const start = await value('init', { baseUrl: pathToFileURL(PUBLIC + path.sep).href });
+    const kept = { 'an earlier race': { backend: 'wasm' as const, why: 'wasm won' } };
+    const start = await value('init', { baseUrl: pathToFileURL(PUBLIC + path.sep).href, rememberedRaces: kept });
     expect(start.backend).toBe('cpu');
     expect(start.why).toBe('the test asks for cpu');
+    // The page's kept verdicts reach the choice; a race run now comes back for the page to keep.
+    expect(racesGiven).toEqual([kept]);
+    expect(start.race).toEqual({ key: 'the race here', backend: 'cpu', why: 'cpu won' });
     // tiny-cnn on 8×8 Digits: conv 3×3×1×16 + 16, conv 3×3×16×32 + 32, one 2×2 pool, dense 4·4·32×10 + 10.
     expect(start.parameters.digits['tiny-cnn']).toBe(9 * 16 + 16 + 9 * 16 * 32 + 32 + 512 * 10 + 10);
   });

@@ -7,7 +7,7 @@ import { uploadedDatasetId } from '../../data/uploaded';
 import { readUploadedDataset } from './uploads';
 import { parameterCounts } from '../../models/architectures';
 import type { BackendChoice } from '../backend';
-import type { BackendName, EventMessage, ReplyMessage, ReplyValue, RequestBody, RequestKind, RequestMessage } from '../protocol';
+import type { BackendName, EventMessage, RememberedRaces, ReplyMessage, ReplyValue, RequestBody, RequestKind, RequestMessage, WorkerStart } from '../protocol';
 import { errorMessage } from '../../core/errors';
 import { Datasets, streamingFetch } from './datasets';
 import { DeviceWatch, isEngineFault } from './device';
@@ -24,7 +24,7 @@ export interface LabDeps {
   /** Fetch an absolute URL (the app's files are resolved against init's baseUrl). */
   fetch(url: string): Promise<Response>;
   /** Start the backend (a forced one when given) and say which it is. */
-  selectBackend(preferred?: BackendName): Promise<BackendChoice>;
+  selectBackend(preferred?: BackendName, remembered?: RememberedRaces): Promise<BackendChoice>;
   /** A backend to count parameters on before the real one is chosen. */
   useCpu(): Promise<void>;
   /** The WebGPU device's lost promise when the chosen backend has a device. */
@@ -77,9 +77,11 @@ export function createLab(deps: LabDeps): Lab {
       for (const dataset of BUILTIN_DATASETS) {
         parameters[dataset.id] = parameterCounts(dataset.inputShape, dataset.numClasses);
       }
-      const choice = await deps.selectBackend(body.preferredBackend);
+      const choice = await deps.selectBackend(body.preferredBackend, body.rememberedRaces);
       device.watch(deps.deviceLost(), onLost);
-      return { backend: choice.backend, fallbackReason: choice.fallbackReason, why: choice.why ?? null, threads: choice.threads ?? 1, parameters };
+      const start: WorkerStart = { backend: choice.backend, fallbackReason: choice.fallbackReason, why: choice.why ?? null, threads: choice.threads ?? 1, parameters };
+      if (choice.race) start.race = choice.race;
+      return start;
     })();
     ready = starting;
     return starting.catch((error: unknown) => {
