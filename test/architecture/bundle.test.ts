@@ -1,23 +1,22 @@
 // The built page: what a visitor's browser loads first carries no TensorFlow.js (all training
 // happens in the worker) and is at most half the 1.15 MB the page's chunk was with tfjs in it.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../cli/cliKit';
+import { labBuild, type LabBuild } from '../labBuild';
 
 /** Messages of tfjs-core's engine: present wherever tfjs-core is bundled. */
 const TFJS_MARKERS = ['highest priority backend', 'not registered for backend'];
 const MAX_ENTRY_BYTES = 575_000;
 
 let outDir = '';
+let built: LabBuild | null = null;
 let initial: { file: string; text: string }[] = [];
 let all: string[] = [];
 
 beforeAll(async () => {
-  outDir = await mkdtemp(path.join(tmpdir(), 'distillation-lab-bundle-'));
-  await build({ root: ROOT, configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  built = await labBuild();
+  outDir = built.outDir;
   const html = await readFile(path.join(outDir, 'index.html'), 'utf8');
   // The entry script and the chunks the page preloads with it: what loads before anything is clicked.
   const files = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\.\/([^"]+\.js)"/g)].map((m) => m[1]);
@@ -26,7 +25,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await built?.release();
 });
 
 describe('the built page', () => {

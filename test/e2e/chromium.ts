@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { build, createServer, preview, type InlineConfig } from 'vite';
+import { createServer, preview, type InlineConfig } from 'vite';
+import { labBuild } from '../labBuild';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -100,8 +101,8 @@ export async function startDevServer(): Promise<AppServer> {
 
 /** A production build (what users get) served by `vite preview` on a free port. */
 export async function startPreviewServer(): Promise<AppServer> {
-  const outDir = await mkdtemp(path.join(os.tmpdir(), 'distillation-lab-build-'));
-  await build({ ...sharedConfig, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const built = await labBuild();
+  const outDir = built.outDir;
   const server = await preview({ ...sharedConfig, build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('Vite preview server has no TCP address');
@@ -109,7 +110,7 @@ export async function startPreviewServer(): Promise<AppServer> {
     url: `http://127.0.0.1:${address.port}/`,
     async close() {
       await server.close();
-      await rm(outDir, { recursive: true, force: true });
+      await built.release();
     },
   };
 }
