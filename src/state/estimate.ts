@@ -210,7 +210,7 @@ export function formatDuration(seconds: number): string {
 export function estimateText(estimate: RunEstimate, backend: string): string {
   const steps = `${estimate.steps.toLocaleString('en')} steps`;
   if (estimate.seconds === null || !estimate.speed) return `Time to expect: unknown until the first run of this set-up on ${backend} (${steps}).`;
-  const speed = `${Math.round(estimate.speed.samplesPerSecond).toLocaleString('en')} samples/s measured by the last such run`;
+  const speed = `${Math.round(estimate.speed.samplesPerSecond).toLocaleString('en')} samples/s once warm, as the last such run measured`;
   const long = estimate.seconds > LONG_RUN_SECONDS ? ` Longer than ${LONG_RUN_SECONDS / 60} minutes: fewer epochs or fewer training images shorten it.` : '';
   return `Time to expect: about ${formatDuration(estimate.seconds)} on ${backend} (${steps} at ${speed}).${long}`;
 }

@@ -99,7 +99,7 @@ describe('run time estimate', () => {
   it('says unknown before a measurement and warns above two minutes', () => {
     expect(estimateText({ steps: 1200, seconds: null, speed: null }, 'cpu')).toBe('Time to expect: unknown until the first run of this set-up on cpu (1,200 steps).');
     const speed = { samplesPerSecond: 800, fixedSeconds: 1, secondsPerEval: 0.5 };
-    expect(estimateText({ steps: 200, seconds: 45, speed }, 'webgpu')).toBe('Time to expect: about 45 s on webgpu (200 steps at 800 samples/s measured by the last such run).');
+    expect(estimateText({ steps: 200, seconds: 45, speed }, 'webgpu')).toBe('Time to expect: about 45 s on webgpu (200 steps at 800 samples/s once warm, as the last such run measured).');
     expect(estimateText({ steps: 8000, seconds: 330, speed }, 'webgpu')).toMatch(/about 5 min 30 s .*Longer than 2 minutes/);
     expect(estimateText({ steps: 8000, seconds: 119, speed }, 'webgpu')).not.toMatch(/Longer/);
     expect(formatDuration(0.2)).toBe('1 s');
