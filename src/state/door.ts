@@ -2,7 +2,7 @@
 // `labDoor()`. Tests install a door over a scripted worker with `installDoor`.
 import { browserWorker, Door } from '../worker/door';
 import type { BackendName, RaceVerdict, RememberedRaces } from '../worker/protocol';
-import { browserStorage } from './estimate';
+import { browserStorage, readRecord, writeRecord, type RecordStorage } from './storedRecords';
 
 let door: Door | null = null;
 const settings: { baseUrl: string; preferredBackend?: BackendName } = { baseUrl: '' };
@@ -27,21 +27,12 @@ export const BACKEND_RACES_KEY = 'distillation-lab.backend-races';
 
 /** The verdicts kept in this browser ({} when none, unreadable or blocked). */
 export function rememberedRaces(storage: Pick<Storage, 'getItem'> | undefined = browserStorage()): RememberedRaces {
-  try {
-    const parsed: unknown = JSON.parse(storage?.getItem(BACKEND_RACES_KEY) ?? '{}');
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as RememberedRaces) : {};
-  } catch {
-    return {};
-  }
+  return readRecord<RaceVerdict>(storage, BACKEND_RACES_KEY);
 }
 
 /** Keep a race's verdict for the next worker with the same key (a full or blocked storage is ignored). */
-export function rememberRace(race: RaceVerdict & { key: string }, storage: Pick<Storage, 'getItem' | 'setItem'> | undefined = browserStorage()): void {
-  try {
-    storage?.setItem(BACKEND_RACES_KEY, JSON.stringify({ ...rememberedRaces(storage), [race.key]: { backend: race.backend, why: race.why } }));
-  } catch {
-    // The next visit races again.
-  }
+export function rememberRace(race: RaceVerdict & { key: string }, storage: RecordStorage | undefined = browserStorage()): void {
+  writeRecord<RaceVerdict>(storage, BACKEND_RACES_KEY, race.key, { backend: race.backend, why: race.why });
 }
 
 /** Replace the door (tests: a door over a scripted worker). */

@@ -4,6 +4,7 @@
 import { methodSpec, hasMethod } from '../kd/methods';
 import { usesTeacher, type ExperimentConfig } from '../train/config';
 import type { RunResult } from '../train/runTypes';
+import { browserStorage, readRecord, writeRecord, type RecordStorage } from './storedRecords';
 
 /** A run estimated above this many seconds says it is long (a class period has no room for it). */
 export const LONG_RUN_SECONDS = 120;
@@ -22,7 +23,7 @@ export interface RunSpeed {
   secondsPerEval: number;
 }
 
-export type SpeedStorage = Pick<Storage, 'getItem' | 'setItem'>;
+export type SpeedStorage = RecordStorage;
 
 type SpeedConfig = Pick<ExperimentConfig, 'dataset' | 'student' | 'method' | 'terms' | 'augment'>;
 
@@ -53,37 +54,8 @@ export function measuredSpeed(result: RunResult): RunSpeed | null {
   };
 }
 
-/** A stored JSON object by key ({} when missing, unreadable or not an object). */
-function readRecord<T>(storage: SpeedStorage | undefined, key: string): Record<string, T> {
-  try {
-    const parsed: unknown = JSON.parse(storage?.getItem(key) ?? '{}');
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, T>) : {};
-  } catch {
-    return {};
-  }
-}
-
-/** One entry of a stored JSON object set (a full or blocked storage is ignored: an estimate is a convenience). */
-function writeRecord<T>(storage: SpeedStorage | undefined, key: string, name: string, value: T): void {
-  if (!storage) return;
-  try {
-    storage.setItem(key, JSON.stringify({ ...readRecord<T>(storage, key), [name]: value }));
-  } catch {
-    // Without storage the next estimate says "unknown".
-  }
-}
-
 export function readSpeeds(storage: SpeedStorage): Record<string, RunSpeed> {
   return readRecord<RunSpeed>(storage, RUN_SPEEDS_KEY);
-}
-
-/** This browser's storage, or undefined where it is blocked (reading it can throw). */
-export function browserStorage(): SpeedStorage | undefined {
-  try {
-    return globalThis.localStorage;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The speeds measured in this browser ({} where storage is blocked). */
@@ -113,7 +85,7 @@ export function rememberRunSpeed(result: RunResult, storage: SpeedStorage | unde
   const speed = measuredSpeed(result);
   if (!speed) return;
   const key = speedKey(result.backend, result.config);
-  const stored = readSpeeds(storage ?? { getItem: () => null, setItem: () => {} })[key];
+  const stored = readRecord<RunSpeed>(storage, RUN_SPEEDS_KEY)[key];
   if (isWarm(key) && stored?.warmUpSeconds !== undefined) speed.warmUpSeconds = stored.warmUpSeconds;
   warmSetUps.add(key);
   writeRecord(storage, RUN_SPEEDS_KEY, key, speed);

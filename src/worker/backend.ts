@@ -152,8 +152,7 @@ async function raceBackends(candidates: BackendName[], note: string): Promise<{ 
   await Promise.race([Promise.all([...timings.values()].map((t) => t.pending?.catch(() => {}))), new Promise((resolve) => setTimeout(resolve, DRAIN_LIMIT_MS))]);
   const ranked = [...timings].filter(([, t]) => t.complete).sort((a, b) => a[1].ms - b[1].ms);
   const [best, timing] = ranked[0] ?? ['cpu', timings.get('cpu') ?? { ms: Infinity, complete: false }];
-  if (best === 'cpu') await useCpu();
-  else if (!(await setBackendChecked(best))) {
+  if (!(await startChosen(best))) {
     await useCpu();
     return { backend: 'cpu', why: `${note}${best} failed to restart after its probe` };
   }
@@ -173,6 +172,11 @@ async function tryWebGl(): Promise<string | null> {
   }
   if (typeof OffscreenCanvas === 'undefined') return 'WebGL in a worker needs OffscreenCanvas, which is missing';
   return (await setBackendChecked('webgl')) ? null : 'WebGL is not available (no context)';
+}
+
+/** Make a race's winner (or a kept verdict) the backend in use; false when it does not start. */
+async function startChosen(name: BackendName): Promise<boolean> {
+  return name === 'cpu' ? (await setUpBackend('cpu')).started : setBackendChecked(name);
 }
 
 export async function useCpu(): Promise<void> {
@@ -207,8 +211,7 @@ async function raceOrRemember(candidates: BackendName[], note: string, adapter: 
   const key = raceKey(adapter, candidates, wantedWasmThreads(), typeof navigator === 'undefined' ? '' : navigator.userAgent);
   const kept = remembered[key];
   if (kept && candidates.includes(kept.backend)) {
-    const started = kept.backend === 'cpu' ? (await setUpBackend('cpu')).started : await setBackendChecked(kept.backend);
-    if (started) return { backend: kept.backend, why: `${kept.why}; measured on an earlier visit in this browser` };
+    if (await startChosen(kept.backend)) return { backend: kept.backend, why: `${kept.why}; measured on an earlier visit in this browser` };
   }
   const raced = await raceBackends(candidates, note);
   return { ...raced, race: { key, backend: raced.backend, why: raced.why } };
