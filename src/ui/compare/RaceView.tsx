@@ -32,7 +32,8 @@ export function RaceView({ onShowTable }: { onShowTable(): void }) {
       <div className="race-progress" aria-live="polite">
         <p className="race-status" data-testid="race-status">
           {current
-            ? `Run ${queue.current + 1} of ${queue.total}: ${current.label}${current.kind === 'student' ? `, seed ${current.config.seed}` : ''} — ${Math.round(current.progress * 100)} %`
+            ? // The bar below carries the progress: a run's own percentage, drawn once a second, read "0 %" through most of a sub-second run.
+              `Run ${queue.current + 1} of ${queue.total}: ${current.label}${current.kind === 'student' ? `, seed ${current.config.seed}` : ''}`
             : queue.status === 'idle' && queue.endedAt
               ? `Finished: ${queue.total} runs`
               : 'Waiting to start'}
