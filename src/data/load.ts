@@ -4,6 +4,9 @@ import { maybeGunzip } from './gzip';
 import { idxToImageSet, parseIdx } from './idx';
 import { parseLabelledCsv } from './csv';
 import { carveSplit, SPLIT_SEED, VAL_FRACTION } from './split';
+import { manifestProblem } from './cifar10Install';
+import { cifarClassNames, readCifarRecords, sortCifarFiles } from './files/cifar';
+import { assembleDataset } from './files/assemble';
 
 /** Load a built-in dataset: fetch (with progress), decompress, parse, carve val (and test) splits. */
 export async function loadBuiltinDataset(
@@ -12,6 +15,7 @@ export async function loadBuiltinDataset(
   onProgress: (progress: LoadProgress) => void = () => {},
 ): Promise<Dataset> {
   const spec = getBuiltinDataset(id);
+  if (spec.install) await checkInstalled(spec, fetchBytes);
   const paths = Object.values(spec.files).filter((p): p is string => p !== undefined);
   const loaded = new Map<string, number>();
   const totals = new Map<string, number>();
@@ -38,13 +42,45 @@ export async function loadBuiltinDataset(
   );
   onProgress({ fraction: 1, message: `Parsing ${spec.name}` });
   const byPath = new Map(files);
-  const dataset = parseBuiltin(spec, (path) => {
+  const file = (path: string) => {
     const bytes = byPath.get(path);
     if (!bytes) throw new Error(`missing file ${path}`);
     return bytes;
-  });
+  };
+  const dataset = spec.format === 'cifar' ? await parseCifar(spec, file) : parseBuiltin(spec, file);
   onProgress({ fraction: 1, message: `${spec.name} ready` });
   return dataset;
+}
+
+/** A dataset that npm install writes (CIFAR-10): refused with the command that installs it when its manifest is missing or incomplete. */
+async function checkInstalled(spec: BuiltinDataset, fetchBytes: FetchBytes): Promise<void> {
+  let manifest: unknown = null;
+  try {
+    // A server without the file may answer with its index page: only JSON counts.
+    manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(spec.install!.manifest)));
+  } catch {
+    manifest = null;
+  }
+  const problem = manifestProblem(manifest);
+  if (problem) throw new Error(problem);
+}
+
+/**
+ * CIFAR binary, read as a user's CIFAR archive is (src/data/files/cifar.ts, assemble.ts): the same
+ * splits, bytes kept as bytes, inputs normalised with the train split's per-channel statistics,
+ * so a teacher trained on the archive and one trained here see the same inputs.
+ */
+async function parseCifar(spec: BuiltinDataset, file: (path: string) => Uint8Array): Promise<Dataset> {
+  const entries = Object.values(spec.files)
+    .filter((path): path is string => path !== undefined)
+    .map((path) => ({ path, shownAs: path, size: file(path).length, bytes: async () => file(path) }));
+  const sorted = sortCifarFiles(entries, spec.name);
+  const train = await readCifarRecords(sorted.train, sorted.variant, () => {});
+  const test = await readCifarRecords(sorted.test, sorted.variant, () => {});
+  const classNames = await cifarClassNames(sorted);
+  const dataset = assembleDataset({ id: spec.id, name: spec.name, classNames, format: 'CIFAR-10 binary', file: spec.name }, train, test, { trainFrom: spec.source });
+  const { normalization } = dataset.info;
+  return { ...dataset, info: { id: spec.id, name: spec.name, inputShape: spec.inputShape, numClasses: spec.numClasses, classNames, description: spec.description, source: spec.source, normalization } };
 }
 
 function parseBuiltin(spec: BuiltinDataset, file: (path: string) => Uint8Array): Dataset {

