@@ -104,6 +104,20 @@ const ENTRIES: readonly ArchitectureEntry[] = [
     ],
   },
   {
+    id: 'medium-cnn',
+    label: 'Medium CNN',
+    role: 'student',
+    description: 'Two 3×3 conv blocks (16 and 32 channels; 32 and 64 on 8×8 inputs), max-pooling, a 40-unit dense layer: about 90k parameters on CIFAR-10, the size of the TensorFlow KD tutorial’s student.',
+    body: [
+      { kind: 'conv', name: 'block1', filters: { small: 32, large: 16 } },
+      { kind: 'maxpool', name: 'pool1', largeOnly: true },
+      { kind: 'conv', name: 'block2', filters: { small: 64, large: 32 } },
+      { kind: 'maxpool', name: 'pool2' },
+      { kind: 'flatten', name: 'flatten' },
+      { kind: 'dense', name: 'embedding', units: 40 },
+    ],
+  },
+  {
     id: 'teacher-cnn',
     label: 'Teacher CNN',
     role: 'teacher',

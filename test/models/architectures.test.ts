@@ -25,6 +25,11 @@ const EXPECTED: Record<string, Record<'digits' | 'mnist', number>> = {
     digits: conv3x3(1, 16) + conv3x3(16, 32) + conv3x3(32, 64) + dense(64, 10),
     mnist: conv3x3(1, 16) + conv3x3(16, 32) + conv3x3(32, 64) + dense(64, 10),
   },
+  // as teacher-cnn with a 40-unit dense layer and no dropout
+  'medium-cnn': {
+    digits: conv3x3(1, 32) + conv3x3(32, 64) + dense(4 * 4 * 64, 40) + dense(40, 10),
+    mnist: conv3x3(1, 16) + conv3x3(16, 32) + dense(7 * 7 * 32, 40) + dense(40, 10),
+  },
   // 8x8: conv 32, conv 64, pool -> 4x4x64; 28x28: conv 16, pool, conv 32, pool -> 7x7x32; dense 256
   'teacher-cnn': {
     digits: conv3x3(1, 32) + conv3x3(32, 64) + dense(4 * 4 * 64, 256) + dense(256, 10),
@@ -56,13 +61,21 @@ describe('parameter counts', () => {
     expect(count).toBeLessThanOrEqual(15_000);
   });
 
+  it('the medium CNN is the TensorFlow KD tutorial student\'s size on CIFAR-10 (about 90k)', () => {
+    const count = countParameters(getArchitecture('medium-cnn'), [32, 32, 3], 10);
+    expect(count).toBeGreaterThanOrEqual(80_000);
+    expect(count).toBeLessThanOrEqual(100_000);
+  });
+
   it.each([
     ['8x8', DIGITS],
     ['28x28', MNIST],
-  ] as const)('the teacher has at least 10x the parameters of the largest student on %s', (_, shape) => {
+  ] as const)('the teacher has at least 10x the parameters of every small student, and 4x the medium one, on %s', (_, shape) => {
     const teacher = countParameters(getArchitecture('teacher-cnn', 'teacher'), shape, 10);
-    const largestStudent = Math.max(...studentArchitectures().map((a) => countParameters(getArchitecture(a.id), shape, 10)));
-    expect(teacher).toBeGreaterThanOrEqual(10 * largestStudent);
+    const small = studentArchitectures().filter((a) => a.id !== 'medium-cnn');
+    const largestSmall = Math.max(...small.map((a) => countParameters(getArchitecture(a.id), shape, 10)));
+    expect(teacher).toBeGreaterThanOrEqual(10 * largestSmall);
+    expect(teacher).toBeGreaterThanOrEqual(4 * countParameters(getArchitecture('medium-cnn'), shape, 10));
   });
 
   it('countParameters leaves no tensors behind', () => {
