@@ -11,25 +11,31 @@ import { IMAGE_SIZE_CHOICES } from '../../data/files/imageSize';
 import { Panel, SelectField } from '../fields';
 import { PixelImage, pixelScale } from '../PixelImage';
 import { useRunActive } from '../hooks';
+import { useInstallProblems } from '../../state/installedDatasets';
 
-const DATASET_OPTIONS = BUILTIN_DATASETS.map((d) => ({ value: d.id, label: `${d.name} (${(d.sizes.train + d.sizes.test).toLocaleString('en')} images)` }));
+/** A shipped dataset's option; one that npm install could not write says so and names its command. */
+const datasetOption = (d: (typeof BUILTIN_DATASETS)[number], missing: boolean) => ({
+  value: d.id,
+  label: missing && d.install ? `${d.name} (not installed: ${d.install.command})` : `${d.name} (${(d.sizes.train + d.sizes.test).toLocaleString('en')} images)`,
+});
 
 /** The shipped datasets, then those read from the user's files in this session. */
 function useDatasetOptions(): { value: string; label: string }[] {
   const datasets = useLab((s) => s.datasets);
   const saved = useLab((s) => s.savedDatasets);
   const current = useLab((s) => s.config.dataset);
+  const missing = useInstallProblems();
   return useMemo(() => {
     const uploaded = Object.values(datasets).flatMap((d) => (d.summary && isUploadedDataset(d.summary.id) ? [d.summary] : []));
     const label = (d: DatasetSummary) => `${d.name} (your files, ${(d.sizes.train + d.sizes.val + d.sizes.test).toLocaleString('en')} images)`;
-    const options = [...DATASET_OPTIONS, ...uploaded.map((d) => ({ value: d.id, label: label(d) }))];
+    const options = [...BUILTIN_DATASETS.map((d) => datasetOption(d, Boolean(missing[d.id]))), ...uploaded.map((d) => ({ value: d.id, label: label(d) }))];
     // Kept in this browser and not read yet in this session: picking one reads its files again.
     for (const entry of saved) {
       if (!options.some((o) => o.value === entry.id)) options.push({ value: entry.id, label: `${entry.name} (your files, kept in this browser)` });
     }
     if (!options.some((o) => o.value === current)) options.push({ value: current, label: `${current.slice(UPLOADED_PREFIX.length) || current} (not in this browser)` });
     return options;
-  }, [datasets, saved, current]);
+  }, [datasets, saved, current, missing]);
 }
 
 export function DatasetPanel() {
