@@ -15,6 +15,8 @@ export type {
   MixingRule,
   LayerUse,
   ResolvedParams,
+  MatchedPicture,
+  MatchedQuantities,
 } from './types';
 export { METHODS, getMethod, hasMethod, methodSpec, resolveParams, paramProblem } from './registry';
 export { checkWeight, mixWeights, stepWeights, termWeights, warmupEpochs, warmupFactor } from './mixing';

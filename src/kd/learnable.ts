@@ -18,18 +18,18 @@ export function shapesOf(pairs: readonly FeaturePair[]): FeaturePairShape[] {
 }
 
 /**
- * Run `compute` with `inputs.learnable` after checking it was made by this method for this
- * many pairs; without it, build parts from the actual shapes (seed 0, not trainable), run and
- * free them.
+ * Run `compute` (the loss, or its matched view's pictures) with `inputs.learnable` after checking
+ * it was made by this method for this many pairs; without it, build parts from the actual shapes
+ * (seed 0, not trainable), run and free them.
  */
-export function withLearnableParts<P extends LearnableParts>(
+export function withLearnableParts<P extends LearnableParts, R = tf.Scalar>(
   methodId: string,
   label: string,
   inputs: DistillInputs,
   pairs: readonly FeaturePair[],
   build: PartsBuilder<P>,
-  compute: (parts: P) => tf.Scalar,
-): tf.Scalar {
+  compute: (parts: P) => R,
+): R {
   const given = inputs.learnable;
   if (given) {
     if (given.method !== methodId) {

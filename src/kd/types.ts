@@ -118,9 +118,52 @@ export interface LearnableParts {
   dispose(): void;
 }
 
+/**
+ * One picture of what a loss compares (docs/ARCHITECTURE.md §4.6), as tensors the caller owns.
+ * `layer` says where it was read: a feature pair's index (in the term's pairs), the embedding or
+ * the logits.
+ */
+export type MatchedPicture =
+  | {
+      /**
+       * Per-position maps of one layer pair, one per sample, [B, h, w]: the student's side (after
+       * its connector when the method has one), the teacher's, and how they differ.
+       */
+      kind: 'map';
+      layer: number;
+      student: tf.Tensor3D;
+      teacher: tf.Tensor3D;
+      difference: tf.Tensor3D;
+      /** 'signed': student − teacher (drawn around 0); 'cost': the loss's own per-position term. */
+      differenceKind: 'signed' | 'cost';
+      captions: { student: string; teacher: string; difference: string };
+    }
+  | {
+      /** A matrix over a batch's samples, [B, B], or samples by classes, [B, C]. */
+      kind: 'relation';
+      layer: number | 'embedding' | 'logits';
+      student: tf.Tensor2D;
+      teacher: tf.Tensor2D;
+      columns: 'samples' | 'classes';
+      caption: string;
+    };
+
+/**
+ * What a loss compares, computed by the very functions its `compute` calls, so a picture of it
+ * cannot show something the loss does not compare (src/train/matchedView.ts draws them).
+ */
+export interface MatchedQuantities {
+  /** 'image': per-sample maps (drawn for one image); 'batch': relations between a batch's samples. */
+  readonly over: 'image' | 'batch';
+  /** The pictures for these inputs, as `compute` reads them: new tensors the caller owns, nothing else left behind. */
+  pictures(inputs: DistillInputs, params: ResolvedParams): MatchedPicture[];
+}
+
 export interface DistillMethod extends MethodSpec {
   /** The distillation term only, as the reference computes it (no CE, no weight, no warmup). */
   compute(inputs: DistillInputs, params: ResolvedParams): tf.Scalar;
+  /** What the loss compares, as pictures; absent for a method the matched view does not draw. */
+  matched?: MatchedQuantities;
   /**
    * Only for methods with trainable connectors: build them for these feature pairs, initialised
    * as the reference initialises them, from a seeded stream.

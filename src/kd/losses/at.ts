@@ -5,7 +5,7 @@
 // heights differ the larger map is adaptive-average-pooled to the smaller (h, h) first; the
 // per-pair losses are summed as RepDistiller's training loop does.
 import * as tf from '@tensorflow/tfjs-core';
-import type { DistillInputs, DistillMethod } from '../types';
+import type { DistillInputs, DistillMethod, MatchedPicture } from '../types';
 import { methodSpec } from '../methods';
 import { detach, flattenSamples, meanSquaredError, normalizeRows } from '../ops';
 import { featurePairs, poolToSmallerMap } from '../inputs';
@@ -20,14 +20,28 @@ function attentionMap(feature: tf.Tensor4D, p: number): tf.Tensor2D {
   });
 }
 
-/** One pair's term, as the reference's at_loss returns it. */
-export function attentionPairLosses(inputs: DistillInputs, p: number): tf.Scalar[] {
+/** One pair's attention maps as the loss compares them: [B, h * w] rows at the pair's common (smaller) size h × w. */
+export interface AttentionMaps {
+  student: tf.Tensor2D;
+  teacher: tf.Tensor2D;
+  height: number;
+  width: number;
+}
+
+/** Every pair's attention maps, the teacher detached: what the loss and the matched view read. */
+export function attentionMaps(inputs: DistillInputs, p: number): AttentionMaps[] {
   return featurePairs(inputs, LABEL).map(([student, teacher], index) =>
     tf.tidy(() => {
       const [pooledStudent, pooledTeacher] = poolToSmallerMap([student, detach(teacher)], LABEL, index);
-      return meanSquaredError(attentionMap(pooledStudent, p), attentionMap(pooledTeacher, p));
+      const [, height, width] = pooledStudent.shape;
+      return { student: attentionMap(pooledStudent, p), teacher: attentionMap(pooledTeacher, p), height, width };
     }),
   );
+}
+
+/** One pair's term, as the reference's at_loss returns it. */
+export function attentionPairLosses(inputs: DistillInputs, p: number): tf.Scalar[] {
+  return tf.tidy(() => attentionMaps(inputs, p).map((maps) => meanSquaredError(maps.student, maps.teacher)));
 }
 
 export const at: DistillMethod = {
@@ -35,5 +49,29 @@ export const at: DistillMethod = {
   compute(inputs: DistillInputs, params): tf.Scalar {
     const p = params.p;
     return tf.tidy(() => tf.addN(attentionPairLosses(inputs, p)) as tf.Scalar);
+  },
+  matched: {
+    over: 'image',
+    pictures: (inputs, params) =>
+      tf.tidy(() =>
+        attentionMaps(inputs, params.p).map((maps, layer): MatchedPicture => {
+          const asImage = (rows: tf.Tensor2D) => tf.reshape(rows, [-1, maps.height, maps.width]) as tf.Tensor3D;
+          const student = asImage(maps.student);
+          const teacher = asImage(maps.teacher);
+          return {
+            kind: 'map',
+            layer,
+            student,
+            teacher,
+            difference: tf.sub(student, teacher),
+            differenceKind: 'signed',
+            captions: {
+              student: `Student attention map (${maps.height}×${maps.width})`,
+              teacher: `Teacher attention map (${maps.height}×${maps.width})`,
+              difference: 'Student − teacher: the loss is the mean of its square',
+            },
+          };
+        }),
+      ),
   },
 };

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
 import { methodSpec } from '../methods';
 import { detach, meanSquaredError } from '../ops';
-import { describeSample, featurePairs, poolToCommonSize } from '../inputs';
+import { describeSample, featurePairs, poolToCommonSize, type FeaturePair } from '../inputs';
+import { connectorPicture } from '../matched';
 import { applyConv2d, channelsOf, connectorVariables, createConv2d, type Conv2dConnector } from '../connectors';
 import { withLearnableParts } from '../learnable';
 import { seededRandom } from '../random';
@@ -45,6 +46,26 @@ function buildFitnetParts(pairs: readonly FeaturePairShape[], seed: number, trai
   };
 }
 
+/**
+ * Each pair as the loss compares it: the regressed student r(f_s) and the teacher (detached),
+ * both pooled to the pair's common size. What the loss and the matched view read.
+ */
+export function regressedPairs(pairs: readonly FeaturePair[], parts: FitnetParts): [regressed: tf.Tensor4D, teacher: tf.Tensor4D][] {
+  return pairs.map(([student, teacher], index) => {
+    const regressor = parts.regressors[index];
+    if (student.shape[3] !== regressor.studentChannels || teacher.shape[3] !== regressor.teacherChannels) {
+      throw new Error(
+        `${LABEL} pair ${index + 1}: the regressor maps ${regressor.studentChannels} to ${regressor.teacherChannels} channels, ` +
+          `got student ${describeSample(student.shape)} and teacher ${describeSample(teacher.shape)}`,
+      );
+    }
+    return tf.tidy(() => {
+      const [pooledStudent, pooledTeacher] = poolToCommonSize([student, detach(teacher)]);
+      return [applyConv2d(regressor.conv, pooledStudent), pooledTeacher];
+    });
+  });
+}
+
 export const fitnet: DistillMethod = {
   ...methodSpec('fitnet'),
   createLearnable: (pairs, seed) => buildFitnetParts(pairs, seed, true),
@@ -52,19 +73,26 @@ export const fitnet: DistillMethod = {
     const pairs = featurePairs(inputs, LABEL);
     return withLearnableParts('fitnet', LABEL, inputs, pairs, buildFitnetParts, (parts) =>
       tf.tidy(() => {
-        const losses = pairs.map(([student, teacher], index) => {
-          const regressor = parts.regressors[index];
-          if (student.shape[3] !== regressor.studentChannels || teacher.shape[3] !== regressor.teacherChannels) {
-            throw new Error(
-              `${LABEL} pair ${index + 1}: the regressor maps ${regressor.studentChannels} to ${regressor.teacherChannels} channels, ` +
-                `got student ${describeSample(student.shape)} and teacher ${describeSample(teacher.shape)}`,
-            );
-          }
-          const [pooledStudent, pooledTeacher] = poolToCommonSize([student, detach(teacher)]);
-          return meanSquaredError(applyConv2d(regressor.conv, pooledStudent), pooledTeacher);
-        });
+        const losses = regressedPairs(pairs, parts).map(([regressed, teacher]) => meanSquaredError(regressed, teacher));
         return tf.addN(losses) as tf.Scalar;
       }),
     );
+  },
+  matched: {
+    over: 'image',
+    pictures(inputs) {
+      const pairs = featurePairs(inputs, LABEL);
+      return withLearnableParts('fitnet', LABEL, inputs, pairs, buildFitnetParts, (parts) =>
+        tf.tidy(() =>
+          regressedPairs(pairs, parts).map(([regressed, teacher], layer) =>
+            connectorPicture(layer, regressed, teacher, tf.squaredDifference(regressed, teacher), {
+              student: "Student's feature after the regressor r(f_s), channel mean",
+              teacher: "Teacher's feature, channel mean",
+              difference: '(r(f_s) − f_t)² per position, channel mean: the loss is its mean',
+            }),
+          ),
+        ),
+      );
+    },
   },
 };

@@ -9,16 +9,16 @@
 // As kd_losses/irg.py of AberHu/Knowledge-Distillation-Zoo (fork Corner430/Knowledge-Distillation-Zoo
 // @b8892f6), whose defaults are w_irg_vert 0.1, w_irg_edge 5, w_irg_tran 5; the author's code is Caffe.
 import * as tf from '@tensorflow/tfjs-core';
-import type { DistillInputs, DistillMethod } from '../types';
+import type { DistillInputs, DistillMethod, MatchedPicture } from '../types';
 import { methodSpec } from '../methods';
 import { adaptiveAvgPool2d, detach, flattenSamples, maxWithEvenGradient, meanSquaredError, pairwiseDistances } from '../ops';
-import { describeSample, embeddings, featurePairs } from '../inputs';
+import { describeSample, embeddings, featurePairs, type FeaturePair } from '../inputs';
 
 const LABEL = 'IRG';
 const EPS = 1e-12;
 
-/** Max-normalised squared pairwise distances between samples (the graph's edges). */
-function edges(x: tf.Tensor): tf.Tensor2D {
+/** Max-normalised squared pairwise distances between samples (the graph's edges): the loss's and the matched view's. */
+export function edges(x: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
     const distances = pairwiseDistances(flattenSamples(x), true, EPS);
     return tf.div(distances, maxWithEvenGradient(distances)) as tf.Tensor2D;
@@ -47,6 +47,20 @@ function transformation(earlier: tf.Tensor4D, later: tf.Tensor4D, side: string):
   });
 }
 
+/** What IRG reads, checked: the logits (of equal shapes), the embeddings, and no or two feature-map pairs. */
+function irgInputs(inputs: DistillInputs): { embeddings: [tf.Tensor2D, tf.Tensor2D]; layers: FeaturePair[] } {
+  const { studentLogits, teacherLogits } = inputs;
+  if (studentLogits.shape.join() !== teacherLogits.shape.join()) {
+    throw new Error(`${LABEL}: student logits [${studentLogits.shape}] and teacher logits [${teacherLogits.shape}] differ`);
+  }
+  const pair = embeddings(inputs, LABEL);
+  const layers = (inputs.studentFeatures?.length ?? 0) + (inputs.teacherFeatures?.length ?? 0) > 0 ? featurePairs(inputs, LABEL) : [];
+  if (layers.length !== 0 && layers.length !== 2) {
+    throw new Error(`${LABEL} uses either no feature layers or exactly two per network (earlier, later); got ${layers.length}`);
+  }
+  return { embeddings: pair, layers };
+}
+
 export const irg: DistillMethod = {
   ...methodSpec('irg'),
   compute(inputs: DistillInputs, params): tf.Scalar {
@@ -54,14 +68,10 @@ export const irg: DistillMethod = {
     const wEdge = params.wEdge;
     const wTransform = params.wTransform;
     const { studentLogits, teacherLogits } = inputs;
-    if (studentLogits.shape.join() !== teacherLogits.shape.join()) {
-      throw new Error(`${LABEL}: student logits [${studentLogits.shape}] and teacher logits [${teacherLogits.shape}] differ`);
-    }
-    const [studentEmbedding, teacherEmbedding] = embeddings(inputs, LABEL);
-    const layers = (inputs.studentFeatures?.length ?? 0) + (inputs.teacherFeatures?.length ?? 0) > 0 ? featurePairs(inputs, LABEL) : [];
-    if (layers.length !== 0 && layers.length !== 2) {
-      throw new Error(`${LABEL} uses either no feature layers or exactly two per network (earlier, later); got ${layers.length}`);
-    }
+    const {
+      embeddings: [studentEmbedding, teacherEmbedding],
+      layers,
+    } = irgInputs(inputs);
     return tf.tidy(() => {
       const vertex = meanSquaredError(studentLogits, detach(teacherLogits));
       const edgeLosses = [meanSquaredError(edges(studentEmbedding), edges(detach(teacherEmbedding)))];
@@ -82,5 +92,37 @@ export const irg: DistillMethod = {
       if (transform) loss = tf.add(loss, tf.mul(transform, wTransform));
       return loss as tf.Scalar;
     });
+  },
+  /** The edge matrices (the embedding's, and each feature layer's when two are given); the vertex and transformation terms are not drawn. */
+  matched: {
+    over: 'batch',
+    pictures(inputs) {
+      const {
+        embeddings: [studentEmbedding, teacherEmbedding],
+        layers,
+      } = irgInputs(inputs);
+      const caption = (what: string) =>
+        `Edges: squared distances between the samples' ${what}, divided by their largest; the edge term is the mean squared difference`;
+      return tf.tidy(() => [
+        {
+          kind: 'relation',
+          layer: 'embedding',
+          student: edges(studentEmbedding),
+          teacher: edges(detach(teacherEmbedding)),
+          columns: 'samples',
+          caption: caption('embeddings'),
+        },
+        ...layers.map(
+          ([student, teacher], layer): MatchedPicture => ({
+            kind: 'relation',
+            layer,
+            student: edges(student),
+            teacher: edges(detach(teacher)),
+            columns: 'samples',
+            caption: caption(`feature maps (layer pair ${layer + 1})`),
+          }),
+        ),
+      ]);
+    },
   },
 };

@@ -11,8 +11,8 @@ import { embeddings } from '../inputs';
 
 const EPS = 1e-7;
 
-/** Row-normalised cosine kernel (c + 1) / 2: each row a distribution over the batch. */
-function cosineDistributions(e: tf.Tensor2D): tf.Tensor2D {
+/** Row-normalised cosine kernel (c + 1) / 2: each row a distribution over the batch (the loss's and the matched view's). */
+export function cosineDistributions(e: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const unit = tf.div(e, tf.add(l2Norm(e, 1), EPS));
     const similarity = tf.div(tf.add(tf.matMul(unit, unit, false, true), 1), 2);
@@ -30,5 +30,21 @@ export const pkt: DistillMethod = {
       const logRatio = tf.log(tf.div(tf.add(teacher, EPS), tf.add(student, EPS)));
       return tf.mean(tf.mul(teacher, logRatio)) as tf.Scalar;
     });
+  },
+  matched: {
+    over: 'batch',
+    pictures(inputs) {
+      const [studentEmbedding, teacherEmbedding] = embeddings(inputs, 'PKT', 1);
+      return tf.tidy(() => [
+        {
+          kind: 'relation',
+          layer: 'embedding',
+          student: cosineDistributions(flattenSamples(studentEmbedding)),
+          teacher: cosineDistributions(flattenSamples(detach(teacherEmbedding))),
+          columns: 'samples',
+          caption: "P(j | i): row i is sample i's cosine kernel (cos + 1) / 2 over the batch, summing to 1; the loss is KL(P_t ‖ P_s) averaged over the entries",
+        },
+      ]);
+    },
   },
 };

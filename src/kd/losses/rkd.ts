@@ -10,8 +10,8 @@ import { methodSpec } from '../methods';
 import { detach, flattenSamples, normalize, pairwiseDistances, smoothL1Mean } from '../ops';
 import { embeddings } from '../inputs';
 
-/** Distances divided by the mean of the positive ones (the reference's t_d[t_d > 0].mean()). */
-function meanNormalizedDistances(e: tf.Tensor2D): tf.Tensor2D {
+/** Distances divided by the mean of the positive ones (the reference's t_d[t_d > 0].mean()): the loss's and the matched view's. */
+export function meanNormalizedDistances(e: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const distances = pairwiseDistances(e, false);
     const positive = tf.step(distances); // 1 where > 0, else 0; unlike greater() it has a (zero) gradient
@@ -42,5 +42,22 @@ export const rkd: DistillMethod = {
       const angleLoss = smoothL1Mean(tripletAngles(student), tripletAngles(teacher));
       return tf.add(tf.mul(distanceLoss, wDistance), tf.mul(angleLoss, wAngle)) as tf.Scalar;
     });
+  },
+  /** The distance matrices; the angle term's [B, B, B] cosines are not drawn. */
+  matched: {
+    over: 'batch',
+    pictures(inputs) {
+      const [studentEmbedding, teacherEmbedding] = embeddings(inputs, 'RKD');
+      return tf.tidy(() => [
+        {
+          kind: 'relation',
+          layer: 'embedding',
+          student: meanNormalizedDistances(flattenSamples(studentEmbedding)),
+          teacher: meanNormalizedDistances(flattenSamples(detach(teacherEmbedding))),
+          columns: 'samples',
+          caption: 'Distances |e_i − e_j| between embeddings, divided by their mean: the distance term compares them (smooth L1); the angle term is not drawn',
+        },
+      ]);
+    },
   },
 };

@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
 import { methodSpec } from '../methods';
-import { describeSample, featurePairs, poolToSmallerMap } from '../inputs';
+import { describeSample, featurePairs, poolToSmallerMap, type FeaturePair } from '../inputs';
+import { connectorPicture } from '../matched';
 import { applyConv2d, channelsOf, connectorVariables, createConv2d, variableFrom, type Conv2dConnector } from '../connectors';
 import { withLearnableParts } from '../learnable';
 import { detach } from '../ops';
@@ -55,6 +56,38 @@ function buildVidParts(pairs: readonly FeaturePairShape[], seed: number, trainab
   };
 }
 
+/** One pair as the loss compares it: the regressor's mean mu, the teacher (detached, pooled) and the variance per teacher channel. */
+export interface VariationalPair {
+  mean: tf.Tensor4D;
+  teacher: tf.Tensor4D;
+  variance: tf.Tensor1D;
+}
+
+/** Every pair's mean, teacher and variance: what the loss and the matched view read. */
+export function variationalPairs(pairs: readonly FeaturePair[], parts: VidParts): VariationalPair[] {
+  return pairs.map(([student, teacher], index) => {
+    const regressor = parts.regressors[index];
+    if (student.shape[3] !== regressor.studentChannels || teacher.shape[3] !== regressor.teacherChannels) {
+      throw new Error(
+        `${LABEL} pair ${index + 1}: the regressor maps ${regressor.studentChannels} to ${regressor.teacherChannels} channels, ` +
+          `got student ${describeSample(student.shape)} and teacher ${describeSample(teacher.shape)}`,
+      );
+    }
+    return tf.tidy(() => {
+      const [pooledStudent, pooledTeacher] = poolToSmallerMap([student, detach(teacher)], LABEL, index);
+      const [first, second, third] = regressor.convs;
+      const mean = applyConv2d(third, tf.relu(applyConv2d(second, tf.relu(applyConv2d(first, pooledStudent)))));
+      const variance = tf.add(tf.softplus(regressor.logScale), VARIANCE_EPS) as tf.Tensor1D;
+      return { mean, teacher: pooledTeacher, variance };
+    });
+  });
+}
+
+/** The loss's per-entry term 0.5 * ((mu - f_t)^2 / var + log var); the loss is its mean. */
+export function negativeLogLikelihood({ mean, teacher, variance }: VariationalPair): tf.Tensor4D {
+  return tf.tidy(() => tf.mul(tf.add(tf.div(tf.squaredDifference(mean, teacher), variance), tf.log(variance)), 0.5) as tf.Tensor4D);
+}
+
 export const vid: DistillMethod = {
   ...methodSpec('vid'),
   createLearnable: (pairs, seed) => buildVidParts(pairs, seed, true),
@@ -62,26 +95,26 @@ export const vid: DistillMethod = {
     const pairs = featurePairs(inputs, LABEL);
     return withLearnableParts('vid', LABEL, inputs, pairs, buildVidParts, (parts) =>
       tf.tidy(() => {
-        const losses = pairs.map(([student, teacher], index) => {
-          const regressor = parts.regressors[index];
-          if (student.shape[3] !== regressor.studentChannels || teacher.shape[3] !== regressor.teacherChannels) {
-            throw new Error(
-              `${LABEL} pair ${index + 1}: the regressor maps ${regressor.studentChannels} to ${regressor.teacherChannels} channels, ` +
-                `got student ${describeSample(student.shape)} and teacher ${describeSample(teacher.shape)}`,
-            );
-          }
-          const [pooledStudent, pooledTeacher] = poolToSmallerMap([student, detach(teacher)], LABEL, index);
-          const [first, second, third] = regressor.convs;
-          const mean = applyConv2d(third, tf.relu(applyConv2d(second, tf.relu(applyConv2d(first, pooledStudent)))));
-          const variance = tf.add(tf.softplus(regressor.logScale), VARIANCE_EPS);
-          const negativeLogLikelihood = tf.mul(
-            tf.add(tf.div(tf.squaredDifference(mean, pooledTeacher), variance), tf.log(variance)),
-            0.5,
-          );
-          return tf.mean(negativeLogLikelihood);
-        });
+        const losses = variationalPairs(pairs, parts).map((pair) => tf.mean(negativeLogLikelihood(pair)));
         return tf.addN(losses) as tf.Scalar;
       }),
     );
+  },
+  matched: {
+    over: 'image',
+    pictures(inputs) {
+      const pairs = featurePairs(inputs, LABEL);
+      return withLearnableParts('vid', LABEL, inputs, pairs, buildVidParts, (parts) =>
+        tf.tidy(() =>
+          variationalPairs(pairs, parts).map((pair, layer) =>
+            connectorPicture(layer, pair.mean, pair.teacher, negativeLogLikelihood(pair), {
+              student: "The regressor's mean μ of the teacher's feature given the student's, channel mean",
+              teacher: "Teacher's feature, channel mean",
+              difference: '½((μ − f_t)²/σ² + log σ²) per position, channel mean: the loss is its mean',
+            }),
+          ),
+        ),
+      );
+    },
   },
 };
