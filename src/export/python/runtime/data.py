@@ -49,6 +49,42 @@ def _csv_set(data_dir, name):
     return images, table[:, features].astype(np.int64)
 
 
+def _cifar_set(data_dir, names):
+    """CIFAR-10 binary records (1 label byte, 3,072 channel-planar pixel bytes) as NHWC bytes and labels."""
+    records = np.concatenate([np.frombuffer(_read(_find(data_dir, name)), dtype=np.uint8).reshape(-1, 3073) for name in names])
+    pixels = records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(pixels), records[:, 0].astype(np.int64)
+
+
+def channel_tables(train_bytes):
+    """The lab's per-channel normalisation (src/data/pixels.ts channelStats, device.ts inputTables): mean and
+    std of byte / 255 over the train split, summed over a 256-bin histogram in the lab's order, then one
+    float32 table per channel mapping a byte to (float32(byte / 255) - mean) / std, rounded as float32 is."""
+    tables = []
+    for c in range(train_bytes.shape[-1]):
+        histogram = np.bincount(train_bytes[..., c].ravel(), minlength=256)
+        n = total = squares = 0.0
+        for b in range(256):
+            n += float(histogram[b])
+            total += float(histogram[b]) * (b / 255)
+            squares += float(histogram[b]) * (b / 255) ** 2
+        mean = total / n
+        spread = math.sqrt(max(0.0, squares / n - mean * mean))
+        std = spread if spread > 1e-6 else 1.0
+        unit = np.arange(256, dtype=np.float64) / 255
+        centred = (unit.astype(np.float32).astype(np.float64) - np.float64(np.float32(mean))).astype(np.float32)
+        tables.append((centred.astype(np.float64) / np.float64(np.float32(std))).astype(np.float32))
+    return tables
+
+
+def normalised(images, tables):
+    """NHWC bytes through the per-channel tables: float32 model inputs."""
+    out = np.empty(images.shape, dtype=np.float32)
+    for c, table in enumerate(tables):
+        out[..., c] = table[images[..., c]]
+    return out
+
+
 def carve(images, labels, fraction, seed):
     """The lab's carveSplit: a seeded permutation's first round(n * fraction) samples, in index order."""
     order = permutation(len(labels), create_rng(seed))
@@ -63,10 +99,17 @@ def load_splits(data_dir):
     if DATASET["format"] == "csv":
         every = _csv_set(data_dir, files[0])
         train_all, test = carve(*every, DATASET["test_fraction"], SPLIT_SEED + 1)
+    elif DATASET["format"] == "cifar":
+        train_all = _cifar_set(data_dir, [name for name in files if name.startswith("data_batch")])
+        test = _cifar_set(data_dir, [name for name in files if name.startswith("test_batch")])
     else:
         train_all = _idx_set(data_dir, files[0], files[1])
         test = _idx_set(data_dir, files[2], files[3])
     train, val = carve(*train_all, VAL_FRACTION, SPLIT_SEED)
+    if DATASET["format"] == "cifar":
+        # Normalised with the train split's statistics, before any class is left out (as the lab does).
+        tables = channel_tables(train[0])
+        train, val, test = ((normalised(x, tables), y) for x, y in (train, val, test))
     omitted = set(RUN.get("omitClasses") or [])
     limit = RUN.get("trainLimit")
     kept = [i for i, label in enumerate(train[1]) if label not in omitted]
