@@ -1,7 +1,8 @@
 // Backend selection inside the worker: webgpu -> webgl -> the faster of wasm and cpu, probing
 // before trusting tfjs (with a null adapter setBackend('webgpu') resolves false and leaves no
-// backend). A software WebGPU adapter (Chromium's SwiftShader) is raced against wasm and cpu on
-// real training steps: it trained 17x slower than cpu on a 2-core machine.
+// backend). A WebGPU adapter, software (Chromium's SwiftShader: it trained 17x slower than cpu on a
+// 2-core machine) or hardware, and WebGL where there is no WebGPU, are raced against wasm and cpu
+// on real training steps; the page keeps each verdict per adapter and browser.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -27,6 +28,24 @@ export interface BackendChoice {
   threads?: number;
   /** A race run now: its verdict, for the page to keep under its key. */
   race?: RaceVerdict & { key: string };
+}
+
+/** A hardware adapter's own words (vendor, architecture, device, description), for the race's note and key. */
+export function adapterName(adapter: { info?: Partial<GPUAdapterInfo> } | null): string {
+  const info = adapter?.info ?? {};
+  return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'GPU adapter';
+}
+
+/**
+ * What a WebGPU adapter is raced against, and how the verdict opens: a software one (SwiftShader)
+ * and a hardware one alike, against the cpu-side backends. A hardware GPU is not trusted
+ * unmeasured: for the lab's small students tfjs' per-op dispatch on an integrated GPU can lose to
+ * wasm on every core (docs/ARCHITECTURE.md §6).
+ */
+export function webGpuRace(software: string | null, hardware: string, cpuSide: readonly BackendName[]): { candidates: BackendName[]; note: string; adapter: string } {
+  return software
+    ? { candidates: [...cpuSide, 'webgpu'], note: `webgpu is a software adapter here (${software}); `, adapter: software }
+    : { candidates: [...cpuSide, 'webgpu'], note: `webgpu on ${hardware}, measured; `, adapter: hardware };
 }
 
 /** Adapter descriptions of CPU-emulated WebGPU: Chromium's SwiftShader, Mesa's lavapipe/llvmpipe. */
@@ -190,8 +209,8 @@ async function cpuSideBackends(): Promise<BackendName[]> {
 
 /**
  * Pick the fastest working backend, starting at `preferred` (forced by the user: taken as it is
- * when it works). Without a preference a software WebGPU adapter is raced against wasm and cpu,
- * and without a GPU backend wasm is raced against cpu.
+ * when it works). Without a preference the GPU backend that starts (WebGPU's adapter, software or
+ * hardware, else WebGL) is raced against wasm and cpu, and without a GPU backend wasm against cpu.
  */
 export async function selectBackend(preferred?: BackendName, remembered: RememberedRaces = {}): Promise<BackendChoice> {
   const choice = await chooseBackend(preferred, remembered);
@@ -223,16 +242,22 @@ async function chooseBackend(preferred: BackendName | undefined, remembered: Rem
   for (const name of ORDER.slice(Math.max(start, 0))) {
     if (name === 'webgpu') {
       const { problem, adapter } = await tryWebGpu();
-      const software = problem === null && !preferred ? softwareAdapterName(adapter) : null;
-      if (software) {
-        const raced = await raceOrRemember([...(await cpuSideBackends()), 'webgpu'], `webgpu is a software adapter here (${software}); `, software, remembered);
+      if (problem === null && preferred) return { backend: 'webgpu', fallbackReason: reasons.join('; ') || null };
+      if (problem === null) {
+        // Software or hardware, the adapter is measured against the cpu-side backends (once per adapter and browser).
+        const race = webGpuRace(softwareAdapterName(adapter), adapterName(adapter), await cpuSideBackends());
+        const raced = await raceOrRemember(race.candidates, race.note, race.adapter, remembered);
         return { backend: raced.backend, fallbackReason: null, why: raced.why, ...(raced.race ? { race: raced.race } : {}) };
       }
-      if (problem === null) return { backend: 'webgpu', fallbackReason: reasons.join('; ') || null };
       reasons.push(problem);
     } else if (name === 'webgl') {
       const problem = await tryWebGl();
-      if (problem === null) return { backend: 'webgl', fallbackReason: reasons.join('; ') || null };
+      if (problem === null && preferred) return { backend: 'webgl', fallbackReason: reasons.join('; ') || null };
+      if (problem === null) {
+        // WebGL (no WebGPU here) is measured too: its verdict is kept per browser like any race's.
+        const raced = await raceOrRemember([...(await cpuSideBackends()), 'webgl'], 'webgl, measured; ', 'WebGL', remembered);
+        return { backend: raced.backend, fallbackReason: reasons.join('; ') || null, why: raced.why, ...(raced.race ? { race: raced.race } : {}) };
+      }
       reasons.push(problem);
     } else if (name === 'wasm') {
       const candidates = await cpuSideBackends();
