@@ -95,7 +95,10 @@ export interface DistillPlan {
   /** The terms with their layers and parameters resolved (what the result JSON reports). */
   terms: ResolvedTerm[];
   planned: PlannedTerm[];
-  /** Student / teacher with [taps..., logits] outputs; null when no term reads a layer. */
+  /**
+   * Student / teacher with [taps..., logits] outputs; null when no term reads a layer. For a
+   * mutual method that reads layers (UDML), teacherTaps is the peer student's.
+   */
   studentTaps: TappedModel | null;
   teacherTaps: TappedModel | null;
   /** Every learnable connector's variables: the optimiser trains them with the student. */
@@ -107,7 +110,8 @@ export interface DistillPlan {
 /**
  * Resolve and check every term's layers against the student and the teacher, build the tapped
  * models and the learnable parts (seeded from config.seed). Throws before anything is allocated
- * when a layer choice is refused.
+ * when a layer choice is refused. A mutual method's other side is its peer student: pass the
+ * peer as `teacher` (trainingParts.ts planRun does).
  */
 export function buildDistillPlan(
   config: ExperimentConfig,
@@ -119,7 +123,7 @@ export function buildDistillPlan(
   const anyReadsLayers = terms.some((term) => readsLayers(getMethod(term.method)));
   const studentTaps = anyReadsLayers ? listTaps(student) : [];
   const teacherTaps = anyReadsLayers && teacher ? listTaps(teacher) : [];
-  if (anyReadsLayers && !teacher) throw new Error('Layer-reading methods need a teacher');
+  if (anyReadsLayers && !teacher) throw new Error('Layer-reading methods need a teacher (a mutual method, its peer)');
 
   const resolved: ResolvedTerm[] = terms.map((term) => {
     const method = getMethod(term.method);

@@ -7,6 +7,7 @@ import type { DeviceSplit } from '../data/device';
 import { flipsApply, randomFlip, randomShift } from '../data/augment';
 import { predictLogits } from './teacherCache';
 import { termInputs, type DistillPlan, type PlannedTerm } from './distillPlan';
+import type { TappedModel } from '../models/taps';
 import { rdropForward, symmetricKl, type RDropContext } from './rdrop';
 
 /** DML's second student: trained in the same step as the first, with its own optimiser. */
@@ -41,7 +42,7 @@ export interface StepContext {
   plan?: DistillPlan | null;
   /** Label-free mode: per training sample 1 (keeps its label) or 0 (no CE); null: all labelled. */
   labelled?: tf.Tensor1D | null;
-  /** DML: the peer student. */
+  /** DML, UDML: the peer student (the plan's teacher side when the term reads layers). */
   peer?: PeerContext | null;
   /** R-Drop (createRDrop): two dropout passes of the student; null / absent: one plain pass. */
   rdrop?: RDropContext | null;
@@ -284,34 +285,57 @@ export function trainStep(context: StepContext, batchIndices: Int32Array, knobs:
   return metrics;
 }
 
+/** One network's outputs in a mutual step: its logits and, when the term reads layers, its tapped outputs. */
+interface MutualSide {
+  logits: tf.Tensor2D;
+  outputs: tf.Tensor[] | null;
+}
+
+/** A network's forward pass in training mode, through its tapped model when the term reads layers. */
+function mutualForward(model: tfl.LayersModel, tapped: TappedModel | null, images: tf.Tensor4D): MutualSide {
+  if (!tapped) return { logits: model.apply(images, { training: true }) as tf.Tensor2D, outputs: null };
+  const outputs = [tapped.model.apply(images, { training: true }) as tf.Tensor | tf.Tensor[]].flat();
+  return { logits: outputs[outputs.length - 1] as tf.Tensor2D, outputs };
+}
+
+/** The mutual term as the plan has it (DML: logits only; UDML: the student's and the peer's layers), or DML's alone. */
+function mutualTerm(context: StepContext): PlannedTerm {
+  const planned = context.plan?.planned[0];
+  if (planned) return planned;
+  return { method: getMethod('dml'), studentFeatures: [], teacherFeatures: [], studentEmbedding: null, teacherEmbedding: null, learnable: null };
+}
+
 /**
- * DML (Zhang 2018): both students see the batch; each minimises w_ce * CE + w * KL(peer || self)
- * with the other's predictions detached (dml.ts), so one backward pass gives each network its
- * own gradients, which its own optimiser applies (the simultaneous form of the update).
+ * DML (Zhang 2018), UDML: both students see the batch; each minimises w_ce * CE + w * term(self,
+ * peer) with the other's predictions (and, for UDML, its feature maps) detached (dml.ts, udml.ts),
+ * so one backward pass gives each network its own gradients, which its own optimiser applies
+ * (the simultaneous form of the update). The plan's teacher side is the peer (distillPlan.ts).
  */
 function mutualStep(context: StepContext, peer: PeerContext, batchIndices: Int32Array, knobs: StepKnobs): StepMetrics {
   const { student, studentVariables, optimizer, numClasses } = context;
   const [term] = knobs.terms;
-  if (!term) throw new Error('trainStep: DML needs its term');
-  const method = getMethod('dml');
-  const weights = stepWeights(knobs.kdRatio, method.mixing, knobs.terms);
+  if (!term) throw new Error('trainStep: a mutual method needs its term');
+  const planned = mutualTerm(context);
+  // The peer's own term reads the same pairs from its side.
+  const mirrored: PlannedTerm = { ...planned, studentFeatures: planned.teacherFeatures, teacherFeatures: planned.studentFeatures };
+  const weights = stepWeights(knobs.kdRatio, planned.method.mixing, knobs.terms);
   const batch = gatherBatch(context, batchIndices);
   const { labels, images } = batch;
   const kept: Record<string, tf.Scalar> = {};
   const { value, grads } = tf.variableGrads(() => {
-    const logits = student.apply(images, { training: true }) as tf.Tensor2D;
-    const peerLogits = peer.model.apply(images, { training: true }) as tf.Tensor2D;
-    const one = (self: tf.Tensor2D, other: tf.Tensor2D, variables: readonly tf.Variable[], prefix: string) => {
-      const ceLoss = crossEntropy(self, labels, numClasses, batch.labelled);
-      const kl = method.compute({ studentLogits: self, teacherLogits: other, labels }, term.params);
+    const own = mutualForward(student, context.plan?.studentTaps ?? null, images);
+    const other = mutualForward(peer.model, context.plan?.teacherTaps ?? null, images);
+    const one = (self: MutualSide, them: MutualSide, pairing: PlannedTerm, variables: readonly tf.Variable[], prefix: string) => {
+      const ceLoss = crossEntropy(self.logits, labels, numClasses, batch.labelled);
+      const kl = planned.method.compute(termInputs(pairing, self.logits, them.logits, labels, self.outputs, them.outputs), term.params);
       const total = withWeightDecay(tf.add(tf.mul(ceLoss, weights.ce), tf.mul(kl, weights.terms[0])) as tf.Scalar, variables, context.weightDecay);
       kept[`${prefix}ce`] = tf.keep(ceLoss);
       kept[`${prefix}kd`] = tf.keep(kl);
       kept[`${prefix}total`] = tf.keep(total);
-      kept[`${prefix}correct`] = tf.keep(correctCount(self, labels));
+      kept[`${prefix}correct`] = tf.keep(correctCount(self.logits, labels));
       return total;
     };
-    return tf.add(one(logits, peerLogits, studentVariables, ''), one(peerLogits, logits, peer.variables, 'peer.')) as tf.Scalar;
+    return tf.add(one(own, other, planned, studentVariables, ''), one(other, own, mirrored, peer.variables, 'peer.')) as tf.Scalar;
   }, [...studentVariables, ...peer.variables]);
   value.dispose();
   const pick = (variables: readonly tf.Variable[]) => Object.fromEntries(variables.map((v) => [v.name, grads[v.name]]));

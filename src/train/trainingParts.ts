@@ -6,7 +6,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, deriveSeed, permutation } from '../core/rng';
 import { getArchitecture } from '../models/architectures';
 import { isMutual, type ExperimentConfig } from './config';
-import type { DistillPlan } from './distillPlan';
+import { buildDistillPlan, type DistillPlan } from './distillPlan';
+import type { DatasetInfo } from '../data/types';
 import { WeightEma } from './ema';
 import { createOptimizer, disposeOptimizer, type ScheduledOptimizer } from './optimizers';
 import { createRDrop } from './rdrop';
@@ -123,11 +124,45 @@ export async function prepareTraining(inputs: TrainingInputs): Promise<TrainingP
   }
 }
 
-/** DML's second student and its optimiser (the model is freed with the parts only when built here). */
+/** A mutual run's second student: config.peerStudent (default: the student's architecture), seeded from config.seed. */
+export function buildPeerModel(config: ExperimentConfig, info: Pick<DatasetInfo, 'inputShape' | 'numClasses'>): tfl.LayersModel {
+  return getArchitecture(config.peerStudent ?? config.student).build(info.inputShape, info.numClasses, deriveSeed(config.seed, 'peer'));
+}
+
+/** The run's plan and, for a mutual method, its peer student; `dispose` frees the plan and a peer built here. */
+export interface RunPlan {
+  plan: DistillPlan;
+  peer: tfl.LayersModel | undefined;
+  dispose(): void;
+}
+
+/**
+ * The distillation plan (buildDistillPlan: a refused layer pair fails before anything trains).
+ * A mutual run's peer (`given`, else built here) comes first: a mutual method that reads layers
+ * (UDML) taps the peer's as a distilling term taps the teacher's.
+ */
+export function planRun(config: ExperimentConfig, student: tfl.LayersModel, teacher: tfl.LayersModel | null, given: tfl.LayersModel | undefined, info: DatasetInfo): RunPlan {
+  const mutual = isMutual(config);
+  const own = mutual && !given ? buildPeerModel(config, info) : null;
+  const peer = given ?? own ?? undefined;
+  try {
+    const plan = buildDistillPlan(config, student, mutual ? (peer ?? null) : teacher, info.numClasses);
+    const dispose = () => {
+      plan.dispose();
+      own?.dispose();
+    };
+    return { plan, peer, dispose };
+  } catch (error) {
+    own?.dispose();
+    throw error;
+  }
+}
+
+/** DML's (UDML's) second student and its optimiser (the model is freed with the parts only when built here). */
 function buildPeer({ config, data, peer }: TrainingInputs, disposers: (() => void)[]): NonNullable<TrainingParts['peer']> {
   let model = peer;
   if (!model) {
-    const built = getArchitecture(config.peerStudent ?? config.student).build(data.info.inputShape, data.info.numClasses, deriveSeed(config.seed, 'peer'));
+    const built = buildPeerModel(config, data.info);
     disposers.push(() => built.dispose());
     model = built;
   }
