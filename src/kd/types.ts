@@ -10,7 +10,7 @@ export interface DistillInputs {
   studentEmbedding?: tf.Tensor2D;
   teacherEmbedding?: tf.Tensor2D;
   /**
-   * The trainable connectors of a method that has them (fitnet, mgd, vid), made once per run by
+   * The trainable connectors of a method that has them (fitnet, mgd, vid, afd), made once per run by
    * `method.createLearnable` and trained with the student. When absent, `compute` builds
    * deterministic ones (seed 0) for this one call and frees them: right for checking values,
    * useless for training.
@@ -49,7 +49,8 @@ export type MixingRule = 'ratio' | 'additive';
  * Which layer outputs the training loop feeds the method, and the references' default choice.
  * - 'logits': none (the logits are always given).
  * - 'features': the chosen student/teacher layers, paired by position, as NHWC feature maps;
- *   by default the last `defaultBlocks` conv blocks of each network.
+ *   by default the last `defaultBlocks` conv blocks of each network. For a mutual method (UDML)
+ *   the teacher's side is the peer student's.
  * - 'embedding': the last chosen layer of each network, flattened per sample, as the embedding
  *   (default: the `embedding` tap, the penultimate layer); the layers listed before it are
  *   feature-map pairs, as many as `extraFeaturePairs` allows (IRG's transformation: 0 or 2).
@@ -66,8 +67,16 @@ export type LayerUse =
        * heights and widths, as MGD's reference asserts; its default pairs then take the
        * student's block of the teacher's size. The PyTorch export refuses other pairs before it
        * writes train.py (src/train/layerPairs.ts); the lab's loss refuses them itself.
+       * 'identical': equal heights, widths and channel counts (UDML's distance compares the two
+       * maps entry by entry); its default pairs take the student's block of the other side's shape.
        */
-      pairSize?: 'pooled' | 'equal';
+      pairSize?: 'pooled' | 'equal' | 'identical';
+      /**
+       * The fewest pairs a term may read (absent: 1). AFD attends over the chosen layers: with one
+       * pair its attention is 1 and its learned queries and keys get no gradient, so the layer
+       * choice refuses fewer than two (src/train/layerPairs.ts); the loss itself computes any count.
+       */
+      minPairs?: number;
     }
   | { reads: 'embedding'; extraFeaturePairs: readonly number[] };
 
@@ -105,7 +114,7 @@ export interface FeaturePairShape {
 
 /**
  * Trainable connectors that belong to the loss, not to the student (FitNet's regressor, MGD's
- * align conv and generator, VID's regressor and variances). The training loop adds `variables`
+ * align conv and generator, VID's regressor and variances, AFD's queries, keys and positions). The training loop adds `variables`
  * to the optimiser's list and calls `dispose` at the end of the run; they are never exported
  * with the student model.
  */

@@ -100,6 +100,11 @@ export function resolveLayerPairs(term: DistillTerm, studentTaps: readonly Layer
     );
   }
   const featureCount = use.reads === 'features' ? students.length : students.length - 1;
+  if (use.reads === 'features' && featureCount < (use.minPairs ?? 1)) {
+    throw new Error(
+      `${label} needs at least ${use.minPairs} layers of each network (it weighs the pairs against each other); got ${describePairs(students, teachers)}`,
+    );
+  }
   if (use.reads === 'embedding' && !use.extraFeaturePairs.includes(featureCount)) {
     const allowed = use.extraFeaturePairs.map((n) => n + 1).join(' or ');
     throw new Error(`${label} takes ${allowed} layer(s) per network (the last one is the embedding); got ${describePairs(students, teachers)}`);
@@ -123,6 +128,10 @@ export function pairSizeProblem(methodId: string, student: LayerTap, teacher: La
   const [s, t] = [student.shape, teacher.shape];
   if (use.pairSize === 'equal') {
     return s[0] === t[0] && s[1] === t[1] ? null : `${label} needs equal heights and widths: ${describeTap('student', student)} and ${describeTap('teacher', teacher)}`;
+  }
+  if (use.pairSize === 'identical') {
+    const same = s.length === t.length && s.every((d, i) => d === t[i]);
+    return same ? null : `${label} compares two maps of one shape: ${describeTap('student', student)} and ${describeTap('teacher', teacher)}`;
   }
   // 'pooled': the larger map is pooled to the smaller's height, square (h, h): both must end up one size.
   const h = Math.min(s[0], t[0]);
