@@ -45,7 +45,8 @@ export async function addOmittedClasses(log: Log, result: RunResult, config: Exp
 export function reportResult(log: Log, result: RunResult, config: ExperimentConfig): void {
   for (const term of result.terms) {
     if (term.studentLayers.length === 0) continue;
-    log(`${term.method}: student ${term.studentLayers.join(',')} <- teacher ${term.teacherLayers.join(',')}`);
+    // A mutual method (UDML) reads its other side from the peer student.
+    log(`${term.method}: student ${term.studentLayers.join(',')} <- ${result.peer ? 'peer' : 'teacher'} ${term.teacherLayers.join(',')}`);
   }
   if (result.peer) {
     log(`peer ${result.peer.student}: test accuracy ${percent(result.peer.testAccuracy)}, val ${percent(result.peer.valAccuracy)}`);

@@ -30,7 +30,7 @@ export interface PytorchExportInput {
   teacher?: TfjsModelFiles | null;
   /** The student's weights before its first step (the CLI has them): python train.py starts from the same numbers. */
   studentInit?: TfjsModelFiles | null;
-  /** DML's second student before its first step. */
+  /** DML's (UDML's) second student before its first step. */
   peerInit?: TfjsModelFiles | null;
   /** The trained student, to continue the run (`--init trained`). */
   studentTrained?: TfjsModelFiles | null;
@@ -100,7 +100,7 @@ function exportReadme(config: ExperimentConfig, terms: readonly ExportTerm[], da
     '- `config.json`: the run\'s configuration as the lab stores it',
     usesTeacher(config) ? '- `teacher/`: the teacher in the lab\'s tfjs format (model.json, weights.bin); train.py converts it on load (NHWC → NCHW)' : null,
     input.studentInit ? '- `student-init/`: the student\'s weights before its first step in the lab: `python train.py` starts from the same numbers' : null,
-    input.peerInit ? '- `peer-init/`: DML\'s second student before its first step' : null,
+    input.peerInit ? '- `peer-init/`: the second student (DML, UDML) before its first step' : null,
     input.studentTrained ? '- `student/`: the student the lab trained (`--init trained` continues from it)' : null,
     input.labResult ? '- `lab-result.json`: the lab\'s result of this run; train.py prints its numbers beside its own' : null,
     included ? `- \`data/\`: the dataset files (${datasetNames.join(', ')})` : null,
@@ -157,7 +157,8 @@ export function pytorchExportFiles(input: PytorchExportInput): ExportFile[] {
   const peer = mutual ? architectureNetwork(config.peerStudent ?? config.student, dataset.inputShape, dataset.numClasses) : null;
   const given = input.terms ?? distillTerms(config);
   const studentTaps = networkTaps(student);
-  const teacherTaps = teacher ? networkTaps(teacher) : [];
+  // A mutual method's layers (UDML's) are the peer's, where a distilling term reads the teacher's.
+  const teacherTaps = teacher ? networkTaps(teacher) : peer ? networkTaps(peer) : [];
   const terms = given.map((term) => resolveTermLayers(term, studentTaps, teacherTaps));
   const datasetNames = Object.values(dataset.files).filter((file): file is string => file !== undefined).map((file) => file.split('/').pop()!);
   const datasetFiles = (input.datasetFiles ?? []).filter((file) => datasetNames.includes(file.path));

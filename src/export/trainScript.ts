@@ -101,7 +101,7 @@ export function trainScript(input: TrainScriptInput): string {
     constant('RUN', config, "the run's configuration as the lab stores it (config.json)"),
     constant('TERMS', termTable, "the distillation terms: method, weight, mixing rule and warm-up from the lab's method registry, parameters with defaults filled in, layer pairs"),
     constant('DATASET', datasetTable, 'the dataset: its files (in --data) and how the lab reads them'),
-    constant('TAP_SHAPES', { student: tapShapes(student), teacher: tapShapes(teacher) }, 'every layer output of one sample, (C, H, W) or (units,)'),
+    constant('TAP_SHAPES', { student: tapShapes(student), teacher: tapShapes(teacher ?? peer) }, "every layer output of one sample, (C, H, W) or (units,); a mutual run's other side is its peer"),
     `USAGE = """\n${usage}\n"""`,
     `USES_TEACHER = ${usesTeacher(config) ? 'True' : 'False'}`,
     `MUTUAL = ${mutual ? 'True' : 'False'}`,
@@ -113,7 +113,7 @@ export function trainScript(input: TrainScriptInput): string {
     // The teacher's name is the user's text: NAME holds it. A class docstring cannot (CPython
     // encodes it to UTF-8 when it makes the class, and a lone surrogate would stop train.py).
     teacher ? networkModuleSource(teacher, 'Teacher', 'The teacher as its model.json describes it (NAME: the name it gives the model); frozen, in eval mode.') : 'Teacher = None',
-    peer ? networkModuleSource(peer, 'Peer', `DML's second student (${peer.id}).`) : 'Peer = None',
+    peer ? networkModuleSource(peer, 'Peer', `The mutual run's second student (${peer.id}).`) : 'Peer = None',
     '\n# ---------------------------------------------------------------- the distillation terms (src/kd/losses/)',
     pythonLossSource(methodIds.length > 0 ? methodIds : []),
     `LOSSES = {${methodIds.map((id) => `${pythonString(id)}: loss_${id}`).join(', ')}}`,

@@ -23,7 +23,7 @@ export { checkWeight, mixWeights, stepWeights, termWeights, warmupEpochs, warmup
 
 /**
  * The distillation term of `method`, exactly as its reference implementation computes it.
- * Methods with trainable connectors (fitnet, mgd, vid) take them from `inputs.learnable`
+ * Methods with trainable connectors (fitnet, mgd, vid, afd) take them from `inputs.learnable`
  * (see createLearnableParts); without them they use deterministic untrained ones (seed 0).
  * `params` are resolved here, on every call: the training loop does not come this way, it
  * resolves a term's parameters once per change and calls the method's `compute` with them
@@ -40,7 +40,8 @@ export function computeDistillLoss(
 
 /**
  * The trainable connectors `method` needs for these layer pairs (FitNet's regressors, MGD's align
- * convs and generators, VID's regressors and variances), or null for a method without any.
+ * convs and generators, VID's regressors and variances, AFD's queries, keys and positions), or
+ * null for a method without any.
  * The caller trains `variables` with the student, passes the parts as `inputs.learnable` on
  * every step and disposes them at the end of the run.
  */

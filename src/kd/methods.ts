@@ -261,6 +261,25 @@ const vid: MethodSpec = {
   layers: { reads: 'features', defaultBlocks: 1, pairSize: 'pooled' },
 };
 
+const afd: MethodSpec = {
+  id: 'afd',
+  label: 'AFD (attention-based feature matching)',
+  kind: 'features',
+  paper: {
+    title: 'Show, Attend and Distill: Knowledge Distillation via Attention-based Feature Matching',
+    authors: 'Ji, Heo, Park',
+    year: 2021,
+    url: 'https://arxiv.org/abs/2102.02973',
+  },
+  summary: "Match every chosen student layer with every teacher layer, weighted by a learned attention between the teacher's queries and the student's keys.",
+  params: [],
+  // PaddleClas' AFD config (ResNet34 -> ResNet18) weighs AFDLoss 50, beside KD (0.9, T = 4): a recipe adds that term.
+  defaultWeight: 50,
+  mixing: 'additive',
+  // The reference reads every residual block of both networks; the lab's networks have two or three blocks.
+  layers: { reads: 'features', defaultBlocks: 3, minPairs: 2 },
+};
+
 const rkd: MethodSpec = {
   id: 'rkd',
   label: 'RKD (relational)',
@@ -376,8 +395,37 @@ const dml: MethodSpec = {
   layers: { reads: 'logits' },
 };
 
+const udml: MethodSpec = {
+  id: 'udml',
+  label: 'UDML (unified mutual learning)',
+  kind: 'mutual',
+  paper: {
+    title: 'PP-ShiTu: A Practical Lightweight Image Recognition System',
+    authors: 'Wei, Guo, Cui, Lu, Dong, Gao, Du, Zhou, Lyu, Liu, Hu, Yu, Ma',
+    year: 2021,
+    url: 'https://arxiv.org/abs/2111.00775',
+  },
+  summary: "DML's two students, each also pulled towards the other's feature map at a chosen layer (an L2 distance).",
+  params: [
+    temperatureParam(1),
+    {
+      name: 'wDistance',
+      label: 'Feature distance weight',
+      default: 1,
+      min: 0,
+      max: 100,
+      step: 0.1,
+      help: "Weight of the L2 distance between the two students' chosen feature maps, beside DML's KL (PaddleClas weighs both 1). 0 leaves DML.",
+    },
+  ],
+  defaultWeight: 1,
+  mixing: 'additive',
+  // PaddleClas compares PPLCNet's blocks5 of two identical networks; here the last conv block, of the same shape in both.
+  layers: { reads: 'features', defaultBlocks: 1, pairSize: 'identical' },
+};
+
 /** Every method, in the order the pickers list them. */
-export const METHODS: readonly MethodSpec[] = [none, kd, dkd, dist, at, sp, nst, fitnet, mgd, vid, rkd, pkt, irg, dml];
+export const METHODS: readonly MethodSpec[] = [none, kd, dkd, dist, at, sp, nst, fitnet, mgd, vid, afd, rkd, pkt, irg, dml, udml];
 
 const BY_ID = new Map(METHODS.map((method) => [method.id, method]));
 

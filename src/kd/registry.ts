@@ -12,12 +12,14 @@ import { nst } from './losses/nst';
 import { fitnet } from './losses/fitnet';
 import { mgd } from './losses/mgd';
 import { vid } from './losses/vid';
+import { afd } from './losses/afd';
 import { rkd } from './losses/rkd';
 import { pkt } from './losses/pkt';
 import { irg } from './losses/irg';
 import { dml } from './losses/dml';
+import { udml } from './losses/udml';
 
-const ALL: readonly DistillMethod[] = [none, kd, dkd, dist, at, sp, nst, fitnet, mgd, vid, rkd, pkt, irg, dml];
+const ALL: readonly DistillMethod[] = [none, kd, dkd, dist, at, sp, nst, fitnet, mgd, vid, afd, rkd, pkt, irg, dml, udml];
 
 const BY_ID = new Map(ALL.map((method) => [method.id, method]));
 

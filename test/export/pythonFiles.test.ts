@@ -96,7 +96,7 @@ describe('train.py\'s Python is in .py files', () => {
       expect(loss.source, id).toMatch(new RegExp(`^def loss_${id}\\(x, p\\):$`, 'm'));
       expect(/^def parts_\w+\(/m.test(loss.source), id).toBe(loss.parts);
     }
-    expect(Object.entries(PYTHON_LOSSES).filter(([, loss]) => loss.parts).map(([id]) => id).sort()).toEqual(['fitnet', 'mgd', 'vid']);
+    expect(Object.entries(PYTHON_LOSSES).filter(([, loss]) => loss.parts).map(([id]) => id).sort()).toEqual(['afd', 'fitnet', 'mgd', 'vid']);
   });
 });
 

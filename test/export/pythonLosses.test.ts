@@ -1,11 +1,12 @@
 // Every method's PyTorch loss (src/export/pythonLosses.ts, what train.py runs) against the lab's
 // tfjs loss on the same inputs (the golden fixture's, NHWC here and NCHW there): the value and
 // the gradient with respect to the student's input, for the reference parameters and others.
-// Learnable connectors (FitNet, MGD, VID) are built on both sides from seed 0 by the same draws.
+// Learnable connectors (FitNet, MGD, VID, AFD) are built on both sides from seed 0 by the same draws.
+// A method that compares two maps of one shape (UDML) gets the teacher's maps cut to the student's channels.
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { computeDistillLoss, METHODS, type DistillInputs } from '../../src/kd';
+import { computeDistillLoss, createLearnableParts, METHODS, type DistillInputs } from '../../src/kd';
 import { methodsWithoutPython, pythonLossSource, PYTHON_LOSSES } from '../../src/export/pythonLosses';
 import { PYTHON_PRELUDE } from '../../src/export/trainScriptRuntime';
 import { GOLDEN_PATH } from '../golden/path';
@@ -36,6 +37,22 @@ interface Case {
   gradientOf: GradientOf;
 }
 
+/** Whether the method compares maps entry by entry (the method table's pairSize 'identical'). */
+const identical = (method: string): boolean => {
+  const layers = METHODS.find((m) => m.id === method)!.layers;
+  return layers.reads === 'features' && layers.pairSize === 'identical';
+};
+
+/** The teacher's side of feature pair i, NHWC: the fixture's, or its first channels for a method that needs one shape. */
+function teacherMap(method: string, i: number): tf.Tensor4D {
+  const { student, teacher } = inputs.feature_pairs[i];
+  const map = tf.tensor4d(teacher);
+  if (!identical(method)) return map;
+  const cut = tf.slice(map, [0, 0, 0, 0], [-1, -1, -1, student[0][0][0].length]);
+  map.dispose();
+  return cut;
+}
+
 const gradientOf = (method: string): GradientOf => {
   const reads = METHODS.find((m) => m.id === method)!.layers.reads;
   return reads === 'logits' ? 'logits' : reads === 'features' ? 'feature0' : 'embedding';
@@ -51,6 +68,8 @@ const CASES: Case[] = [
   { method: 'rkd', params: { wDistance: 10, wAngle: 0 }, gradientOf: 'embedding' },
   { method: 'irg', params: { wVertex: 1, wEdge: 2, wTransform: 3 }, gradientOf: 'embedding' },
   { method: 'dml', params: { temperature: 3 }, gradientOf: 'logits' },
+  { method: 'udml', params: { temperature: 2, wDistance: 3 }, gradientOf: 'logits' },
+  { method: 'udml', params: { temperature: 2, wDistance: 3 }, gradientOf: 'feature0' },
 ];
 
 /** The method's value and gradient in tfjs: logits always, both feature pairs, embeddings for the relation methods. */
@@ -67,7 +86,7 @@ function labSide(testCase: Case): { value: number; gradient: number[] } {
     };
     if (reads !== 'logits') {
       x.studentFeatures = [f0 as tf.Tensor4D, tf.tensor4d(inputs.feature_pairs[1].student)];
-      x.teacherFeatures = inputs.feature_pairs.map((pair) => tf.tensor4d(pair.teacher));
+      x.teacherFeatures = inputs.feature_pairs.map((_, i) => teacherMap(testCase.method, i));
     }
     if (reads === 'embedding') {
       x.studentEmbedding = e as tf.Tensor2D;
@@ -123,6 +142,8 @@ for case in request["cases"]:
     if reads != "logits":
         x.s_feats = [f0, nchw(g["feature_pairs"][1]["student"])]
         x.t_feats = [nchw(pair["teacher"]) for pair in g["feature_pairs"]]
+        if case["identical"]:
+            x.t_feats = [t[:, : s.shape[1]].contiguous() for s, t in zip(x.s_feats, x.t_feats)]
     if reads == "embedding":
         x.s_emb, x.t_emb = emb, torch.tensor(g["embed_teacher"], dtype=torch.float32)
     if method in PARTS:
@@ -148,7 +169,7 @@ reportMissingTorch('the PyTorch losses against the tfjs losses');
 describe.skipIf(!TORCH_PYTHON)('the PyTorch losses against the lab (needs torch)', () => {
   it('give the lab\'s value and gradient for every method (relative 1e-4)', () => {
     const reads = (method: string) => METHODS.find((m) => m.id === method)!.layers.reads;
-    const python = runPython<{ value: number; gradient: number[] }[]>(HARNESS, { inputs, cases: CASES.map((c) => ({ ...c, reads: reads(c.method) })) });
+    const python = runPython<{ value: number; gradient: number[] }[]>(HARNESS, { inputs, cases: CASES.map((c) => ({ ...c, reads: reads(c.method), identical: identical(c.method) })) });
     CASES.forEach((testCase, i) => {
       const lab = labSide(testCase);
       const label = `${testCase.method} ${JSON.stringify(testCase.params)}`;
@@ -160,5 +181,38 @@ describe.skipIf(!TORCH_PYTHON)('the PyTorch losses against the lab (needs torch)
       // none's gradient is all zeros on both sides (scale 1e-6): a wrong one would show.
       expect(worst / scale, `${label}: largest gradient difference ${worst} (largest entry ${scale})`).toBeLessThanOrEqual(1e-4);
     });
+  });
+});
+
+const PARTS_HARNESS = String.raw`
+${PYTHON_PRELUDE}
+${pythonLossSource(Object.keys(PYTHON_LOSSES))}
+
+PARTS = {name[len("parts_"):]: fn for name, fn in list(globals().items()) if name.startswith("parts_")}
+request = json.load(sys.stdin)
+answers = {}
+for method in request["methods"]:
+    module = PARTS[method]([tuple(pair) for pair in request["pairs"]], request["seed"])
+    answers[method] = sorted(v for p in module.parameters() for v in p.detach().flatten().tolist())
+print(json.dumps(answers))
+`;
+
+describe.skipIf(!TORCH_PYTHON)('the PyTorch connectors (needs torch)', () => {
+  it('are the lab\'s, value for value: parts_<id> draws what createLearnable draws from the same seed', () => {
+    const methods = Object.entries(PYTHON_LOSSES).filter(([, loss]) => loss.parts).map(([id]) => id);
+    const shapes = [
+      { student: [4, 4, 3], teacher: [4, 4, 5] },
+      { student: [2, 2, 6], teacher: [2, 2, 4] },
+    ];
+    const seed = 7;
+    const python = runPython<Record<string, number[]>>(PARTS_HARNESS, { methods, pairs: shapes.map((s) => [s.student[2], s.teacher[2]]), seed });
+    for (const method of methods) {
+      const parts = createLearnableParts(method, shapes, seed)!;
+      const lab = parts.variables.flatMap((v) => Array.from(v.dataSync())).sort((a, b) => a - b);
+      parts.dispose();
+      expect(python[method].length, method).toBe(lab.length);
+      const worst = Math.max(...lab.map((v, i) => Math.abs(v - python[method][i])));
+      expect(worst, `${method}: largest difference`).toBe(0);
+    }
   });
 });

@@ -47,7 +47,7 @@ describe('the PyTorch export folder', () => {
         expect(script).toContain(`def loss_${term.method}(x, p):`);
         if (spec.layers.reads !== 'logits') expect(term.studentLayers.length, `${name}: layers resolved`).toBeGreaterThan(0);
       }
-      expect(byPath.has('teacher/model.json') && byPath.has('teacher/weights.bin'), name).toBe(config.method !== 'none' && config.method !== 'dml');
+      expect(byPath.has('teacher/model.json') && byPath.has('teacher/weights.bin'), name).toBe(config.method !== 'none' && METHODS.find((m) => m.id === config.method)!.kind !== 'mutual');
     }
   });
 

@@ -19,7 +19,7 @@ describe('mixing metadata', () => {
     const reads = Object.fromEntries(METHODS.map((m) => [m.id, m.layers.reads]));
     expect(reads).toEqual({
       none: 'logits', kd: 'logits', dkd: 'logits', dist: 'logits', dml: 'logits',
-      at: 'features', sp: 'features', nst: 'features', fitnet: 'features', mgd: 'features', vid: 'features',
+      at: 'features', sp: 'features', nst: 'features', fitnet: 'features', mgd: 'features', vid: 'features', afd: 'features', udml: 'features',
       rkd: 'embedding', pkt: 'embedding', irg: 'embedding',
     });
   });

@@ -10,7 +10,7 @@ const UNSETTLED: SettledTeacher = { key: null, problem: 'Loading the teacher cat
 
 describe('recipe steps', () => {
   it('a recipe holds every method except none and dml', () => {
-    expect(RECIPE_METHODS.map((m) => m.id)).toEqual(['kd', 'dkd', 'dist', 'at', 'sp', 'nst', 'fitnet', 'mgd', 'vid', 'rkd', 'pkt', 'irg']);
+    expect(RECIPE_METHODS.map((m) => m.id)).toEqual(['kd', 'dkd', 'dist', 'at', 'sp', 'nst', 'fitnet', 'mgd', 'vid', 'afd', 'rkd', 'pkt', 'irg']);
   });
 
   it('one method becomes a one-term recipe and back, keeping weight, parameters and layers', () => {

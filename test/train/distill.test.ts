@@ -1,7 +1,7 @@
 // Every distillation method in the training loop: each trains on the synthetic 8x8 set with
 // finite losses and its own term reported; learnable parts train while the teacher stays frozen
-// and the saved student holds only its own weights; recipes, DKD's warmup, DML's two students,
-// label-free mode, and no tensor leak for a feature method.
+// and the saved student holds only its own weights; recipes, DKD's warmup, DML's and UDML's two
+// students, label-free mode, and no tensor leak for a feature method.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,8 +64,8 @@ function expectSameWeights(a: Float32Array[], b: Float32Array[]): void {
 const DISTILLING = METHODS.filter((m) => m.kind !== 'none' && m.kind !== 'mutual').map((m) => m.id);
 
 describe('every method in the loop', () => {
-  it('lists the twelve teacher methods', () => {
-    expect(DISTILLING).toEqual(['kd', 'dkd', 'dist', 'at', 'sp', 'nst', 'fitnet', 'mgd', 'vid', 'rkd', 'pkt', 'irg']);
+  it('lists the thirteen teacher methods', () => {
+    expect(DISTILLING).toEqual(['kd', 'dkd', 'dist', 'at', 'sp', 'nst', 'fitnet', 'mgd', 'vid', 'afd', 'rkd', 'pkt', 'irg']);
   });
 
   it.each(DISTILLING)('%s trains a few steps with finite losses and reports its own term', async (method) => {
@@ -97,7 +97,7 @@ describe('every method in the loop', () => {
 });
 
 describe('learnable parts', () => {
-  it.each(['fitnet', 'mgd', 'vid'])('%s: its connectors change after a step, the teacher does not', (method) => {
+  it.each(['fitnet', 'mgd', 'vid', 'afd'])('%s: its connectors change after a step, the teacher does not', (method) => {
     const teacher = build('teacher-cnn', 7);
     const student = build('tiny-cnn', 8);
     const planned = cfg({ method });
@@ -286,6 +286,46 @@ describe('DML', () => {
     peer.dispose();
   });
 
+  it('UDML trains both students on their logits and on one block of one shape, each reporting its own term', async () => {
+    const student = build('tiny-cnn', 31);
+    const peer = build('tiny-cnn', 32);
+    const studentBefore = weightValues(student);
+    const peerBefore = weightValues(peer);
+    const { steps, result } = await run({ config: cfg({ method: 'udml', kdRatio: 1, params: { wDistance: 1 }, epochs: 2 }), student, teacher: null, peer });
+    expect(result.status).toBe('done');
+    expect(steps).toHaveLength(8);
+    expect(result.terms.map((t) => [t.method, t.studentLayers, t.teacherLayers])).toEqual([['udml', ['block2'], ['block2']]]);
+    for (const point of steps) {
+      expect(point.terms).toEqual({ udml: point.kd });
+      expect(point.kd).toBeGreaterThan(0);
+      expect(point.peer!.kd).toBeGreaterThan(0);
+      for (const value of [point.ce, point.kd, point.total, point.peer!.ce, point.peer!.kd, point.peer!.total]) expect(Number.isFinite(value)).toBe(true);
+      expect(point.total).toBeCloseTo(point.ce + point.kd, 5);
+      expect(point.peer!.total).toBeCloseTo(point.peer!.ce + point.peer!.kd, 5);
+    }
+    expect(weightValues(student)[0]).not.toEqual(studentBefore[0]);
+    expect(weightValues(peer)[0]).not.toEqual(peerBefore[0]);
+    expect(steps.at(-1)!.ce).toBeLessThan(steps[0].ce);
+    expect(steps.at(-1)!.peer!.ce).toBeLessThan(steps[0].peer!.ce);
+    student.dispose();
+    peer.dispose();
+  });
+
+  it('UDML with the distance weight 0 trains as DML, step for step', async () => {
+    const losses = async (method: string, params: Record<string, number>) => {
+      const student = build('tiny-cnn', 33);
+      const peer = build('small-cnn', 34);
+      const { steps } = await run({ config: cfg({ method, peerStudent: 'small-cnn', kdRatio: 1, params, epochs: 1 }), student, teacher: null, peer });
+      student.dispose();
+      peer.dispose();
+      return steps.map((p) => [p.ce, p.kd, p.total, p.peer!.ce, p.peer!.kd, p.peer!.total]);
+    };
+    const dml = await losses('dml', { temperature: 2 });
+    const udml = await losses('udml', { temperature: 2, wDistance: 0 });
+    expect(udml).toHaveLength(4);
+    udml.flat().forEach((value, i) => expect(value).toBeCloseTo(dml.flat()[i], 5));
+  });
+
   it('builds the peer itself when none is given and leaves no tensor behind', async () => {
     const student = build('mlp', 17);
     const before = tf.memory().numTensors;
@@ -427,6 +467,8 @@ describe('the teacher feature cache', () => {
 describe('tensor ownership with a feature method', () => {
   it.each([
     ['fitnet (learnable regressor), adam', { method: 'fitnet', kdRatio: 100 }],
+    ['afd (learned queries, keys and positions), adam', { method: 'afd', kdRatio: 50 }],
+    ['udml (a peer built by the run, both students tapped), sgd, weight decay', { method: 'udml', kdRatio: 1, optimizer: 'sgd' as const, weightDecay: 1e-4 }],
     ['at + kd recipe, sgd, weight decay, augmentation', { method: 'kd', optimizer: 'sgd' as const, weightDecay: 1e-4, augment: true, terms: [{ method: 'kd', weight: 0.5, params: {} }, { method: 'at', weight: 1000, params: {} }] }],
   ])('numTensors is flat across steps and back to its start after the run (%s)', async (_, overrides) => {
     const teacher = build('teacher-cnn', 24);

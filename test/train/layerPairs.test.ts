@@ -21,6 +21,8 @@ describe('defaultLayerPairs (the references’ choice)', () => {
     ['fitnet', ['block2'], ['block2']],
     ['vid', ['block2'], ['block2']],
     ['mgd', ['block2'], ['block2']],
+    ['afd', ['block1', 'block2'], ['block1', 'block2']],
+    ['udml', ['block2'], ['block1']],
     ['rkd', ['embedding'], ['embedding']],
     ['pkt', ['embedding'], ['embedding']],
     ['irg', ['embedding'], ['embedding']],
@@ -45,11 +47,26 @@ describe('defaultLayerPairs (the references’ choice)', () => {
     });
   });
 
-  it('gives every method with a layer reader a default that its own checks accept (tiny-cnn and small-cnn students)', () => {
+  it('AFD takes every block (up to three) of each network; UDML the student block of its peer\'s last block\'s shape', () => {
+    expect(defaultLayerPairs('afd', taps('small-cnn'), taps('teacher-resnet'))).toEqual({
+      studentLayers: ['block1', 'block2', 'block3'],
+      teacherLayers: ['block1', 'block2', 'block3'],
+    });
+    expect(defaultLayerPairs('afd', taps('small-cnn'), teacher)).toEqual({ studentLayers: ['block2', 'block3'], teacherLayers: ['block1', 'block2'] });
+    // small-cnn's block2 [8,8,32] has the shape of tiny-cnn's last block; its last block3 [4,4,64] has not.
+    expect(defaultLayerPairs('udml', taps('small-cnn'), taps('tiny-cnn'))).toEqual({ studentLayers: ['block2'], teacherLayers: ['block2'] });
+    // The other way round: small-cnn's block3 has no twin in tiny-cnn; its block2 has.
+    expect(defaultLayerPairs('udml', taps('tiny-cnn'), taps('small-cnn'))).toEqual({ studentLayers: ['block2'], teacherLayers: ['block2'] });
+    expect(defaultLayerPairs('udml', taps('small-cnn'), taps('small-cnn'))).toEqual({ studentLayers: ['block3'], teacherLayers: ['block3'] });
+    // Against teacher-cnn (the table above): tiny-cnn's block2 [8,8,32] has the shape of its block1.
+    expect(defaultLayerPairs('udml', taps('tiny-cnn'), teacher)).toEqual({ studentLayers: ['block2'], teacherLayers: ['block1'] });
+  });
+
+  it('gives every method with a layer reader a default that its own checks accept (tiny-cnn and small-cnn students; a mutual method\'s peer of the student\'s architecture)', () => {
     for (const student of ['tiny-cnn', 'small-cnn']) {
       for (const method of METHODS.filter((m) => m.layers.reads !== 'logits')) {
         const built = getArchitecture(student).build(SHAPE, CLASSES, 1);
-        const teacherModel = getArchitecture('teacher-cnn').build(SHAPE, CLASSES, 2);
+        const teacherModel = getArchitecture(method.kind === 'mutual' ? student : 'teacher-cnn').build(SHAPE, CLASSES, 2);
         const plan = buildDistillPlan(config({ method: method.id, params: {}, student }), built, teacherModel, CLASSES);
         expect(plan.terms[0].studentLayers.length, `${method.id} on ${student}`).toBeGreaterThan(0);
         plan.dispose();
@@ -103,6 +120,16 @@ describe('refusals before training', () => {
     expect(planFor({ method: 'at', params: {} }, 'mlp')).toThrow(/AT .* needs at least one layer of each network, and the student has none/);
   });
 
+  it('AFD refuses a single pair (its attention would be 1); UDML maps of two shapes', () => {
+    expect(planFor({ method: 'afd', params: {}, studentLayers: ['block2'], teacherLayers: ['block2'] })).toThrow(
+      /AFD .* needs at least 2 layers of each network .*; got student block2 \[8,8,32\] with teacher block2 \[8,8,64\]/,
+    );
+    expect(planFor({ method: 'afd', params: {}, studentLayers: ['block1', 'block2'], teacherLayers: ['block2', 'block1'] })).not.toThrow();
+    expect(planFor({ method: 'udml', params: {}, studentLayers: ['block2'], teacherLayers: ['block2'] })).toThrow(
+      /UDML .* cannot use student block2 \[8,8,32\] with teacher block2 \[8,8,64\]: .*same shape/,
+    );
+  });
+
   it('blames the network that lacks the layers: a teacher without conv blocks, a student without, or both', () => {
     const student = taps('tiny-cnn');
     const flatTeacher = taps('mlp');
@@ -130,19 +157,20 @@ describe('refusals before training', () => {
 });
 
 describe('the plan', () => {
-  it('builds learnable parts for fitnet, mgd and vid only, seeded from config.seed, and frees them', () => {
+  it('builds learnable parts for fitnet, mgd, vid and afd only, seeded from config.seed, and frees them', () => {
     const student = getArchitecture('tiny-cnn').build(SHAPE, CLASSES, 1);
     const teacherModel = getArchitecture('teacher-cnn').build(SHAPE, CLASSES, 2);
     const before = tf.memory().numTensors;
     const counts: Record<string, number> = {};
-    for (const method of ['fitnet', 'mgd', 'vid', 'at', 'rkd']) {
+    for (const method of ['fitnet', 'mgd', 'vid', 'afd', 'at', 'rkd']) {
       const plan = buildDistillPlan(config({ method, params: {} }), student, teacherModel, CLASSES);
       counts[method] = plan.learnableVariables.length;
       expect(plan.learnableVariables.every((v) => v.trainable)).toBe(true);
       plan.dispose();
     }
-    // fitnet: 1x1 conv + bias; mgd: align conv (32 -> 64) + two generator convs, each with bias; vid: 3 convs + log scale.
-    expect(counts).toEqual({ fitnet: 2, mgd: 6, vid: 4, at: 0, rkd: 0 });
+    // fitnet: 1x1 conv + bias; mgd: align conv (32 -> 64) + two generator convs, each with bias; vid: 3 convs + log scale;
+    // afd on two pairs: two keys and two queries (kernel, scale, shift), the bilinear map (kernel, scale), p_t and p_s.
+    expect(counts).toEqual({ fitnet: 2, mgd: 6, vid: 4, afd: 16, at: 0, rkd: 0 });
     expect(tf.memory().numTensors).toBe(before);
     const values = (seed: number) => {
       const plan = buildDistillPlan(config({ method: 'fitnet', params: {}, seed }), student, teacherModel, CLASSES);

@@ -164,7 +164,7 @@ function PeerStudentPicker() {
       options={options}
       onValue={setPeerStudent}
       disabled={active}
-      help="DML trains this second student together with the first; each learns from the labels and from the other. Both curves are charted (the peer's dashed)."
+      help="DML and UDML train this second student together with the first; each learns from the labels and from the other (UDML also from its feature map at the chosen block). Both curves are charted (the peer's dashed)."
     />
   );
 }

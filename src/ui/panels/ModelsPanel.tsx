@@ -73,7 +73,7 @@ function TeacherPicker() {
   const teacherParams = card?.parameters ?? (config.teacher === CUSTOM_TEACHER ? uploaded?.parameters : undefined);
   const notUsed = !usesTeacher(config);
   let help: string;
-  if (notUsed) help = isMutual(config) ? 'DML trains two students that learn from each other: no pretrained teacher.' : 'Method "none" trains the student from hard labels only: no teacher.';
+  if (notUsed) help = isMutual(config) ? 'DML and UDML train two students that learn from each other: no pretrained teacher.' : 'Method "none" trains the student from hard labels only: no teacher.';
   else if (card) help = `Val ${formatPercent(card.valAccuracy, 1)} · test ${formatPercent(card.testAccuracy, 1)} (MPA ${formatPercent(card.testMpa, 1)}) · ${card.epochs} epochs`;
   else if (config.teacher === CUSTOM_TEACHER && uploaded?.trained) {
     const { trained } = uploaded;

@@ -41,8 +41,8 @@ const BATCH = 5;
 const CLASSES = 5;
 const ORDER = [3, 0, 4, 1, 2];
 
-/** IRG's vertex term reads the logits besides the embeddings its table entry names. */
-const ALSO_READS_LOGITS: ReadonlySet<string> = new Set(['irg']);
+/** IRG's vertex term and UDML's DML term read the logits besides the layers their table entries name. */
+const ALSO_READS_LOGITS: ReadonlySet<string> = new Set(['irg', 'udml']);
 
 /** A uniform draw above every default drop ratio: a method that samples (MGD's mask) keeps every channel. */
 const KEEP_ALL = () => 0.9;
@@ -52,8 +52,9 @@ interface Reads {
   logits: boolean;
   embedding: boolean;
   /**
-   * The numbers of feature-map pairs it is checked with: one and two for a features method, the
-   * extra pairs an embedding method accepts (IRG: none, and two for its full form), none else.
+   * The numbers of feature-map pairs it is checked with: one and two for a features method (two
+   * only for one that asks for two or more: AFD), the extra pairs an embedding method accepts
+   * (IRG: none, and two for its full form), none else.
    */
   mapCounts: readonly number[];
 }
@@ -63,7 +64,7 @@ function readsOf(spec: MethodSpec): Reads {
   return {
     logits: layers.reads === 'logits' || ALSO_READS_LOGITS.has(spec.id),
     embedding: layers.reads === 'embedding',
-    mapCounts: layers.reads === 'features' ? [1, 2] : layers.reads === 'embedding' ? layers.extraFeaturePairs : [0],
+    mapCounts: layers.reads === 'features' ? [1, 2].filter((n) => n >= (layers.minPairs ?? 1)) : layers.reads === 'embedding' ? layers.extraFeaturePairs : [0],
   };
 }
 
@@ -71,18 +72,22 @@ function readsOf(spec: MethodSpec): Reads {
  * Two pairs with other channel counts on the two sides (connectors then align). The student's
  * first map is larger than the teacher's (it is pooled), unless the method asks for equal sizes;
  * each network's second map is smaller with twice the channels of its first (IRG's layer rule).
+ * A method that compares maps entry by entry (UDML) gets the teacher's shapes on both sides.
  */
 function mapShapes(spec: MethodSpec): { student: [number, number, number, number][]; teacher: [number, number, number, number][] } {
-  const first = spec.layers.reads === 'features' && spec.layers.pairSize === 'equal' ? 4 : 8;
+  const pairSize = spec.layers.reads === 'features' ? spec.layers.pairSize : undefined;
+  const first = pairSize === 'equal' ? 4 : 8;
+  const teacher: [number, number, number, number][] = [
+    [BATCH, 4, 4, 3],
+    [BATCH, 2, 2, 6],
+  ];
+  if (pairSize === 'identical') return { student: teacher, teacher };
   return {
     student: [
       [BATCH, first, first, 2],
       [BATCH, 2, 2, 4],
     ],
-    teacher: [
-      [BATCH, 4, 4, 3],
-      [BATCH, 2, 2, 6],
-    ],
+    teacher,
   };
 }
 

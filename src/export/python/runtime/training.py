@@ -94,27 +94,32 @@ class Distiller(nn.Module):
 
 
 class MutualLearners(nn.Module):
-    """DML (Zhang 2018): two students, each w_ce * CE + w * KL(peer || self) with the other detached."""
+    """DML (Zhang 2018), UDML: two students, each w_ce * CE + w * term(self, peer) with the other's
+    logits (and, for UDML, its maps at the term's layers: teacherLayers name the peer's) detached."""
 
     def __init__(self, student, peer):
         super().__init__()
         self.student, self.peer = student, peer
 
     def forward(self, images, labels, labelled, t_logits, t_out, ce_weight, weights):
-        logits, _ = self.student(images)
-        peer_logits, _ = self.peer(images)
+        logits, s_out = self.student(images)
+        peer_logits, p_out = self.peer(images)
         term = TERMS[0]
+        n = term["feature_pairs"]
 
-        def one(own, other, module):
+        def one(own, other, own_maps, other_maps, module):
             ce = cross_entropy(own, labels, labelled)
-            kl = LOSSES["dml"](TermInputs(s_logits=own, t_logits=other.detach(), labels=labels), term["params"])
+            x = TermInputs(s_logits=own, t_logits=other.detach(), labels=labels, s_feats=own_maps, t_feats=[m.detach() for m in other_maps])
+            kl = LOSSES[term["method"]](x, term["params"])
             total = ce * ce_weight + kl * weights[0]
             if RUN["weightDecay"] > 0:
                 total = total + squared_weights(module) * (RUN["weightDecay"] / 2)
             return ce, kl, total
 
-        ce, kl, total = one(logits, peer_logits, self.student)
-        peer_ce, peer_kl, peer_total = one(peer_logits, logits, self.peer)
+        s_maps = [s_out[name] for name in term["studentLayers"][:n]]
+        p_maps = [p_out[name] for name in term["teacherLayers"][:n]]
+        ce, kl, total = one(logits, peer_logits, s_maps, p_maps, self.student)
+        peer_ce, peer_kl, peer_total = one(peer_logits, logits, p_maps, s_maps, self.peer)
         return {"ce": ce, "terms": [kl], "total": total + peer_total, "student_total": total,
                 "correct": (logits.argmax(1) == labels).sum(),
                 "peer": {"ce": peer_ce, "kd": peer_kl, "total": peer_total}}
