@@ -15,6 +15,7 @@ import { PendingSteps, type RunFailure } from './stepReadback';
 import { MetricsAccumulator } from './metricsAccumulator';
 import { prepareTraining, type TrainingParts } from './trainingParts';
 import { CurveScorer, finalScores, type FinalScores } from './runScoring';
+import { windowOf, type RunWindow } from './runWindow';
 
 export interface RunHooks {
   /** Per-step losses, delivered in batches (never one call per step). */
@@ -30,6 +31,13 @@ export interface RunHooks {
   onKnobs?(change: KnobChange): void;
   /** Progress through the whole run, 0..1. */
   onProgress?(step: number, totalSteps: number, epoch: number): void;
+  /**
+   * The run's window (runWindow.ts), for looking inside between steps: opened once the plan is
+   * built, before the teacher cache and the first step; closed just before the plan's learnable
+   * parts are freed, when the caller copies what it keeps (keepWindow).
+   */
+  onWindowOpen?(window: RunWindow): void;
+  onWindowClose?(window: RunWindow): void;
 }
 
 export interface RunOptions {
@@ -96,7 +104,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const curveMs: number[] = [];
   const curves = new CurveScorer(data);
   let parts: TrainingParts | null = null;
+  const runWindow = windowOf(plan, () => step, () => terms);
   try {
+    hooks.onWindowOpen?.(runWindow);
     const onCaching = (detail?: string) => hooks.onPhase?.('caching-teacher', detail);
     parts = await prepareTraining({ ...options, teacher, plan, evalBatchSize, onCaching, stop: control });
     const { context, optimizer, peer, ema } = parts;
@@ -175,6 +185,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     const seconds = (performance.now() - started) / 1000;
     return runResult({ config, scores, parts, plan, student, length, step, failure, stopped: control.isStopped, history, knobChanges, trainMs, evalMs, seconds, warm, curveMs });
   } finally {
+    hooks.onWindowClose?.(runWindow);
     pending.dispose();
     curves.dispose();
     parts?.dispose();

@@ -31,6 +31,15 @@ export interface RunSetup {
   release(): void;
 }
 
+/**
+ * The run's student before its first step, from config.seed: any architecture (the CLI trains the
+ * shipped teachers this way). Built again, it is the same network with the same weights (the
+ * matched view's picture of a run's start, runWindow.ts).
+ */
+export function buildStudent(config: Pick<ExperimentConfig, 'student' | 'seed'>, info: Pick<DatasetInfo, 'inputShape' | 'numClasses'>): tfl.LayersModel {
+  return getArchitecture(config.student).build(info.inputShape, info.numClasses, config.seed);
+}
+
 export async function setUpRun(options: {
   config: ExperimentConfig;
   dataset: DeviceDataset;
@@ -72,8 +81,7 @@ export async function setUpRun(options: {
         } else logitsNote = `to compute (${shipped.reason})`;
       }
     }
-    // Any architecture: the CLI trains the shipped teachers this way.
-    const student = getArchitecture(config.student).build(dataset.info.inputShape, dataset.info.numClasses, config.seed);
+    const student = buildStudent(config, dataset.info);
     return { data, student, teacherLogits, logitsNote, release };
   } catch (error) {
     release();

@@ -1,0 +1,252 @@
+// The matched view (docs/ARCHITECTURE.md §4.6) of a tiny student and teacher on the synthetic set:
+// every drawn quantity is the one the loss compares on the same images (the loss rebuilt from the
+// view's plain arrays equals the method's compute() on the tapped outputs, to 1e-5; AT's map equals
+// attentionMaps'), the relations' batch is sorted by class, nothing is left on the device, and the
+// run's window gives the live view, a copy at its end and its start rebuilt from the seed.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getMethod, resolveParams, type DistillInputs } from '../../src/kd';
+import { attentionMaps } from '../../src/kd/losses/at';
+import { similarityMatrix } from '../../src/kd/losses/sp';
+import { createRng } from '../../src/core/rng';
+import { getArchitecture } from '../../src/models/architectures';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
+import { buildDistillPlan, termInputs, type DistillPlan } from '../../src/train/distillPlan';
+import { classSortedBatch, computeMatchedView, MATCHED_MASK_SEED, type MatchedSource, type MatchedTerm, type MatchedView } from '../../src/train/matchedView';
+import { runExperiment } from '../../src/train/runExperiment';
+import { keepWindow, partsOf, startOfRun, type KeptRun } from '../../src/train/runWindow';
+import type { RunData } from '../../src/train/runTypes';
+import type { ExperimentConfig } from '../../src/train/config';
+import { CLASSES, config, disposeData, SHAPE, syntheticData } from './fixtures';
+
+let data: RunData;
+let teacher: tfl.LayersModel;
+let student: tfl.LayersModel;
+
+beforeAll(() => {
+  installFastCpuKernels();
+  data = syntheticData(64, 24);
+  teacher = getArchitecture('teacher-cnn').build(SHAPE, CLASSES, 5);
+  student = getArchitecture('tiny-cnn').build(SHAPE, CLASSES, 6);
+});
+
+afterAll(() => {
+  disposeData(data);
+  teacher.dispose();
+  student.dispose();
+});
+
+const IMAGE = 5;
+
+function cfg(overrides: Partial<ExperimentConfig>): ExperimentConfig {
+  return config({ student: 'tiny-cnn', teacher: 'teacher-cnn', batchSize: 16, params: {}, ...overrides });
+}
+
+function sourceOf(plan: DistillPlan, model = student): MatchedSource {
+  return { student: model, teacher, numClasses: CLASSES, plan, params: plan.terms.map((term) => term.params), step: 0 };
+}
+
+/** The view of a configuration's plan, checking that it leaves no tensor behind. */
+async function viewOf(overrides: Partial<ExperimentConfig>, perClass?: number): Promise<{ view: MatchedView; plan: DistillPlan }> {
+  const plan = buildDistillPlan(cfg(overrides), student, teacher, CLASSES);
+  const before = tf.memory().numTensors;
+  const view = await computeMatchedView(sourceOf(plan), data.test, { imageIndex: IMAGE, perClass });
+  expect(tf.memory().numTensors).toBe(before);
+  return { view, plan };
+}
+
+/** The term's loss as the loop computes it, on the tapped outputs of these test images (MGD with the view's mask stream). */
+function lossOn(plan: DistillPlan, indices: ArrayLike<number>, params: Record<string, number> = {}, termIndex = 0): number {
+  const term = plan.planned[termIndex];
+  return tf.tidy(() => {
+    const images = data.test.images.gather(Int32Array.from(indices));
+    const studentOutputs = [plan.studentTaps ? plan.studentTaps.model.predict(images) : student.predict(images)].flat() as tf.Tensor[];
+    const teacherOutputs = [plan.teacherTaps ? plan.teacherTaps.model.predict(images) : teacher.predict(images)].flat() as tf.Tensor[];
+    const labels = tf.tensor1d(Int32Array.from(indices, (i) => data.test.hostLabels[i]), 'int32');
+    const tapped = plan.studentTaps !== null;
+    const inputs: DistillInputs = termInputs(term, studentOutputs.at(-1) as tf.Tensor2D, teacherOutputs.at(-1) as tf.Tensor2D, labels, tapped ? studentOutputs : null, tapped ? teacherOutputs : null);
+    inputs.random = createRng(MATCHED_MASK_SEED);
+    return term.method.compute(inputs, resolveParams(term.method, { ...plan.terms[termIndex].params, ...params }));
+  }).dataSync()[0];
+}
+
+const close = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(expected));
+const sum = (values: ArrayLike<number>) => Array.from(values).reduce((a, b) => a + b, 0);
+const mean = (values: ArrayLike<number>) => sum(values) / values.length;
+
+function shown<S extends MatchedTerm['show']>(term: MatchedTerm, show: S): Extract<MatchedTerm, { show: S }> {
+  expect(term.show).toBe(show);
+  return term as Extract<MatchedTerm, { show: S }>;
+}
+
+describe('the matched view', () => {
+  it('draws AT the maps its loss takes on the chosen image, their difference, a shared colour range, and the image', async () => {
+    const { view, plan } = await viewOf({ method: 'at' });
+    const { maps } = shown(view.terms[0], 'maps');
+    expect(maps.map((map) => map.layers)).toEqual(plan.terms[0].studentLayers.map((s, i) => ({ student: s, teacher: plan.terms[0].teacherLayers[i] })));
+    // The maps attentionMaps (at.ts) computes on the tapped outputs of the same image.
+    const expected = tf.tidy(() => {
+      const outputs = (taps: DistillPlan['studentTaps']) => [taps!.model.predict(data.test.images.gather(Int32Array.of(IMAGE)))].flat() as tf.Tensor4D[];
+      const s = outputs(plan.studentTaps);
+      const t = outputs(plan.teacherTaps);
+      const inputs = termInputs(plan.planned[0], s.at(-1) as unknown as tf.Tensor2D, t.at(-1) as unknown as tf.Tensor2D, tf.tensor1d([0], 'int32'), s, t);
+      return attentionMaps(inputs, 2).map((m) => ({ student: m.student.dataSync(), teacher: m.teacher.dataSync(), size: [m.height, m.width] }));
+    });
+    maps.forEach((map, i) => {
+      expect([map.student.rows, map.student.columns]).toEqual(expected[i].size);
+      map.student.values.forEach((v, j) => expect(Math.abs(v - expected[i].student[j])).toBeLessThanOrEqual(1e-5));
+      map.teacher.values.forEach((v, j) => expect(Math.abs(v - expected[i].teacher[j])).toBeLessThanOrEqual(1e-5));
+      expect(map.differenceKind).toBe('signed');
+      const [low, high] = map.range;
+      expect(Math.min(...map.student.values, ...map.teacher.values)).toBe(low);
+      expect(Math.max(...map.student.values, ...map.teacher.values)).toBe(high);
+      expect(map.differenceRange[0]).toBe(-map.differenceRange[1]);
+    });
+    // The loss is the sum over pairs of the mean squared difference drawn.
+    close(lossOn(plan, [IMAGE]), sum(maps.map((map) => mean(map.difference.values.map((v) => v * v)))));
+    expect(view.image).toMatchObject({ index: IMAGE, label: data.test.hostLabels[IMAGE], shape: SHAPE });
+    expect(view.image!.pixels).toHaveLength(64);
+    expect(view.batch).toBeNull();
+    plan.dispose();
+  });
+
+  it('draws FitNet, MGD and VID the connector-side feature and the teacher’s with the run’s connectors; the loss follows from the drawn residual', async () => {
+    const reductions: Record<string, (residual: Float32Array, channels: number, params: Record<string, number>) => number> = {
+      fitnet: (r) => mean(r),
+      mgd: (r, channels, p) => p.alphaMgd * channels * sum(r),
+      vid: (r) => mean(r),
+    };
+    for (const method of ['fitnet', 'mgd', 'vid']) {
+      const { view, plan } = await viewOf({ method });
+      const { maps } = shown(view.terms[0], 'maps');
+      expect(maps.every((map) => map.differenceKind === 'cost')).toBe(true);
+      const channels = (plan.teacherTaps!.model.outputs[plan.planned[0].teacherFeatures[0]].shape[3] ?? 0) as number;
+      const rebuilt = sum(maps.map((map) => reductions[method](map.difference.values, channels, plan.terms[0].params)));
+      close(lossOn(plan, [IMAGE]), rebuilt);
+      plan.dispose();
+    }
+  });
+
+  it('draws the relation methods their batch matrices on a class-sorted test batch', async () => {
+    const { view, plan } = await viewOf({ method: 'sp' }, 3);
+    const batch = view.batch!;
+    expect(batch.indices).toHaveLength(3 * CLASSES);
+    expect(Array.from(batch.labels)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]);
+    expect(batch.boundaries).toEqual([3, 6, 9]);
+    batch.indices.forEach((index, i) => expect(data.test.hostLabels[index]).toBe(batch.labels[i]));
+    expect(view.image).toBeNull();
+    const { relations } = shown(view.terms[0], 'relations');
+    // SP's G is similarityMatrix (sp.ts) of the batch's features, in the batch's order.
+    const expected = tf.tidy(() => {
+      const outputs = [plan.studentTaps!.model.predict(data.test.images.gather(batch.indices))].flat() as tf.Tensor[];
+      return similarityMatrix(outputs[plan.planned[0].studentFeatures[0]]).dataSync();
+    });
+    expect([relations[0].student.rows, relations[0].student.columns]).toEqual([12, 12]);
+    relations[0].student.values.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1e-5));
+    close(lossOn(plan, batch.indices), sum(relations.map((r) => mean(r.student.values.map((s, i) => (r.teacher.values[i] - s) ** 2)))));
+    plan.dispose();
+
+    const pkt = await viewOf({ method: 'pkt' });
+    const [p] = shown(pkt.view.terms[0], 'relations').relations;
+    expect(p.layers).toEqual({ student: 'embedding', teacher: 'embedding' });
+    close(lossOn(pkt.plan, pkt.view.batch!.indices), mean(p.teacher.values.map((t, i) => t * Math.log((t + 1e-7) / (p.student.values[i] + 1e-7)))));
+    pkt.plan.dispose();
+
+    const rkd = await viewOf({ method: 'rkd' });
+    const [d] = shown(rkd.view.terms[0], 'relations').relations;
+    const smoothL1 = mean(d.student.values.map((s, i) => {
+      const gap = Math.abs(s - d.teacher.values[i]);
+      return gap < 1 ? 0.5 * gap * gap : gap - 0.5;
+    }));
+    close(lossOn(rkd.plan, rkd.view.batch!.indices, { wDistance: 1, wAngle: 0 }), smoothL1);
+    rkd.plan.dispose();
+
+    const irg = await viewOf({ method: 'irg', studentLayers: ['block1', 'block2', 'embedding'], teacherLayers: ['block1', 'block2', 'embedding'] });
+    const edges = shown(irg.view.terms[0], 'relations').relations;
+    expect(edges.map((r) => r.layers.student)).toEqual(['embedding', 'block1', 'block2']);
+    const mse = (r: (typeof edges)[number]) => mean(r.student.values.map((s, i) => (s - r.teacher.values[i]) ** 2));
+    close(lossOn(irg.plan, irg.view.batch!.indices, { wVertex: 0, wEdge: 1, wTransform: 0 }), mean(edges.map(mse)));
+    irg.plan.dispose();
+
+    const dist = await viewOf({ method: 'dist' });
+    const [y] = shown(dist.view.terms[0], 'relations').relations;
+    expect([y.columns, y.student.columns, y.layers.student]).toEqual(['classes', CLASSES, 'logits']);
+    for (let row = 0; row < y.student.rows; row++) close(sum(y.student.values.slice(row * CLASSES, (row + 1) * CLASSES)), 1);
+    dist.plan.dispose();
+  });
+
+  it('points the soft-label methods to the explorer, draws a recipe’s maps and relations from one pass, and refuses an image that does not exist', async () => {
+    const { view, plan } = await viewOf({ method: 'kd' });
+    expect(view.terms).toEqual([{ method: 'kd', label: getMethod('kd').label, show: 'soft-labels' }]);
+    expect([view.image, view.batch]).toEqual([null, null]);
+    plan.dispose();
+
+    const recipe = await viewOf({ method: 'at', terms: [{ method: 'at', weight: 1000, params: {} }, { method: 'sp', weight: 3000, params: {} }, { method: 'kd', weight: 1, params: {} }] });
+    expect(recipe.view.terms.map((term) => term.show)).toEqual(['maps', 'relations', 'soft-labels']);
+    expect(recipe.view.image?.index).toBe(IMAGE);
+    expect(recipe.view.batch?.indices.length).toBe(4 * CLASSES);
+
+    const before = tf.memory().numTensors;
+    await expect(computeMatchedView(sourceOf(recipe.plan), data.test, { imageIndex: data.test.count })).rejects.toThrow('Test image 24 does not exist: the test split has 24 images');
+    expect(tf.memory().numTensors).toBe(before);
+    recipe.plan.dispose();
+  });
+
+  it('sorts the batch by class, then index, at most 64 images', () => {
+    const labels = Int32Array.from({ length: 300 }, (_, i) => (i * 7) % 20);
+    const batch = classSortedBatch(labels, 300, 20, 5);
+    expect(batch.indices).toHaveLength(64);
+    for (let i = 1; i < 64; i++) {
+      const [a, b] = [batch.indices[i - 1], batch.indices[i]];
+      expect(labels[a] < labels[b] || (labels[a] === labels[b] && a < b)).toBe(true);
+    }
+    expect(batch.boundaries.every((at) => batch.labels[at] !== batch.labels[at - 1])).toBe(true);
+  });
+
+  it('reads a run through its window: the start as the seed rebuilds it, a copy of the trained connectors at its end', async () => {
+    const runConfig = cfg({ method: 'fitnet', epochs: 1 });
+    const runStudent = getArchitecture('tiny-cnn').build(SHAPE, CLASSES, runConfig.seed);
+    let atOpen: Promise<MatchedView> | null = null;
+    let kept: KeptRun | null = null;
+    let closedStep = -1;
+    await runExperiment({
+      config: runConfig,
+      data,
+      student: runStudent,
+      teacher,
+      hooks: {
+        // Drawn before the first step: its tensors are computed at once, only read back later.
+        onWindowOpen: (window) => (atOpen = computeMatchedView({ student: runStudent, teacher, numClasses: CLASSES, ...partsOf(window) }, data.test, { imageIndex: IMAGE })),
+        onWindowClose: (window) => {
+          kept = keepWindow(window);
+          closedStep = window.step;
+          const trained = window.plan.planned[0].learnable!.variables.map((v) => Array.from(v.dataSync()));
+          expect(kept.plan.planned[0].learnable!.variables.map((v) => Array.from(v.dataSync()))).toEqual(trained);
+        },
+      },
+    });
+    expect(closedStep).toBe(4);
+    const first = (view: MatchedView) => shown(view.terms[0], 'maps').maps[0];
+    const start = await atOpen!;
+    expect(start.step).toBe(0);
+
+    // After the run the plan's own connectors are freed; the kept copy still draws, at the last step.
+    const keptRun = kept as unknown as KeptRun;
+    const after = await computeMatchedView({ student: runStudent, teacher, numClasses: CLASSES, ...keptRun }, data.test, { imageIndex: IMAGE });
+    expect(after.step).toBe(4);
+    expect(first(after).student.values).not.toEqual(first(start).student.values);
+
+    // The start rebuilt from the seed draws exactly what the run drew before its first step.
+    const before = tf.memory().numTensors;
+    const rebuilt = startOfRun(runConfig, data.info, teacher);
+    const again = await computeMatchedView({ teacher, numClasses: CLASSES, ...rebuilt.parts, student: rebuilt.student }, data.test, { imageIndex: IMAGE });
+    rebuilt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(first(again).student.values).toEqual(first(start).student.values);
+    expect(first(again).teacher.values).toEqual(first(start).teacher.values);
+
+    keptRun.dispose();
+    runStudent.dispose();
+  });
+});
