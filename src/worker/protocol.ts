@@ -10,6 +10,7 @@ import type { ExampleImage, MisclassifiedPair, TeacherView } from '../train/insp
 import type { TermLayerCheck } from '../train/layerCheck';
 import type { Tap } from '../models/taps';
 import type { TeacherEvaluation } from '../train/evaluate';
+import type { MatchedView, MatchedViewRequest } from '../train/matchedView';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -78,6 +79,24 @@ export interface StudentSummary {
   method: string;
 }
 
+/**
+ * A matched-view request (docs/ARCHITECTURE.md §4.6): run `runId`'s terms drawn for test image
+ * `imageIndex` (maps) and a batch of `perClass` test images of each class (relations).
+ */
+export interface MatchedViewBody extends MatchedViewRequest {
+  runId: string;
+  /** 'now' (default): as it trains, paused, or as it ended; 'start': before its first step, rebuilt from its seed. */
+  when?: 'now' | 'start';
+}
+
+/** The matched view of a run: every typed array in it travels transferred. */
+export interface MatchedViewReply extends MatchedView {
+  runId: string;
+  /** The run's state when drawn: training, paused, or trained (it has ended). */
+  state: 'training' | 'paused' | 'trained';
+  when: 'now' | 'start';
+}
+
 export interface StudentFilesMessage {
   modelJson: string;
   weights: ArrayBuffer;
@@ -113,6 +132,13 @@ export interface Requests {
   };
   /** Run inspector: up to `limit` test images of each pair that the student of run `runId` gets wrong that way. */
   misclassified: { body: { runId: string; pairs: { actual: number; predicted: number }[]; limit: number }; reply: MisclassifiedPair[] };
+  /**
+   * Matched view: what each term of run `runId` compares (maps for AT, FitNet, MGD and VID; batch
+   * relations for SP, RKD, PKT, IRG and DIST; a pointer to the soft labels for KD and DKD). Asked
+   * while the run trains, is paused or after it ended; fails with a message when the run's student
+   * is gone (a newer run replaced it).
+   */
+  matchedView: { body: MatchedViewBody; reply: MatchedViewReply };
   /** Layer pickers: the student's and the teacher's taps on `dataset`, and each term's layers checked. */
   checkLayers: {
     body: { dataset: string; student: string; teacher: TeacherSource | null; terms: DistillTerm[] };
@@ -177,3 +203,4 @@ export type EventMessage<E extends EventName = EventName> = { [K in E]: { event:
 export type FromWorker = ReplyMessage | EventMessage;
 
 export type { ExampleImage, MisclassifiedPair, TeacherView };
+export type { Grid, LayerNames, MatchedBatch, MatchedImage, MatchedMap, MatchedRelation, MatchedTerm, MatchedView } from '../train/matchedView';

@@ -114,6 +114,7 @@ export function createLab(deps: LabDeps): Lab {
     teacherView: after((body) => views.teacherView(body)),
     studentView: after((body) => views.studentView(body)),
     misclassified: after((body) => views.misclassified(body)),
+    matchedView: after((body) => views.matchedView(body)),
     checkLayers: after((body) => views.checkLayers(body)),
     evaluateTeacher: after((body) => views.evaluateTeacher(body)),
     exportStudent: after(async ({ runId }) => {

@@ -1,7 +1,7 @@
 // The lab's run: one at a time, with its control (pause, resume, stop, live knobs), and the
 // student it trains, kept after the run ends for the explorer, the run inspector and export.
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { FetchBytes } from '../../data/types';
+import type { DatasetInfo, FetchBytes } from '../../data/types';
 import { disposeModel } from '../../models/architectures';
 import { serializeModel } from '../../models/io';
 import { loadShippedLogits } from '../../models/shippedLogits';
@@ -14,6 +14,26 @@ import type { RunEnd, RunUpdate, StudentFilesMessage, TeacherSource } from '../p
 import type { Datasets } from './datasets';
 import type { Teachers } from './teachers';
 import type { DeviceWatch } from './device';
+import { drawsPictures, type MatchedSource } from '../../train/matchedView';
+import { keepWindow, partsOf, startOfRun, type KeptRun, type RunWindow } from '../../train/runWindow';
+
+/** Whether a model's weights were freed (an uploaded teacher replaced by a newer upload). */
+function modelGone(model: tfl.LayersModel): boolean {
+  try {
+    return model.weights.some((weight) => weight.read().isDisposed);
+  } catch {
+    return true;
+  }
+}
+
+/** The copy of a closing window, or null when it cannot be made (the run's end must not fail for the view). */
+function keepRunWindow(window: RunWindow): KeptRun | null {
+  try {
+    return keepWindow(window);
+  } catch {
+    return null;
+  }
+}
 
 /** What a wait raced against a stop resolves to when the stop came first. */
 const STOPPED = Symbol('stopped');
@@ -23,6 +43,19 @@ export interface TrainedStudent {
   runId: string;
   config: ExperimentConfig;
   state: 'training' | 'trained';
+  /** The teacher it learned from (null when none), for the matched view. */
+  teacher: tfl.LayersModel | null;
+  info: Pick<DatasetInfo, 'inputShape' | 'numClasses'>;
+  /** The loop's window while the run trains (runWindow.ts); then `kept`, the copy taken as it closed. */
+  window: RunWindow | null;
+  kept: KeptRun | null;
+}
+
+/** A source for the matched view and what frees it (only what was made for it). */
+export interface MatchedSourceLease {
+  source: MatchedSource;
+  state: 'training' | 'paused' | 'trained';
+  release(): void;
 }
 
 export class RunSession {
@@ -79,6 +112,7 @@ export class RunSession {
     const post = (update: RunUpdate) => this.update(runId, update);
     if (this.exporting) await this.exporting.catch(() => {});
     disposeModel(this.last?.model ?? null);
+    this.last?.kept?.dispose();
     this.last = null;
     let student: tfl.LayersModel | null = null;
     let release = () => {};
@@ -107,7 +141,8 @@ export class RunSession {
       release = setup.release;
       const { data, teacherLogits } = setup;
       student = setup.student;
-      this.last = { model: student, runId, config, state: 'training' };
+      const kept: TrainedStudent = { model: student, runId, config, state: 'training', teacher, info: loaded.info, window: null, kept: null };
+      this.last = kept;
       const result = await runExperiment({
         config,
         data,
@@ -122,6 +157,11 @@ export class RunSession {
           onProgress: (step, totalSteps, epoch) => post({ type: 'progress', step, totalSteps, epoch }),
           onPaused: () => post({ type: 'paused' }),
           onKnobs: (change) => post({ type: 'knobs', change }),
+          onWindowOpen: (window) => (kept.window = window),
+          onWindowClose: (window) => {
+            kept.window = null;
+            kept.kept = keepRunWindow(window);
+          },
         },
       });
       // A step that failed because the device went away is reported as that loss, with the browser's reason.
@@ -154,6 +194,25 @@ export class RunSession {
     } finally {
       if (this.exporting === exporting) this.exporting = null;
     }
+  }
+
+  /**
+   * What the matched view of run `runId` reads (docs/ARCHITECTURE.md §4.6): 'now', the run as it
+   * trains (its open window) or as it ended (the copy kept when it closed); 'start', the run's
+   * start rebuilt from its seed (freed by `release`).
+   */
+  matchedSource(runId: string, when: 'now' | 'start'): MatchedSourceLease {
+    const run = this.studentOf(runId);
+    const state = run.state === 'trained' ? 'trained' : this.current?.runId === runId && this.current.control.isPaused ? 'paused' : 'training';
+    if (run.teacher && modelGone(run.teacher)) throw new Error('The teacher of this run is gone (a newer upload replaced it).');
+    const parts = run.window ? partsOf(run.window) : run.kept;
+    if (!parts) throw new Error('This run has nothing to show: it ended before its first step.');
+    const models = { teacher: run.teacher, numClasses: run.info.numClasses };
+    if (when === 'now' || !drawsPictures(parts.plan)) {
+      return { source: { ...models, ...parts, student: run.model, step: when === 'now' ? parts.step : 0 }, state, release: () => {} };
+    }
+    const start = startOfRun(run.config, run.info, run.teacher);
+    return { source: { ...models, ...start.parts, student: start.student }, state, release: () => start.dispose() };
   }
 
   /** The kept student, when it is run `runId`'s. */

@@ -4,6 +4,7 @@
 import { getArchitecture } from '../../models/architectures';
 import { architectureTaps, listTaps } from '../../models/taps';
 import { computeTeacherView, logitsAt, misclassifiedExamples } from '../../train/inspect';
+import { computeMatchedView, type MatchedView } from '../../train/matchedView';
 import { checkTermLayers } from '../../train/layerCheck';
 import { evaluateTeacher } from '../../train/evaluate';
 import type { ReplyValue, RequestBody } from '../protocol';
@@ -21,6 +22,19 @@ export class Transferring<T> {
 }
 
 const buffersOf = (...arrays: ArrayBufferView[]) => arrays.map((array) => array.buffer as ArrayBuffer);
+
+/** Every typed array of a matched view (each its own buffer: computeMatchedView copies them out). */
+function matchedViewBuffers(view: MatchedView): ArrayBuffer[] {
+  const grids = view.terms.flatMap((term) =>
+    term.show === 'maps'
+      ? term.maps.flatMap((map) => [map.student, map.teacher, map.difference])
+      : term.show === 'relations'
+        ? term.relations.flatMap((relation) => [relation.student, relation.teacher])
+        : [],
+  );
+  const arrays = [...grids.map((grid) => grid.values), ...(view.image ? [view.image.pixels] : []), ...(view.batch ? [view.batch.indices, view.batch.labels] : [])];
+  return buffersOf(...arrays);
+}
 
 export class Views {
   constructor(
@@ -60,6 +74,21 @@ export class Views {
       return new Transferring(pairs, buffersOf(...pairs.flatMap((pair) => pair.examples.map((image) => image.pixels))));
     } finally {
       disposeSplit(test);
+    }
+  }
+
+  /** The matched view of a run (docs/ARCHITECTURE.md §4.6), drawn on the whole test split of its dataset. */
+  async matchedView(body: RequestBody<'matchedView'>): Promise<Transferring<ReplyValue<'matchedView'>>> {
+    const when = body.when ?? 'now';
+    const loaded = await this.datasets.ensure(this.session.studentOf(body.runId).config.dataset);
+    // Taken after the wait, then used at once: a newer run may have replaced this one meanwhile.
+    const { source, state, release } = this.session.matchedSource(body.runId, when);
+    try {
+      const view = await computeMatchedView(source, loaded.test, body);
+      const reply = { ...view, runId: body.runId, state, when };
+      return new Transferring(reply, matchedViewBuffers(reply));
+    } finally {
+      release();
     }
   }
 

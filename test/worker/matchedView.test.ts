@@ -1,0 +1,123 @@
+// The matched view through the worker's lab object (docs/ARCHITECTURE.md §3, §4.6), driven as the
+// worker drives it: asked while an AT run trains, while it is paused, at its start and after it
+// ended; its arrays travel as distinct transferable buffers, and it leaves no tensor behind.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createLab, type Lab } from '../../src/worker/lab';
+import type { EventMessage, MatchedViewReply, ReplyMessage, RequestBody, RequestKind, RunUpdate } from '../../src/worker/protocol';
+import { DEFAULT_CONFIG, withMethod, type ExperimentConfig } from '../../src/train/config';
+import { installFastCpuKernels } from '../../src/backends/cpuKernels';
+
+const PUBLIC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
+const TEACHER = { kind: 'shipped', id: 'digits-teacher-cnn' } as const;
+
+const events: EventMessage[] = [];
+let lab: Lab;
+let nextId = 1;
+
+async function ask<K extends RequestKind>(kind: K, body: RequestBody<K>): Promise<{ reply: ReplyMessage<K>; transfer: Transferable[] }> {
+  const answer = await lab.answer({ id: nextId++, kind, body });
+  return answer as { reply: ReplyMessage<K>; transfer: Transferable[] };
+}
+
+async function view(body: RequestBody<'matchedView'>): Promise<{ value: MatchedViewReply; transfer: Transferable[] }> {
+  const { reply, transfer } = await ask('matchedView', body);
+  if (!reply.ok) throw new Error(reply.message);
+  return { value: reply.value, transfer };
+}
+
+const updates = (runId: string): RunUpdate[] => events.flatMap((e) => (e.event === 'run' && e.payload.runId === runId ? [e.payload.update] : []));
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
+
+const firstMap = (reply: MatchedViewReply) => {
+  const [term] = reply.terms;
+  if (term.show !== 'maps') throw new Error(`expected maps, got ${term.show}`);
+  return term.maps[0];
+};
+
+beforeAll(async () => {
+  installFastCpuKernels();
+  lab = createLab({
+    post: (message) => events.push(message),
+    fetch: async (url) => {
+      try {
+        return new Response(await readFile(fileURLToPath(url)));
+      } catch {
+        return new Response(null, { status: 404 });
+      }
+    },
+    selectBackend: async () => {
+      await tf.setBackend('cpu');
+      return { backend: 'cpu', fallbackReason: null };
+    },
+    useCpu: async () => void (await tf.setBackend('cpu')),
+    deviceLost: () => null,
+    destroyDevice: () => {},
+  });
+  await ask('init', { baseUrl: pathToFileURL(PUBLIC + path.sep).href });
+});
+
+describe('the matchedView request', () => {
+  it('draws an AT run while it trains, paused, at its start and after it ended', async () => {
+    // Long enough to be asked mid-run; stopped by the test.
+    const config: ExperimentConfig = { ...withMethod(DEFAULT_CONFIG, 'at'), trainLimit: 128, valLimit: 64, testLimit: 64, batchSize: 32, epochs: 200, evalEvery: 1000 };
+    const running = lab.answer({ id: nextId++, kind: 'start', body: { runId: 'run-m', config, teacher: TEACHER } });
+    await until(() => updates('run-m').some((u) => u.type === 'steps'));
+
+    const training = await view({ runId: 'run-m', imageIndex: 3 });
+    expect(training.value).toMatchObject({ runId: 'run-m', state: 'training', when: 'now', image: { index: 3 } });
+    expect(training.value.step).toBeGreaterThan(0);
+    expect(firstMap(training.value).layers).toEqual({ student: 'block1', teacher: 'block1' });
+
+    expect((await ask('pause', {})).reply.ok).toBe(true);
+    await until(() => updates('run-m').some((u) => u.type === 'paused'));
+    const paused = await view({ runId: 'run-m', imageIndex: 3 });
+    expect(paused.value.state).toBe('paused');
+    expect((await view({ runId: 'run-m', imageIndex: 3 })).value.step).toBe(paused.value.step);
+
+    const start = await view({ runId: 'run-m', imageIndex: 3, when: 'start' });
+    expect(start.value).toMatchObject({ state: 'paused', when: 'start', step: 0 });
+    expect(firstMap(start.value).student.values).not.toEqual(firstMap(paused.value).student.values);
+    // The teacher does not train: its maps are the same at the start.
+    expect(firstMap(start.value).teacher.values).toEqual(firstMap(paused.value).teacher.values);
+
+    expect((await ask('stop', {})).reply.ok).toBe(true);
+    const { reply } = await running;
+    expect(reply.ok).toBe(true);
+
+    // After the run: the trained student and the kept parts, the same pictures as when it paused.
+    const before = tf.memory().numTensors;
+    const ended = await view({ runId: 'run-m', imageIndex: 3 });
+    const again = await view({ runId: 'run-m', imageIndex: 3, when: 'start' });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(ended.value).toMatchObject({ state: 'trained', step: paused.value.step });
+    expect(firstMap(ended.value).student.values).toEqual(firstMap(paused.value).student.values);
+    expect(firstMap(again.value).student.values).toEqual(firstMap(start.value).student.values);
+
+    // Every array travels in its own buffer: a transfer list the browser accepts.
+    const arrays = 2 * 3 + 1; // two layer pairs' three maps, and the image
+    expect(ended.transfer).toHaveLength(arrays);
+    expect(new Set(ended.transfer).size).toBe(arrays);
+    const moved = structuredClone(ended.value, { transfer: ended.transfer as Transferable[] });
+    expect(moved.image?.pixels).toHaveLength(64);
+  });
+
+  it('answers a missing image and a replaced run with their message', async () => {
+    const missing = await ask('matchedView', { runId: 'run-m', imageIndex: 100000 });
+    expect(missing.reply.ok ? '' : missing.reply.message).toMatch(/^Test image 100000 does not exist: the test split has \d+ images$/);
+    const config = { ...withMethod(DEFAULT_CONFIG, 'kd'), trainLimit: 128, valLimit: 64, testLimit: 64, batchSize: 32, epochs: 1 };
+    expect((await ask('start', { runId: 'run-n', config, teacher: TEACHER })).reply.ok).toBe(true);
+    const gone = await ask('matchedView', { runId: 'run-m', imageIndex: 3 });
+    expect(gone.reply.ok ? '' : gone.reply.message).toBe('The student of this run is gone (a newer run replaced it).');
+    const kd = await view({ runId: 'run-n', imageIndex: 3 });
+    expect(kd.value.terms.map((term) => term.show)).toEqual(['soft-labels']);
+    expect(kd.transfer).toHaveLength(0);
+  });
+});
