@@ -7,13 +7,13 @@ import { createRng, deriveSeed, permutation } from '../core/rng';
 import { type ExperimentConfig, usesTeacher } from './config';
 import { RunControl, type KnobChange } from './control';
 import { trainStep } from './trainStep';
-import { buildDistillPlan, type DistillPlan } from './distillPlan';
+import type { DistillPlan } from './distillPlan';
 import type { EvalPoint, HistoryEntry, RunData, RunResult, StepPoint } from './runTypes';
 import { evalWarmUpSeconds, throughput, type WarmUpMark } from './throughput';
 import { runLength, type RunLength } from './schedule';
 import { PendingSteps, type RunFailure } from './stepReadback';
 import { MetricsAccumulator } from './metricsAccumulator';
-import { prepareTraining, type TrainingParts } from './trainingParts';
+import { planRun, prepareTraining, type TrainingParts } from './trainingParts';
 import { CurveScorer, finalScores, type FinalScores } from './runScoring';
 import { windowOf, type RunWindow } from './runWindow';
 
@@ -46,7 +46,7 @@ export interface RunOptions {
   student: tfl.LayersModel;
   teacher: tfl.LayersModel | null;
   /**
-   * DML's second student; when absent runExperiment builds config.peerStudent (default: the
+   * DML's (UDML's) second student; when absent runExperiment builds config.peerStudent (default: the
    * student's architecture) from a seed derived from config.seed, and frees it at the end.
    */
   peer?: tfl.LayersModel;
@@ -85,7 +85,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const evalBatchSize = options.evalBatchSize ?? 256;
   const started = performance.now();
   // Layer pairs and parameters are resolved and checked here: a refused pair fails before any training.
-  const plan = buildDistillPlan(config, student, teacher, data.info.numClasses);
+  const { plan, peer: peerModel, dispose: disposePlan } = planRun(config, student, teacher, options.peer, data.info);
   // From here the terms are resolved again only when a live knob changes them (liveTerms.ts).
   let terms = startTerms(config, plan.terms, length.horizonEpochs);
   const termIds = plan.terms.map((term) => term.method);
@@ -108,7 +108,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   try {
     hooks.onWindowOpen?.(runWindow);
     const onCaching = (detail?: string) => hooks.onPhase?.('caching-teacher', detail);
-    parts = await prepareTraining({ ...options, teacher, plan, evalBatchSize, onCaching, stop: control });
+    parts = await prepareTraining({ ...options, teacher, peer: peerModel, plan, evalBatchSize, onCaching, stop: control });
     const { context, optimizer, peer, ema } = parts;
     const scored = { student, peer: peer?.model ?? null, numClasses: data.info.numClasses, evalBatchSize };
     const curveModels = { ...scored, ema };
@@ -189,7 +189,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     pending.dispose();
     curves.dispose();
     parts?.dispose();
-    plan.dispose();
+    disposePlan();
   }
 }
 
