@@ -442,6 +442,14 @@ export function hasMethod(id: string): boolean {
   return BY_ID.has(id);
 }
 
+/**
+ * Whose layers and logits a method's second side reads: the teacher's, or for a mutual method
+ * (DML, UDML) the peer student's, which trains beside the student (planRun taps it as a teacher).
+ */
+export function otherSide(method: Pick<MethodSpec, 'kind'>): 'teacher' | 'peer' {
+  return method.kind === 'mutual' ? 'peer' : 'teacher';
+}
+
 /** The method's parameters with its defaults filled in and unknown names refused. */
 /** Whether a method reads layers (feature maps, embeddings) and not only the logits. */
 export function readsLayers(method: Pick<MethodSpec, 'layers'>): boolean {

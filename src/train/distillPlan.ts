@@ -12,7 +12,7 @@ import {
   type LearnableParts,
   type ResolvedParams,
 } from '../kd';
-import { readsLayers } from '../kd/methods';
+import { otherSide, readsLayers } from '../kd/methods';
 import { buildTappedModel, listTaps, type Tap, type TappedModel } from '../models/taps';
 import { distillTerms, type ExperimentConfig } from './config';
 import { describePairs, pairedTaps, resolveLayerPairs, type PairedTerm } from './layerPairs';
@@ -77,7 +77,7 @@ export function checkLayerPairs(methodId: string, students: readonly Tap[], teac
     }));
   } catch (error) {
     const message = errorMessage(error);
-    throw new Error(`${method.label} cannot use ${describePairs(students, teachers)}: ${message}`);
+    throw new Error(`${method.label} cannot use ${describePairs(students, teachers, otherSide(method))}: ${message}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { getArchitecture } from '../../src/models/architectures';
 import { architectureTaps, type Tap } from '../../src/models/taps';
 import { buildDistillPlan, resolveLayerPairs } from '../../src/train/distillPlan';
 import { defaultLayerPairs } from '../../src/kd/layerDefaults';
+import { pairSizeProblem } from '../../src/train/layerPairs';
 import { CLASSES, config, SHAPE } from './fixtures';
 
 const taps = (id: string, shape: [number, number, number] = SHAPE): Tap[] => architectureTaps(getArchitecture(id), shape, CLASSES);
@@ -125,9 +126,21 @@ describe('refusals before training', () => {
       /AFD .* needs at least 2 layers of each network .*; got student block2 \[8,8,32\] with teacher block2 \[8,8,64\]/,
     );
     expect(planFor({ method: 'afd', params: {}, studentLayers: ['block1', 'block2'], teacherLayers: ['block2', 'block1'] })).not.toThrow();
+    // UDML's other side is the peer student (here a teacher-cnn as peer): its refusals name the peer, not a teacher.
     expect(planFor({ method: 'udml', params: {}, studentLayers: ['block2'], teacherLayers: ['block2'] })).toThrow(
-      /UDML .* cannot use student block2 \[8,8,32\] with teacher block2 \[8,8,64\]: .*same shape/,
+      /^UDML .* cannot use student block2 \[8,8,32\] with peer block2 \[8,8,64\]: UDML pair 1: student \[8,8,32\] and peer \[8,8,64\] must have the same shape/,
     );
+  });
+
+  it('names the peer, never a teacher, in a mutual method’s layer refusals', () => {
+    const student = taps('tiny-cnn');
+    const udml = (layers: { studentLayers?: string[]; teacherLayers?: string[] }, peer = student) => () => resolveLayerPairs({ method: 'udml', weight: 1, params: {}, ...layers }, student, peer);
+    expect(udml({ studentLayers: ['block1'], teacherLayers: ['block9'] })).toThrow(/UDML .*: the peer has no layer "block9" \(its layers: block1/);
+    expect(udml({ studentLayers: ['block1', 'block2'], teacherLayers: ['block2'] })).toThrow(/got 2 student layers \(block1, block2\) and 1 peer layers \(block2\)/);
+    expect(udml({}, taps('mlp'))).toThrow(/needs at least one layer of each network, and the peer has none it can use by default/);
+    expect(udml({}, student)).not.toThrow();
+    expect(() => resolveLayerPairs({ method: 'dml', weight: 1, params: {}, studentLayers: ['block1'] }, student, student)).toThrow(/DML .* reads only the logits: it takes no student or peer layers/);
+    expect(pairSizeProblem('udml', student[0], teacher[0])).toMatch(/^UDML .* compares two maps of one shape: student block1 \[8,8,16\] and peer block1 \[8,8,32\]$/);
   });
 
   it('blames the network that lacks the layers: a teacher without conv blocks, a student without, or both', () => {
