@@ -5,7 +5,7 @@ import { METHODS } from '../kd/methods';
 import { KNOBS, paramTestId } from './knobs';
 
 /** Panels a link can hide, by the name used in `hide=`. */
-export const HIDEABLE_PANELS = ['presets', 'data', 'models', 'distillation', 'training', 'inspect'] as const;
+export const HIDEABLE_PANELS = ['presets', 'data', 'models', 'distillation', 'training', 'inspect', 'matched'] as const;
 export type HideablePanel = (typeof HIDEABLE_PANELS)[number];
 
 export interface HiddenControls {

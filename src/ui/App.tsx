@@ -3,6 +3,7 @@ import { StorageAlert } from './compare/SavedRuns';
 import { Header } from './Header';
 import { DatasetPanel } from './panels/DatasetPanel';
 import { InspectPanel } from './panels/InspectPanel';
+import { MatchedPanel } from './matched/MatchedPanel';
 import { MethodPanel } from './panels/MethodPanel';
 import { ModelsPanel } from './panels/ModelsPanel';
 import { ClassroomNote, PresetsBar } from './panels/PresetsBar';
@@ -93,6 +94,7 @@ export function App() {
                 <LossChart />
                 <AccuracyChart />
               </PageLoading>
+              <MatchedPanel onOpenSoftLabels={() => open('explore')} />
               <InspectPanel />
             </ResultsColumn>
           </div>
