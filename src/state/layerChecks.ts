@@ -23,7 +23,7 @@ function refresh(): void {
   timer = setTimeout(() => {
     timer = null;
     labDoor()
-      .latest('checkLayers', 'checkLayers', { dataset: request.dataset, student: request.student, teacher: request.teacher, terms: request.terms })
+      .latest('checkLayers', 'checkLayers', { dataset: request.dataset, student: request.student, teacher: request.teacher, peer: request.peer, terms: request.terms })
       .then(
         (checked) => {
           if (checked !== SUPERSEDED) labStore.setState({ layerCheck: { key, status: 'ready', ...checked, message: '' } });

@@ -1,8 +1,8 @@
-// The layer pickers' slice: the student's and the teacher's taps (shapes on the chosen dataset)
-// and each term's layer pairs as the worker checked them, for the set-up named by `key`.
+// The layer pickers' slice: the student's and the teacher's taps (a mutual method's: the peer's),
+// with their shapes on the chosen dataset, and each term's layer pairs as the worker checked them, for the set-up named by `key`.
 import { methodSpec, hasMethod, readsLayers as methodReadsLayers } from '../kd/methods';
 import type { Tap } from '../models/taps';
-import { distillTerms, usesTeacher, type DistillTerm, type ExperimentConfig } from '../train/config';
+import { distillTerms, isMutual, usesTeacher, type DistillTerm, type ExperimentConfig } from '../train/config';
 import type { TermLayerCheck } from '../train/layerCheck';
 import type { TeacherSource } from '../worker/protocol';
 import type { SettledTeacher } from './teacherChoice';
@@ -30,6 +30,8 @@ export interface LayerCheckRequest {
   dataset: string;
   student: string;
   teacher: TeacherSource | null;
+  /** A mutual method's peer architecture (config.peerStudent ?? config.student): its layers are the other side. */
+  peer: string | null;
   terms: DistillTerm[];
 }
 
@@ -47,7 +49,8 @@ export function layerCheckRequest(config: ExperimentConfig, teacher: SettledTeac
   const needed = usesTeacher(config);
   if (needed && teacher.key === null) return null;
   const source = needed && teacher.key !== null ? teacher.source : null;
+  const peer = isMutual(config) ? (config.peerStudent ?? config.student) : null;
   const terms = distillTerms(config);
-  const key = JSON.stringify([config.dataset, config.student, source ? teacher.key : '', terms]);
-  return { key, dataset: config.dataset, student: config.student, teacher: source, terms };
+  const key = JSON.stringify([config.dataset, config.student, source ? teacher.key : '', peer ?? '', terms]);
+  return { key, dataset: config.dataset, student: config.student, teacher: source, peer, terms };
 }

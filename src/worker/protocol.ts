@@ -139,9 +139,14 @@ export interface Requests {
    * is gone (a newer run replaced it).
    */
   matchedView: { body: MatchedViewBody; reply: MatchedViewReply };
-  /** Layer pickers: the student's and the teacher's taps on `dataset`, and each term's layers checked. */
+  /**
+   * Layer pickers: the student's and the other side's taps on `dataset` (the teacher's, or, for a
+   * mutual method, which has none, the taps of the peer architecture `peer`: config.peerStudent
+   * ?? config.student), and each term's layers checked.
+   */
   checkLayers: {
-    body: { dataset: string; student: string; teacher: TeacherSource | null; terms: DistillTerm[] };
+    body: { dataset: string; student: string; teacher: TeacherSource | null; peer: string | null; terms: DistillTerm[] };
+    /** `teacherTaps`: the teacher's, or the peer's when the body names a peer and no teacher. */
     reply: { studentTaps: Tap[]; teacherTaps: Tap[]; terms: TermLayerCheck[] };
   };
   /** Compare page: the teacher's scores on the val / test samples a run with these limits uses (its table row). */

@@ -52,4 +52,17 @@ describe('layerCheckRequest', () => {
     expect(layerCheckRequest({ ...at, student: 'small-cnn' }, SHIPPED)!.key).not.toBe(base);
     expect(layerCheckRequest({ ...at, lr: 0.1 }, SHIPPED)!.key).toBe(base);
   });
+
+  it('asks a mutual method that reads layers (UDML) for its peer’s layers, without waiting for a teacher, and keys the request by the peer', () => {
+    const udml = withMethod(DEFAULT_CONFIG, 'udml');
+    const request = layerCheckRequest(udml, UNSETTLED);
+    expect(request).toMatchObject({ student: 'tiny-cnn', teacher: null, peer: 'tiny-cnn' });
+    const other = layerCheckRequest({ ...udml, peerStudent: 'small-cnn' }, UNSETTLED);
+    expect(other?.peer).toBe('small-cnn');
+    expect(other?.key).not.toBe(request?.key);
+    expect(layerCheckRequest(udml, SHIPPED)?.key).toBe(request?.key);
+    // DML reads only the logits; a teacher method names no peer.
+    expect(layerCheckRequest(withMethod(DEFAULT_CONFIG, 'dml'), UNSETTLED)).toBeNull();
+    expect(layerCheckRequest({ ...withMethod(DEFAULT_CONFIG, 'at'), peerStudent: 'small-cnn' }, SHIPPED)?.peer).toBeNull();
+  });
 });

@@ -109,7 +109,7 @@ describe('the worker door', () => {
 
   it('on a channel only the latest answer counts: an older one resolves to SUPERSEDED, even when it failed', async () => {
     const { door, workers } = scriptedDoor();
-    const body = { dataset: 'digits', student: 'tiny-cnn', teacher: null, terms: [] };
+    const body = { dataset: 'digits', student: 'tiny-cnn', teacher: null, peer: null, terms: [] };
     const first = door.latest('layers', 'checkLayers', body);
     const second = door.latest('layers', 'checkLayers', body);
     const other = door.latest('view', 'studentView', { dataset: 'digits', indices: [1] });

@@ -102,8 +102,18 @@ describe('the worker lab', () => {
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.message).toMatch(/28×28|28x28|input/i);
     // The layer pickers list the taps of the network being trained, a teacher architecture too ("Train a teacher").
-    const layers = await value('checkLayers', { dataset: 'digits', student: 'teacher-resnet', teacher: null, terms: [] });
+    const layers = await value('checkLayers', { dataset: 'digits', student: 'teacher-resnet', teacher: null, peer: null, terms: [] });
     expect(layers.studentTaps.map((tap) => tap.name)).toEqual(expect.arrayContaining(['block1', 'block2', 'block3', 'embedding', 'logits']));
+    // A mutual method has no teacher: the other side is the peer architecture's layers, checked as a run would.
+    const udml = { method: 'udml', weight: 1, params: {} };
+    const mutual = await value('checkLayers', { dataset: 'digits', student: 'tiny-cnn', teacher: null, peer: 'small-cnn', terms: [udml] });
+    expect(mutual.teacherTaps.map((tap) => `${tap.name} ${tap.shape.join('x')}`)).toEqual(['block1 8x8x16', 'block2 8x8x32', 'block3 4x4x64', 'embedding 64', 'logits 10']);
+    expect(mutual.terms[0]).toMatchObject({ method: 'udml', readsLayers: true, studentLayers: ['block2'], teacherLayers: ['block2'], problem: null });
+    const twin = await value('checkLayers', { dataset: 'digits', student: 'tiny-cnn', teacher: null, peer: 'tiny-cnn', terms: [udml] });
+    expect(twin.teacherTaps).toEqual(twin.studentTaps);
+    expect(twin.terms[0]).toMatchObject({ studentLayers: ['block2'], teacherLayers: ['block2'], problem: null });
+    const pairRefused = await value('checkLayers', { dataset: 'digits', student: 'tiny-cnn', teacher: null, peer: 'tiny-cnn', terms: [{ ...udml, studentLayers: ['block1'], teacherLayers: ['block2'] }] });
+    expect(pairRefused.terms[0].problem).toMatch(/^UDML .* cannot use student block1 \[8,8,16\] with peer block2 \[8,8,32\]/);
     // Nothing was kept: a run that asks for the uploaded teacher is refused.
     const none = await ask('teacherView', { dataset: 'digits', teacher: { kind: 'uploaded' }, limit: 10, perClass: 1 });
     expect(none.ok ? '' : none.message).toBe('No teacher has been loaded from disk');

@@ -1,8 +1,9 @@
-// Student and teacher layer pickers of one distillation term: pairs of taps, each shown with its
-// shape on the chosen dataset, the method's reference choice by default, and the refusal of a
-// pair the method cannot read (naming both layers and shapes) right under the pickers.
+// Student and teacher layer pickers of one distillation term (student and peer for a mutual
+// method, UDML): pairs of taps, each shown with its shape on the chosen dataset, the method's
+// reference choice by default, and the refusal of a pair the method cannot read (naming both
+// layers and shapes) right under the pickers.
 import { useId } from 'react';
-import { methodSpec, hasMethod, readsLayers } from '../../kd/methods';
+import { methodSpec, hasMethod, otherSide, readsLayers } from '../../kd/methods';
 import { describeShape } from '../../core/format';
 import type { Tap } from '../../models/taps';
 import { setLayerPairs } from '../../state/methodActions';
@@ -80,7 +81,7 @@ export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPicker
             {(['student', 'teacher'] as const).map((side) => (
               <LayerSide
                 key={side}
-                side={side}
+                name={side === 'student' ? 'Student' : otherSide(method) === 'peer' ? 'Peer' : 'Teacher'}
                 selectId={`${id}-${side === 'student' ? 's' : 't'}${pair}`}
                 testId={`${testIdPrefix}${side}-layer-select-${pair}`}
                 role={role}
@@ -127,7 +128,8 @@ export function LayerPicker({ index, term, testIdPrefix, disabled }: LayerPicker
 }
 
 interface LayerSideProps {
-  side: 'student' | 'teacher';
+  /** The network as the label names it: Student, Teacher, or Peer (a mutual method's other student). */
+  name: string;
   /** The select's id (its label points at it) and its data-testid. */
   selectId: string;
   testId: string;
@@ -142,11 +144,11 @@ interface LayerSideProps {
 }
 
 /** One network's layer of a pair: a labelled select of its taps. */
-function LayerSide({ side, selectId, testId, role, value, options, disabled, invalid, describedBy, onChoose }: LayerSideProps) {
+function LayerSide({ name, selectId, testId, role, value, options, disabled, invalid, describedBy, onChoose }: LayerSideProps) {
   return (
     <div className="layer-side">
       <label htmlFor={selectId}>
-        {side === 'student' ? 'Student' : 'Teacher'}, {role}
+        {name}, {role}
       </label>
       <select
         id={selectId}

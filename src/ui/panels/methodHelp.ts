@@ -1,5 +1,5 @@
 // Help lines of the method panel, from each method's metadata (docs/ARCHITECTURE.md §4.2, src/kd/mixing.ts).
-import type { MethodSpec } from '../../kd/methods';
+import { otherSide, type MethodSpec } from '../../kd/methods';
 
 /** How the weight of `method` mixes with hard-label CE, as the loop trains it. */
 export function weightHelp(method: MethodSpec, inRecipe = false, firstTerm = false): string {
@@ -21,7 +21,7 @@ export function weightHelp(method: MethodSpec, inRecipe = false, firstTerm = fal
 export function layerHelp(method: MethodSpec): string {
   const use = method.layers;
   if (use.reads === 'features') {
-    return `${method.label} reads feature maps (height × width × channels), student and teacher paired by position.`;
+    return `${method.label} reads feature maps (height × width × channels), student and ${otherSide(method)} paired by position.`;
   }
   if (use.reads === 'embedding') {
     const extra = use.extraFeaturePairs.filter((n) => n > 0);

@@ -96,7 +96,12 @@ export class Views {
     const info = await this.datasets.info(body.dataset);
     // The network being trained may be a teacher architecture ("Train a teacher"): looked up by id alone, as runSetup builds it.
     const studentTaps = architectureTaps(getArchitecture(body.student), info.inputShape, info.numClasses);
-    const teacherTaps = body.teacher ? listTaps(await this.teachers.resolve(body.teacher, info)) : [];
+    // A mutual method (UDML) has no teacher: its other side is the peer student, built as planRun builds it.
+    const teacherTaps = body.teacher
+      ? listTaps(await this.teachers.resolve(body.teacher, info))
+      : body.peer
+        ? architectureTaps(getArchitecture(body.peer), info.inputShape, info.numClasses)
+        : [];
     return { studentTaps, teacherTaps, terms: checkTermLayers(body.terms, studentTaps, teacherTaps, info.numClasses) };
   }
 
