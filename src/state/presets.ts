@@ -109,6 +109,15 @@ export const PRESETS: readonly Preset[] = [
     // Half the epochs: about 80 % of the 3s instead of about 88 % (CLI, seeds 1-3 at 8 and 12 epochs).
     short: { label: '10 epochs', run: { omitClasses: [3], epochs: 10, evalEvery: 20 } },
   },
+  {
+    id: 'see-attention',
+    label: 'See what is matched: attention transfer',
+    description:
+      'Zagoruyko & Komodakis 2017 on Digits: the student is pushed to put its attention (the mean of its squared activations per position) where the teacher puts its own, ' +
+      'at both conv blocks. The "What is matched" panel draws the two maps the loss compares and their difference, live, then the run\'s start beside its end.',
+    settings: { dataset: 'digits', student: 'tiny-cnn', method: 'at' },
+    run: { epochs: 15, evalEvery: 20 },
+  },
 ];
 
 export function getPreset(id: string): Preset {

@@ -183,6 +183,35 @@ export function startRun(): void {
     );
 }
 
+/** Problems that settle by themselves: a check or a catalog still on its way. */
+const SETTLING = /^(Checking the layer pairs|The teacher catalog is still loading)/;
+
+/**
+ * Start the run once the set-up has settled (a classroom step sets a preset and starts at once,
+ * before its layer pairs are checked): at once when nothing holds Start back, else as soon as the
+ * pending checks pass. Nothing starts if a real problem remains, the set-up changes meanwhile, or
+ * `timeoutMs` passes.
+ */
+export function startRunWhenReady(timeoutMs = 30_000): void {
+  const config = get().config;
+  const problems = configProblems(get());
+  if (problems.length === 0) return startRun();
+  if (!problems.every((problem) => SETTLING.test(problem.message))) return;
+  const stop = () => {
+    unsubscribe();
+    clearTimeout(timer);
+  };
+  const unsubscribe = labStore.subscribe((state) => {
+    if (state.config !== config) return stop();
+    const now = configProblems(state);
+    if (now.length === 0) {
+      stop();
+      startRun();
+    } else if (!now.every((problem) => SETTLING.test(problem.message))) stop();
+  });
+  const timer = setTimeout(stop, timeoutMs);
+}
+
 /** Ask for a pause; the status says paused when the worker confirms that the loop has stopped. */
 export function pauseRun(): void {
   if (get().run.status !== 'training' || get().run.pausing) return;

@@ -3,7 +3,7 @@ export const VIEWS = [
   { id: 'lab', label: 'Lab', help: 'Set up one run and watch it learn' },
   { id: 'compare', label: 'Compare', help: 'Queue several runs and compare them side by side' },
   { id: 'explore', label: 'Soft labels', help: "Explore the teacher's soft labels (classroom)" },
-  { id: 'classroom', label: 'Classroom', help: 'What distillation does, in three steps: one link to project' },
+  { id: 'classroom', label: 'Classroom', help: 'What distillation does, in four steps: one link to project' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from './harness';
 import { openLab, shownText, text, waitForStatus, waitUntil } from './lab';
 
-test('[demos] the Classroom page: three steps; the race queues hard / mix / soft on 200 images and starts them on the Compare page', 240_000, async (t) => {
+test('[demos] the Classroom page: four steps; the race queues hard / mix / soft on 200 images and starts them on the Compare page', 240_000, async (t) => {
   const { page } = t;
   // The Classroom page has no dataset card to wait for: the backend badge says the worker is up.
   await page.goto(`${t.server.url}?view=classroom`);
   await page.getByTestId('backend-badge').waitFor({ timeout: 120_000 });
-  for (const step of ['soft-labels', 'few-labels', 'never-seen']) await page.getByTestId(`classroom-step-${step}`).waitFor({ timeout: 10_000 });
+  for (const step of ['soft-labels', 'few-labels', 'never-seen', 'matched']) await page.getByTestId(`classroom-step-${step}`).waitFor({ timeout: 10_000 });
   const clicked = performance.now();
   await page.getByTestId('classroom-go-few-labels').click();
   // A projector shows that the race runs: within 5 s the header says so and the race's progress is on screen.

@@ -91,6 +91,17 @@ test('what is matched, AT: the two attention maps and their difference per pair,
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'radio');
 });
 
+test('what is matched from the Classroom page: its fourth step starts attention transfer on the Lab, and the attention maps are drawn there while it trains', 120_000, async (t) => {
+  const { page } = t;
+  await page.goto(`${t.server.url}?view=classroom&backend=wasm`);
+  await page.getByTestId('backend-badge').waitFor({ timeout: 120_000 });
+  await page.getByTestId('classroom-go-matched').click();
+  await watchLiveView(page);
+  assert.equal(await page.getByTestId('method-select').inputValue(), 'at');
+  assert.equal(await page.getByTestId('matched-map').count(), 2);
+  await waitForStatus(page, 'done', 120_000);
+});
+
 test('what is matched, RKD: the teacher\'s and the student\'s distance matrices over a class-sorted batch with class lines, redrawn while training, at least 95 % of the speed without the view', 400_000, async (t) => {
   await viewCostsLittle(t, { method: 'rkd', epochs: 2, trainLimit: 320, batchSize: 32 });
   const relation = t.page.getByTestId('matched-relation');

@@ -1,6 +1,7 @@
-// The classroom sequence: one link a teacher projects (?view=classroom), three steps, each one
-// sentence and one button: soft labels at a temperature, the few-label race, the never-seen class.
-import { startRun } from '../../state/runLifecycle';
+// The classroom sequence: one link a teacher projects (?view=classroom), four steps, each one
+// sentence and one button: soft labels at a temperature, the few-label race, the never-seen class,
+// and what a feature method matches (attention transfer, drawn live on the Lab page).
+import { startRunWhenReady } from '../../state/runLifecycle';
 import { startComparison } from '../../state/compareQueue';
 import { choosePreset } from '../../state/presetActions';
 import { getPreset } from '../../state/presets';
@@ -44,7 +45,19 @@ const STEPS: readonly Step[] = [
     button: 'Train without any 3',
     act: () => {
       choosePreset('never-seen');
-      startRun();
+      startRunWhenReady();
+      return 'lab';
+    },
+  },
+  {
+    id: 'matched',
+    title: 'What a feature method matches',
+    sentence:
+      'Soft labels are one thing to copy; a teacher also has insides. With attention transfer the student learns to look where the teacher looks: the Lab draws both attention maps over a digit and their difference, which shrinks as it trains.',
+    button: 'Show attention transfer',
+    act: () => {
+      choosePreset('see-attention');
+      startRunWhenReady();
       return 'lab';
     },
   },
@@ -54,7 +67,7 @@ export function ClassroomPage({ onOpen }: { onOpen: (view: ViewId) => void }) {
   const active = useRunActive();
   return (
     <section className="classroom-page" aria-labelledby="classroom-heading">
-      <h2 id="classroom-heading">What distillation does, in three steps</h2>
+      <h2 id="classroom-heading">What distillation does, in four steps</h2>
       <p className="muted">One sentence and one button each; every step opens the page where it happens.</p>
       <ol className="classroom-steps">
         {STEPS.map((step, index) => (
