@@ -20,8 +20,8 @@ const PAGES = [
   { name: 'Classroom', tab: 'tab-classroom', ready: 'classroom-step-soft-labels' },
 ] as const;
 
-/** A few steps on Digits: the inspector has mistakes to show, the charts have curves. wasm: seconds, no backend race. */
-const SHORT_RUN = 'dataset=digits&method=kd&teacher=digits-teacher-cnn&epochs=1&train_limit=192&batch=64&eval_every=1000&backend=wasm';
+/** A few steps of attention transfer on Digits: the inspector has mistakes to show, the charts have curves, "What is matched" has maps (so its pictures go through the same checks). wasm: seconds, no backend race. */
+const SHORT_RUN = 'dataset=digits&method=at&teacher=digits-teacher-cnn&epochs=1&train_limit=192&batch=64&eval_every=1000&backend=wasm';
 
 interface DrawnImage {
   label: string;
