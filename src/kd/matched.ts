@@ -1,12 +1,13 @@
 // The pictures of what a loss compares (docs/ARCHITECTURE.md §4.6), built from tensors the loss
-// itself computed: the losses with connectors (FitNet, MGD, VID) draw one pair the same way.
+// itself computed: the losses with connectors (FitNet, MGD, VID) and UDML, which compares the two
+// students' maps entry by entry, draw one pair the same way.
 import * as tf from '@tensorflow/tfjs-core';
 import type { MatchedPicture } from './types';
 
 /**
  * One connector pair as a picture: the channel means of the student's side (after its connector)
- * and of the teacher's feature, [B, h, w] each, and `cost`, the loss's per-entry term, averaged
- * over channels. New tensors; the inputs stay the caller's.
+ * and of the teacher's feature (UDML: the peer's map), [B, h, w] each, and `cost`, the loss's
+ * per-entry term, averaged over channels. New tensors; the inputs stay the caller's.
  */
 export function connectorPicture(
   layer: number,

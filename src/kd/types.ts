@@ -130,7 +130,7 @@ export interface LearnableParts {
 /**
  * One picture of what a loss compares (docs/ARCHITECTURE.md §4.6), as tensors the caller owns.
  * `layer` says where it was read: a feature pair's index (in the term's pairs), the embedding or
- * the logits.
+ * the logits. For a mutual method (UDML) the `teacher` side is the peer student's.
  */
 export type MatchedPicture =
   | {

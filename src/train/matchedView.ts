@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DistillMethod, MatchedPicture } from '../kd';
+import { otherSide } from '../kd/methods';
 import type { DeviceSplit } from '../data/device';
 import { createRng } from '../core/rng';
 import { errorMessage } from '../core/errors';
@@ -27,7 +28,7 @@ export interface Grid {
   values: Float32Array;
 }
 
-/** The layers a picture was read from (a relation of the logits: 'logits' on both sides). */
+/** The layers a picture was read from (a relation of the logits: 'logits' on both sides; `teacher`: the peer's for a mutual method). */
 export interface LayerNames {
   student: string;
   teacher: string;
@@ -61,8 +62,11 @@ export interface MatchedRelation {
   range: [number, number];
 }
 
-/** How one term of the run is shown, in the order of the run's terms. */
-export type MatchedTerm = { method: string; label: string } & (
+/**
+ * How one term of the run is shown, in the order of the run's terms. `against` is whose side the
+ * pictures' `teacher` grids and layers are: the teacher's, or a mutual method's peer student's.
+ */
+export type MatchedTerm = { method: string; label: string; against: 'teacher' | 'peer' } & (
   | { show: 'maps'; maps: MatchedMap[] }
   | { show: 'relations'; relations: MatchedRelation[] }
   /** A soft-label method (KD, DKD): the soft-label explorer shows what it matches. */
@@ -104,6 +108,7 @@ export interface MatchedView {
 export interface MatchedSource extends RunParts {
   /** The student: read through the plan's tapped student when it has one, else for its logits. */
   student: tfl.LayersModel;
+  /** The other side: the teacher, or a mutual run's peer student (the plan taps it as a teacher); null when none. */
   teacher: tfl.LayersModel | null;
   numClasses: number;
 }
@@ -134,10 +139,13 @@ function drawnOver(method: DistillMethod, hasTeacher: boolean): 'image' | 'batch
   return method.matched && hasTeacher ? method.matched.over : null;
 }
 
+/** A term's method and whose side its pictures' `teacher` is. */
+const namedTerm = (method: DistillMethod) => ({ method: method.id, label: method.label, against: otherSide(method) });
+
 function undrawn(method: DistillMethod, hasTeacher: boolean): MatchedTerm {
-  const named = { method: method.id, label: method.label };
+  const named = namedTerm(method);
   if (method.kind === 'logits') return { ...named, show: 'soft-labels' };
-  const reason = method.matched && !hasTeacher ? 'There is no teacher to compare with.' : `${method.label} has no picture of what it matches yet.`;
+  const reason = method.matched && !hasTeacher ? `There is no ${named.against} to compare with.` : `${method.label} has no picture of what it matches yet.`;
   return { ...named, show: 'nothing', reason };
 }
 
@@ -163,6 +171,22 @@ type RelationLayout = Omit<Extract<MatchedPicture, { kind: 'relation' }>, 'stude
 /** A picture without its tensors: what it shows, and the shape of each of its arrays. */
 type PictureLayout = (MapLayout | RelationLayout) & { shape: number[] };
 
+/** A picture's tensors, in the order assemble takes them back. */
+function tensorsOf(picture: MatchedPicture): tf.Tensor[] {
+  if (picture.kind === 'map') return [picture.student, picture.teacher, picture.difference];
+  return [picture.student, picture.teacher];
+}
+
+/** A picture without its tensors, and the shape they share. */
+function layoutOf(picture: MatchedPicture): PictureLayout {
+  if (picture.kind === 'map') {
+    const { student, teacher: _teacher, difference: _difference, ...rest } = picture;
+    return { ...rest, shape: student.shape };
+  }
+  const { student, teacher: _teacher, ...rest } = picture;
+  return { ...rest, shape: student.shape };
+}
+
 /** One term's pictures on its rows of the outputs; their tensors are appended to `parts`. */
 function drawTerm(source: MatchedSource, index: number, outputs: { student: tf.Tensor[]; teacher: tf.Tensor[]; labels: tf.Tensor1D }, parts: tf.Tensor[]): PictureLayout[] {
   const term: PlannedTerm = source.plan.planned[index];
@@ -173,14 +197,8 @@ function drawTerm(source: MatchedSource, index: number, outputs: { student: tf.T
   inputs.random = createRng(MATCHED_MASK_SEED);
   const pictures = term.method.matched!.pictures(inputs, source.params[index]);
   return pictures.map((picture) => {
-    if (picture.kind === 'map') {
-      const { student, teacher, difference, ...rest } = picture;
-      parts.push(tf.reshape(student, [-1]), tf.reshape(teacher, [-1]), tf.reshape(difference, [-1]));
-      return { ...rest, shape: student.shape };
-    }
-    const { student, teacher, ...rest } = picture;
-    parts.push(tf.reshape(student, [-1]), tf.reshape(teacher, [-1]));
-    return { ...rest, shape: student.shape };
+    parts.push(...tensorsOf(picture).map((tensor) => tf.reshape(tensor, [-1])));
+    return layoutOf(picture);
   });
 }
 
@@ -247,6 +265,22 @@ function layerNames(source: MatchedSource, index: number, layer: MatchedPicture[
   return { student: studentLayers[layer], teacher: teacherLayers[layer] };
 }
 
+type Assembled = { kind: 'map'; map: MatchedMap } | { kind: 'relation'; relation: MatchedRelation };
+
+/** One picture of term `index` as plain data: its grids taken, in order, from the transferred values. */
+function assemblePicture(source: MatchedSource, index: number, layout: PictureLayout, take: (shape: number[]) => Grid): Assembled {
+  if (layout.kind === 'map') {
+    const [student, teacher, difference] = [take(layout.shape), take(layout.shape), take(layout.shape)];
+    const { differenceKind, captions } = layout;
+    const range = rangeOf(student.values, teacher.values);
+    const map = { layers: layerNames(source, index, layout.layer), student, teacher, difference, differenceKind, captions, range, differenceRange: differenceRange(difference.values, differenceKind) };
+    return { kind: 'map', map };
+  }
+  const [student, teacher] = [take(layout.shape), take(layout.shape)];
+  const relation = { layers: layerNames(source, index, layout.layer), student, teacher, columns: layout.columns, caption: layout.caption, range: rangeOf(student.values, teacher.values) };
+  return { kind: 'relation', relation };
+}
+
 /** The terms' pictures as plain data, reading the transferred values in the order drawTerm appended them. */
 function assemble(source: MatchedSource, drawing: Drawing, values: Float32Array): MatchedTerm[] {
   let at = 0;
@@ -259,25 +293,12 @@ function assemble(source: MatchedSource, drawing: Drawing, values: Float32Array)
   return source.plan.planned.map((term, index): MatchedTerm => {
     const { method } = term;
     const drawn = drawing.terms[index];
-    const named = { method: method.id, label: method.label };
+    const named = namedTerm(method);
     if (!drawn) return undrawn(method, source.teacher !== null);
     if ('error' in drawn) return { ...named, show: 'nothing', reason: drawn.error };
-    if (method.matched!.over === 'image') {
-      const maps = drawn.pictures.flatMap((layout): MatchedMap[] => {
-        if (layout.kind !== 'map') return [];
-        const [student, teacher, difference] = [take(layout.shape), take(layout.shape), take(layout.shape)];
-        const { differenceKind, captions } = layout;
-        const range = rangeOf(student.values, teacher.values);
-        return [{ layers: layerNames(source, index, layout.layer), student, teacher, difference, differenceKind, captions, range, differenceRange: differenceRange(difference.values, differenceKind) }];
-      });
-      return { ...named, show: 'maps', maps };
-    }
-    const relations = drawn.pictures.flatMap((layout): MatchedRelation[] => {
-      if (layout.kind !== 'relation') return [];
-      const [student, teacher] = [take(layout.shape), take(layout.shape)];
-      return [{ layers: layerNames(source, index, layout.layer), student, teacher, columns: layout.columns, caption: layout.caption, range: rangeOf(student.values, teacher.values) }];
-    });
-    return { ...named, show: 'relations', relations };
+    const pictures = drawn.pictures.map((layout) => assemblePicture(source, index, layout, take));
+    if (method.matched!.over === 'image') return { ...named, show: 'maps', maps: pictures.flatMap((p) => (p.kind === 'map' ? [p.map] : [])) };
+    return { ...named, show: 'relations', relations: pictures.flatMap((p) => (p.kind === 'relation' ? [p.relation] : [])) };
   });
 }
 

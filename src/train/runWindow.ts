@@ -8,9 +8,10 @@ import type { LearnableParts, ResolvedParams } from '../kd';
 import type { DatasetInfo } from '../data/types';
 import { disposeModel } from '../models/architectures';
 import type { ExperimentConfig } from './config';
-import { buildDistillPlan, type DistillPlan, type PlannedTerm } from './distillPlan';
+import type { DistillPlan, PlannedTerm } from './distillPlan';
 import type { LiveTerms } from './liveTerms';
 import { buildStudent } from './runSetup';
+import { planRun } from './trainingParts';
 
 export interface RunWindow {
   /** The run's plan: its learnable parts live until the window closes (RunHooks.onWindowClose). */
@@ -100,25 +101,29 @@ export function keepWindow(window: RunWindow): KeptRun {
 /** A run's start rebuilt: its student as it was before the first step, with the parts of that moment. */
 export interface StartOfRun {
   student: tfl.LayersModel;
+  /** A mutual run's peer student as it was before the first step (the plan taps it as a teacher); null for any other run. */
+  peer: tfl.LayersModel | null;
   parts: RunParts;
-  /** Free the rebuilt student and its connectors (never the teacher). */
+  /** Free the rebuilt student, its peer and its connectors (never the teacher). */
   dispose(): void;
 }
 
 /**
- * The run's start, rebuilt from its seed: the student (buildStudent) and the plan with its
- * connectors as initialised (buildDistillPlan seeds them from config.seed), the configuration's
- * parameters, step 0. The same weights as the run's own before its first step.
+ * The run's start, rebuilt from its seed: the student (buildStudent), a mutual run's peer and the
+ * plan with its connectors as initialised (planRun: the peer built from config.seed first, then
+ * the plan, its connectors seeded from config.seed), the configuration's parameters, step 0. The
+ * same weights as the run's own before its first step.
  */
 export function startOfRun(config: ExperimentConfig, info: Pick<DatasetInfo, 'inputShape' | 'numClasses'>, teacher: tfl.LayersModel | null): StartOfRun {
   const student = buildStudent(config, info);
   try {
-    const plan = buildDistillPlan(config, student, teacher, info.numClasses);
+    const { plan, peer, dispose } = planRun(config, student, teacher, undefined, info);
     return {
       student,
+      peer: peer ?? null,
       parts: { plan, params: plan.terms.map((term) => term.params), step: 0 },
       dispose: () => {
-        plan.dispose();
+        dispose();
         disposeModel(student);
       },
     };

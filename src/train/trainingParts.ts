@@ -141,7 +141,13 @@ export interface RunPlan {
  * A mutual run's peer (`given`, else built here) comes first: a mutual method that reads layers
  * (UDML) taps the peer's as a distilling term taps the teacher's.
  */
-export function planRun(config: ExperimentConfig, student: tfl.LayersModel, teacher: tfl.LayersModel | null, given: tfl.LayersModel | undefined, info: DatasetInfo): RunPlan {
+export function planRun(
+  config: ExperimentConfig,
+  student: tfl.LayersModel,
+  teacher: tfl.LayersModel | null,
+  given: tfl.LayersModel | undefined,
+  info: Pick<DatasetInfo, 'inputShape' | 'numClasses'>,
+): RunPlan {
   const mutual = isMutual(config);
   const own = mutual && !given ? buildPeerModel(config, info) : null;
   const peer = given ?? own ?? undefined;

@@ -133,10 +133,10 @@ export interface Requests {
   /** Run inspector: up to `limit` test images of each pair that the student of run `runId` gets wrong that way. */
   misclassified: { body: { runId: string; pairs: { actual: number; predicted: number }[]; limit: number }; reply: MisclassifiedPair[] };
   /**
-   * Matched view: what each term of run `runId` compares (maps for AT, FitNet, MGD and VID; batch
-   * relations for SP, RKD, PKT, IRG and DIST; a pointer to the soft labels for KD and DKD). Asked
-   * while the run trains, is paused or after it ended; fails with a message when the run's student
-   * is gone (a newer run replaced it).
+   * Matched view: what each term of run `runId` compares (maps for AT, FitNet, MGD and VID, and for
+   * UDML against the run's peer; batch relations for SP, RKD, PKT, IRG and DIST; a pointer to the
+   * soft labels for KD and DKD). Asked while the run trains, is paused or after it ended; fails with
+   * a message when the run's student is gone (a newer run replaced it).
    */
   matchedView: { body: MatchedViewBody; reply: MatchedViewReply };
   /**

@@ -1,13 +1,15 @@
 // The matched view (docs/ARCHITECTURE.md §4.6) of a tiny student and teacher on the synthetic set:
 // every drawn quantity is the one the loss compares on the same images (the loss rebuilt from the
 // view's plain arrays equals the method's compute() on the tapped outputs, to 1e-5; AT's map equals
-// attentionMaps'), the relations' batch is sorted by class, nothing is left on the device, and the
-// run's window gives the live view, a copy at its end and its start rebuilt from the seed.
+// attentionMaps'; UDML's maps and cost udmlFeatureDifferences', drawn against the peer), the
+// relations' batch is sorted by class, nothing is left on the device, and the run's window gives
+// the live view, a copy at its end and its start rebuilt from the seed (a UDML run's peer too).
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMethod, resolveParams, type DistillInputs } from '../../src/kd';
 import { attentionMaps } from '../../src/kd/losses/at';
+import { udmlFeatureDifferences } from '../../src/kd/losses/udml';
 import { similarityMatrix } from '../../src/kd/losses/sp';
 import { createRng } from '../../src/core/rng';
 import { getArchitecture } from '../../src/models/architectures';
@@ -18,6 +20,7 @@ import { runExperiment } from '../../src/train/runExperiment';
 import { keepWindow, partsOf, startOfRun, type KeptRun } from '../../src/train/runWindow';
 import type { RunData } from '../../src/train/runTypes';
 import type { ExperimentConfig } from '../../src/train/config';
+import { buildPeerModel } from '../../src/train/trainingParts';
 import { CLASSES, config, disposeData, SHAPE, syntheticData } from './fixtures';
 
 let data: RunData;
@@ -43,15 +46,15 @@ function cfg(overrides: Partial<ExperimentConfig>): ExperimentConfig {
   return config({ student: 'tiny-cnn', teacher: 'teacher-cnn', batchSize: 16, params: {}, ...overrides });
 }
 
-function sourceOf(plan: DistillPlan, model = student): MatchedSource {
-  return { student: model, teacher, numClasses: CLASSES, plan, params: plan.terms.map((term) => term.params), step: 0 };
+function sourceOf(plan: DistillPlan, model = student, other: tfl.LayersModel | null = teacher): MatchedSource {
+  return { student: model, teacher: other, numClasses: CLASSES, plan, params: plan.terms.map((term) => term.params), step: 0 };
 }
 
-/** The view of a configuration's plan, checking that it leaves no tensor behind. */
-async function viewOf(overrides: Partial<ExperimentConfig>, perClass?: number): Promise<{ view: MatchedView; plan: DistillPlan }> {
-  const plan = buildDistillPlan(cfg(overrides), student, teacher, CLASSES);
+/** The view of a configuration's plan, checking that it leaves no tensor behind; `other` is the teacher, or a mutual run's peer. */
+async function viewOf(overrides: Partial<ExperimentConfig>, perClass?: number, other = teacher): Promise<{ view: MatchedView; plan: DistillPlan }> {
+  const plan = buildDistillPlan(cfg(overrides), student, other, CLASSES);
   const before = tf.memory().numTensors;
-  const view = await computeMatchedView(sourceOf(plan), data.test, { imageIndex: IMAGE, perClass });
+  const view = await computeMatchedView(sourceOf(plan, student, other), data.test, { imageIndex: IMAGE, perClass });
   expect(tf.memory().numTensors).toBe(before);
   return { view, plan };
 }
@@ -62,6 +65,7 @@ function lossOn(plan: DistillPlan, indices: ArrayLike<number>, params: Record<st
   return tf.tidy(() => {
     const images = data.test.images.gather(Int32Array.from(indices));
     const studentOutputs = [plan.studentTaps ? plan.studentTaps.model.predict(images) : student.predict(images)].flat() as tf.Tensor[];
+    // The teacher's, or a mutual plan's peer's (the plan taps the peer as a teacher).
     const teacherOutputs = [plan.teacherTaps ? plan.teacherTaps.model.predict(images) : teacher.predict(images)].flat() as tf.Tensor[];
     const labels = tf.tensor1d(Int32Array.from(indices, (i) => data.test.hostLabels[i]), 'int32');
     const tapped = plan.studentTaps !== null;
@@ -176,9 +180,37 @@ describe('the matched view', () => {
     dist.plan.dispose();
   });
 
+  it('draws UDML the student’s and the peer’s maps and their squared difference, equal to udmlFeatureDifferences’; without the peer it says so', async () => {
+    const peer = getArchitecture('tiny-cnn').build(SHAPE, CLASSES, 7);
+    const { view, plan } = await viewOf({ method: 'udml' }, undefined, peer);
+    const term = shown(view.terms[0], 'maps');
+    expect(term.against).toBe('peer');
+    const [map] = term.maps;
+    expect(map.layers).toEqual({ student: 'block2', teacher: 'block2' });
+    expect(map.captions.teacher).toMatch(/^Peer/);
+    expect(map.differenceKind).toBe('cost');
+    const expected = tf.tidy(() => {
+      const image = data.test.images.gather(Int32Array.of(IMAGE));
+      const own = ([plan.studentTaps!.model.predict(image)].flat() as tf.Tensor4D[])[plan.planned[0].studentFeatures[0]];
+      const other = ([plan.teacherTaps!.model.predict(image)].flat() as tf.Tensor4D[])[plan.planned[0].teacherFeatures[0]];
+      const [difference] = udmlFeatureDifferences([[own, other]]);
+      return { student: tf.mean(own, 3).dataSync(), peer: tf.mean(other, 3).dataSync(), cost: tf.mean(tf.square(difference), 3).dataSync() };
+    });
+    map.student.values.forEach((v, i) => expect(Math.abs(v - expected.student[i])).toBeLessThanOrEqual(1e-5));
+    map.teacher.values.forEach((v, i) => expect(Math.abs(v - expected.peer[i])).toBeLessThanOrEqual(1e-5));
+    map.difference.values.forEach((v, i) => expect(Math.abs(v - expected.cost[i])).toBeLessThanOrEqual(1e-5));
+    // The distance term (UDML with wDistance 1, less its DML term) is the drawn cost's mean.
+    close(lossOn(plan, [IMAGE], { wDistance: 1 }) - lossOn(plan, [IMAGE], { wDistance: 0 }), mean(map.difference.values));
+
+    const alone = await computeMatchedView(sourceOf(plan, student, null), data.test, { imageIndex: IMAGE });
+    expect(alone.terms).toEqual([{ method: 'udml', label: getMethod('udml').label, against: 'peer', show: 'nothing', reason: 'There is no peer to compare with.' }]);
+    plan.dispose();
+    peer.dispose();
+  });
+
   it('points the soft-label methods to the explorer, draws a recipe’s maps and relations from one pass, and refuses an image that does not exist', async () => {
     const { view, plan } = await viewOf({ method: 'kd' });
-    expect(view.terms).toEqual([{ method: 'kd', label: getMethod('kd').label, show: 'soft-labels' }]);
+    expect(view.terms).toEqual([{ method: 'kd', label: getMethod('kd').label, against: 'teacher', show: 'soft-labels' }]);
     expect([view.image, view.batch]).toEqual([null, null]);
     plan.dispose();
 
@@ -247,6 +279,41 @@ describe('the matched view', () => {
     expect(first(again).teacher.values).toEqual(first(start).teacher.values);
 
     keptRun.dispose();
+    runStudent.dispose();
+  });
+
+  it('rebuilds a UDML run’s start with its peer (planRun’s, from the seed): the same student and peer maps as the run drew before its first step', async () => {
+    const runConfig = cfg({ method: 'udml', epochs: 1 });
+    const runStudent = getArchitecture('tiny-cnn').build(SHAPE, CLASSES, runConfig.seed);
+    // The peer the run trains, as the worker's session builds it so that it outlives the run.
+    const runPeer = buildPeerModel(runConfig, data.info);
+    let atOpen: Promise<MatchedView> | null = null;
+    await runExperiment({
+      config: runConfig,
+      data,
+      student: runStudent,
+      teacher: null,
+      peer: runPeer,
+      hooks: { onWindowOpen: (window) => (atOpen = computeMatchedView({ student: runStudent, teacher: runPeer, numClasses: CLASSES, ...partsOf(window) }, data.test, { imageIndex: IMAGE })) },
+    });
+    const first = (view: MatchedView) => shown(view.terms[0], 'maps').maps[0];
+    const start = await atOpen!;
+
+    const before = tf.memory().numTensors;
+    const rebuilt = startOfRun(runConfig, data.info, null);
+    expect(rebuilt.peer).not.toBeNull();
+    const again = await computeMatchedView({ teacher: rebuilt.peer, numClasses: CLASSES, ...rebuilt.parts, student: rebuilt.student }, data.test, { imageIndex: IMAGE });
+    rebuilt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(first(again).student.values).toEqual(first(start).student.values);
+    expect(first(again).teacher.values).toEqual(first(start).teacher.values);
+    // The peer trained too: its map at the end differs from its start.
+    const endPlan = buildDistillPlan(runConfig, runStudent, runPeer, CLASSES);
+    const end = await computeMatchedView(sourceOf(endPlan, runStudent, runPeer), data.test, { imageIndex: IMAGE });
+    endPlan.dispose();
+    expect(first(end).teacher.values).not.toEqual(first(start).teacher.values);
+
+    runPeer.dispose();
     runStudent.dispose();
   });
 });

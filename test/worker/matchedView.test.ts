@@ -120,4 +120,31 @@ describe('the matchedView request', () => {
     expect(kd.value.terms.map((term) => term.show)).toEqual(['soft-labels']);
     expect(kd.transfer).toHaveLength(0);
   });
+
+  it('draws a UDML run against its peer, kept after the run and rebuilt at its start, and frees that peer with the next run', async () => {
+    const before = tf.memory().numTensors;
+    const config: ExperimentConfig = { ...withMethod(DEFAULT_CONFIG, 'udml'), trainLimit: 128, valLimit: 64, testLimit: 64, batchSize: 32, epochs: 1 };
+    const end = await ask('start', { runId: 'run-u', config, teacher: null });
+    expect(end.reply.ok).toBe(true);
+    const kept = tf.memory().numTensors;
+    const ended = await view({ runId: 'run-u', imageIndex: 3 });
+    const start = await view({ runId: 'run-u', imageIndex: 3, when: 'start' });
+    expect(tf.memory().numTensors).toBe(kept);
+    expect(ended.value).toMatchObject({ state: 'trained', step: 4 });
+    const [term] = ended.value.terms;
+    expect(term).toMatchObject({ method: 'udml', against: 'peer', show: 'maps' });
+    expect(firstMap(ended.value).layers).toEqual({ student: 'block2', teacher: 'block2' });
+    // Both students trained: the peer's map at the end is not the one it started from.
+    expect(firstMap(start.value).teacher.values).not.toEqual(firstMap(ended.value).teacher.values);
+    expect(firstMap(start.value).student.values).not.toEqual(firstMap(ended.value).student.values);
+
+    // The next run frees the kept student and peer.
+    const next = { ...withMethod(DEFAULT_CONFIG, 'none'), trainLimit: 128, valLimit: 64, testLimit: 64, batchSize: 32, epochs: 1 };
+    expect((await ask('start', { runId: 'run-v', config: next, teacher: null })).reply.ok).toBe(true);
+    const gone = await ask('matchedView', { runId: 'run-u', imageIndex: 3 });
+    expect(gone.reply.ok).toBe(false);
+    // Before the UDML run the kd run's student was kept, after the next run the 'none' run's: one tiny-cnn each, and no peer.
+    expect(kept).toBeGreaterThan(before);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

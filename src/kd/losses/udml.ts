@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod } from '../types';
 import { methodSpec } from '../methods';
 import { describeSample, featurePairs, type FeaturePair } from '../inputs';
+import { connectorPicture } from '../matched';
 import { detach } from '../ops';
 import { dml } from './dml';
 
@@ -55,5 +56,23 @@ export const udml: DistillMethod = {
       const distance = tf.addN(differences.map((difference) => tf.mean(tf.square(difference))));
       return tf.add(mutual, tf.mul(distance, params.wDistance)) as tf.Scalar;
     });
+  },
+  // The distance term's maps (docs/ARCHITECTURE.md §4.6): each pair's two maps and the squared
+  // difference the term averages; the DML term on the logits is not drawn.
+  matched: {
+    over: 'image',
+    pictures(inputs) {
+      const pairs = featurePairs(inputs, LABEL);
+      return tf.tidy(() => {
+        const detached = pairs.map(([own, peer]) => [own, detach(peer)] as const);
+        return udmlFeatureDifferences(detached).map((difference, layer) =>
+          connectorPicture(layer, detached[layer][0], detached[layer][1], tf.square(difference), {
+            student: "This student's map, channel mean",
+            teacher: "Peer's map, channel mean",
+            difference: '(f_student − f_peer)² per position, channel mean: the distance term is its mean, summed over pairs',
+          }),
+        );
+      });
+    },
   },
 };

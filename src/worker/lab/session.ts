@@ -1,5 +1,6 @@
 // The lab's run: one at a time, with its control (pause, resume, stop, live knobs), and the
-// student it trains, kept after the run ends for the explorer, the run inspector and export.
+// student it trains, kept after the run ends for the explorer, the run inspector and export (a
+// mutual run's peer too, for the matched view, docs/ARCHITECTURE.md §4.6).
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DatasetInfo, FetchBytes } from '../../data/types';
 import { disposeModel } from '../../models/architectures';
@@ -9,7 +10,8 @@ import { runExperiment } from '../../train/runExperiment';
 import { setUpRun } from '../../train/runSetup';
 import { RunControl, type LiveKnobs } from '../../train/control';
 import { omittedClassReport } from '../../train/omittedClasses';
-import { usesTeacher, type ExperimentConfig } from '../../train/config';
+import { isMutual, usesTeacher, type ExperimentConfig } from '../../train/config';
+import { buildPeerModel } from '../../train/trainingParts';
 import type { RunEnd, RunUpdate, StudentFilesMessage, TeacherSource } from '../protocol';
 import type { Datasets } from './datasets';
 import type { Teachers } from './teachers';
@@ -45,6 +47,8 @@ export interface TrainedStudent {
   state: 'training' | 'trained';
   /** The teacher it learned from (null when none), for the matched view. */
   teacher: tfl.LayersModel | null;
+  /** A mutual run's peer student (built here, kept with the student): the other side of UDML's matched view. */
+  peer: tfl.LayersModel | null;
   info: Pick<DatasetInfo, 'inputShape' | 'numClasses'>;
   /** The loop's window while the run trains (runWindow.ts); then `kept`, the copy taken as it closed. */
   window: RunWindow | null;
@@ -112,9 +116,11 @@ export class RunSession {
     const post = (update: RunUpdate) => this.update(runId, update);
     if (this.exporting) await this.exporting.catch(() => {});
     disposeModel(this.last?.model ?? null);
+    disposeModel(this.last?.peer ?? null);
     this.last?.kept?.dispose();
     this.last = null;
     let student: tfl.LayersModel | null = null;
+    let peer: tfl.LayersModel | null = null;
     let release = () => {};
     try {
       // A download can take minutes: a stop does not wait for it (the dataset keeps loading for later runs).
@@ -141,7 +147,9 @@ export class RunSession {
       release = setup.release;
       const { data, teacherLogits } = setup;
       student = setup.student;
-      const kept: TrainedStudent = { model: student, runId, config, state: 'training', teacher, info: loaded.info, window: null, kept: null };
+      // The peer runExperiment would build (planRun, the same seed), built here to outlive the run for the matched view.
+      peer = isMutual(config) ? buildPeerModel(config, loaded.info) : null;
+      const kept: TrainedStudent = { model: student, runId, config, state: 'training', teacher, peer, info: loaded.info, window: null, kept: null };
       this.last = kept;
       const result = await runExperiment({
         config,
@@ -149,6 +157,7 @@ export class RunSession {
         student,
         teacher,
         teacherLogits,
+        peer: peer ?? undefined,
         control,
         hooks: {
           onSteps: (points) => post({ type: 'steps', points }),
@@ -176,6 +185,7 @@ export class RunSession {
       throw error;
     } finally {
       if (student !== this.last?.model) disposeModel(student);
+      if (peer !== this.last?.peer) disposeModel(peer);
       if (this.last?.runId === runId) this.last.state = 'trained';
       release();
       this.current = null;
@@ -207,12 +217,13 @@ export class RunSession {
     if (run.teacher && modelGone(run.teacher)) throw new Error('The teacher of this run is gone (a newer upload replaced it).');
     const parts = run.window ? partsOf(run.window) : run.kept;
     if (!parts) throw new Error('This run has nothing to show: it ended before its first step.');
-    const models = { teacher: run.teacher, numClasses: run.info.numClasses };
+    // A mutual run's other side is its peer, as trained (now) or as rebuilt with the student (start).
+    const models = { teacher: run.teacher ?? run.peer, numClasses: run.info.numClasses };
     if (when === 'now' || !drawsPictures(parts.plan)) {
       return { source: { ...models, ...parts, student: run.model, step: when === 'now' ? parts.step : 0 }, state, release: () => {} };
     }
     const start = startOfRun(run.config, run.info, run.teacher);
-    return { source: { ...models, ...start.parts, student: start.student }, state, release: () => start.dispose() };
+    return { source: { ...models, teacher: run.teacher ?? start.peer, ...start.parts, student: start.student }, state, release: () => start.dispose() };
   }
 
   /** The kept student, when it is run `runId`'s. */

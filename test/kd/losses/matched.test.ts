@@ -1,10 +1,12 @@
 // What a loss compares, as the matched view draws it (docs/ARCHITECTURE.md §4.6): every method's
 // pictures are the loss's own quantities. Each test rebuilds the loss from the drawn values alone
 // (in float64) and finds the method's compute() value, so a picture cannot show something the loss
-// does not compare; AT's maps are also matched to a float64 re-implementation of the reference.
+// does not compare; AT's maps are also matched to a float64 re-implementation of the reference, and
+// UDML's pictures to the quantities its compute() takes (udmlFeatureDifferences) to 1e-5.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { createLearnableParts, getMethod, METHODS, resolveParams, type DistillInputs, type MatchedPicture } from '../../../src/kd';
+import { udmlFeatureDifferences } from '../../../src/kd/losses/udml';
 import {
   adaptiveAvgPool,
   expectClose,
@@ -230,11 +232,36 @@ describe('the matched view of each loss', () => {
     freeInputs(inputs);
   });
 
-  it('leaves the soft-label methods undrawn here: they are shown by the soft-label explorer', () => {
+  it('draws UDML both students’ maps and their squared difference, equal to udmlFeatureDifferences’ to 1e-5; the distance term is the drawn cost’s mean, summed over pairs; captions name the peer', () => {
+    const own = [randomNhwc(40, [BATCH, 4, 4, 3]), randomNhwc(41, [BATCH, 2, 2, 5])];
+    const peer = [randomNhwc(42, [BATCH, 4, 4, 3]), randomNhwc(43, [BATCH, 2, 2, 5])];
+    const inputs = inputsOf(own, peer);
+    const drawn = draw('udml', inputs);
+    expect(drawn.map((d) => [d.kind, d.layer, d.shape])).toEqual([
+      ['map', 0, [BATCH, 4, 4]],
+      ['map', 1, [BATCH, 2, 2]],
+    ]);
+    const differences = tf.tidy(() => udmlFeatureDifferences(inputs.studentFeatures!.map((f, i) => [f, inputs.teacherFeatures![i]] as const)).map((d) => d.arraySync() as Nested4));
+    drawn.forEach((d, pair) => {
+      const channelMeans = (x: Nested4) => x.flatMap((sample) => sample.flat().map((px) => mean(px)));
+      channelMeans(own[pair]).forEach((v, i) => expect(Math.abs(d.student[i] - v)).toBeLessThanOrEqual(1e-5));
+      channelMeans(peer[pair]).forEach((v, i) => expect(Math.abs(d.teacher[i] - v)).toBeLessThanOrEqual(1e-5));
+      const cost = differences[pair].flatMap((sample) => sample.flat().map((px) => mean(px.map((v) => v * v))));
+      cost.forEach((v, i) => expect(Math.abs(d.difference![i] - v)).toBeLessThanOrEqual(1e-5));
+    });
+    const distance = lossOf('udml', inputs, { wDistance: 1 }) - lossOf('udml', inputs, { wDistance: 0 });
+    expectClose(distance, sum(drawn.map((d) => mean(d.difference!))), REL, ABS);
+    const [picture] = tf.tidy(() => getMethod('udml').matched!.pictures(inputs, resolveParams(getMethod('udml'), {})));
+    if (picture.kind !== 'map') throw new Error('expected a map');
+    expect(picture.captions.teacher).toMatch(/^Peer/);
+    expect(Object.values(picture.captions).join(' ')).not.toMatch(/teacher/i);
+    tf.dispose([picture.student, picture.teacher, picture.difference]);
+    freeInputs(inputs);
+  });
+
+  it('draws these methods only: the soft-label ones (KD, DKD) are shown by the soft-label explorer; NST, AFD and DML are not drawn (docs/ARCHITECTURE.md §4.6)', () => {
     const drawnIds = METHODS.filter((m) => getMethod(m.id).matched).map((m) => m.id);
-    expect(drawnIds).toEqual(expect.arrayContaining(['dist', 'at', 'sp', 'fitnet', 'mgd', 'vid', 'rkd', 'pkt', 'irg']));
-    expect(drawnIds).not.toContain('kd');
-    expect(drawnIds).not.toContain('dkd');
-    for (const id of drawnIds) expect(getMethod(id).matched!.over).toBe(['at', 'fitnet', 'mgd', 'vid'].includes(id) ? 'image' : 'batch');
+    expect(drawnIds).toEqual(['dist', 'at', 'sp', 'fitnet', 'mgd', 'vid', 'rkd', 'pkt', 'irg', 'udml']);
+    for (const id of drawnIds) expect(getMethod(id).matched!.over).toBe(['at', 'fitnet', 'mgd', 'vid', 'udml'].includes(id) ? 'image' : 'batch');
   });
 });
