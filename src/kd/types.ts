@@ -130,7 +130,8 @@ export interface LearnableParts {
 /**
  * One picture of what a loss compares (docs/ARCHITECTURE.md §4.6), as tensors the caller owns.
  * `layer` says where it was read: a feature pair's index (in the term's pairs), the embedding or
- * the logits. For a mutual method (UDML) the `teacher` side is the peer student's.
+ * the logits; a 'layer-pairs' picture reads every pair of the term. For a mutual method (UDML) the
+ * `teacher` side is the peer student's.
  */
 export type MatchedPicture =
   | {
@@ -155,6 +156,19 @@ export type MatchedPicture =
       teacher: tf.Tensor2D;
       columns: 'samples' | 'classes';
       caption: string;
+    }
+  | {
+      /**
+       * Every chosen teacher layer (rows) against every chosen student layer (columns), [T, S],
+       * each averaged over the batch (AFD): the attention each teacher layer gives each student
+       * layer (rows sum to 1), the distance that attention weighs, and attention × distance, whose
+       * entries sum to the term.
+       */
+      kind: 'layer-pairs';
+      attention: tf.Tensor2D;
+      distance: tf.Tensor2D;
+      weighted: tf.Tensor2D;
+      captions: { attention: string; distance: string; weighted: string };
     };
 
 /**

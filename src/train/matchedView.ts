@@ -63,12 +63,33 @@ export interface MatchedRelation {
 }
 
 /**
+ * AFD's attention over every pair of its layers, on the batch: rows are the teacher's layers (T),
+ * columns the student's (S); each grid is T × S, the mean over the batch's samples.
+ */
+export interface MatchedLayerPairs {
+  /** The columns' layers (the student's) and the rows' (the teacher's), in the term's order. */
+  layers: { student: string[]; teacher: string[] };
+  /** How much each teacher layer attends to each student layer: each row sums to 1 (drawn on [0, 1]). */
+  attention: Grid;
+  /** The distance each attention weighs: the normalised energy maps' mean squared difference. */
+  distance: Grid;
+  /** attention × distance, per sample then averaged: the term is the sum of its entries. */
+  weighted: Grid;
+  captions: { attention: string; distance: string; weighted: string };
+  /** The colour ranges of `distance` and `weighted`: [min(0, min), max] each. */
+  distanceRange: [number, number];
+  weightedRange: [number, number];
+}
+
+/**
  * How one term of the run is shown, in the order of the run's terms. `against` is whose side the
  * pictures' `teacher` grids and layers are: the teacher's, or a mutual method's peer student's.
  */
 export type MatchedTerm = { method: string; label: string; against: 'teacher' | 'peer' } & (
   | { show: 'maps'; maps: MatchedMap[] }
   | { show: 'relations'; relations: MatchedRelation[] }
+  /** AFD: its attention over the layer pairs, on the batch. */
+  | { show: 'layer-pairs'; layerPairs: MatchedLayerPairs[] }
   /** A soft-label method (KD, DKD): the soft-label explorer shows what it matches. */
   | { show: 'soft-labels' }
   /** Not drawn: a method without pictures, or pictures that failed (the reason says which). */
@@ -168,13 +189,15 @@ type DrawnTerm = { pictures: PictureLayout[] } | { error: string } | null;
 
 type MapLayout = Omit<Extract<MatchedPicture, { kind: 'map' }>, 'student' | 'teacher' | 'difference'>;
 type RelationLayout = Omit<Extract<MatchedPicture, { kind: 'relation' }>, 'student' | 'teacher'>;
+type LayerPairsLayout = Omit<Extract<MatchedPicture, { kind: 'layer-pairs' }>, 'attention' | 'distance' | 'weighted'>;
 /** A picture without its tensors: what it shows, and the shape of each of its arrays. */
-type PictureLayout = (MapLayout | RelationLayout) & { shape: number[] };
+type PictureLayout = (MapLayout | RelationLayout | LayerPairsLayout) & { shape: number[] };
 
 /** A picture's tensors, in the order assemble takes them back. */
 function tensorsOf(picture: MatchedPicture): tf.Tensor[] {
   if (picture.kind === 'map') return [picture.student, picture.teacher, picture.difference];
-  return [picture.student, picture.teacher];
+  if (picture.kind === 'relation') return [picture.student, picture.teacher];
+  return [picture.attention, picture.distance, picture.weighted];
 }
 
 /** A picture without its tensors, and the shape they share. */
@@ -183,8 +206,12 @@ function layoutOf(picture: MatchedPicture): PictureLayout {
     const { student, teacher: _teacher, difference: _difference, ...rest } = picture;
     return { ...rest, shape: student.shape };
   }
-  const { student, teacher: _teacher, ...rest } = picture;
-  return { ...rest, shape: student.shape };
+  if (picture.kind === 'relation') {
+    const { student, teacher: _teacher, ...rest } = picture;
+    return { ...rest, shape: student.shape };
+  }
+  const { attention, distance: _distance, weighted: _weighted, ...rest } = picture;
+  return { ...rest, shape: attention.shape };
 }
 
 /** One term's pictures on its rows of the outputs; their tensors are appended to `parts`. */
@@ -258,14 +285,14 @@ function differenceRange(values: Float32Array, kind: 'signed' | 'cost'): [number
   return [Math.min(0, min), max];
 }
 
-function layerNames(source: MatchedSource, index: number, layer: MatchedPicture['layer']): LayerNames {
+function layerNames(source: MatchedSource, index: number, layer: Extract<MatchedPicture, { layer: unknown }>['layer']): LayerNames {
   const { studentLayers, teacherLayers } = source.plan.terms[index];
   if (layer === 'logits') return { student: 'logits', teacher: 'logits' };
   if (layer === 'embedding') return { student: studentLayers[studentLayers.length - 1], teacher: teacherLayers[teacherLayers.length - 1] };
   return { student: studentLayers[layer], teacher: teacherLayers[layer] };
 }
 
-type Assembled = { kind: 'map'; map: MatchedMap } | { kind: 'relation'; relation: MatchedRelation };
+type Assembled = { kind: 'map'; map: MatchedMap } | { kind: 'relation'; relation: MatchedRelation } | { kind: 'layer-pairs'; layerPairs: MatchedLayerPairs };
 
 /** One picture of term `index` as plain data: its grids taken, in order, from the transferred values. */
 function assemblePicture(source: MatchedSource, index: number, layout: PictureLayout, take: (shape: number[]) => Grid): Assembled {
@@ -276,9 +303,16 @@ function assemblePicture(source: MatchedSource, index: number, layout: PictureLa
     const map = { layers: layerNames(source, index, layout.layer), student, teacher, difference, differenceKind, captions, range, differenceRange: differenceRange(difference.values, differenceKind) };
     return { kind: 'map', map };
   }
-  const [student, teacher] = [take(layout.shape), take(layout.shape)];
-  const relation = { layers: layerNames(source, index, layout.layer), student, teacher, columns: layout.columns, caption: layout.caption, range: rangeOf(student.values, teacher.values) };
-  return { kind: 'relation', relation };
+  if (layout.kind === 'relation') {
+    const [student, teacher] = [take(layout.shape), take(layout.shape)];
+    const relation = { layers: layerNames(source, index, layout.layer), student, teacher, columns: layout.columns, caption: layout.caption, range: rangeOf(student.values, teacher.values) };
+    return { kind: 'relation', relation };
+  }
+  const [attention, distance, weighted] = [take(layout.shape), take(layout.shape), take(layout.shape)];
+  const { studentLayers, teacherLayers } = source.plan.terms[index];
+  const layers = { student: [...studentLayers], teacher: [...teacherLayers] };
+  const layerPairs = { layers, attention, distance, weighted, captions: layout.captions, distanceRange: differenceRange(distance.values, 'cost'), weightedRange: differenceRange(weighted.values, 'cost') };
+  return { kind: 'layer-pairs', layerPairs };
 }
 
 /** The terms' pictures as plain data, reading the transferred values in the order drawTerm appended them. */
@@ -298,6 +332,8 @@ function assemble(source: MatchedSource, drawing: Drawing, values: Float32Array)
     if ('error' in drawn) return { ...named, show: 'nothing', reason: drawn.error };
     const pictures = drawn.pictures.map((layout) => assemblePicture(source, index, layout, take));
     if (method.matched!.over === 'image') return { ...named, show: 'maps', maps: pictures.flatMap((p) => (p.kind === 'map' ? [p.map] : [])) };
+    const layerPairs = pictures.flatMap((p) => (p.kind === 'layer-pairs' ? [p.layerPairs] : []));
+    if (layerPairs.length > 0) return { ...named, show: 'layer-pairs', layerPairs };
     return { ...named, show: 'relations', relations: pictures.flatMap((p) => (p.kind === 'relation' ? [p.relation] : [])) };
   });
 }

@@ -134,8 +134,8 @@ export interface Requests {
   misclassified: { body: { runId: string; pairs: { actual: number; predicted: number }[]; limit: number }; reply: MisclassifiedPair[] };
   /**
    * Matched view: what each term of run `runId` compares (maps for AT, FitNet, MGD and VID, and for
-   * UDML against the run's peer; batch relations for SP, RKD, PKT, IRG and DIST; a pointer to the
-   * soft labels for KD and DKD). Asked while the run trains, is paused or after it ended; fails with
+   * UDML against the run's peer; batch relations for SP, RKD, PKT, IRG and DIST; AFD's attention
+   * over its layer pairs; a pointer to the soft labels for KD and DKD). Asked while the run trains, is paused or after it ended; fails with
    * a message when the run's student is gone (a newer run replaced it).
    */
   matchedView: { body: MatchedViewBody; reply: MatchedViewReply };
@@ -208,4 +208,4 @@ export type EventMessage<E extends EventName = EventName> = { [K in E]: { event:
 export type FromWorker = ReplyMessage | EventMessage;
 
 export type { ExampleImage, MisclassifiedPair, TeacherView };
-export type { Grid, LayerNames, MatchedBatch, MatchedImage, MatchedMap, MatchedRelation, MatchedTerm, MatchedView } from '../train/matchedView';
+export type { Grid, LayerNames, MatchedBatch, MatchedImage, MatchedLayerPairs, MatchedMap, MatchedRelation, MatchedTerm, MatchedView } from '../train/matchedView';

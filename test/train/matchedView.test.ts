@@ -1,14 +1,16 @@
 // The matched view (docs/ARCHITECTURE.md §4.6) of a tiny student and teacher on the synthetic set:
 // every drawn quantity is the one the loss compares on the same images (the loss rebuilt from the
 // view's plain arrays equals the method's compute() on the tapped outputs, to 1e-5; AT's map equals
-// attentionMaps'; UDML's maps and cost udmlFeatureDifferences', drawn against the peer), the
-// relations' batch is sorted by class, nothing is left on the device, and the run's window gives
-// the live view, a copy at its end and its start rebuilt from the seed (a UDML run's peer too).
+// attentionMaps'; AFD's attention and distances equal afdMatching's, UDML's maps and cost
+// udmlFeatureDifferences', drawn against the peer), the relations' batch is sorted by class,
+// nothing is left on the device, and the run's window gives the live view, a copy at its end and
+// its start rebuilt from the seed (a UDML run's peer too).
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMethod, resolveParams, type DistillInputs } from '../../src/kd';
 import { attentionMaps } from '../../src/kd/losses/at';
+import { afdMatching, type AfdParts } from '../../src/kd/losses/afd';
 import { udmlFeatureDifferences } from '../../src/kd/losses/udml';
 import { similarityMatrix } from '../../src/kd/losses/sp';
 import { createRng } from '../../src/core/rng';
@@ -178,6 +180,41 @@ describe('the matched view', () => {
     expect([y.columns, y.student.columns, y.layers.student]).toEqual(['classes', CLASSES, 'logits']);
     for (let row = 0; row < y.student.rows; row++) close(sum(y.student.values.slice(row * CLASSES, (row + 1) * CLASSES)), 1);
     dist.plan.dispose();
+  });
+
+  it('draws AFD its attention over the layer pairs on the class-sorted batch, equal to afdMatching’s batch means with the run’s connectors; the term is the sum of attention × distance', async () => {
+    const { view, plan } = await viewOf({ method: 'afd' });
+    expect(view.image).toBeNull();
+    const batch = view.batch!;
+    const term = shown(view.terms[0], 'layer-pairs');
+    expect(term.against).toBe('teacher');
+    const [pairs] = term.layerPairs;
+    expect(pairs.layers).toEqual({ student: plan.terms[0].studentLayers, teacher: plan.terms[0].teacherLayers });
+    const [t, s] = [pairs.layers.teacher.length, pairs.layers.student.length];
+    expect([pairs.attention.rows, pairs.attention.columns, pairs.weighted.rows, pairs.weighted.columns]).toEqual([t, s, t, s]);
+    // afdMatching (afd.ts) on the tapped outputs of the same batch, with the plan's connectors.
+    const expected = tf.tidy(() => {
+      const images = data.test.images.gather(batch.indices);
+      const outputs = (taps: DistillPlan['studentTaps']) => [taps!.model.predict(images)].flat() as tf.Tensor4D[];
+      const [so, to] = [outputs(plan.studentTaps), outputs(plan.teacherTaps)];
+      const term0 = plan.planned[0];
+      const matched = afdMatching(term0.studentFeatures.map((i) => so[i]), term0.teacherFeatures.map((i) => to[i]), term0.learnable as AfdParts);
+      return { attention: matched.attention.arraySync(), distances: matched.distances.arraySync() };
+    });
+    for (let row = 0; row < t; row++) {
+      for (let column = 0; column < s; column++) {
+        const at = row * s + column;
+        const over = (f: (b: number) => number) => mean(expected.attention.map((_, b) => f(b)));
+        expect(Math.abs(pairs.attention.values[at] - over((b) => expected.attention[b][row][column]))).toBeLessThanOrEqual(1e-5);
+        expect(Math.abs(pairs.distance.values[at] - over((b) => expected.distances[b][row][column]))).toBeLessThanOrEqual(1e-5);
+        expect(Math.abs(pairs.weighted.values[at] - over((b) => expected.attention[b][row][column] * expected.distances[b][row][column]))).toBeLessThanOrEqual(1e-5);
+      }
+      close(sum(pairs.attention.values.slice(row * s, (row + 1) * s)), 1);
+    }
+    close(lossOn(plan, batch.indices), sum(pairs.weighted.values));
+    expect(pairs.distanceRange[0]).toBe(0);
+    expect(pairs.weightedRange[1]).toBe(Math.max(...pairs.weighted.values));
+    plan.dispose();
   });
 
   it('draws UDML the student’s and the peer’s maps and their squared difference, equal to udmlFeatureDifferences’; without the peer it says so', async () => {

@@ -147,4 +147,21 @@ describe('the matchedView request', () => {
     expect(kept).toBeGreaterThan(before);
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('draws an AFD run its attention over the layer pairs on the batch, every grid in its own transferred buffer', async () => {
+    const config: ExperimentConfig = { ...withMethod(DEFAULT_CONFIG, 'afd'), trainLimit: 128, valLimit: 64, testLimit: 64, batchSize: 32, epochs: 1 };
+    expect((await ask('start', { runId: 'run-a', config, teacher: TEACHER })).reply.ok).toBe(true);
+    const ended = await view({ runId: 'run-a', imageIndex: 3 });
+    const [term] = ended.value.terms;
+    if (term.show !== 'layer-pairs') throw new Error(`expected layer pairs, got ${term.show}`);
+    expect(term.against).toBe('teacher');
+    const [pairs] = term.layerPairs;
+    expect(pairs.layers).toEqual({ student: ['block1', 'block2'], teacher: ['block1', 'block2'] });
+    expect([pairs.attention.rows, pairs.attention.columns]).toEqual([2, 2]);
+    expect(ended.value.image).toBeNull();
+    expect(ended.value.batch?.indices).toHaveLength(40);
+    // Three grids and the batch's indices and labels.
+    expect(ended.transfer).toHaveLength(5);
+    expect(new Set(ended.transfer).size).toBe(5);
+  });
 });

@@ -27,7 +27,7 @@
 // layers (its layer lists pair by position; the reference takes any counts) and asks for two or
 // more (the method table's minPairs): with one pair the attention is 1 and nothing is learned.
 import * as tf from '@tensorflow/tfjs-core';
-import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
+import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts, MatchedPicture } from '../types';
 import { methodSpec } from '../methods';
 import { describeSample, featurePairs } from '../inputs';
 import { channelsOf, variableFrom } from '../connectors';
@@ -192,5 +192,35 @@ export const afd: DistillMethod = {
         return tf.div(tf.sum(tf.mul(attention, distances)), attention.shape[0]) as tf.Scalar;
       }),
     );
+  },
+  // What AFD matches (docs/ARCHITECTURE.md §4.6): on a batch, since its queries and keys are
+  // batch-normalised with the batch's statistics (one image alone would normalise them to 0).
+  matched: {
+    over: 'batch',
+    pictures(inputs) {
+      const pairs = featurePairs(inputs, LABEL);
+      return withLearnableParts('afd', LABEL, inputs, pairs, buildAfdParts, (parts) =>
+        tf.tidy(() => {
+          checkChannels(pairs, parts);
+          const { attention, distances } = afdMatching(
+            pairs.map(([student]) => student),
+            pairs.map(([, teacher]) => detach(teacher)),
+            parts,
+          );
+          const picture: MatchedPicture = {
+            kind: 'layer-pairs',
+            attention: tf.mean(attention, 0) as tf.Tensor2D,
+            distance: tf.mean(distances, 0) as tf.Tensor2D,
+            weighted: tf.mean(tf.mul(attention, distances), 0) as tf.Tensor2D,
+            captions: {
+              attention: 'Attention of each teacher layer (row) over the student layers (columns), batch mean: each row sums to 1',
+              distance: "Distance of each pair: mean over the teacher layer's positions of the squared difference of the normalised energy maps (the student's pooled to its size), batch mean",
+              weighted: 'Attention × distance per sample, batch mean: the term is the sum of its entries',
+            },
+          };
+          return [picture];
+        }),
+      );
+    },
   },
 };

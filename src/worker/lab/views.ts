@@ -4,7 +4,7 @@
 import { getArchitecture } from '../../models/architectures';
 import { architectureTaps, listTaps } from '../../models/taps';
 import { computeTeacherView, logitsAt, misclassifiedExamples } from '../../train/inspect';
-import { computeMatchedView, type MatchedView } from '../../train/matchedView';
+import { computeMatchedView, type Grid, type MatchedView } from '../../train/matchedView';
 import { checkTermLayers } from '../../train/layerCheck';
 import { evaluateTeacher } from '../../train/evaluate';
 import type { ReplyValue, RequestBody } from '../protocol';
@@ -23,15 +23,17 @@ export class Transferring<T> {
 
 const buffersOf = (...arrays: ArrayBufferView[]) => arrays.map((array) => array.buffer as ArrayBuffer);
 
+/** The grids of one term of a matched view. */
+function termGrids(term: MatchedView['terms'][number]): Grid[] {
+  if (term.show === 'maps') return term.maps.flatMap((map) => [map.student, map.teacher, map.difference]);
+  if (term.show === 'relations') return term.relations.flatMap((relation) => [relation.student, relation.teacher]);
+  if (term.show === 'layer-pairs') return term.layerPairs.flatMap((pairs) => [pairs.attention, pairs.distance, pairs.weighted]);
+  return [];
+}
+
 /** Every typed array of a matched view (each its own buffer: computeMatchedView copies them out). */
 function matchedViewBuffers(view: MatchedView): ArrayBuffer[] {
-  const grids = view.terms.flatMap((term) =>
-    term.show === 'maps'
-      ? term.maps.flatMap((map) => [map.student, map.teacher, map.difference])
-      : term.show === 'relations'
-        ? term.relations.flatMap((relation) => [relation.student, relation.teacher])
-        : [],
-  );
+  const grids = view.terms.flatMap(termGrids);
   const arrays = [...grids.map((grid) => grid.values), ...(view.image ? [view.image.pixels] : []), ...(view.batch ? [view.batch.indices, view.batch.labels] : [])];
   return buffersOf(...arrays);
 }

@@ -2,10 +2,12 @@
 // pictures are the loss's own quantities. Each test rebuilds the loss from the drawn values alone
 // (in float64) and finds the method's compute() value, so a picture cannot show something the loss
 // does not compare; AT's maps are also matched to a float64 re-implementation of the reference, and
-// UDML's pictures to the quantities its compute() takes (udmlFeatureDifferences) to 1e-5.
+// AFD's and UDML's pictures to the quantities their compute() takes (afdMatching,
+// udmlFeatureDifferences) to 1e-5.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { createLearnableParts, getMethod, METHODS, resolveParams, type DistillInputs, type MatchedPicture } from '../../../src/kd';
+import { afdMatching, type AfdParts } from '../../../src/kd/losses/afd';
 import { udmlFeatureDifferences } from '../../../src/kd/losses/udml';
 import {
   adaptiveAvgPool,
@@ -22,10 +24,12 @@ import {
   type Nested4,
 } from './lossTestKit';
 
+type ComparedPicture = Exclude<MatchedPicture, { kind: 'layer-pairs' }>;
+
 /** A picture's tensors read back as plain arrays. */
 interface Drawn {
-  kind: MatchedPicture['kind'];
-  layer: MatchedPicture['layer'];
+  kind: ComparedPicture['kind'];
+  layer: ComparedPicture['layer'];
   shape: number[];
   student: number[];
   teacher: number[];
@@ -35,7 +39,8 @@ interface Drawn {
 function draw(method: string, inputs: DistillInputs, params: Record<string, number> = {}): Drawn[] {
   const spec = getMethod(method);
   const before = tf.memory().numTensors;
-  const pictures = spec.matched!.pictures(inputs, resolveParams(spec, params));
+  const pictures = spec.matched!.pictures(inputs, resolveParams(spec, params)) as ComparedPicture[];
+  expect(pictures.every((p) => p.kind !== ('layer-pairs' as string))).toBe(true);
   const tensors: tf.Tensor[] = pictures.flatMap((p): tf.Tensor[] => (p.kind === 'map' ? [p.student, p.teacher, p.difference] : [p.student, p.teacher]));
   // Nothing but the pictures' own tensors is left behind.
   expect(tf.memory().numTensors - before).toBe(tensors.length);
@@ -47,6 +52,22 @@ function draw(method: string, inputs: DistillInputs, params: Record<string, numb
     teacher: Array.from(p.teacher.dataSync()),
     difference: p.kind === 'map' ? Array.from(p.difference.dataSync()) : null,
   }));
+  tf.dispose(tensors);
+  return drawn;
+}
+
+/** AFD's layer-pairs picture read back: T × S grids, row-major. */
+function drawLayerPairs(inputs: DistillInputs): { shape: number[]; attention: number[]; distance: number[]; weighted: number[]; captions: Record<string, string> } {
+  const spec = getMethod('afd');
+  const before = tf.memory().numTensors;
+  const pictures = spec.matched!.pictures(inputs, resolveParams(spec, {}));
+  expect(pictures).toHaveLength(1);
+  const [picture] = pictures;
+  if (picture.kind !== 'layer-pairs') throw new Error(`expected layer pairs, got ${picture.kind}`);
+  const tensors = [picture.attention, picture.distance, picture.weighted];
+  expect(tf.memory().numTensors - before).toBe(tensors.length);
+  const [attention, distance, weighted] = tensors.map((t) => Array.from(t.dataSync()));
+  const drawn = { shape: picture.attention.shape, attention, distance, weighted, captions: picture.captions };
   tf.dispose(tensors);
   return drawn;
 }
@@ -232,6 +253,35 @@ describe('the matched view of each loss', () => {
     freeInputs(inputs);
   });
 
+  it('draws AFD the attention of each teacher layer over the student layers, the distance it weighs and their product, batch means equal to afdMatching’s to 1e-5; the term is the sum of the product', () => {
+    // Three layers of each network, of different sizes: the picture is T × S = 3 × 3.
+    const batch = 4;
+    const students = [randomNhwc(30, [batch, 4, 4, 3]), randomNhwc(31, [batch, 4, 4, 5]), randomNhwc(32, [batch, 2, 2, 4])];
+    const teachers = [randomNhwc(33, [batch, 4, 4, 6]), randomNhwc(34, [batch, 2, 2, 2]), randomNhwc(35, [batch, 2, 2, 7])];
+    const shapeOf = (x: Nested4) => [x[0].length, x[0][0].length, x[0][0][0].length];
+    const learnable = createLearnableParts('afd', students.map((s, i) => ({ student: shapeOf(s), teacher: shapeOf(teachers[i]) })), 5) as AfdParts;
+    const inputs: DistillInputs = { ...inputsOf([], []), studentFeatures: students.map(tensor4d), teacherFeatures: teachers.map(tensor4d), learnable };
+    const drawn = drawLayerPairs(inputs);
+    expect(drawn.shape).toEqual([3, 3]);
+    const [attention, distances] = tf.tidy(() => {
+      const matched = afdMatching(inputs.studentFeatures!, inputs.teacherFeatures!, learnable);
+      return [matched.attention.arraySync(), matched.distances.arraySync()];
+    });
+    const batchMean = (per: number[][][], t: number, s: number) => mean(per.map((sample) => sample[t][s]));
+    for (let t = 0; t < 3; t++) {
+      for (let s = 0; s < 3; s++) {
+        const at = t * 3 + s;
+        expect(Math.abs(drawn.attention[at] - batchMean(attention, t, s))).toBeLessThanOrEqual(1e-5);
+        expect(Math.abs(drawn.distance[at] - batchMean(distances, t, s))).toBeLessThanOrEqual(1e-5);
+        expect(Math.abs(drawn.weighted[at] - mean(attention.map((sample, b) => sample[t][s] * distances[b][t][s])))).toBeLessThanOrEqual(1e-5);
+      }
+      expectClose(sum(drawn.attention.slice(t * 3, t * 3 + 3)), 1, REL, ABS);
+    }
+    expectClose(lossOf('afd', inputs), sum(drawn.weighted), REL, ABS);
+    expect(drawn.captions.attention).toMatch(/teacher layer \(row\) over the student layers \(columns\)/);
+    freeInputs(inputs);
+  });
+
   it('draws UDML both students’ maps and their squared difference, equal to udmlFeatureDifferences’ to 1e-5; the distance term is the drawn cost’s mean, summed over pairs; captions name the peer', () => {
     const own = [randomNhwc(40, [BATCH, 4, 4, 3]), randomNhwc(41, [BATCH, 2, 2, 5])];
     const peer = [randomNhwc(42, [BATCH, 4, 4, 3]), randomNhwc(43, [BATCH, 2, 2, 5])];
@@ -259,9 +309,9 @@ describe('the matched view of each loss', () => {
     freeInputs(inputs);
   });
 
-  it('draws these methods only: the soft-label ones (KD, DKD) are shown by the soft-label explorer; NST, AFD and DML are not drawn (docs/ARCHITECTURE.md §4.6)', () => {
+  it('draws these methods only: the soft-label ones (KD, DKD) are shown by the soft-label explorer; NST and DML are not drawn (docs/ARCHITECTURE.md §4.6)', () => {
     const drawnIds = METHODS.filter((m) => getMethod(m.id).matched).map((m) => m.id);
-    expect(drawnIds).toEqual(['dist', 'at', 'sp', 'fitnet', 'mgd', 'vid', 'rkd', 'pkt', 'irg', 'udml']);
+    expect(drawnIds).toEqual(['dist', 'at', 'sp', 'fitnet', 'mgd', 'vid', 'afd', 'rkd', 'pkt', 'irg', 'udml']);
     for (const id of drawnIds) expect(getMethod(id).matched!.over).toBe(['at', 'fitnet', 'mgd', 'vid', 'udml'].includes(id) ? 'image' : 'batch');
   });
 });
