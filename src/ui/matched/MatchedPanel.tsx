@@ -5,7 +5,8 @@
 // labels. Live while the run trains, the start and the end of a finished run side by side in time.
 import { useId, useMemo, useState, type ReactNode } from 'react';
 import { useLab } from '../../state/store';
-import type { MatchedMap, MatchedRelation, MatchedTerm, MatchedViewReply, Grid, MatchedImage } from '../../worker/protocol';
+import type { MatchedMap, MatchedRelation, MatchedTerm, MatchedViewReply, Grid, MatchedImage, MatchedLayerPairs } from '../../worker/protocol';
+import { Heatmap } from '../Heatmap';
 import { isPanelHidden } from '../hiddenControls';
 import { Panel } from '../fields';
 import { PixelImage, bitmapUrl, pixelScale } from '../PixelImage';
@@ -38,12 +39,16 @@ export function MatchedPanel({ onOpenSoftLabels }: { onOpenSoftLabels: () => voi
           {status === 'training' ? 'Refreshed every few seconds while the run trains.' : ended ? 'The run has ended: its start and its end.' : ''}
         </p>
         <div className="matched-controls button-row">
+          {shown && !shown.image ? null : (
+            <>
           <button type="button" onClick={() => setImageIndex((i) => (i + testCount - 1) % Math.max(1, testCount))} disabled={testCount < 2} data-testid="matched-previous">
             Previous test image
           </button>
           <button type="button" onClick={() => setImageIndex((i) => (i + 1) % Math.max(1, testCount))} disabled={testCount < 2} data-testid="matched-next">
             Next test image
           </button>
+            </>
+          )}
           {ended ? <MomentChoice moment={moment} onMoment={setMoment} /> : null}
         </div>
         {view.message ? (
@@ -120,8 +125,9 @@ function TermPictures({ term, view, classNames, onOpenSoftLabels }: { term: Matc
     );
   }
   if (term.show === 'nothing') return <p className="muted small">{term.reason}</p>;
+  if (term.show === 'layer-pairs') return term.layerPairs.map((pairs, i) => <LayerPairTables key={i} pairs={pairs} />);
   if (term.show === 'maps') return term.maps.map((map, i) => <MapPair key={i} map={map} image={view.image} className={view.image ? classNames?.[view.image.label] : undefined} />);
-  return term.relations.map((relation, i) => <RelationPair key={i} relation={relation} labels={view.batch?.labels ?? new Int32Array(0)} boundaries={view.batch?.boundaries ?? []} />);
+  return term.relations.map((relation, i) => <RelationPair key={i} relation={relation} against={term.against} labels={view.batch?.labels ?? new Int32Array(0)} boundaries={view.batch?.boundaries ?? []} />);
 }
 
 /** One layer pair over the chosen image: the image, the teacher's map, the student's, their difference. */
@@ -156,7 +162,7 @@ function MapPair({ map, image, className }: { map: MatchedMap; image: MatchedIma
 }
 
 /** One relation: the teacher's matrix and the student's, on one colour scale, class blocks marked. */
-function RelationPair({ relation, labels, boundaries }: { relation: MatchedRelation; labels: Int32Array; boundaries: number[] }) {
+function RelationPair({ relation, against, labels, boundaries }: { relation: MatchedRelation; against: 'teacher' | 'peer'; labels: Int32Array; boundaries: number[] }) {
   const scale = pixelScale([relation.teacher.rows, relation.teacher.columns, 1], RELATION_SIDE);
   const marks = { rows: boundaries, columns: relation.columns === 'samples' ? boundaries : [] };
   const classes = new Set(labels).size;
@@ -167,7 +173,7 @@ function RelationPair({ relation, labels, boundaries }: { relation: MatchedRelat
         Rows{relation.columns === 'samples' ? ' and columns' : ''}: {labels.length} test images, {Math.round(labels.length / Math.max(1, classes))} of each of the {classes} classes in class order; the lines mark where a class starts.
       </p>
       <div className="matched-row">
-        <GridPicture grid={relation.teacher} range={relation.range} kind="sequential" scale={scale} caption={`teacher (${relation.layers.teacher})`} marks={marks} labels={labels} relation={relation.columns} />
+        <GridPicture grid={relation.teacher} range={relation.range} kind="sequential" scale={scale} caption={`${against} (${relation.layers.teacher})`} marks={marks} labels={labels} relation={relation.columns} />
         <GridPicture grid={relation.student} range={relation.range} kind="sequential" scale={scale} caption={`student (${relation.layers.student})`} marks={marks} labels={labels} relation={relation.columns} />
       </div>
       <Legend range={relation.range} kind="sequential" label="both matrices" />
@@ -200,6 +206,37 @@ function GridPicture({ grid, range, kind, scale, caption, marks, labels, relatio
       </div>
       <figcaption className="small">{caption}</figcaption>
     </figure>
+  );
+}
+
+/** AFD: teacher layers (rows) by student layers (columns), as numbers with shades, on the batch. */
+function LayerPairTables({ pairs }: { pairs: MatchedLayerPairs }) {
+  const tables: { key: string; caption: string; grid: Grid; range: [number, number] }[] = [
+    { key: 'attention', caption: pairs.captions.attention, grid: pairs.attention, range: [0, 1] },
+    { key: 'distance', caption: pairs.captions.distance, grid: pairs.distance, range: pairs.distanceRange },
+    { key: 'weighted', caption: pairs.captions.weighted, grid: pairs.weighted, range: pairs.weightedRange },
+  ];
+  return (
+    <div className="matched-row" data-testid="matched-layer-pairs">
+      {tables.map(({ key, caption, grid, range }) => {
+        const rows = Array.from({ length: grid.rows }, (_, r) => Array.from(grid.values.subarray(r * grid.columns, (r + 1) * grid.columns)));
+        return (
+          <Heatmap
+            key={key}
+            caption={caption}
+            corner={'teacher \\ student'}
+            rowNames={pairs.layers.teacher}
+            columnNames={pairs.layers.student}
+            values={rows}
+            format={formatValue}
+            intensity={(value) => (range[1] > range[0] ? (value - range[0]) / (range[1] - range[0]) : 0)}
+            describe={(value, r, c) => `${caption}: teacher ${pairs.layers.teacher[r]}, student ${pairs.layers.student[c]}: ${formatValue(value)}`}
+            testId={`matched-${key}`}
+            label={caption}
+          />
+        );
+      })}
+    </div>
   );
 }
 
