@@ -1,5 +1,6 @@
 // `npm run screenshots`: the four pages as a person sees them, on a projector (1440×900) and on a
-// phone (390×844), in the light and the dark theme: docs/screenshots/<page>-<desktop|phone>[-dark].png.
+// phone (390×844), in the light and the dark theme: docs/screenshots/<page>-<desktop|phone>[-dark].png;
+// and the Lab's "What is matched" panel after short AT, RKD and AFD runs: docs/screenshots/matched-<method>.png.
 // Builds the lab, opens it in headless Chromium, trains a short KD run on Digits (wasm: seconds)
 // so the Lab shows its curves and its inspector, then visits every page without reloading.
 //
@@ -43,6 +44,34 @@ async function shoot(page: Page, file: string): Promise<void> {
   console.log(`wrote ${path.relative(PROJECT_ROOT, file)} (${(size / 1024).toFixed(0)} kB)`);
 }
 
+/** Short runs whose "What is matched" panel goes in the docs: docs/screenshots/matched-<method>.png, after the run, at its end. */
+const MATCHED_RUNS = [
+  { method: 'at', query: { epochs: '10' } },
+  { method: 'rkd', query: { epochs: '2', train_limit: '320', batch: '32' } },
+  { method: 'afd', query: { epochs: '10' } },
+] as const;
+
+async function shootMatched(page: Page, url: string, outDir: string): Promise<void> {
+  await page.setViewportSize(VIEWPORTS[0]);
+  await page.emulateMedia({ colorScheme: 'light' });
+  for (const run of MATCHED_RUNS) {
+    const query = new URLSearchParams({ dataset: 'digits', method: run.method, backend: 'wasm', ...run.query });
+    await page.goto(`${url}?${query}`);
+    await page.getByTestId('dataset-card').waitFor({ timeout: 120_000 });
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="start-button"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 60_000 });
+    await page.getByTestId('start-button').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'done', undefined, { timeout: 300_000, polling: 500 });
+    // The end's drawing, then the start's (both on one scale).
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="matched-view"]')?.getAttribute('data-refreshes')) >= 2, undefined, { timeout: 60_000 });
+    const panel = page.locator('.matched-panel');
+    await panel.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(400);
+    const file = path.join(outDir, `matched-${run.method}.png`);
+    await panel.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
+    console.log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const outDir = path.resolve(PROJECT_ROOT, flags.out);
   await mkdir(outDir, { recursive: true });
@@ -76,6 +105,7 @@ async function main(): Promise<void> {
         }
       }
     }
+    await shootMatched(page, server.url, outDir);
   } finally {
     await browser.close();
     await server.close();
