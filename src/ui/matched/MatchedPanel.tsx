@@ -126,12 +126,12 @@ function TermPictures({ term, view, classNames, onOpenSoftLabels }: { term: Matc
   }
   if (term.show === 'nothing') return <p className="muted small">{term.reason}</p>;
   if (term.show === 'layer-pairs') return term.layerPairs.map((pairs, i) => <LayerPairTables key={i} pairs={pairs} />);
-  if (term.show === 'maps') return term.maps.map((map, i) => <MapPair key={i} map={map} image={view.image} className={view.image ? classNames?.[view.image.label] : undefined} />);
+  if (term.show === 'maps') return term.maps.map((map, i) => <MapPair key={i} map={map} against={term.against} image={view.image} className={view.image ? classNames?.[view.image.label] : undefined} />);
   return term.relations.map((relation, i) => <RelationPair key={i} relation={relation} against={term.against} labels={view.batch?.labels ?? new Int32Array(0)} boundaries={view.batch?.boundaries ?? []} />);
 }
 
 /** One layer pair over the chosen image: the image, the teacher's map, the student's, their difference. */
-function MapPair({ map, image, className }: { map: MatchedMap; image: MatchedImage | null; className: string | undefined }) {
+function MapPair({ map, against, image, className }: { map: MatchedMap; against: 'teacher' | 'peer'; image: MatchedImage | null; className: string | undefined }) {
   const scale = pixelScale([map.teacher.rows, map.teacher.columns, 1], MAP_SIDE);
   const differenceScale: ScaleKind = map.differenceKind === 'signed' ? 'diverging' : 'sequential';
   return (
@@ -154,7 +154,7 @@ function MapPair({ map, image, className }: { map: MatchedMap; image: MatchedIma
         <GridPicture grid={map.difference} range={map.differenceRange} kind={differenceScale} scale={scale} caption={map.captions.difference} />
       </div>
       <div className="matched-legends">
-        <Legend range={map.range} kind="sequential" label="teacher and student" />
+        <Legend range={map.range} kind="sequential" label={`${against} and student`} />
         <Legend range={map.differenceRange} kind={differenceScale} label={map.differenceKind === 'signed' ? 'student − teacher' : 'per-position cost'} />
       </div>
     </div>
@@ -163,7 +163,9 @@ function MapPair({ map, image, className }: { map: MatchedMap; image: MatchedIma
 
 /** One relation: the teacher's matrix and the student's, on one colour scale, class blocks marked. */
 function RelationPair({ relation, against, labels, boundaries }: { relation: MatchedRelation; against: 'teacher' | 'peer'; labels: Int32Array; boundaries: number[] }) {
-  const scale = pixelScale([relation.teacher.rows, relation.teacher.columns, 1], RELATION_SIDE);
+  // A samples × classes matrix is tall and narrow: wide enough to read its columns, at most about twice RELATION_SIDE tall.
+  const { rows, columns } = relation.teacher;
+  const scale = relation.columns === 'classes' ? Math.max(1, Math.min(Math.floor((2 * RELATION_SIDE) / rows), Math.ceil(80 / columns))) : pixelScale([rows, columns, 1], RELATION_SIDE);
   const marks = { rows: boundaries, columns: relation.columns === 'samples' ? boundaries : [] };
   const classes = new Set(labels).size;
   return (
