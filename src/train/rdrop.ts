@@ -6,10 +6,13 @@
 // is added to, so alpha means the same at every batch size.
 //
 // The students have no dropout layers: R-Drop drops out (rate 0.1) the embedding the logits
-// layer reads, with its own seeded masks, during training only.
+// layer reads, with its own seeded masks, during training only. A student that has them (an
+// architecture with dropout trained as a student) runs its body twice: the loop seeded its dropout
+// layers for the first pass (models/dropout.ts), the second pass draws theirs from its own seed.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRng } from '../core/rng';
+import { reseedDropout } from '../models/dropout';
 
 export const RDROP_DROPOUT_RATE = 0.1;
 
@@ -89,7 +92,12 @@ export function rdropForward(rdrop: RDropContext, images: tf.Tensor4D): { taps: 
   const seeds = [rdrop.nextSeed(), rdrop.nextSeed()];
   const forward = () => [rdrop.body.apply(images, { training: true }) as tf.Tensor | tf.Tensor[]].flat();
   const first = forward();
-  const second = rdrop.sharedBody ? first : forward();
+  let second = first;
+  if (!rdrop.sharedBody) {
+    // Two different masks in the body's dropout layers too: the second pass's from its own seed.
+    reseedDropout(rdrop.body, seeds[1], 0);
+    second = forward();
+  }
   const head = (outputs: tf.Tensor[], seed: number) =>
     rdrop.classifier.apply(tf.dropout(outputs[rdrop.embeddingIndex], rdrop.rate, undefined, seed)) as tf.Tensor2D;
   return { taps: first.slice(0, rdrop.tapCount), logits: head(first, seeds[0]), logits2: head(second, seeds[1]) };

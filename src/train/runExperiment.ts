@@ -109,7 +109,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     hooks.onWindowOpen?.(runWindow);
     const onCaching = (detail?: string) => hooks.onPhase?.('caching-teacher', detail);
     parts = await prepareTraining({ ...options, teacher, peer: peerModel, plan, evalBatchSize, onCaching, stop: control });
-    const { context, optimizer, peer, ema } = parts;
+    const { context, optimizer, peer, ema, dropout } = parts;
     const scored = { student, peer: peer?.model ?? null, numClasses: data.info.numClasses, evalBatchSize };
     const curveModels = { ...scored, ema };
 
@@ -153,6 +153,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         setLearningRate(optimizer, learningRateAt(config, step, totalSteps));
         if (peer) setLearningRate(peer.optimizer, learningRateAt(config, step, totalSteps));
         const knobs = knobsAt(terms, epoch + b / stepsPerEpoch);
+        dropout?.beforeStep(step);
         const metrics = trainStep(context, order.subarray(b * batchSize, (b + 1) * batchSize), knobs);
         ema?.update();
         step++;

@@ -1,10 +1,11 @@
 // What the loop trains with besides the student and its distillation plan: the optimiser, DML's
-// peer, label-free mode's mask, the teacher cache, R-Drop and the EMA, assembled into the
-// StepContext of trainStep. One owner frees them all.
+// peer, label-free mode's mask, the teacher cache, R-Drop, the EMA and the dropout layers' seeding,
+// assembled into the StepContext of trainStep. One owner frees them all.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, deriveSeed, permutation } from '../core/rng';
 import { getArchitecture } from '../models/architectures';
+import { dropoutSeeding, type DropoutSeeding } from '../models/dropout';
 import { isMutual, type ExperimentConfig } from './config';
 import { buildDistillPlan, type DistillPlan } from './distillPlan';
 import type { DatasetInfo } from '../data/types';
@@ -36,6 +37,11 @@ export interface TrainingParts {
   peer: (PeerContext & { optimizer: ScheduledOptimizer }) | null;
   /** The average of the student's weights, when config.emaDecay is on. */
   ema: WeightEma | null;
+  /**
+   * The dropout layers of the student and the peer, seeded before every step from the run's seed
+   * (models/dropout.ts); null when neither has one. Their seeds are put back when the parts are freed.
+   */
+  dropout: DropoutSeeding | null;
   /** Training samples that keep their label (all of them outside label-free mode). */
   labelledCount: number;
   /** Whether the teacher's logits or tapped outputs were cached. */
@@ -99,6 +105,8 @@ export async function prepareTraining(inputs: TrainingInputs): Promise<TrainingP
     const rdrop = rdropAlpha > 0 ? createRDrop(student, plan.studentTaps?.names ?? [], rdropAlpha, deriveSeed(config.seed, 'rdrop'), inputs.rdropRate) : null;
     const ema = config.emaDecay ? new WeightEma(studentVariables, config.emaDecay) : null;
     if (ema) disposers.push(() => ema.dispose());
+    const dropout = dropoutSeeding([{ model: student, seed: config.seed }, ...(peer ? [{ model: peer.model, seed: deriveSeed(config.seed, 'peer') }] : [])]);
+    if (dropout) disposers.push(() => dropout.restore());
     const context: StepContext = {
       student,
       studentVariables,
@@ -117,7 +125,7 @@ export async function prepareTraining(inputs: TrainingInputs): Promise<TrainingP
       rdrop,
     };
     const labelledCount = mask ? mask.reduce((a, b) => a + b, 0) : data.train.count;
-    return { context, optimizer, peer, ema, labelledCount, teacherCached: cache.logits !== null || cache.outputs !== null, dispose };
+    return { context, optimizer, peer, ema, dropout, labelledCount, teacherCached: cache.logits !== null || cache.outputs !== null, dispose };
   } catch (error) {
     dispose();
     throw error;
