@@ -10,7 +10,8 @@ import { loadBuiltinDataset } from '../src/data/load';
 import { SPLIT_SEED, VAL_FRACTION } from '../src/data/split';
 import { fetchPublicFile, loadModelFromDir, readTeacherIndex, shippedTeacherDir } from '../src/cli/nodeFiles';
 import { installFastCpuKernels } from '../src/backends/cpuKernels';
-import { predictLogits } from '../src/train/teacherCache';
+import { cacheTeacherLogits } from '../src/train/teacherCache';
+import { disposeSplit, uploadSplit } from '../src/data/device';
 import { LOGITS_FILE, LOGITS_META_FILE, sha256Hex, trainSplitFingerprint, type ShippedLogitsMeta } from '../src/models/shippedLogits';
 
 const BATCH = 256;
@@ -27,17 +28,12 @@ async function main(): Promise<void> {
     const dir = shippedTeacherDir(card.id);
     const teacher = await loadModelFromDir(dir);
     const { train } = dataset;
-    const sampleSize = train.images.length / train.count;
-    const [h, w, c] = dataset.info.inputShape;
-    const logits = new Float32Array(train.count * dataset.info.numClasses);
-    for (let start = 0; start < train.count; start += BATCH) {
-      const end = Math.min(train.count, start + BATCH);
-      const batch = tf.tensor4d(train.images.subarray(start * sampleSize, end * sampleSize), [end - start, h, w, c]);
-      const out = predictLogits(teacher, batch);
-      logits.set(out.dataSync(), start * dataset.info.numClasses);
-      tf.dispose([batch, out]);
-      process.stderr.write(`\r${card.id}: ${end} / ${train.count}`);
-    }
+    // The loop's own input path (bytes through the dataset's normalisation, CIFAR-10's included) and its own caching.
+    const split = uploadSplit(train, dataset.info);
+    const cached = await cacheTeacherLogits(teacher, split, BATCH, (done, total) => process.stderr.write(`\r${card.id}: ${done} / ${total}`));
+    const logits = (await cached.data()) as Float32Array;
+    cached.dispose();
+    disposeSplit(split);
     const bytes = new Uint8Array(logits.buffer);
     const meta: ShippedLogitsMeta = {
       teacher: card.id,

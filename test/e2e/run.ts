@@ -40,6 +40,7 @@ async function registerTests(): Promise<void> {
   await import('./demos');
   await import('./export');
   await import('./ownData');
+  await import('./cifar10');
   await import('./matched');
   await import('./presentation');
   await import('./pictures');

@@ -1,6 +1,5 @@
 // The logits shipped with each teacher must be that teacher's outputs on its dataset's training
 // split, and must be refused when the weights, the split or the file change.
-import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { pickSamples, transferIndices, transferSet } from '../../src/data/split'
 import { disposeSplit, uploadSplit } from '../../src/data/device';
 import { setUpRun } from '../../src/train/runSetup';
 import { DEFAULT_CONFIG } from '../../src/train/config';
-import type { FetchBytes, ImageSet } from '../../src/data/types';
+import type { DatasetInfo, FetchBytes, ImageSet } from '../../src/data/types';
 import {
   LOGITS_FILE,
   LOGITS_META_FILE,
@@ -18,7 +17,7 @@ import {
   logitRows,
   trainSplitFingerprint,
 } from '../../src/models/shippedLogits';
-import { predictLogits } from '../../src/train/teacherCache';
+import { cacheTeacherLogits } from '../../src/train/teacherCache';
 import { installFastCpuKernels } from '../../src/backends/cpuKernels';
 
 installFastCpuKernels(); // bit-identical to tfjs' kernels (test/backends/cpuConv.test.ts), and several times faster
@@ -36,8 +35,14 @@ function sampleRows(count: number, seed: number): number[] {
   return [...rows].sort((a, b) => a - b);
 }
 
-function teacherOutputs(model: Awaited<ReturnType<typeof loadModelFromDir>>, set: ImageSet, inputShape: [number, number, number]): Float32Array {
-  return tf.tidy(() => predictLogits(model, tf.tensor4d(set.images, [set.count, ...inputShape])).dataSync() as Float32Array);
+/** The teacher's logits on `set`, through the loop's own input path (a dataset's normalisation included: CIFAR-10's). */
+async function teacherOutputs(model: Awaited<ReturnType<typeof loadModelFromDir>>, set: ImageSet, info: Pick<DatasetInfo, 'inputShape' | 'normalization'>): Promise<Float32Array> {
+  const split = uploadSplit(set, info);
+  const logits = await cacheTeacherLogits(model, split, 256);
+  const values = (await logits.data()) as Float32Array;
+  logits.dispose();
+  disposeSplit(split);
+  return values;
 }
 
 const index = await readTeacherIndex();
@@ -55,7 +60,7 @@ describe.each(shipping.map((card) => [card.id, card] as const))('shipped logits 
     expect(shipped.logits.length).toBe(dataset.train.count * dataset.info.numClasses);
     const rows = sampleRows(dataset.train.count, 9);
     const teacher = await loadModelFromDir(shippedTeacherDir(card.id));
-    const live = teacherOutputs(teacher, pickSamples(dataset.train, rows), dataset.info.inputShape);
+    const live = await teacherOutputs(teacher, pickSamples(dataset.train, rows), dataset.info);
     teacher.dispose();
     const expected = logitRows(shipped.logits, dataset.info.numClasses, rows);
     let worst = 0;
@@ -111,7 +116,7 @@ describe('loadShippedLogits', () => {
     expect(setup.teacherLogits!.length).toBe(100 * 10);
     const positions = transferIndices(train.labels, [3], 100)!;
     expect(setup.teacherLogits).toEqual(logitRows(whole.logits!, 10, positions));
-    const live = teacherOutputs(teacher, used, [8, 8, 1]);
+    const live = await teacherOutputs(teacher, used, { inputShape: [8, 8, 1] });
     for (let i = 0; i < live.length; i++) expect(setup.teacherLogits![i]).toBeCloseTo(live[i], 4);
     // With augmentation on the images change every step: no shipped logits.
     const augmented = await setUpRun({ config: { ...config, augment: true }, dataset: onDevice, teacher, shippedLogits });

@@ -68,7 +68,7 @@ export function DatasetPanel() {
         <OwnDataset disabled={active} />
         <DatasetProgress fraction={state?.status === 'ready' ? 1 : (state?.fraction ?? 0)} status={state?.status} message={state?.message ?? ''} />
         {state?.status === 'failed' ? (
-          <p className="inline-error" role="alert">
+          <p className="inline-error" role="alert" data-testid="dataset-error">
             Could not load the dataset: {state.message}{' '}
             <button type="button" className="link-button" onClick={retryDataset}>
               Try again
