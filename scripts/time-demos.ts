@@ -2,8 +2,9 @@
 // itself (no forcing): first load to a usable Start, and a second visit's; Start to the first loss point and to the end
 // (Digits default, the never-seen and Hinton presets' short versions), each run a second time to
 // set the estimate beside Start against the time taken; the few-label race (short and full) from
-// its preset's button to its closing sentence, against the time the preset said.
-// Writes bench-results/demos-time.json.
+// its preset's button to its closing sentence, against the time the preset said; the CIFAR-10
+// tutorial race's short version the same way. Writes bench-results/demos-time.json
+// (`-- --cifar10-only`: only the CIFAR-10 race, into bench-results/demos-time-cifar10.json).
 import { writeFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { launchChromium, startPreviewServer } from '../test/e2e/chromium';
@@ -61,6 +62,23 @@ async function estimatedAgainstTaken(page: Page): Promise<{ firstPoint: number; 
   return { ...run, estimate, ratio: estimate !== null && run.done ? Number((estimate / run.done).toFixed(2)) : null };
 }
 
+/** A preset's race from its button to its closing sentence, against the time the preset said. */
+async function timeRace(page: Page, preset: string, version: 'short' | 'full'): Promise<{ toSentence: number; estimate: number | null; ratio: number | null; sentence: string }> {
+  await page.getByTestId('tab-lab').click();
+  await page.getByTestId(`preset-${preset}`).click();
+  if (version === 'short') await page.getByTestId('preset-short').click();
+  const said = ((await page.getByTestId('preset-race').textContent()) ?? '').replace(/\s+/g, ' ');
+  const estimate = /about (?:(\d+) min )?(\d+) s here/.exec(said);
+  const started = performance.now();
+  await page.getByTestId('preset-start-race').click();
+  await page.getByTestId('race-sentence').waitFor({ timeout: 1_800_000 });
+  const taken = seconds(started);
+  const estimated = estimate ? Number(estimate[1] ?? 0) * 60 + Number(estimate[2]) : null;
+  const sentence = ((await page.getByTestId('race-sentence').textContent()) ?? '').trim();
+  console.log(`${preset} race, ${version}: ${taken} s to its closing sentence (estimated ${estimated ?? 'unknown'} s): ${sentence}`);
+  return { toSentence: taken, estimate: estimated, ratio: estimated ? Number((estimated / taken).toFixed(2)) : null, sentence };
+}
+
 async function main(): Promise<void> {
   const server = await startPreviewServer();
   const browser = await launchChromium();
@@ -85,6 +103,10 @@ async function main(): Promise<void> {
     report.secondVisitToUsableStart = seconds(reloading);
     console.log(`a second visit to a usable Start: ${report.secondVisitToUsableStart} s (${((await page.getByTestId('backend-why').textContent().catch(() => '')) ?? '').trim()})`);
 
+    if (process.argv.includes('--cifar10-only')) {
+      report.cifar10RaceShort = await timeRace(page, 'tf-tutorial-cifar10', 'short');
+      return;
+    }
     report.digitsDefault = await estimatedAgainstTaken(page);
     report.digitsDefaultTestAccuracy = ((await page.getByTestId('test-accuracy').textContent()) ?? '').trim();
     console.log('Digits default KD run (second run: estimate vs taken):', report.digitsDefault, report.digitsDefaultTestAccuracy);
@@ -101,24 +123,12 @@ async function main(): Promise<void> {
     report.hintonShort = await estimatedAgainstTaken(page);
     console.log('Hinton 2015 short (second run):', report.hintonShort);
 
-    for (const version of ['short', 'full'] as const) {
-      await page.getByTestId('tab-lab').click();
-      await page.getByTestId('preset-soft-vs-hard').click();
-      if (version === 'short') await page.getByTestId('preset-short').click();
-      const said = ((await page.getByTestId('preset-race').textContent()) ?? '').replace(/\s+/g, ' ');
-      const estimate = /about (?:(\d+) min )?(\d+) s here/.exec(said);
-      const started = performance.now();
-      await page.getByTestId('preset-start-race').click();
-      await page.getByTestId('race-sentence').waitFor({ timeout: 1_800_000 });
-      const taken = seconds(started);
-      const estimated = estimate ? Number(estimate[1] ?? 0) * 60 + Number(estimate[2]) : null;
-      const sentence = ((await page.getByTestId('race-sentence').textContent()) ?? '').trim();
-      report[`race_${version}`] = { toSentence: taken, estimate: estimated, ratio: estimated ? Number((estimated / taken).toFixed(2)) : null, sentence };
-      console.log(`few-label race, ${version}: ${taken} s to its closing sentence (estimated ${estimated ?? 'unknown'} s): ${sentence}`);
-    }
+    for (const version of ['short', 'full'] as const) report[`race_${version}`] = await timeRace(page, 'soft-vs-hard', version);
+    report.cifar10RaceShort = await timeRace(page, 'tf-tutorial-cifar10', 'short');
   } finally {
-    await writeFile('bench-results/demos-time.json', JSON.stringify(report, null, 2));
-    console.log('wrote bench-results/demos-time.json');
+    const file = process.argv.includes('--cifar10-only') ? 'bench-results/demos-time-cifar10.json' : 'bench-results/demos-time.json';
+    await writeFile(file, JSON.stringify(report, null, 2));
+    console.log(`wrote ${file}`);
     await browser.close();
     await server.close();
   }
