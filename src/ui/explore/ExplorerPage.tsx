@@ -247,7 +247,7 @@ function Distributions({ view, names, shape, target }: { view: TeacherView; name
   return (
     <section className={target === 'bars' || target === 'student' ? 'panel tour-target' : 'panel'} aria-labelledby="explorer-bars-title" data-tour="bars">
       <h2 id="explorer-bars-title">
-        Test image #{image.index}: a {names[image.label]}
+        Test image #{image.index}: {/^[aeiou]/i.test(names[image.label] ?? '') ? 'an' : 'a'} {names[image.label]}
       </h2>
       <dl className="stats-row entropy-row">
         <div>
