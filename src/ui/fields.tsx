@@ -190,3 +190,8 @@ export function formatCount(n: number): string {
 export function formatPercent(x: number | undefined, digits = 2): string {
   return x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(digits)}%`;
 }
+
+/** "a" or "an" before a class name as it is spoken: an airplane, an 8, a dog, a 7. */
+export function article(name: string): 'a' | 'an' {
+  return /^([aeiou]|8|18|11)/i.test(name) && !/^(one|uni|use|eu)/i.test(name) ? 'an' : 'a';
+}

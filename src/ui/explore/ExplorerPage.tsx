@@ -10,6 +10,7 @@ import { darkKnowledgeMatrix, entropyBits, oneHot, softmaxAt } from '../../state
 import { useLab } from '../../state/store';
 import type { TeacherView } from '../../worker/protocol';
 import { Heatmap } from '../Heatmap';
+import { article } from '../fields';
 import { useElementWidth } from '../hooks';
 import { fitScale, PixelImage, pixelScale } from '../PixelImage';
 import { ScrollBox } from '../ScrollBox';
@@ -247,7 +248,7 @@ function Distributions({ view, names, shape, target }: { view: TeacherView; name
   return (
     <section className={target === 'bars' || target === 'student' ? 'panel tour-target' : 'panel'} aria-labelledby="explorer-bars-title" data-tour="bars">
       <h2 id="explorer-bars-title">
-        Test image #{image.index}: {/^[aeiou]/i.test(names[image.label] ?? '') ? 'an' : 'a'} {names[image.label]}
+        Test image #{image.index}: {article(names[image.label] ?? '')} {names[image.label]}
       </h2>
       <dl className="stats-row entropy-row">
         <div>

@@ -8,7 +8,7 @@ import { useLab } from '../../state/store';
 import type { MatchedMap, MatchedRelation, MatchedTerm, MatchedViewReply, Grid, MatchedImage, MatchedLayerPairs } from '../../worker/protocol';
 import { Heatmap } from '../Heatmap';
 import { isPanelHidden } from '../hiddenControls';
-import { Panel } from '../fields';
+import { article, Panel } from '../fields';
 import { PixelImage, bitmapUrl, pixelScale } from '../PixelImage';
 import { describeMap, describeRelation, formatValue, gridPixels, scaleColour, type ScaleKind } from './scales';
 import { useMatchedView } from './useMatchedView';
@@ -142,7 +142,7 @@ function MapPair({ map, against, image, className }: { map: MatchedMap; against:
       <div className="matched-row">
         {image ? (
           <figure>
-            <PixelImage pixels={image.pixels} shape={image.shape} scale={pixelScale(image.shape, MAP_SIDE)} label={`Test image ${image.index + 1}${className ? `, a ${className}` : ''}`} />
+            <PixelImage pixels={image.pixels} shape={image.shape} scale={pixelScale(image.shape, MAP_SIDE)} label={`Test image ${image.index + 1}${className ? `, ${article(className)} ${className}` : ''}`} />
             <figcaption className="small">
               test image {image.index + 1}
               {className ? ` (${className})` : ''}

@@ -8,7 +8,7 @@ import type { RunResult } from '../../train/runTypes';
 import type { OmittedClassReport } from '../../train/runTypes';
 import type { DatasetSummary } from '../../worker/protocol';
 import { isPanelHidden } from '../hiddenControls';
-import { formatPercent, Panel } from '../fields';
+import { article, formatPercent, Panel } from '../fields';
 import { Heatmap } from '../Heatmap';
 import { PixelImage, pixelScale } from '../PixelImage';
 
@@ -131,7 +131,7 @@ function ConfusedPairs({
                             pixels={image.pixels}
                             shape={summary.inputShape}
                             scale={pixelScale(summary.inputShape, EXAMPLE_SIDE)}
-                            label={`Test image ${image.index}: a ${names[pair.actual]} predicted as ${names[pair.predicted]}`}
+                            label={`Test image ${image.index}: ${article(names[pair.actual])} ${names[pair.actual]} predicted as ${names[pair.predicted]}`}
                           />
                           <figcaption>#{image.index}</figcaption>
                         </figure>
