@@ -103,7 +103,9 @@ async function trainEach(page: Page, methods: readonly string[]): Promise<string
     const seconds = await runToEnd(page, method);
     const lines = await lossLines(page);
     const own = method === 'none' ? [] : [`term-${method}`];
-    assertLines(method, lines, ['ce', ...own, 'total', ...(method === 'dml' ? peerLines(method) : [])]);
+    // A mutual method (DML, UDML) charts its peer's lines too.
+    const mutual = METHODS.find((spec) => spec.id === method)?.kind === 'mutual';
+    assertLines(method, lines, ['ce', ...own, 'total', ...(mutual ? peerLines(method) : [])]);
     if (method !== 'none') {
       const term = lines.find((line) => line.key === `term-${method}`)!;
       // A fresh student does not match the teacher: no method's term is exactly 0 (VID's may be negative).
