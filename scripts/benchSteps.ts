@@ -74,6 +74,11 @@ export interface VariantTiming {
   /** ms per step of every round, in order. */
   roundMsPerStep: number[];
   /**
+   * Device-to-host reads per training step, the bench's own batched read-back (one per 25 steps)
+   * left out: 0 when the step itself reads nothing back (the loop's metrics stay on the device).
+   */
+  readbacksPerStep: number;
+  /**
    * Node only: samples per second of this process's CPU time (median round). On a machine shared
    * with other work, wall time stretches with the load; CPU time of a single-threaded step barely does.
    */
@@ -176,6 +181,41 @@ async function timeKdExtraWork(teacherCache: tf.Tensor2D, setup: BenchSetup, kno
 }
 
 /** Read the steps' metrics back in one transfer, as runExperiment's flush does, then free them. */
+/**
+ * Counts the backend's device-to-host reads (tfjs' `read` and `readSync`: every `data()`,
+ * `dataSync()` or op that looks at values) until `stop`: a step that reads nothing back leaves the
+ * count at the bench's own batched read-backs.
+ */
+function countReads(): { stop(): number } {
+  const backend = tf.backend() as unknown as { read(...args: unknown[]): unknown; readSync(...args: unknown[]): unknown };
+  const { read, readSync } = backend;
+  let count = 0;
+  // One read even where a backend's `read` calls its own `readSync` (wasm, cpu): outermost calls only.
+  let depth = 0;
+  const counted =
+    (inner: (...args: unknown[]) => unknown) =>
+    function (this: unknown, ...args: unknown[]) {
+      if (depth === 0) count++;
+      depth++;
+      try {
+        const out = inner.apply(this, args);
+        return out instanceof Promise ? out.finally(() => depth--) : (depth--, out);
+      } catch (error) {
+        depth--;
+        throw error;
+      }
+    };
+  backend.read = counted(read);
+  backend.readSync = counted(readSync);
+  return {
+    stop() {
+      backend.read = read;
+      backend.readSync = readSync;
+      return count;
+    },
+  };
+}
+
 async function readBack(metrics: StepMetrics[]): Promise<number> {
   if (metrics.length === 0) return 0;
   const stacked = tf.tidy(() => tf.stack(metrics.flatMap(stepMetricTensors)));
@@ -228,21 +268,31 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
   };
   const cpuClock = typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? () => process.cpuUsage() : null;
   const perRoundCpu: Record<Variant, number[]> = { studentOnly: [], kdLive: [], kdCached: [] };
+  const reads: Record<Variant, { reads: number; steps: number; own: number }> = { studentOnly: { reads: 0, steps: 0, own: 0 }, kdLive: { reads: 0, steps: 0, own: 0 }, kdCached: { reads: 0, steps: 0, own: 0 } };
   /** Run n steps of a variant and wait for the device; returns ms per step (and records CPU ms per step). */
   const runSteps = async (variant: Variant, n: number, timed = false): Promise<number> => {
     await yieldToEventLoop();
     const cpuStarted = cpuClock?.();
+    const counter = timed ? countReads() : null;
+    let own = 0;
     const started = performance.now();
     let pending: StepMetrics[] = [];
     for (let i = 0; i < n; i++) {
       pending.push(trainStep(contexts[variant], nextBatch(), knobs[variant]));
       if (pending.length >= 25) {
         await readBack(pending);
+        own++;
         pending = [];
       }
     }
+    if (pending.length > 0) own++;
     await readBack(pending);
     const ms = (performance.now() - started) / n;
+    if (counter) {
+      reads[variant].reads += counter.stop();
+      reads[variant].own += own;
+      reads[variant].steps += n;
+    }
     if (timed && cpuClock && cpuStarted) {
       const used = process.cpuUsage(cpuStarted);
       perRoundCpu[variant].push((used.user + used.system) / 1000 / n);
@@ -274,6 +324,7 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
         samplesPerSecond: (setup.batchSize * 1000) / msPerStep,
         fastestMsPerStep: Math.min(...perRound[variant]),
         roundMsPerStep: perRound[variant],
+        readbacksPerStep: (reads[variant].reads - reads[variant].own) / Math.max(1, reads[variant].steps),
         ...(perRoundCpu[variant].length > 0 ? { samplesPerCpuSecond: (setup.batchSize * 1000) / median(perRoundCpu[variant]) } : {}),
       };
     };
@@ -282,6 +333,7 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
     const roundCachedOverStudentOnly = ratios('kdCached');
     const kdExtraMsPerStep = await timeKdExtraWork(teacherCache, setup, kd);
     log(`  ${backend} the KD term's own work (gather cached logits, loss, gradient): ${kdExtraMsPerStep.toFixed(2)} ms`);
+    log(`  ${backend} read-backs per step (the bench's own batched read left out): ` + VARIANTS.map((v) => `${v} ${timings[v].readbacksPerStep.toFixed(2)}`).join(', '));
     return {
       backend,
       setup: setup.id,
