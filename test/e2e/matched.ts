@@ -103,7 +103,7 @@ test('what is matched from the Classroom page: its fourth step starts attention 
 });
 
 test('what is matched, RKD: the teacher\'s and the student\'s distance matrices over a class-sorted batch with class lines, redrawn while training, at least 95 % of the speed without the view', 400_000, async (t) => {
-  await viewCostsLittle(t, { method: 'rkd', epochs: 2, trainLimit: 320, batchSize: 32 });
+  await viewCostsLittle(t, { method: 'rkd', epochs: 3, trainLimit: 480, batchSize: 32 });
   const relation = t.page.getByTestId('matched-relation');
   assert.equal(await relation.count(), 1);
   // 40 test images (4 of each digit): 9 class lines on each axis of each matrix.

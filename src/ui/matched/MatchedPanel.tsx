@@ -20,13 +20,18 @@ const RELATION_SIDE = 176;
 export function MatchedPanel({ onOpenSoftLabels }: { onOpenSoftLabels: () => void }) {
   const runId = useLab((s) => s.run.id);
   const status = useLab((s) => s.run.status);
-  const method = useLab((s) => s.config.method);
-  const testCount = useLab((s) => s.datasets[s.config.dataset]?.summary?.sizes.test ?? 0);
-  const classNames = useLab((s) => s.datasets[s.config.dataset]?.summary?.classNames);
+  // The run's own set-up, not the Lab's as it is now: the pictures are of the run.
+  const distils = useLab((s) => {
+    const config = s.run.config ?? s.config;
+    return Boolean(config.terms?.length) || config.method !== 'none';
+  });
+  const dataset = useLab((s) => (s.run.config ?? s.config).dataset);
+  const testCount = useLab((s) => s.datasets[dataset]?.summary?.sizes.test ?? 0);
+  const classNames = useLab((s) => s.datasets[dataset]?.summary?.classNames);
   const [imageIndex, setImageIndex] = useState(0);
   const [moment, setMoment] = useState<'now' | 'start'>('now');
   const view = useMatchedView(runId, status, imageIndex);
-  if (!runId || status === 'idle' || status === 'error' || method === 'none' || isPanelHidden('matched')) return null;
+  if (!runId || status === 'idle' || status === 'error' || !distils || isPanelHidden('matched')) return null;
   const ended = status === 'done' || status === 'stopped';
   const shown = moment === 'start' && ended ? view.start : view.now;
   // A finished run's start and end share each picture's colour range, so a difference that shrank looks smaller.
