@@ -1,6 +1,6 @@
 // "What is matched" in Chromium: during an AT run and an RKD run the view appears and is redrawn
 // while the run trains, a finished run shows its start and its end, and the view costs the run at
-// most 5 % of its speed (the same run with the panel hidden by `hide=matched`, best of two each).
+// most 5 % of its speed (the same run with the panel hidden by `hide=matched`, best of two or three each).
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { test, type TestContext } from './harness';
@@ -46,7 +46,7 @@ async function watchLiveView(page: Page): Promise<{ steps: number[] }> {
   return { steps };
 }
 
-async function viewCostsLittle(t: TestContext, shape: RunShape): Promise<void> {
+async function viewCostsLittle(t: TestContext, shape: RunShape, rounds = 2): Promise<void> {
   const shown = t.page;
   const hidden = await shown.context().newPage();
   const query = `backend=wasm`;
@@ -56,7 +56,7 @@ async function viewCostsLittle(t: TestContext, shape: RunShape): Promise<void> {
   await setUp(hidden, shape);
   const withView: number[] = [];
   const without: number[] = [];
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < rounds; round++) {
     const started = samplesPerSecond(shown);
     if (round === 0) {
       const { steps } = await watchLiveView(shown);
@@ -103,7 +103,8 @@ test('what is matched from the Classroom page: its fourth step starts attention 
 });
 
 test('what is matched, RKD: the teacher\'s and the student\'s distance matrices over a class-sorted batch with class lines, redrawn while training, at least 95 % of the speed without the view', 400_000, async (t) => {
-  await viewCostsLittle(t, { method: 'rkd', epochs: 3, trainLimit: 480, batchSize: 32 });
+  // Three rounds: RKD's runs are short, and one slow run on a busy machine is a larger share of two.
+  await viewCostsLittle(t, { method: 'rkd', epochs: 3, trainLimit: 480, batchSize: 32 }, 3);
   const relation = t.page.getByTestId('matched-relation');
   assert.equal(await relation.count(), 1);
   // 40 test images (4 of each digit): 9 class lines on each axis of each matrix.
