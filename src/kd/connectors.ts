@@ -2,6 +2,7 @@
 // generator, VID's regressor), initialised like torch.nn.Conv2d from a seeded stream.
 import * as tf from '@tensorflow/tfjs-core';
 import { uniformValues } from './random';
+import { describeSample } from './inputs';
 
 export interface Conv2dConnector {
   /** [k, k, in, out] (tfjs layout). */
@@ -53,4 +54,19 @@ export function channelsOf(shape: readonly number[]): number {
   const channels = shape[shape.length - 1];
   if (!Number.isInteger(channels) || channels <= 0) throw new Error(`Not an NHWC shape: [${shape.join(',')}]`);
   return channels;
+}
+
+/** A pair's maps against the channels its regressor was built for (FitNet, VID): the error names both. */
+export function checkRegressorChannels(
+  label: string,
+  index: number,
+  regressor: { studentChannels: number; teacherChannels: number },
+  student: readonly number[],
+  teacher: readonly number[],
+): void {
+  if (student[3] === regressor.studentChannels && teacher[3] === regressor.teacherChannels) return;
+  throw new Error(
+    `${label} pair ${index + 1}: the regressor maps ${regressor.studentChannels} to ${regressor.teacherChannels} channels, ` +
+      `got student ${describeSample(student)} and teacher ${describeSample(teacher)}`,
+  );
 }

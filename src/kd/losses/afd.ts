@@ -176,37 +176,29 @@ function checkChannels(pairs: readonly (readonly [tf.Tensor4D, tf.Tensor4D])[], 
   });
 }
 
+/** The run's pairs matched through its learned parts (teacher detached), handed to `use` inside one tidy: the loss and its picture read the same matching. */
+function withMatching<T extends tf.TensorContainer>(inputs: DistillInputs, use: (matching: ReturnType<typeof afdMatching>) => T): T {
+  const pairs = featurePairs(inputs, LABEL);
+  return withLearnableParts('afd', LABEL, inputs, pairs, buildAfdParts, (parts) =>
+    tf.tidy(() => {
+      checkChannels(pairs, parts);
+      return use(afdMatching(pairs.map(([student]) => student), pairs.map(([, teacher]) => detach(teacher)), parts));
+    }),
+  );
+}
+
 export const afd: DistillMethod = {
   ...methodSpec('afd'),
   createLearnable: (pairs, seed) => buildAfdParts(pairs, seed, true),
   compute(inputs: DistillInputs): tf.Scalar {
-    const pairs = featurePairs(inputs, LABEL);
-    return withLearnableParts('afd', LABEL, inputs, pairs, buildAfdParts, (parts) =>
-      tf.tidy(() => {
-        checkChannels(pairs, parts);
-        const { attention, distances } = afdMatching(
-          pairs.map(([student]) => student),
-          pairs.map(([, teacher]) => detach(teacher)),
-          parts,
-        );
-        return tf.div(tf.sum(tf.mul(attention, distances)), attention.shape[0]) as tf.Scalar;
-      }),
-    );
+    return withMatching(inputs, ({ attention, distances }) => tf.div(tf.sum(tf.mul(attention, distances)), attention.shape[0]) as tf.Scalar);
   },
   // What AFD matches (docs/ARCHITECTURE.md §4.6): on a batch, since its queries and keys are
   // batch-normalised with the batch's statistics (one image alone would normalise them to 0).
   matched: {
     over: 'batch',
     pictures(inputs) {
-      const pairs = featurePairs(inputs, LABEL);
-      return withLearnableParts('afd', LABEL, inputs, pairs, buildAfdParts, (parts) =>
-        tf.tidy(() => {
-          checkChannels(pairs, parts);
-          const { attention, distances } = afdMatching(
-            pairs.map(([student]) => student),
-            pairs.map(([, teacher]) => detach(teacher)),
-            parts,
-          );
+      return withMatching(inputs, ({ attention, distances }) => {
           const picture: MatchedPicture = {
             kind: 'layer-pairs',
             attention: tf.mean(attention, 0) as tf.Tensor2D,
@@ -219,8 +211,7 @@ export const afd: DistillMethod = {
             },
           };
           return [picture];
-        }),
-      );
+      });
     },
   },
 };

@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
 import { methodSpec } from '../methods';
 import { detach, meanSquaredError } from '../ops';
-import { describeSample, featurePairs, poolToCommonSize, type FeaturePair } from '../inputs';
+import { featurePairs, poolToCommonSize, type FeaturePair } from '../inputs';
 import { connectorPicture } from '../matched';
-import { applyConv2d, channelsOf, connectorVariables, createConv2d, type Conv2dConnector } from '../connectors';
+import { applyConv2d, channelsOf, checkRegressorChannels, connectorVariables, createConv2d, type Conv2dConnector } from '../connectors';
 import { withLearnableParts } from '../learnable';
 import { seededRandom } from '../random';
 
@@ -53,12 +53,7 @@ function buildFitnetParts(pairs: readonly FeaturePairShape[], seed: number, trai
 export function regressedPairs(pairs: readonly FeaturePair[], parts: FitnetParts): [regressed: tf.Tensor4D, teacher: tf.Tensor4D][] {
   return pairs.map(([student, teacher], index) => {
     const regressor = parts.regressors[index];
-    if (student.shape[3] !== regressor.studentChannels || teacher.shape[3] !== regressor.teacherChannels) {
-      throw new Error(
-        `${LABEL} pair ${index + 1}: the regressor maps ${regressor.studentChannels} to ${regressor.teacherChannels} channels, ` +
-          `got student ${describeSample(student.shape)} and teacher ${describeSample(teacher.shape)}`,
-      );
-    }
+    checkRegressorChannels(LABEL, index, regressor, student.shape, teacher.shape);
     return tf.tidy(() => {
       const [pooledStudent, pooledTeacher] = poolToCommonSize([student, detach(teacher)]);
       return [applyConv2d(regressor.conv, pooledStudent), pooledTeacher];

@@ -8,9 +8,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DistillInputs, DistillMethod, FeaturePairShape, LearnableParts } from '../types';
 import { methodSpec } from '../methods';
-import { describeSample, featurePairs, poolToSmallerMap, type FeaturePair } from '../inputs';
+import { featurePairs, poolToSmallerMap, type FeaturePair } from '../inputs';
 import { connectorPicture } from '../matched';
-import { applyConv2d, channelsOf, connectorVariables, createConv2d, variableFrom, type Conv2dConnector } from '../connectors';
+import { applyConv2d, channelsOf, checkRegressorChannels, connectorVariables, createConv2d, variableFrom, type Conv2dConnector } from '../connectors';
 import { withLearnableParts } from '../learnable';
 import { detach } from '../ops';
 import { seededRandom } from '../random';
@@ -67,12 +67,7 @@ export interface VariationalPair {
 export function variationalPairs(pairs: readonly FeaturePair[], parts: VidParts): VariationalPair[] {
   return pairs.map(([student, teacher], index) => {
     const regressor = parts.regressors[index];
-    if (student.shape[3] !== regressor.studentChannels || teacher.shape[3] !== regressor.teacherChannels) {
-      throw new Error(
-        `${LABEL} pair ${index + 1}: the regressor maps ${regressor.studentChannels} to ${regressor.teacherChannels} channels, ` +
-          `got student ${describeSample(student.shape)} and teacher ${describeSample(teacher.shape)}`,
-      );
-    }
+    checkRegressorChannels(LABEL, index, regressor, student.shape, teacher.shape);
     return tf.tidy(() => {
       const [pooledStudent, pooledTeacher] = poolToSmallerMap([student, detach(teacher)], LABEL, index);
       const [first, second, third] = regressor.convs;
