@@ -11,7 +11,8 @@
 // - MaxPoolGrad (2×2 tiles in the SIMD module of wasmSimdKernels.ts, others the cpu path's loop on
 //   the heap; the first maximum of a window takes its gradient), a convolution's bias added and
 //   its gradient summed (SIMD), batches gathered as whole rows, Identity without a copy, and
-//   products with a transposed operand through XNNPACK; Adam's update is wasmAdam.ts.
+//   products with a transposed operand, or of batches of matrices, through XNNPACK; Adam's update
+//   is wasmAdam.ts.
 // Dilated convolutions and NCHW are refused by name (no student uses them). The convolution
 // gradients and matrix products sum in another order than the cpu kernels', so values agree to
 // float rounding, not bit for bit; the pool gradient, the bias sums and Adam are bit for bit.
@@ -176,6 +177,54 @@ function matMulTransposedFirst(k: KernelCalls, args: KernelArgs): TensorInfo {
   const inputs = { a: transposeA ? swapLast(a) : a, b: transposeB ? swapLast(b) : b };
   const out = xnnMatMul({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
   return k.release(out);
+}
+
+/**
+ * A product of batches of matrices, [..., m, k] by [..., k, n] with the same leading shape (RKD's
+ * angles: 64 products of 64×40 by 40×64 a step, and twice that in their gradient). The wasm kernel
+ * runs every batch of more than one matrix as plain scalar loops (80 ms of RKD's 82 ms loss step
+ * here); this transposes an operand once where asked and hands each matrix to XNNPACK's fully
+ * connected operator, as a single product goes, copying its rows in and its result out on the heap.
+ * Null where the leading shapes differ (broadcasting stays the kernel's).
+ */
+function batchMatMulPerMatrix(k: KernelCalls, heap: WasmHeap, args: KernelArgs): TensorInfo | null {
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  const leading = a.shape.slice(0, -2);
+  const batches = tf.util.sizeFromShape(leading);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(leading, b.shape.slice(0, -2))) return null;
+  const swapLast = (x: TensorInfo) => k.call('Transpose', { x }, { perm: [...x.shape.keys()].map((axis, _, all) => (axis < all.length - 2 ? axis : 2 * all.length - 3 - axis)) });
+  const left = transposeA ? swapLast(a) : a;
+  const right = transposeB ? swapLast(b) : b;
+  const [m, shared] = left.shape.slice(-2);
+  const n = right.shape[right.shape.length - 1];
+  const out = heap.makeOutput([...leading, m, n], 'float32');
+  if (batches * m * n === 0) return k.release(out);
+  const floats = () => new Float32Array(wasmMemory(heap).buffer); // allocations may grow the heap: a fresh view after each
+  const at = (x: TensorInfo) => heap.getMemoryOffset(x.dataId) / 4;
+  const free = (x: TensorInfo) => (args.backend as unknown as Disposer).disposeData(x.dataId);
+  for (let i = 0; i < batches; i++) {
+    // A new right operand each time: XNNPACK's operator, packed from it, is cached by its tensor.
+    const ai = heap.makeOutput([1, m, shared], 'float32');
+    const bi = heap.makeOutput([1, shared, n], 'float32');
+    let f32 = floats();
+    f32.copyWithin(at(ai), at(left) + i * m * shared, at(left) + (i + 1) * m * shared);
+    f32.copyWithin(at(bi), at(right) + i * shared * n, at(right) + (i + 1) * shared * n);
+    const oi = xnnMatMul({ ...args, inputs: { a: ai, b: bi }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    f32 = floats();
+    f32.copyWithin(at(out) + i * m * n, at(oi), at(oi) + m * n);
+    free(oi);
+    free(bi);
+    free(ai);
+  }
+  return k.release(out);
+}
+
+/** The heap's memory: exported by the single-threaded build (asm.memory), imported by the threaded one (wasmMemory). */
+function wasmMemory(heap: WasmHeap): WebAssembly.Memory {
+  const memory = heap.wasm.asm?.memory ?? heap.wasm.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('the wasm backend exposes no memory');
+  return memory;
 }
 
 /** tfjs-backend-wasm's own BatchMatMul, kept when the lab's replaces it: untransposed, it is XNNPACK's. */
@@ -417,8 +466,10 @@ const WASM_OVERRIDES: readonly KernelOverride[] = [
       const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
       const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
       const single = (x: TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2)) === 1;
-      if ((transposeA || transposeB) && single(a) && single(b)) return matMulTransposedFirst(new KernelCalls(args.backend as KernelBackend), args);
-      return null;
+      if (single(a) && single(b)) {
+        return transposeA || transposeB ? matMulTransposedFirst(new KernelCalls(args.backend as KernelBackend), args) : null;
+      }
+      return batchMatMulPerMatrix(new KernelCalls(args.backend as KernelBackend), heapOf(args), args);
     },
   },
 ];
