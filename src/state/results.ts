@@ -3,6 +3,7 @@
 // "student from scratch" baseline, sorting, CSV / JSON export, and the curves' mean and band
 // across seeds. Pure: no DOM.
 import { usesTeacher, type ExperimentConfig } from '../train/config';
+import { hasMethod, methodSpec } from '../kd/methods';
 import type { RunResult } from '../train/runTypes';
 import type { TeacherEvaluation } from '../train/evaluate';
 
@@ -466,7 +467,7 @@ export function sameSetUp(ran: ExperimentConfig, now: ExperimentConfig): boolean
   return ran.seed === now.seed && configurationKey(ran) === configurationKey(now);
 }
 
-/** A short name for a run: "kd temperature=4 kd_ratio=0.9 +EMA", "student from scratch". */
+/** A short name for a run: "kd temperature=4 kd_ratio=0.9 +EMA", "at p=2 weight=1000", "student from scratch". */
 export function runLabel(config: ExperimentConfig): string {
   const parts: string[] = [];
   if (config.method === 'none') parts.push('student from scratch');
@@ -474,7 +475,9 @@ export function runLabel(config: ExperimentConfig): string {
   else {
     parts.push(config.method);
     for (const [name, value] of Object.entries(config.params)) parts.push(`${name}=${value}`);
-    parts.push(`kd_ratio=${config.kdRatio}`);
+    // kd's kd_ratio is a share of the loss; every other method adds its term with that weight.
+    const ratio = hasMethod(config.method) && methodSpec(config.method).mixing === 'ratio';
+    parts.push(`${ratio ? 'kd_ratio' : 'weight'}=${config.kdRatio}`);
   }
   if (config.ttaShift) parts.push(`+TTA±${config.ttaShift}`);
   if (config.emaDecay) parts.push(`+EMA ${config.emaDecay}`);

@@ -305,6 +305,8 @@ describe('a run\'s heading and whether its results still fit', () => {
   it('names dataset, student, method and knobs, length and seed; a changed knob, dataset or seed makes it another set-up', () => {
     expect(runHeading({ ...kdConfig, epochs: 6, trainLimit: 200 }, 'Digits')).toBe(`Digits · ${kdConfig.student} · kd temperature=4 kd_ratio=${kdConfig.kdRatio} · 6 epochs · 200 training images · seed ${kdConfig.seed}`);
     expect(runHeading({ ...scratchConfig, untilStopped: true }, 'MNIST')).toMatch(/^MNIST · .* · student from scratch · until stopped · seed/);
+    // An additive method's kdRatio is its term's weight, not a share: "weight=1000", never "kd_ratio=1000".
+    expect(runHeading({ ...kdConfig, method: 'at', params: { p: 2 }, kdRatio: 1000, epochs: 2 }, 'Digits')).toBe(`Digits · ${kdConfig.student} · at p=2 weight=1000 · 2 epochs · seed ${kdConfig.seed}`);
     expect(sameSetUp(kdConfig, structuredClone(kdConfig))).toBe(true);
     expect(sameSetUp(kdConfig, { ...kdConfig, dataset: 'mnist' })).toBe(false);
     expect(sameSetUp(kdConfig, { ...kdConfig, params: { temperature: 8 } })).toBe(false);
