@@ -17,6 +17,7 @@ import { wasmThreadsFor } from '../backends/wasmThreads';
 import { getArchitecture } from '../models/architectures';
 import type { BackendName, RaceVerdict, RememberedRaces } from './protocol';
 import { errorMessage } from '../core/errors';
+import { isSoftwareAdapter } from './softwareAdapter';
 
 export interface BackendChoice {
   backend: BackendName;
@@ -48,15 +49,12 @@ export function webGpuRace(software: string | null, hardware: string, cpuSide: r
     : { candidates: [...cpuSide, 'webgpu'], note: `webgpu on ${hardware}, measured; `, adapter: hardware };
 }
 
-/** Adapter descriptions of CPU-emulated WebGPU: Chromium's SwiftShader, Mesa's lavapipe/llvmpipe. */
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
-
 /** The adapter's own words when it is a software (CPU-emulated) one, else null. */
 export function softwareAdapterName(adapter: { isFallbackAdapter?: boolean; info?: Partial<GPUAdapterInfo> } | null): string | null {
   if (!adapter) return null;
   const info = adapter.info ?? {};
   const words = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
-  if (adapter.isFallbackAdapter || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter || SOFTWARE_ADAPTER.test(words)) return words || 'fallback adapter';
+  if (adapter.isFallbackAdapter || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter || isSoftwareAdapter(words)) return words || 'fallback adapter';
   return null;
 }
 
