@@ -1,6 +1,7 @@
 // The benchmark's measurement, shared by Node (scripts/bench.ts) and Chromium (scripts/benchPage.ts):
 // samples/s of the real training step (src/train/trainStep.ts) as a student-only step, a KD step
-// with the live teacher and a KD step with the cached teacher logits, on the current tfjs backend.
+// with the live teacher and a KD step with the cached teacher logits, on the current tfjs backend;
+// and images/s of the lab's evaluation path (src/train/evaluate.ts predictClasses) on the student.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getMethod, resolveParams } from '../src/kd';
@@ -10,6 +11,7 @@ import { createRng, permutation } from '../src/core/rng';
 import { disposeStepMetrics, stepMetricTensors, trainStep, type StepContext, type StepKnobs, type StepMetrics } from '../src/train/trainStep';
 import { knobsAt, startTerms } from '../src/train/liveTerms';
 import { uploadSplit, type DeviceSplit } from '../src/data/device';
+import { predictClasses } from '../src/train/evaluate';
 
 export const VARIANTS = ['studentOnly', 'kdLive', 'kdCached'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -85,6 +87,30 @@ export interface VariantTiming {
   samplesPerCpuSecond?: number;
 }
 
+/** Batch size of the evaluation the bench times: what a run scores with (runExperiment's evaluateModel default). */
+export const EVALUATION_BATCH = 256;
+
+/**
+ * The student's evaluation as a run scores it: predictClasses over the whole random split in
+ * batches of EVALUATION_BATCH (forward, argmax, each batch's classes read back), one pass a round.
+ */
+export interface EvaluationTiming {
+  /** Images of one pass: the bench's split. */
+  images: number;
+  batchSize: number;
+  /** Untimed passes first. */
+  warmupPasses: number;
+  rounds: number;
+  /** From the median round. */
+  imagesPerSecond: number;
+  msPerPass: number;
+  fastestMsPerPass: number;
+  /** ms of every round's pass, in order. */
+  roundMsPerPass: number[];
+  /** Node only: images per second of this process's CPU time (median round). */
+  imagesPerCpuSecond?: number;
+}
+
 export interface BackendBench {
   backend: string;
   setup: string;
@@ -115,6 +141,8 @@ export interface BackendBench {
   predictedCachedOverStudentOnly: number;
   /** Tensors alive after the timed rounds minus before: 0 when nothing leaks. */
   tensorLeak: number;
+  /** The student's evaluation, timed in its own rounds after the steps' (same round rule). */
+  evaluation: EvaluationTiming;
 }
 
 /** Random images in [0, 1) and labels, uploaded like a real split. */
@@ -180,7 +208,6 @@ async function timeKdExtraWork(teacherCache: tf.Tensor2D, setup: BenchSetup, kno
   }
 }
 
-/** Read the steps' metrics back in one transfer, as runExperiment's flush does, then free them. */
 /**
  * Counts the backend's device-to-host reads (tfjs' `read` and `readSync`: every `data()`,
  * `dataSync()` or op that looks at values) until `stop`: a step that reads nothing back leaves the
@@ -216,6 +243,7 @@ function countReads(): { stop(): number } {
   };
 }
 
+/** Read the steps' metrics back in one transfer, as runExperiment's flush does, then free them. */
 async function readBack(metrics: StepMetrics[]): Promise<number> {
   if (metrics.length === 0) return 0;
   const stacked = tf.tidy(() => tf.stack(metrics.flatMap(stepMetricTensors)));
@@ -226,7 +254,49 @@ async function readBack(metrics: StepMetrics[]): Promise<number> {
   return values.length;
 }
 
-/** Time the three step variants on the backend tfjs is using now. */
+type CpuClock = (() => NodeJS.CpuUsage) | null;
+
+/**
+ * Images/s of predictClasses(student, split, EVALUATION_BATCH), the path a run's scores take: one
+ * warm-up pass, then one pass a round, at least minRounds, more while budgetSeconds of passes last
+ * (at most maxRounds), as the steps' rounds.
+ */
+async function timeEvaluation(student: tfl.LayersModel, split: DeviceSplit, options: BenchOptions, cpuClock: CpuClock): Promise<EvaluationTiming> {
+  const pass = async (): Promise<{ ms: number; cpuMs: number | null }> => {
+    await yieldToEventLoop();
+    const cpuStarted = cpuClock?.();
+    const started = performance.now();
+    const classes = await predictClasses(student, split, EVALUATION_BATCH);
+    const ms = performance.now() - started;
+    if (classes.length !== split.count) throw new Error(`evaluation predicted ${classes.length} of ${split.count} images`);
+    const used = cpuStarted ? process.cpuUsage(cpuStarted) : null;
+    return { ms, cpuMs: used ? (used.user + used.system) / 1000 : null };
+  };
+  const warmupPasses = 1;
+  for (let i = 0; i < warmupPasses; i++) await pass();
+  const roundMs: number[] = [];
+  const roundCpuMs: number[] = [];
+  const timedStart = performance.now();
+  while (roundMs.length < options.minRounds || (roundMs.length < options.maxRounds && performance.now() - timedStart < options.budgetSeconds * 1000)) {
+    const { ms, cpuMs } = await pass();
+    roundMs.push(ms);
+    if (cpuMs !== null) roundCpuMs.push(cpuMs);
+  }
+  const msPerPass = median(roundMs);
+  return {
+    images: split.count,
+    batchSize: EVALUATION_BATCH,
+    warmupPasses,
+    rounds: roundMs.length,
+    imagesPerSecond: (split.count * 1000) / msPerPass,
+    msPerPass,
+    fastestMsPerPass: Math.min(...roundMs),
+    roundMsPerPass: roundMs,
+    ...(roundCpuMs.length > 0 ? { imagesPerCpuSecond: (split.count * 1000) / median(roundCpuMs) } : {}),
+  };
+}
+
+/** Time the three step variants, and the student's evaluation, on the backend tfjs is using now. */
 export async function benchCurrentBackend(options: BenchOptions): Promise<BackendBench> {
   const { setup, warmupSteps, steps } = options;
   const seed = options.seed ?? 1;
@@ -266,7 +336,7 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
     cursor += setup.batchSize;
     return order.subarray(cursor - setup.batchSize, cursor);
   };
-  const cpuClock = typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? () => process.cpuUsage() : null;
+  const cpuClock: CpuClock = typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? () => process.cpuUsage() : null;
   const perRoundCpu: Record<Variant, number[]> = { studentOnly: [], kdLive: [], kdCached: [] };
   const reads: Record<Variant, { reads: number; steps: number; own: number }> = { studentOnly: { reads: 0, steps: 0, own: 0 }, kdLive: { reads: 0, steps: 0, own: 0 }, kdCached: { reads: 0, steps: 0, own: 0 } };
   /** Run n steps of a variant and wait for the device; returns ms per step (and records CPU ms per step). */
@@ -334,6 +404,8 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
     const kdExtraMsPerStep = await timeKdExtraWork(teacherCache, setup, kd);
     log(`  ${backend} the KD term's own work (gather cached logits, loss, gradient): ${kdExtraMsPerStep.toFixed(2)} ms`);
     log(`  ${backend} read-backs per step (the bench's own batched read left out): ` + VARIANTS.map((v) => `${v} ${timings[v].readbacksPerStep.toFixed(2)}`).join(', '));
+    const evaluation = await timeEvaluation(student, train, options, cpuClock);
+    log(`  ${backend} evaluation (predictClasses, batches of ${EVALUATION_BATCH}): ${evaluation.imagesPerSecond.toFixed(0)} images/s, ${evaluation.rounds} round(s) of ${evaluation.images} images`);
     return {
       backend,
       setup: setup.id,
@@ -351,6 +423,7 @@ export async function benchCurrentBackend(options: BenchOptions): Promise<Backen
       kdExtraMsPerStep,
       predictedCachedOverStudentOnly: 1 + kdExtraMsPerStep / timings.studentOnly.msPerStep,
       tensorLeak,
+      evaluation,
     };
   } finally {
     teacherCache.dispose();
