@@ -1,5 +1,6 @@
 // Debian's Chromium on the real WebGPU code path (SwiftShader, docs/ARCHITECTURE.md §6) and the app served by
-// Vite: shared by the browser tests and the benchmark.
+// Vite: shared by the browser tests and the benchmark. `launchChromium({ gpu: true })` asks for the
+// machine's own GPU instead (the benchmark's --gpu, docs/benchmark.md).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,25 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-sync',
 ];
 
+/**
+ * The hardware-GPU launch (headless, WebGPU and WebGL over Vulkan through ANGLE, the GPU block list
+ * ignored): what `npm run gpu:check` uses on a machine with a GPU. Where Chromium finds none it
+ * falls back to a software adapter, which the benchmark names as such.
+ */
+export const CHROMIUM_GPU_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=vulkan',
+  '--disable-vulkan-surface',
+  '--ignore-gpu-blocklist',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** The key the lab remembers a forced backend under (src/state/actions.ts BACKEND_STORAGE_KEY). */
 export const BACKEND_STORAGE_KEY = 'distillation-lab.backend';
 
@@ -47,8 +67,13 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /** The machine's own GPU (CHROMIUM_GPU_ARGS) instead of SwiftShader (CHROMIUM_ARGS). */
+  gpu?: boolean;
+}
+
 /** A headless Chromium with a fresh profile in a temporary folder, removed on close. */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`${CHROMIUM_PATH} is missing: install it with "apt-get install -y chromium" (.ci/run does)`);
   }
@@ -56,7 +81,7 @@ export async function launchChromium(): Promise<Browser> {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [...CHROMIUM_ARGS],
+    args: [...(options.gpu ? CHROMIUM_GPU_ARGS : CHROMIUM_ARGS)],
     viewport: { width: 1280, height: 900 },
   });
   await context.addInitScript({ content: FORCE_WEBGPU });
