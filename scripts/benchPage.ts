@@ -5,7 +5,18 @@
 import type { BackendBench } from './benchSteps';
 
 export type BenchPageResult =
-  | { ok: true; result: BackendBench; userAgent: string; hardwareConcurrency: number; crossOriginIsolated: boolean; threads: number; adapter: string | null }
+  | {
+      ok: true;
+      result: BackendBench;
+      userAgent: string;
+      hardwareConcurrency: number;
+      crossOriginIsolated: boolean;
+      threads: number;
+      /** webgpu: the adapter's vendor, architecture, device and description; else null. */
+      adapter: string | null;
+      /** webgl: the renderer tfjs' WebGL context reports (unmasked where the browser allows); else null. */
+      renderer: string | null;
+    }
   | { ok: false; backend: string; unavailable: boolean; message: string };
 
 declare global {

@@ -16,6 +16,17 @@ const log = (line: string): void => postMessage({ log: line });
 
 class Unavailable extends Error {}
 
+/**
+ * The GPU behind tfjs' WebGL context: the unmasked renderer (ANGLE's words name the driver, e.g.
+ * SwiftShader or the GPU), else the plain one; null when there is no context to ask.
+ */
+function webglRenderer(): string | null {
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+  if (!gl) return null;
+  const debug = gl.getExtension('WEBGL_debug_renderer_info');
+  return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+}
+
 /** Switch tfjs to `name`, checking every step (docs/ARCHITECTURE.md §7: a null adapter leaves no backend). */
 async function useBackend(name: string, threads: number | undefined): Promise<string | null> {
   let adapter: string | null = null;
@@ -48,7 +59,8 @@ async function main(search: string): Promise<BenchPageResult> {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, backend, unavailable: error instanceof Unavailable, message };
   }
-  log(`${backend}${adapter ? ` (${adapter})` : ''}, ${backendThreads()} thread(s): ${setup.label}`);
+  const renderer = backend === 'webgl' ? webglRenderer() : null;
+  log(`${backend}${adapter ? ` (${adapter})` : ''}${renderer ? ` (${renderer})` : ''}, ${backendThreads()} thread(s): ${setup.label}`);
   const result = await benchCurrentBackend({
     setup,
     warmupSteps: Number(query.get('warmup') ?? 2),
@@ -59,7 +71,7 @@ async function main(search: string): Promise<BenchPageResult> {
     log,
   });
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
-  return { ok: true, result, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated: isolated, threads: backendThreads(), adapter };
+  return { ok: true, result, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated: isolated, threads: backendThreads(), adapter, renderer };
 }
 
 function currentBackend(): string {
