@@ -1,16 +1,21 @@
 // `npm run bench`: samples/s of a student-only step, a KD step with the live teacher and a KD step
-// with the cached teacher logits, on tfjs cpu in Node and on cpu, webgl and webgpu in Chromium.
-// Every number times the real training step (src/train/trainStep.ts, what runExperiment runs).
+// with the cached teacher logits, on tfjs cpu in Node and on cpu, webgl and webgpu in Chromium, and
+// images/s of the student's evaluation as a run scores it (src/train/evaluate.ts predictClasses).
+// Every step number times the real training step (src/train/trainStep.ts, what runExperiment runs).
 //
 //   npm run bench -- [--backends node-cpu,node-wasm,cpu,wasm,webgl,webgpu] [--setups mnist,digits] [--warmup 2]
-//                    [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out bench-results/bench.json]
-// --budget: seconds of timed rounds per backend after the warm-up (slow backends get fewer rounds).
+//                    [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out bench-results/bench.json] [--gpu]
+// --budget: seconds of timed rounds per backend after the warm-up (slow backends get fewer rounds);
+// the evaluation's rounds follow, by the same rule.
 // --wasm-threads: the wasm backends (Node and Chromium) run once per thread count (default 1 and one
 // per core; threads in Chromium need the cross-origin-isolated page the dev server gives). Every row
 // says the threads it ran on.
 // --pytorch-threads: the PyTorch peer (scripts/bench_torch.py) runs once per thread count (default 1, 2
 // and one per core); the fastest of them, variant by variant, is the reference of the "vs PyTorch"
 // table. --no-pytorch skips it.
+// --gpu (`npm run gpu:check`): Chromium on the machine's own GPU instead of SwiftShader, and PyTorch
+// on CUDA too, the reference of the webgl and webgpu rows; the report names the adapter each GPU row
+// got and marks a software one's rows (docs/benchmark.md#gpu-check).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -22,23 +27,13 @@ import { parseArgs } from 'node:util';
 import { installFastCpuKernels } from '../src/backends/cpuKernels';
 import { wasmThreadsFor } from '../src/backends/wasmThreads';
 import { startNodeWasm } from '../src/cli/wasmThreads';
-import { benchCurrentBackend, SETUPS, type BackendBench, type Variant } from './benchSteps';
+import { benchCurrentBackend, SETUPS } from './benchSteps';
 import type { BenchPageResult } from './benchPage';
-import { CHROMIUM_PATH, launchChromium, PROJECT_ROOT, startDevServer } from '../test/e2e/chromium';
+import { adapterFields, isGpuBackend, parseNvidiaSmi, peerTable, SOFTWARE_ADAPTER_NOTE, table, TARGET_CACHED_RATIO, type NvidiaGpu, type PyTorchBench, type Row } from './benchReport';
+import { CHROMIUM_ARGS, CHROMIUM_GPU_ARGS, CHROMIUM_PATH, launchChromium, PROJECT_ROOT, startDevServer } from '../test/e2e/chromium';
 
-/** A cached KD step may cost at most this many student-only steps (issue 2, point 12). */
-const TARGET_CACHED_RATIO = 1.15;
 const BROWSER_BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'];
 const ALL_BACKENDS = ['node-cpu', 'node-wasm', ...BROWSER_BACKENDS];
-
-interface Row {
-  backend: string;
-  setup: string;
-  /** Threads the backend computed on (wasm's XNNPACK pool; 1 for cpu, and webgl/webgpu's JavaScript side). */
-  threads: number;
-  result: BackendBench | null;
-  skipped?: string;
-}
 
 function usage(message: string): never {
   process.stderr.write(`error: ${message}\n`);
@@ -64,6 +59,7 @@ const { values: flags } = parseArgs({
     'pytorch-threads': { type: 'string', default: [...new Set([1, 2, os.cpus().length])].join(',') },
     'wasm-threads': { type: 'string', default: [...new Set([1, wasmThreadsFor(os.cpus().length)])].join(',') },
     'no-pytorch': { type: 'boolean', default: false },
+    gpu: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -84,21 +80,14 @@ const roundOptions = { warmupSteps: warmup, steps, minRounds, maxRounds, budgetS
 const wasmThreads = [...new Set(flags['wasm-threads'].split(',').filter(Boolean).map((t) => positiveInteger('wasm-threads', t)))];
 
 function readUsage(): string {
-  return 'npm run bench -- [--backends node-cpu,node-wasm,cpu,wasm,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE] [--wasm-threads 1,2] [--pytorch-threads 1,2] [--no-pytorch]';
+  return 'npm run bench -- [--backends node-cpu,node-wasm,cpu,wasm,webgl,webgpu] [--setups mnist,digits] [--warmup 2] [--steps 2] [--min-rounds 3] [--max-rounds 15] [--budget 60] [--out FILE] [--wasm-threads 1,2] [--pytorch-threads 1,2] [--no-pytorch] [--gpu]\n' +
+    '  --gpu: Chromium on the machine\'s GPU (not SwiftShader) and PyTorch on CUDA as well (the webgl/webgpu rows\' reference); ' +
+    'the report names each GPU row\'s adapter and marks a software one. npm run gpu:check runs it on webgpu, webgl and wasm.';
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const PYTHON = '/usr/bin/python3';
-
-/** scripts/bench_torch.py's output: the same three variants on the same nets in PyTorch. */
-interface PyTorchBench {
-  backend: string;
-  setup: string;
-  torch: string;
-  threads: number;
-  timings: Record<'studentOnly' | 'kdLive' | 'kdCached', { samplesPerSecond: number; msPerStep: number; samplesPerCpuSecond: number }>;
-}
 
 /** Why the PyTorch peer cannot run here, or null when `import torch` works. */
 function pytorchMissing(): string | null {
@@ -107,11 +96,40 @@ function pytorchMissing(): string | null {
   return probe.status === 0 ? null : `${PYTHON} -c "import torch" failed (apt-get install python3-torch)`;
 }
 
-function benchPyTorch(setupId: string, threads: number): PyTorchBench {
+/** scripts/bench_torch.py on `device` (threads 0: PyTorch's default). */
+function benchPyTorch(setupId: string, threads: number, device: 'cpu' | 'cuda' = 'cpu'): PyTorchBench {
   const script = path.join(PROJECT_ROOT, 'scripts', 'bench_torch.py');
-  const run = spawnSync(PYTHON, [script, '--setup', setupId, '--threads', String(threads)], { encoding: 'utf8' });
+  const run = spawnSync(PYTHON, [script, '--setup', setupId, '--threads', String(threads), '--device', device], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`bench_torch.py failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as PyTorchBench;
+}
+
+/** PyTorch on CUDA for every setup, or why it did not run (bench_torch.py's own last line). */
+function benchPyTorchCuda(): { runs: PyTorchBench[]; skipped: string | null } {
+  const runs: PyTorchBench[] = [];
+  for (const setup of setups) {
+    log(`pytorch, ${setup}, cuda`);
+    try {
+      runs.push(benchPyTorch(setup, 0, 'cuda'));
+    } catch (error) {
+      const lines = (error instanceof Error ? error.message : String(error)).trim().split('\n');
+      const skipped = lines[lines.length - 1].replace(/^bench_torch\.py failed: /, '');
+      log(`  PyTorch on CUDA skipped: ${skipped}`);
+      return { runs: [], skipped };
+    }
+  }
+  return { runs, skipped: null };
+}
+
+/** The machine's NVIDIA GPUs (nvidia-smi), or null where nvidia-smi is missing or fails. */
+function nvidiaGpus(): NvidiaGpu[] | null {
+  const run = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf8' });
+  if (run.error) return null;
+  if (run.status !== 0) {
+    log(`nvidia-smi failed: ${(run.stderr || run.stdout).trim().split('\n')[0]}`);
+    return null;
+  }
+  return parseNvidiaSmi(run.stdout);
 }
 
 /** One Node row: tfjs cpu, or wasm (started afresh) on `threads` threads as the CLI runs it. */
@@ -130,14 +148,17 @@ interface BrowserInfo {
   userAgent: string;
   hardwareConcurrency: number;
   crossOriginIsolated: boolean;
+  /** webgpu's adapter (the last one the page got). */
   adapter: string | null;
+  /** webgl's renderer (the last one the page got). */
+  webglRenderer: string | null;
 }
 
 async function benchBrowser(wanted: string[]): Promise<{ rows: Row[]; info: BrowserInfo | null }> {
   const rows: Row[] = [];
-  const info: BrowserInfo = { userAgent: '', hardwareConcurrency: 0, crossOriginIsolated: false, adapter: null };
+  const info: BrowserInfo = { userAgent: '', hardwareConcurrency: 0, crossOriginIsolated: false, adapter: null, webglRenderer: null };
   const server = await startDevServer();
-  const browser = await launchChromium();
+  const browser = await launchChromium({ gpu: flags.gpu });
   try {
     for (const setup of setups) {
       for (const { backend, threads } of wanted.flatMap((backend) => (backend === 'wasm' ? wasmThreads : [1]).map((threads) => ({ backend, threads })))) {
@@ -167,11 +188,13 @@ async function benchBrowser(wanted: string[]): Promise<{ rows: Row[]; info: Brow
         const outcome = (await page.evaluate(() => window.__bench)) as BenchPageResult;
         await page.close();
         if (outcome.ok) {
-          rows.push({ backend: `chromium-${backend}`, setup, threads: outcome.threads, result: outcome.result });
+          const adapter = outcome.adapter ?? outcome.renderer ?? null;
+          rows.push({ backend: `chromium-${backend}`, setup, threads: outcome.threads, result: outcome.result, ...adapterFields(`chromium-${backend}`, adapter) });
           info.userAgent = outcome.userAgent;
           info.hardwareConcurrency = outcome.hardwareConcurrency;
           info.crossOriginIsolated = outcome.crossOriginIsolated;
           info.adapter = outcome.adapter ?? info.adapter;
+          info.webglRenderer = outcome.renderer ?? info.webglRenderer;
         } else if (outcome.unavailable) {
           log(`  chromium-${backend} is not available: ${outcome.message}`);
           rows.push({ backend: `chromium-${backend}`, setup, threads, result: null, skipped: outcome.message });
@@ -195,77 +218,26 @@ function chromiumVersion(): string | null {
   }
 }
 
-function table(rows: Row[]): string {
-  const header = [
-    'backend',
-    'threads',
-    'setup',
-    'student-only',
-    'kd-live',
-    'kd-cached',
-    'cached/student (IQR)',
-    'live/student',
-    'KD term alone',
-    'rounds',
-    `cached ≤ ${TARGET_CACHED_RATIO}×`,
-  ];
-  const lines = rows.map((row) => {
-    if (!row.result) return [row.backend, String(row.threads), row.setup, '—', '—', '—', '—', '—', '—', '—', `skipped: ${row.skipped}`];
-    const r = row.result;
-    const sps = (v: 'studentOnly' | 'kdLive' | 'kdCached') => `${r.timings[v].samplesPerSecond.toFixed(1)}/s`;
-    const [q1, q3] = r.cachedRatioQuartiles;
-    return [
-      row.backend,
-      String(row.threads),
-      row.setup,
-      sps('studentOnly'),
-      sps('kdLive'),
-      sps('kdCached'),
-      `${r.cachedOverStudentOnly.toFixed(2)}× (${q1.toFixed(2)}–${q3.toFixed(2)})`,
-      `${r.liveOverStudentOnly.toFixed(2)}×`,
-      `${r.kdExtraMsPerStep.toFixed(1)} ms → ${r.predictedCachedOverStudentOnly.toFixed(3)}×`,
-      String(r.rounds),
-      r.cachedOverStudentOnly <= TARGET_CACHED_RATIO ? 'yes' : 'NO',
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+/** Each GPU row's adapter (webgpu) or renderer (webgl), and whether its figures are a GPU's. */
+function adapterLines(rows: Row[]): string[] {
+  return rows
+    .filter((row) => row.adapter !== undefined)
+    .map((row) => {
+      const verdict = row.softwareAdapter ? SOFTWARE_ADAPTER_NOTE : row.softwareAdapter === false ? 'hardware' : 'unknown: the page reported no words';
+      return `${row.backend} (${row.setup}): ${row.adapter ?? '—'} — ${verdict}`;
+    });
 }
 
-/** The reference for a setup and variant: the PyTorch run (of every thread count) with the most samples/s. */
-function fastestPeer(runs: PyTorchBench[], setup: string, variant: Variant): PyTorchBench | null {
-  const forSetup = runs.filter((r) => r.setup === setup);
-  if (forSetup.length === 0) return null;
-  return forSetup.reduce((best, r) => (r.timings[variant].samplesPerSecond > best.timings[variant].samplesPerSecond ? r : best));
-}
-
-/** Every backend's samples/s and its ratio to PyTorch's, per variant. */
-function peerTable(rows: Row[], runs: PyTorchBench[]): string {
-  const header = ['backend', 'threads', 'setup', 'student-only', 'kd-live', 'kd-cached'];
-  const lines: string[][] = [];
-  for (const run of runs) {
-    // * marks the reference: the fastest thread count of that variant.
-    const sps = (v: Variant) =>
-      `${run.timings[v].samplesPerSecond.toFixed(0)}/s (cpu ${run.timings[v].samplesPerCpuSecond.toFixed(0)})${runs.length > 1 && fastestPeer(runs, run.setup, v) === run ? ' *' : ''}`;
-    lines.push(['pytorch', String(run.threads), run.setup, sps('studentOnly'), sps('kdLive'), sps('kdCached')]);
-  }
-  for (const row of rows) {
-    if (!row.result || !fastestPeer(runs, row.setup, 'studentOnly')) continue;
-    const r = row.result;
-    const cell = (v: Variant) => {
-      const ours = r.timings[v].samplesPerSecond;
-      const peer = fastestPeer(runs, row.setup, v)!;
-      const wall = `${ours.toFixed(0)}/s = 1/${(peer.timings[v].samplesPerSecond / ours).toFixed(1)}`;
-      const cpu = r.timings[v].samplesPerCpuSecond;
-      const oneThread = runs.find((run) => run.setup === row.setup && run.threads === 1);
-      return cpu && oneThread ? `${wall} (cpu ${cpu.toFixed(0)} = 1/${(oneThread.timings[v].samplesPerCpuSecond / cpu).toFixed(1)})` : wall;
-    };
-    lines.push([row.backend, String(row.threads), row.setup, cell('studentOnly'), cell('kdLive'), cell('kdCached')]);
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+/** --gpu's summary: the GPU nvidia-smi lists, the adapters Chromium gave, and PyTorch on CUDA. */
+function gpuSummary(rows: Row[], gpus: NvidiaGpu[] | null, cuda: { runs: PyTorchBench[]; skipped: string | null }): string {
+  const skippedGpuRows = rows.filter((row) => !row.result && isGpuBackend(row.backend));
+  return [
+    'GPU check (--gpu: Chromium launched with hardware-GPU flags, PyTorch on CUDA):',
+    `  nvidia-smi: ${gpus ? gpus.map((g) => `${g.name}, driver ${g.driverVersion}, ${g.memoryTotal}`).join('; ') || 'no GPU listed' : 'not available'}`,
+    ...adapterLines(rows).map((line) => `  ${line}`),
+    ...skippedGpuRows.map((row) => `  ${row.backend} (${row.setup}): not available: ${row.skipped}`),
+    `  PyTorch on CUDA: ${cuda.skipped ? `skipped: ${cuda.skipped}` : [...new Set(cuda.runs.map((run) => run.device))].join(', ')}`,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -282,6 +254,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  const cuda = flags.gpu ? (pytorchSkipped ? { runs: [], skipped: pytorchSkipped } : benchPyTorchCuda()) : null;
   for (const backend of ['cpu', 'wasm'] as const) {
     if (!backends.includes(`node-${backend}`)) continue;
     for (const setup of setups) {
@@ -307,7 +280,9 @@ async function main(): Promise<void> {
       'metrics read back every 25 steps and at the end of every timed block, as runExperiment does. ' +
       'Warm-up steps of every variant first, then rounds of `steps` steps per variant in rotating order ' +
       '(at least min-rounds, more while the per-backend budget lasts); samples/s from the median round; ' +
-      'ratios are the median of every round\'s own ratio (variants of a round run back to back, so machine load mostly cancels).',
+      'ratios are the median of every round\'s own ratio (variants of a round run back to back, so machine load mostly cancels). ' +
+      'evaluation: images/s of predictClasses (src/train/evaluate.ts) on the student over the 1024 random images in batches of 256, ' +
+      'one warm-up pass, then one pass a round by the same round rule; images/s from the median round.',
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -317,16 +292,18 @@ async function main(): Promise<void> {
       node: process.version,
       chromium: backends.some((b) => !b.startsWith('node-')) ? chromiumVersion() : null,
       browser: browserInfo,
+      chromiumArgs: browserBackends.length > 0 ? [...(flags.gpu ? CHROMIUM_GPU_ARGS : CHROMIUM_ARGS)] : null,
+      gpu: nvidiaGpus(),
     },
     tfjsVersion: tf.version_core,
-    settings: { ...roundOptions, wasmThreads, setups: setups.map((id) => SETUPS[id]) },
+    settings: { ...roundOptions, wasmThreads, gpu: flags.gpu, setups: setups.map((id) => SETUPS[id]) },
     target: {
       maxCachedOverStudentOnly: TARGET_CACHED_RATIO,
       metOn: measured.filter((r) => r.result!.cachedOverStudentOnly <= TARGET_CACHED_RATIO).map((r) => `${r.backend}/${r.setup}`),
       missedOn: measured.filter((r) => r.result!.cachedOverStudentOnly > TARGET_CACHED_RATIO).map((r) => `${r.backend}/${r.setup}`),
     },
     results: rows,
-    pytorch: { skipped: pytorchSkipped, runs: pytorch },
+    pytorch: { skipped: pytorchSkipped, runs: pytorch, cuda },
     seconds: (Date.now() - started) / 1000,
   };
   const out = path.resolve(PROJECT_ROOT, flags.out);
@@ -335,16 +312,22 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nsamples/s of one training step (batch ${rows[0]?.result?.batchSize ?? '?'}, median of rounds of ${steps} steps); ` +
       `ratios: step time over the student-only step, median of per-round ratios (interquartile range);\n` +
-      `KD term alone: the work a cached KD step adds (gather of cached logits, KD loss, its gradient), timed alone, and the ratio it predicts\n`,
+      `KD term alone: the work a cached KD step adds (gather of cached logits, KD loss, its gradient), timed alone, and the ratio it predicts;\n` +
+      `evaluation: images/s of the student's evaluation as a run scores it (predictClasses: batches of 256, argmax, classes read back; median of one-pass rounds)\n`,
   );
   process.stdout.write(`${table(rows)}\n\n`);
+  const adapters = adapterLines(rows);
+  if (adapters.length > 0 && !cuda) process.stdout.write(`GPU adapters the page got:\n${adapters.map((line) => `  ${line}`).join('\n')}\n\n`);
   if (pytorch.length > 0) {
     process.stdout.write(
       `vs PyTorch on the same machine, same nets, batch and variants (scripts/bench_torch.py; the fastest of its thread counts, variant by variant (*), is the reference, 1/x = x times slower;\n` +
-        `(cpu N): samples per CPU-second, compared with single-threaded PyTorch: the fair ratio when other work shares the machine):\n`,
+        `(cpu N): samples per CPU-second, compared with single-threaded PyTorch: the fair ratio when other work shares the machine;\n` +
+        `evaluation: against PyTorch's no_grad forward and argmax, batches of 256 over the same 1024 images` +
+        `${cuda?.runs.length ? ';\nthe webgl and webgpu rows are compared with PyTorch on CUDA (pytorch-cuda)' : ''}):\n`,
     );
-    process.stdout.write(`${peerTable(rows, pytorch)}\n\n`);
+    process.stdout.write(`${peerTable(rows, pytorch, cuda?.runs ?? [])}\n\n`);
   } else process.stdout.write(`PyTorch peer skipped: ${pytorchSkipped}\n\n`);
+  if (cuda) process.stdout.write(`${gpuSummary(rows, report.machine.gpu, cuda)}\n\n`);
   const met = report.target.missedOn.length === 0;
   process.stdout.write(
     `Target (cached KD step ≤ ${TARGET_CACHED_RATIO}× a student-only step): ` +
