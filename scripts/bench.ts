@@ -282,7 +282,7 @@ async function main(): Promise<void> {
       '(at least min-rounds, more while the per-backend budget lasts); samples/s from the median round; ' +
       'ratios are the median of every round\'s own ratio (variants of a round run back to back, so machine load mostly cancels). ' +
       'evaluation: images/s of predictClasses (src/train/evaluate.ts) on the student over the 1024 random images in batches of 256, ' +
-      'one warm-up pass, then one pass a round by the same round rule; images/s from the median round.',
+      'one warm-up batch, then one pass a round by the same round rule; images/s from the median round.',
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',

@@ -98,8 +98,8 @@ export interface EvaluationTiming {
   /** Images of one pass: the bench's split. */
   images: number;
   batchSize: number;
-  /** Untimed passes first. */
-  warmupPasses: number;
+  /** Untimed batches first (the first EVALUATION_BATCH images: every batch has that shape). */
+  warmupBatches: number;
   rounds: number;
   /** From the median round. */
   imagesPerSecond: number;
@@ -258,27 +258,28 @@ type CpuClock = (() => NodeJS.CpuUsage) | null;
 
 /**
  * Images/s of predictClasses(student, split, EVALUATION_BATCH), the path a run's scores take: one
- * warm-up pass, then one pass a round, at least minRounds, more while budgetSeconds of passes last
+ * warm-up batch (kernels compiled for the batch's shape; a pass on SwiftShader's WebGPU takes over a
+ * minute), then one pass a round, at least minRounds, more while budgetSeconds of passes last
  * (at most maxRounds), as the steps' rounds.
  */
 async function timeEvaluation(student: tfl.LayersModel, split: DeviceSplit, options: BenchOptions, cpuClock: CpuClock): Promise<EvaluationTiming> {
-  const pass = async (): Promise<{ ms: number; cpuMs: number | null }> => {
+  const pass = async (images: DeviceSplit): Promise<{ ms: number; cpuMs: number | null }> => {
     await yieldToEventLoop();
     const cpuStarted = cpuClock?.();
     const started = performance.now();
-    const classes = await predictClasses(student, split, EVALUATION_BATCH);
+    const classes = await predictClasses(student, images, EVALUATION_BATCH);
     const ms = performance.now() - started;
-    if (classes.length !== split.count) throw new Error(`evaluation predicted ${classes.length} of ${split.count} images`);
+    if (classes.length !== images.count) throw new Error(`evaluation predicted ${classes.length} of ${images.count} images`);
     const used = cpuStarted ? process.cpuUsage(cpuStarted) : null;
     return { ms, cpuMs: used ? (used.user + used.system) / 1000 : null };
   };
-  const warmupPasses = 1;
-  for (let i = 0; i < warmupPasses; i++) await pass();
+  const warmupBatches = 1;
+  await pass({ ...split, count: Math.min(split.count, warmupBatches * EVALUATION_BATCH) });
   const roundMs: number[] = [];
   const roundCpuMs: number[] = [];
   const timedStart = performance.now();
   while (roundMs.length < options.minRounds || (roundMs.length < options.maxRounds && performance.now() - timedStart < options.budgetSeconds * 1000)) {
-    const { ms, cpuMs } = await pass();
+    const { ms, cpuMs } = await pass(split);
     roundMs.push(ms);
     if (cpuMs !== null) roundCpuMs.push(cpuMs);
   }
@@ -286,7 +287,7 @@ async function timeEvaluation(student: tfl.LayersModel, split: DeviceSplit, opti
   return {
     images: split.count,
     batchSize: EVALUATION_BATCH,
-    warmupPasses,
+    warmupBatches,
     rounds: roundMs.length,
     imagesPerSecond: (split.count * 1000) / msPerPass,
     msPerPass,

@@ -27,7 +27,7 @@ function bench(sps: number, imagesPerSecond: number): BackendBench {
     kdExtraMsPerStep: 0.5,
     predictedCachedOverStudentOnly: 1.01,
     rounds: 3,
-    evaluation: { images: 1024, batchSize: 256, warmupPasses: 1, rounds: 3, imagesPerSecond, msPerPass: 1, fastestMsPerPass: 1, roundMsPerPass: [1], imagesPerCpuSecond: imagesPerSecond },
+    evaluation: { images: 1024, batchSize: 256, warmupBatches: 1, rounds: 3, imagesPerSecond, msPerPass: 1, fastestMsPerPass: 1, roundMsPerPass: [1], imagesPerCpuSecond: imagesPerSecond },
   } as unknown as BackendBench;
 }
 
