@@ -1,7 +1,7 @@
 // A method table from CLI runs (`npm run train -- ... --json FILE`, one file per method and seed):
 // each method's test accuracy as mean ± sample standard deviation over its seeds, and its gain over
 // the runs from the labels alone (method none), seed by seed (docs/cifar10.md's tables).
-import { sampleStd } from '../state/results';
+import { sampleStd } from '../core/stats';
 
 /** The fields of a CLI result file (src/cli/runReport.ts) the table reads. */
 export interface MethodRun {

@@ -4,6 +4,7 @@
 // across seeds. Pure: no DOM.
 import { usesTeacher, type ExperimentConfig } from '../train/config';
 import { hasMethod, methodSpec } from '../kd/methods';
+import { sampleStd } from '../core/stats';
 import type { RunResult } from '../train/runTypes';
 import type { TeacherEvaluation } from '../train/evaluate';
 
@@ -177,12 +178,6 @@ export function teacherRow(input: {
   };
 }
 
-/** Sample standard deviation (n − 1); null under two values. */
-export function sampleStd(values: readonly number[]): number | null {
-  if (values.length < 2) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
-}
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
