@@ -78,9 +78,9 @@ export function formatMethodTable(rows: readonly MethodRow[]): string {
   const lines = ['| method | test accuracy | per seed | vs from the labels alone | minutes a run |', '|---|---|---|---|---|'];
   for (const row of rows) {
     const score = `${percent(row.mean)} %${row.std === null ? '' : ` ± ${(100 * row.std).toFixed(2)}`}`;
-    const gain = row.gain
-      ? `${points(row.gain.mean)} (ahead on ${row.gain.ahead} of ${row.gain.seeds} seeds${row.gain.beyondSpread ? ', beyond the seed spread' : ', within the seed spread'})`
-      : '';
+    const spread = (gain: NonNullable<MethodRow['gain']>) =>
+      gain.seeds < 2 ? 'one seed: no spread to compare with' : `ahead on ${gain.ahead} of ${gain.seeds} seeds, ${gain.beyondSpread ? 'beyond' : 'within'} the seed spread`;
+    const gain = row.gain ? `${points(row.gain.mean)} (${spread(row.gain)})` : '';
     lines.push(`| ${row.method === 'none' ? 'none (labels alone)' : row.method} | ${score} | ${row.perSeed.map(percent).join(', ')} | ${gain} | ${(row.meanSeconds / 60).toFixed(0)} |`);
   }
   return lines.join('\n');

@@ -52,7 +52,7 @@ describe('methodTableRows', () => {
   it('formats percentages, the signed gain and minutes', () => {
     const table = formatMethodTable(methodTableRows(runs, ['kd', 'at']));
     expect(table.split('\n')[2]).toBe('| none (labels alone) | 66.21 % ± 0.60 | 66.13, 66.84, 65.65 |  | 10 |');
-    expect(table).toContain('| at | 66.00 % | 66.00 | −0.13 (ahead on 0 of 1 seeds, within the seed spread) | 20 |');
+    expect(table).toContain('| at | 66.00 % | 66.00 | −0.13 (one seed: no spread to compare with) | 20 |');
     expect(table).toContain('| kd | 71.03 % ± 0.32 | 71.39, 70.78, 70.91 | +4.82 (ahead on 3 of 3 seeds, beyond the seed spread) | 10 |');
   });
 });
