@@ -5,9 +5,11 @@
 // (docs/ARCHITECTURE.md §6) the kernels a training step needs or spent its time in:
 // - dx of a convolution: the convolution of dy with the filter rotated by 180° and its channels
 //   swapped, padded so every input position is reached (stride 1; larger strides stay tfjs');
-// - dW: from fewer than 4 input channels one matrix product, the input's patches times dy; from
-//   more, the convolution of x with dy as the filter, batch and channels swapped, dy dilated by the
-//   stride (for each (kh, kw), the sum over images and positions of x shifted by (kh, kw) times dy);
+// - dW: at stride 1 and output channels a multiple of 4, the sums for each filter tap and input
+//   channel of x times dy straight from the heap in the SIMD module; else from fewer than 4 input
+//   channels one matrix product, the input's patches times dy, and from more the convolution of x
+//   with dy as the filter, batch and channels swapped, dy dilated by the stride (for each (kh, kw),
+//   the sum over images and positions of x shifted by (kh, kw) times dy);
 // - MaxPoolGrad (2×2 tiles in the SIMD module of wasmSimdKernels.ts, others the cpu path's loop on
 //   the heap; the first maximum of a window takes its gradient), a convolution's bias added and
 //   its gradient summed (SIMD), batches gathered as whole rows, Identity without a copy, and
@@ -23,7 +25,7 @@ import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tenso
 import { maxPoolGradient, type MaxPoolGradAttrs } from './cpuKernels';
 import { overrideKernels, type KernelArgs, type KernelOverride } from './kernelOverrides';
 import { installWasmAdam } from './wasmAdam';
-import { simdKernelsFor, type SimdKernels } from './wasmSimdKernels';
+import { OUTER_SUM_VECTORS, simdKernelsFor, type SimdKernels } from './wasmSimdKernels';
 import { requestWasmThreads } from './wasmThreads';
 
 interface Conv2DGradAttrs {
@@ -147,6 +149,62 @@ function backpropFilterAsMatMul(k: KernelCalls, backend: WasmHeap, x: TensorInfo
   const rows = k.call('Reshape', { x: dy }, { shape: [1, positions, info.outChannels] });
   const product = k.adopt(xnnMatMul({ inputs: { a: patchesInfo, b: rows }, backend: backend as unknown as KernelBackend, attrs: { transposeA: false, transposeB: false } }));
   return k.release(k.call('Reshape', { x: product }, { shape: filterShape }));
+}
+
+/**
+ * dW of a stride-1 NHWC convolution straight from x and dy on the heap, in the lab's SIMD module:
+ * for each filter tap and input channel, the sum over the positions the tap reaches of
+ * x · dy[0 .. co), 16, 8 or 4 output channels a call, the sums in registers. No transposes, no
+ * patches, no weights packed (the XNNPACK routes above write 3-4× the input first). Null where the
+ * stride, the output channels (a multiple of 4) or the module do not allow it.
+ */
+function backpropFilterOnHeap(backend: WasmHeap, x: TensorInfo, dy: TensorInfo, filterShape: [number, number, number, number], attrs: Conv2DGradAttrs): TensorInfo | null {
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, pair(attrs.strides), 1, attrs.pad, attrs.dimRoundingMode);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  if (strideHeight !== 1 || strideWidth !== 1 || outChannels % 4 !== 0 || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const simd = simdKernels(backend);
+  if (!simd) return null;
+  const out = backend.makeOutput(filterShape, 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  const at = (tensor: TensorInfo) => backend.getMemoryOffset(tensor.dataId);
+  const [xAt, dyAt, outAt] = [at(x), at(dy), at(out)];
+  const { top, left } = info.padInfo;
+  const blocks = outputChannelBlocks(outChannels);
+  for (let fy = 0; fy < filterHeight; fy++) {
+    // Output rows and columns whose input pixel for this tap is inside the image: [first, end).
+    const firstRow = Math.max(0, top - fy);
+    const rows = Math.min(outHeight, inHeight + top - fy) - firstRow;
+    for (let fx = 0; fx < filterWidth; fx++) {
+      const firstColumn = Math.max(0, left - fx);
+      const columns = Math.min(outWidth, inWidth + left - fx) - firstColumn;
+      if (rows <= 0 || columns <= 0 || batchSize === 0) continue;
+      const xPixel = ((firstRow + fy - top) * inWidth + firstColumn + fx - left) * inChannels;
+      const dyPixel = (firstRow * outWidth + firstColumn) * outChannels;
+      for (let c = 0; c < inChannels; c++) {
+        for (const { start, vectors } of blocks) {
+          simd[`outerSum${vectors}`](
+            xAt + 4 * (xPixel + c),
+            dyAt + 4 * (dyPixel + start),
+            outAt + 4 * (((fy * filterWidth + fx) * inChannels + c) * outChannels + start),
+            batchSize, 4 * inHeight * inWidth * inChannels, 4 * outHeight * outWidth * outChannels,
+            rows, 4 * inWidth * inChannels, 4 * outWidth * outChannels,
+            columns, 4 * inChannels, 4 * outChannels,
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Output channels in blocks of 16, then 8, then 4: the outerSum variants that cover them. */
+function outputChannelBlocks(channels: number): { start: number; vectors: (typeof OUTER_SUM_VECTORS)[number] }[] {
+  const blocks: { start: number; vectors: (typeof OUTER_SUM_VECTORS)[number] }[] = [];
+  let start = 0;
+  for (const vectors of OUTER_SUM_VECTORS) {
+    for (; channels - start >= 4 * vectors; start += 4 * vectors) blocks.push({ start, vectors });
+  }
+  return blocks;
 }
 
 /** dx of a stride-1 NHWC convolution as one XNNPACK convolution. */
@@ -383,6 +441,11 @@ const WASM_OVERRIDES: readonly KernelOverride[] = [
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const a = attrs as unknown as Conv2DGradAttrs & { filterShape: [number, number, number, number] };
       checkSupported('Conv2DBackpropFilter', a);
+      // The SIMD module's sums beat both XNNPACK routes on one thread on every layer measured (1.4-8×,
+      // docs/benchmark.md). They run on the calling thread whatever the thread count, so a run trains
+      // to the same numbers, bit for bit, on 1 and N threads.
+      const onHeap = backpropFilterOnHeap(backend as unknown as WasmHeap, x, dy, a.filterShape, a);
+      if (onHeap) return onHeap;
       const k = new KernelCalls(backend as KernelBackend);
       // Per call on tiny-cnn's MNIST layers: 1.4 instead of 2.1 ms from 1 input channel, 3.0 instead of 1.9 from 8.
       if (x.shape[3] < 4) return backpropFilterAsMatMul(k, backend as unknown as WasmHeap, x, dy, a.filterShape, a);

@@ -214,10 +214,61 @@ function sumRowsBody(): number[] {
   ]);
 }
 
+/**
+ * outerSum{V}(x, dy, out, n, xN, dyN, rows, xRow, dyRow, cols, xCol, dyCol): for V vectors of 4
+ * output channels, out[0 .. 4V) += Σ x[p] · dy[p, 0 .. 4V) over the positions p of a 3-level grid
+ * (n blocks, `rows` rows a block, `cols` columns a row; each level's step in bytes for x and for
+ * dy; every count ≥ 1), position after position, the running sums in registers. One filter tap
+ * and input channel of a convolution's dW is one call: x points at that channel of the first input
+ * pixel the tap reads, dy at the output channels. Byte offsets on the heap.
+ */
+function outerSumBody(vectors: number): number[] {
+  const [X, DY, OUT, N, XN, DYN, ROWS, XROW, DYROW, COLS, XCOL, DYCOL] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [NI, R, J, XB, DB, XR, DR, XP, DP] = [12, 13, 14, 15, 16, 17, 18, 19, 20];
+  const SPLAT = 21 + vectors; // after the V accumulators
+  const acc = (k: number) => 21 + k;
+  const loadAt = (offset: number) => [...simd(0x00), 0x00, ...leb(offset)]; // v128.load, alignment 1
+  const storeAt = (offset: number) => [...simd(0x0b), 0x00, ...leb(offset)];
+  const F32_LOAD = [0x2a, 0x02, 0x00]; // f32.load, alignment 4, offset 0
+  const F32X4_SPLAT = simd(0x13);
+  const F32X4_MUL = simd(0xe6);
+  const count = (counter: number, limit: number) => [...get(counter), ...i32(1), op.i32Add, op.tee, ...leb(counter), ...get(limit), op.i32LtU, op.brIf, 0];
+  const body = [
+    ...Array.from({ length: vectors }, (_, k) => [...get(OUT), ...loadAt(16 * k), ...set(acc(k))]).flat(),
+    ...get(X), ...set(XB), ...get(DY), ...set(DB), ...i32(0), ...set(NI),
+    op.loop, 0x40,
+    ...get(XB), ...set(XR), ...get(DB), ...set(DR), ...i32(0), ...set(R),
+    op.loop, 0x40,
+    ...get(XR), ...set(XP), ...get(DR), ...set(DP), ...i32(0), ...set(J),
+    op.loop, 0x40,
+    ...get(XP), ...F32_LOAD, ...F32X4_SPLAT, ...set(SPLAT),
+    ...Array.from({ length: vectors }, (_, k) => [...get(acc(k)), ...get(SPLAT), ...get(DP), ...loadAt(16 * k), ...F32X4_MUL, ...simd(F32X4_ADD), ...set(acc(k))]).flat(),
+    ...get(XP), ...get(XCOL), op.i32Add, ...set(XP),
+    ...get(DP), ...get(DYCOL), op.i32Add, ...set(DP),
+    ...count(J, COLS),
+    op.end,
+    ...get(XR), ...get(XROW), op.i32Add, ...set(XR),
+    ...get(DR), ...get(DYROW), op.i32Add, ...set(DR),
+    ...count(R, ROWS),
+    op.end,
+    ...get(XB), ...get(XN), op.i32Add, ...set(XB),
+    ...get(DB), ...get(DYN), op.i32Add, ...set(DB),
+    ...count(NI, N),
+    op.end,
+    ...Array.from({ length: vectors }, (_, k) => [...get(OUT), ...get(acc(k)), ...storeAt(16 * k)]).flat(),
+    op.end,
+  ];
+  return functionCode(9, vectors + 1, body);
+}
+
+/** The vector counts outerSum is compiled for: 16, 8 and 4 output channels a call. */
+export const OUTER_SUM_VECTORS = [4, 2, 1] as const;
+
 const FUNCTIONS = [
   { name: 'maxPoolGrad2x2', params: 6, code: maxPoolGrad2x2Body },
   { name: 'biasAdd', params: 5, code: biasAddBody },
   { name: 'sumRows', params: 4, code: sumRowsBody },
+  ...OUTER_SUM_VECTORS.map((vectors) => ({ name: `outerSum${vectors}`, params: 12, code: () => outerSumBody(vectors) })),
 ];
 
 /** A 32-bit memory's most pages (4 GiB): a shared memory import must declare a maximum, tfjs' threaded heap has this one. */
@@ -242,7 +293,13 @@ export interface SimdKernels {
   maxPoolGrad2x2(x: number, dy: number, dx: number, rows: number, outWidth: number, channels: number): void;
   biasAdd(x: number, bias: number, out: number, rows: number, channels: number): void;
   sumRows(x: number, out: number, rows: number, channels: number): void;
+  outerSum4: OuterSum;
+  outerSum2: OuterSum;
+  outerSum1: OuterSum;
 }
+
+/** outerSum{V}'s signature (see outerSumBody). */
+export type OuterSum = (x: number, dy: number, out: number, n: number, xN: number, dyN: number, rows: number, xRow: number, dyRow: number, cols: number, xCol: number, dyCol: number) => void;
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 

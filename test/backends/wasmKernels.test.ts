@@ -22,6 +22,11 @@ const CASES: Case[] = [
   { x: [2, 10, 10, 3], filter: [5, 5, 3, 4], strides: 1, pad: 'same' },
   { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
   { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
+  // dW in the SIMD module: 16 + 8 + 4 output channels a call, taps that reach part of the image or none of it
+  { x: [2, 5, 6, 3], filter: [3, 3, 3, 28], strides: 1, pad: 'same' },
+  { x: [3, 4, 4, 2], filter: [5, 5, 2, 8], strides: 1, pad: 'same' },
+  { x: [1, 2, 2, 1], filter: [5, 5, 1, 4], strides: 1, pad: 'same' },
+  { x: [1, 3, 3, 1], filter: [3, 3, 1, 4], strides: 1, pad: 'valid' },
 ];
 
 function seeded(shape: number[], seed: number): Float32Array {
