@@ -258,6 +258,10 @@ function batchMatMulPerMatrix(k: KernelCalls, heap: WasmHeap, args: KernelArgs):
   const n = right.shape[right.shape.length - 1];
   const out = heap.makeOutput([...leading, m, n], 'float32');
   if (batches * m * n === 0) return k.release(out);
+  if (shared === 0) {
+    (heap.typedArrayFromHeap(out) as Float32Array).fill(0); // empty sums
+    return k.release(out);
+  }
   const floats = () => new Float32Array(wasmMemory(heap).buffer); // allocations may grow the heap: a fresh view after each
   const at = (x: TensorInfo) => heap.getMemoryOffset(x.dataId) / 4;
   const free = (x: TensorInfo) => (args.backend as unknown as Disposer).disposeData(x.dataId);
