@@ -1,6 +1,6 @@
 // A method table from CLI runs (`npm run train -- ... --json FILE`, one file per method and seed):
 // each method's test accuracy as mean ± sample standard deviation over its seeds, and its gain over
-// the runs from the labels alone (method none), seed by seed (docs/cifar10.md's tables).
+// the runs from the labels alone (method none) and over KD, seed by seed (docs/cifar10.md's tables).
 import { sampleStd } from '../core/stats';
 
 /** The fields of a CLI result file (src/cli/runReport.ts) the table reads. */
@@ -11,6 +11,17 @@ export interface MethodRun {
   seconds: number;
 }
 
+/** A method's test accuracy minus a reference method's, over the seeds both ran. */
+export interface PairedGain {
+  mean: number;
+  perSeed: number[];
+  /** Seeds on which the method scored higher. */
+  ahead: number;
+  seeds: number;
+  /** |mean| is larger than the larger of the two sample standard deviations (never with one seed). */
+  beyondSpread: boolean;
+}
+
 export interface MethodRow {
   method: string;
   seeds: number[];
@@ -19,11 +30,28 @@ export interface MethodRow {
   mean: number;
   std: number | null;
   meanSeconds: number;
-  /** Against the runs without a teacher (method none) of the same seeds; null for those runs or where none share a seed. */
-  gain: { mean: number; perSeed: number[]; ahead: number; seeds: number; beyondSpread: boolean } | null;
+  /** Against the runs without a teacher (method none); null for those runs or where none share a seed. */
+  gain: PairedGain | null;
+  /** Against KD's runs, likewise; null for KD itself. */
+  vsKd: PairedGain | null;
 }
 
+type RunsBySeed = Map<number, MethodRun>;
+
 const average = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** `method` against `reference`, seed by seed; null where they share no seed or are the same runs. */
+function pairedGain(method: RunsBySeed, reference: RunsBySeed | undefined): PairedGain | null {
+  if (!reference || reference === method) return null;
+  const seeds = [...method.keys()].sort((a, b) => a - b).filter((seed) => reference.has(seed));
+  if (seeds.length === 0) return null;
+  const scores = seeds.map((seed) => method.get(seed)!.testAccuracy);
+  const referenceScores = seeds.map((seed) => reference.get(seed)!.testAccuracy);
+  const differences = scores.map((score, i) => score - referenceScores[i]);
+  const largerStd = Math.max(sampleStd(scores) ?? Infinity, sampleStd(referenceScores) ?? Infinity);
+  const mean = average(differences);
+  return { mean, perSeed: differences, ahead: differences.filter((d) => d > 0).length, seeds: seeds.length, beyondSpread: Math.abs(mean) > largerStd };
+}
 
 /**
  * One row per method in the order `methods` gives (methods without runs are left out), the
@@ -33,7 +61,7 @@ const average = (values: readonly number[]) => values.reduce((a, b) => a + b, 0)
 export function methodTableRows(runs: readonly MethodRun[], methods?: readonly string[]): MethodRow[] {
   const settings = new Set(runs.map((run) => `${run.config.dataset} / ${run.config.student}`));
   if (settings.size > 1) throw new Error(`the runs are of different datasets or students: ${[...settings].join(', ')}`);
-  const byMethod = new Map<string, Map<number, MethodRun>>();
+  const byMethod = new Map<string, RunsBySeed>();
   for (const run of runs) {
     const seeds = byMethod.get(run.config.method) ?? new Map<number, MethodRun>();
     if (seeds.has(run.config.seed)) throw new Error(`two runs of ${run.config.method} with seed ${run.config.seed}`);
@@ -41,47 +69,47 @@ export function methodTableRows(runs: readonly MethodRun[], methods?: readonly s
     byMethod.set(run.config.method, seeds);
   }
   const order = ['none', ...(methods ?? [...byMethod.keys()]).filter((method) => method !== 'none')];
-  const baseline = byMethod.get('none');
   return order
     .filter((method) => byMethod.has(method))
     .map((method) => {
-      const seeds = [...byMethod.get(method)!.keys()].sort((a, b) => a - b);
-      const picked = seeds.map((seed) => byMethod.get(method)!.get(seed)!);
+      const runsBySeed = byMethod.get(method)!;
+      const seeds = [...runsBySeed.keys()].sort((a, b) => a - b);
+      const picked = seeds.map((seed) => runsBySeed.get(seed)!);
       const perSeed = picked.map((run) => run.testAccuracy);
-      const row: MethodRow = {
+      return {
         method,
         seeds,
         perSeed,
         mean: average(perSeed),
         std: sampleStd(perSeed),
         meanSeconds: average(picked.map((run) => run.seconds)),
-        gain: null,
+        gain: pairedGain(runsBySeed, byMethod.get('none')),
+        vsKd: method === 'none' ? null : pairedGain(runsBySeed, byMethod.get('kd')),
       };
-      const paired = method === 'none' || !baseline ? [] : seeds.filter((seed) => baseline.has(seed));
-      if (paired.length > 0) {
-        const differences = paired.map((seed) => byMethod.get(method)!.get(seed)!.testAccuracy - baseline!.get(seed)!.testAccuracy);
-        const baselineScores = paired.map((seed) => baseline!.get(seed)!.testAccuracy);
-        const pairedScores = paired.map((seed) => byMethod.get(method)!.get(seed)!.testAccuracy);
-        const largerStd = Math.max(sampleStd(baselineScores) ?? Infinity, sampleStd(pairedScores) ?? Infinity);
-        const gain = average(differences);
-        row.gain = { mean: gain, perSeed: differences, ahead: differences.filter((d) => d > 0).length, seeds: paired.length, beyondSpread: Math.abs(gain) > largerStd };
-      }
-      return row;
     });
 }
 
 const percent = (fraction: number) => (100 * fraction).toFixed(2);
 const points = (fraction: number) => `${fraction >= 0 ? '+' : '−'}${Math.abs(100 * fraction).toFixed(2)}`;
 
-/** The rows as a Markdown table: test accuracy (mean ± std), per seed, gain over the labels alone, minutes a run. */
+/** "+4.82 (ahead on 3 of 3 seeds, beyond the seed spread)", or '' without a gain. */
+function formatGain(gain: PairedGain | null): string {
+  if (!gain) return '';
+  const spread = gain.seeds < 2 ? 'one seed: no spread to compare with' : `ahead on ${gain.ahead} of ${gain.seeds} seeds, ${gain.beyondSpread ? 'beyond' : 'within'} the seed spread`;
+  return `${points(gain.mean)} (${spread})`;
+}
+
+/** The rows as a Markdown table: test accuracy (mean ± std), per seed, gains over the labels alone and over KD, minutes a run. */
 export function formatMethodTable(rows: readonly MethodRow[]): string {
-  const lines = ['| method | test accuracy | per seed | vs from the labels alone | minutes a run |', '|---|---|---|---|---|'];
+  const withKd = rows.some((row) => row.vsKd);
+  const lines = [
+    `| method | test accuracy | per seed | vs from the labels alone |${withKd ? ' vs KD |' : ''} minutes a run |`,
+    `|---|---|---|---|${withKd ? '---|' : ''}---|`,
+  ];
   for (const row of rows) {
     const score = `${percent(row.mean)} %${row.std === null ? '' : ` ± ${(100 * row.std).toFixed(2)}`}`;
-    const spread = (gain: NonNullable<MethodRow['gain']>) =>
-      gain.seeds < 2 ? 'one seed: no spread to compare with' : `ahead on ${gain.ahead} of ${gain.seeds} seeds, ${gain.beyondSpread ? 'beyond' : 'within'} the seed spread`;
-    const gain = row.gain ? `${points(row.gain.mean)} (${spread(row.gain)})` : '';
-    lines.push(`| ${row.method === 'none' ? 'none (labels alone)' : row.method} | ${score} | ${row.perSeed.map(percent).join(', ')} | ${gain} | ${(row.meanSeconds / 60).toFixed(0)} |`);
+    const name = row.method === 'none' ? 'none (labels alone)' : row.method;
+    lines.push(`| ${name} | ${score} | ${row.perSeed.map(percent).join(', ')} | ${formatGain(row.gain)} |${withKd ? ` ${formatGain(row.vsKd)} |` : ''} ${(row.meanSeconds / 60).toFixed(0)} |`);
   }
   return lines.join('\n');
 }

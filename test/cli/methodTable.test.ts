@@ -49,10 +49,21 @@ describe('methodTableRows', () => {
     expect(() => methodTableRows([run('kd', 1, 0.7), run('kd', 1, 0.71)])).toThrow(/two runs of kd with seed 1/);
   });
 
-  it('formats percentages, the signed gain and minutes', () => {
+  it('compares every method but none with KD on the seeds both ran', () => {
+    const [none, kd, at] = methodTableRows(runs, ['kd', 'at']);
+    expect(none.vsKd).toBeNull();
+    expect(kd.vsKd).toBeNull();
+    expect(at.vsKd!.perSeed.map((d) => Number(d.toFixed(4)))).toEqual([-0.0539]);
+    expect(methodTableRows(runs.filter((run) => run.config.method !== 'kd'))[1].vsKd).toBeNull();
+  });
+
+  it('formats percentages, the signed gains and minutes', () => {
     const table = formatMethodTable(methodTableRows(runs, ['kd', 'at']));
-    expect(table.split('\n')[2]).toBe('| none (labels alone) | 66.21 % ± 0.60 | 66.13, 66.84, 65.65 |  | 10 |');
-    expect(table).toContain('| at | 66.00 % | 66.00 | −0.13 (one seed: no spread to compare with) | 20 |');
-    expect(table).toContain('| kd | 71.03 % ± 0.32 | 71.39, 70.78, 70.91 | +4.82 (ahead on 3 of 3 seeds, beyond the seed spread) | 10 |');
+    expect(table.split('\n')[0]).toBe('| method | test accuracy | per seed | vs from the labels alone | vs KD | minutes a run |');
+    expect(table.split('\n')[2]).toBe('| none (labels alone) | 66.21 % ± 0.60 | 66.13, 66.84, 65.65 |  |  | 10 |');
+    expect(table).toContain('| at | 66.00 % | 66.00 | −0.13 (one seed: no spread to compare with) | −5.39 (one seed: no spread to compare with) | 20 |');
+    expect(table).toContain('| kd | 71.03 % ± 0.32 | 71.39, 70.78, 70.91 | +4.82 (ahead on 3 of 3 seeds, beyond the seed spread) |  | 10 |');
+    // Without KD runs there is no KD column.
+    expect(formatMethodTable(methodTableRows([run('none', 1, 0.6), run('at', 1, 0.62)])).split('\n')[0]).toBe('| method | test accuracy | per seed | vs from the labels alone | minutes a run |');
   });
 });
