@@ -27,6 +27,8 @@ const CASES: Case[] = [
   { x: [3, 4, 4, 2], filter: [5, 5, 2, 8], strides: 1, pad: 'same' },
   { x: [1, 2, 2, 1], filter: [5, 5, 1, 4], strides: 1, pad: 'same' },
   { x: [1, 3, 3, 1], filter: [3, 3, 1, 4], strides: 1, pad: 'valid' },
+  // 23,040 floats of x and dy an image: dW sums over chunks of 2, 2 and 1 images
+  { x: [5, 24, 24, 8], filter: [3, 3, 8, 32], strides: 1, pad: 'same' },
 ];
 
 function seeded(shape: number[], seed: number): Float32Array {
