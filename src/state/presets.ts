@@ -115,7 +115,7 @@ export const PRESETS: readonly Preset[] = [
     description:
       "The TensorFlow KD tutorial's experiment: a student of about 90k parameters (medium-cnn, 87k) distilled from a larger teacher (the shipped teacher-cnn, 532k parameters, 77.4 % test) " +
       'against the same student from the labels alone; T = 4, 0.1·CE + 0.9·KD, Adam 0.003, batch 64, 15 epochs on the 45,000 training images, 3 seeds. ' +
-      'The full comparison is six runs of about 15 minutes each on a 2-core laptop CPU; the short one (5,000 images, 3 epochs, 3 seeds) fits a class period.',
+      'The full comparison is six runs of about 10 minutes each on a 2-core laptop CPU; the short one (5,000 images, 3 epochs, 3 seeds) fits a class period.',
     settings: { dataset: 'cifar10', student: 'medium-cnn', method: 'kd', params: { temperature: 4 }, kdRatio: 0.9, optimizer: 'adam', lr: 0.003, batchSize: 64 },
     // A curve point an epoch (703 steps): each scores 1,000 val and 1,000 test images.
     run: { epochs: 15, evalEvery: 703 },
