@@ -54,16 +54,29 @@ export function meanSquaredError(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.squaredDifference(a, b)) as tf.Scalar);
 }
 
-/** torch's smooth_l1_loss(input, target) with beta 1 and reduction 'mean'. */
-export function smoothL1Mean(input: tf.Tensor, target: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    // 0.5 d^2 for |d| < 1, |d| - 0.5 beyond, written as 0.5 m^2 + |d| - m with m = min(|d|, 1):
-    // a comparison inside the taped graph would have no gradient in tfjs.
+/**
+ * torch's smooth_l1_loss(input, target) with beta 1 and reduction 'mean'; its gradient is torch's,
+ * clamp(input − target, −1, 1) / N (and the negative for the target), in three operations: taped
+ * through its forward formula it took fifteen, over RKD's 262,144 angles a step.
+ */
+export const smoothL1Mean: (input: tf.Tensor, target: tf.Tensor) => tf.Scalar = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [input, target] = args as [tf.Tensor, tf.Tensor];
+  const save = args[2] as tf.GradSaveFunc;
+  save([input, target]);
+  const value = tf.tidy(() => {
+    // 0.5 d^2 for |d| < 1, |d| - 0.5 beyond, written as 0.5 m^2 + |d| - m with m = min(|d|, 1).
     const absolute = tf.abs(tf.sub(input, target));
     const clipped = tf.minimum(absolute, 1);
     return tf.mean(tf.add(tf.mul(tf.square(clipped), 0.5), tf.sub(absolute, clipped))) as tf.Scalar;
   });
-}
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, [savedInput, savedTarget]: tf.Tensor[]) => {
+      const toInput = tf.mul(tf.clipByValue(tf.sub(savedInput, savedTarget), -1, 1), tf.div(dy, savedInput.size));
+      return [toInput, tf.neg(toInput)];
+    },
+  };
+}) as (input: tf.Tensor, target: tf.Tensor) => tf.Scalar;
 
 /**
  * Pairwise Euclidean distances between the rows of `e` as RepDistiller's pdist computes them:
