@@ -18,8 +18,8 @@
 // Dilated convolutions and NCHW are refused by name (no student uses them). The convolution
 // gradients and matrix products sum in another order than the cpu kernels', so values agree to
 // float rounding, not bit for bit; the pool gradient, the bias sums and Adam are bit for bit.
-// A tiny-cnn KD step with cached teacher logits on MNIST: 11-12 ms here, 17-18 ms with tfjs' own
-// kernels and the first three above.
+// A tiny-cnn KD step with cached teacher logits on MNIST: 7.6 ms here (docs/benchmark.md, 2026-12-08),
+// 11-12 ms before dW moved to the SIMD module, 17-18 ms with tfjs' own kernels.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { maxPoolGradient, type MaxPoolGradAttrs } from './cpuKernels';
