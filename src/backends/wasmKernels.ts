@@ -189,7 +189,7 @@ interface DwChunk {
   /** Floats of one image of x and of dy. */
   xImage: number;
   dyImage: number;
-  blocks: { start: number; vectors: (typeof OUTER_SUM_VECTORS)[number] }[];
+  blocks: ChannelBlock[];
   info: tf.backend_util.Conv2DInfo;
 }
 
@@ -226,9 +226,15 @@ function addImagesDw(simd: SimdKernels, { xAt, dyAt, outAt, n0, images, xImage, 
 /** Floats of x and dy a chunk of images may span in backpropFilterOnHeap (256 KB). */
 const DW_CHUNK_FLOATS = 65536;
 
+/** Output channels from `start` that one outerSum call covers: 4 × `vectors` of them. */
+interface ChannelBlock {
+  start: number;
+  vectors: (typeof OUTER_SUM_VECTORS)[number];
+}
+
 /** Output channels in blocks of 16, then 8, then 4: the outerSum variants that cover them. */
-function outputChannelBlocks(channels: number): { start: number; vectors: (typeof OUTER_SUM_VECTORS)[number] }[] {
-  const blocks: { start: number; vectors: (typeof OUTER_SUM_VECTORS)[number] }[] = [];
+function outputChannelBlocks(channels: number): ChannelBlock[] {
+  const blocks: ChannelBlock[] = [];
   let start = 0;
   for (const vectors of OUTER_SUM_VECTORS) {
     for (; channels - start >= 4 * vectors; start += 4 * vectors) blocks.push({ start, vectors });
@@ -286,36 +292,27 @@ function batchMatMulPerMatrix(k: KernelCalls, heap: WasmHeap, args: KernelArgs):
   const [m, shared] = left.shape.slice(-2);
   const n = right.shape[right.shape.length - 1];
   const out = heap.makeOutput([...leading, m, n], 'float32');
+  // Views made after the allocations (one may grow the heap, which detaches older views).
+  const floats = (x: TensorInfo) => heap.typedArrayFromHeap(x) as Float32Array;
   if (batches * m * n === 0) return k.release(out);
   if (shared === 0) {
-    (heap.typedArrayFromHeap(out) as Float32Array).fill(0); // empty sums
+    floats(out).fill(0); // empty sums
     return k.release(out);
   }
-  const floats = () => new Float32Array(wasmMemory(heap).buffer); // allocations may grow the heap: a fresh view after each
-  const at = (x: TensorInfo) => heap.getMemoryOffset(x.dataId) / 4;
   const free = (x: TensorInfo) => (args.backend as unknown as Disposer).disposeData(x.dataId);
+  const ai = heap.makeOutput([1, m, shared], 'float32');
   for (let i = 0; i < batches; i++) {
     // A new right operand each time: XNNPACK's operator, packed from it, is cached by its tensor.
-    const ai = heap.makeOutput([1, m, shared], 'float32');
     const bi = heap.makeOutput([1, shared, n], 'float32');
-    let f32 = floats();
-    f32.copyWithin(at(ai), at(left) + i * m * shared, at(left) + (i + 1) * m * shared);
-    f32.copyWithin(at(bi), at(right) + i * shared * n, at(right) + (i + 1) * shared * n);
+    floats(ai).set(floats(left).subarray(i * m * shared, (i + 1) * m * shared));
+    floats(bi).set(floats(right).subarray(i * shared * n, (i + 1) * shared * n));
     const oi = xnnMatMul({ ...args, inputs: { a: ai, b: bi }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
-    f32 = floats();
-    f32.copyWithin(at(out) + i * m * n, at(oi), at(oi) + m * n);
+    floats(out).set(floats(oi), i * m * n);
     free(oi);
     free(bi);
-    free(ai);
   }
+  free(ai);
   return k.release(out);
-}
-
-/** The heap's memory: exported by the single-threaded build (asm.memory), imported by the threaded one (wasmMemory). */
-function wasmMemory(heap: WasmHeap): WebAssembly.Memory {
-  const memory = heap.wasm.asm?.memory ?? heap.wasm.wasmMemory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('the wasm backend exposes no memory');
-  return memory;
 }
 
 /** tfjs-backend-wasm's own BatchMatMul, kept when the lab's replaces it: untransposed, it is XNNPACK's. */

@@ -1,7 +1,7 @@
 // A method table from CLI runs (`npm run train -- ... --json FILE`, one file per method and seed):
 // each method's test accuracy as mean ± sample standard deviation over its seeds, and its gain over
 // the runs from the labels alone (method none) and over KD, seed by seed (docs/cifar10.md's tables).
-import { sampleStd } from '../core/stats';
+import { mean, sampleStd } from '../core/stats';
 
 /** The fields of a CLI result file (src/cli/runReport.ts) the table reads. */
 export interface MethodRun {
@@ -38,8 +38,6 @@ export interface MethodRow {
 
 type RunsBySeed = Map<number, MethodRun>;
 
-const average = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-
 /** `method` against `reference`, seed by seed; null where they share no seed or are the same runs. */
 function pairedGain(method: RunsBySeed, reference: RunsBySeed | undefined): PairedGain | null {
   if (!reference || reference === method) return null;
@@ -49,8 +47,8 @@ function pairedGain(method: RunsBySeed, reference: RunsBySeed | undefined): Pair
   const referenceScores = seeds.map((seed) => reference.get(seed)!.testAccuracy);
   const differences = scores.map((score, i) => score - referenceScores[i]);
   const largerStd = Math.max(sampleStd(scores) ?? Infinity, sampleStd(referenceScores) ?? Infinity);
-  const mean = average(differences);
-  return { mean, perSeed: differences, ahead: differences.filter((d) => d > 0).length, seeds: seeds.length, beyondSpread: Math.abs(mean) > largerStd };
+  const gain = mean(differences);
+  return { mean: gain, perSeed: differences, ahead: differences.filter((d) => d > 0).length, seeds: seeds.length, beyondSpread: Math.abs(gain) > largerStd };
 }
 
 /**
@@ -80,9 +78,9 @@ export function methodTableRows(runs: readonly MethodRun[], methods?: readonly s
         method,
         seeds,
         perSeed,
-        mean: average(perSeed),
+        mean: mean(perSeed),
         std: sampleStd(perSeed),
-        meanSeconds: average(picked.map((run) => run.seconds)),
+        meanSeconds: mean(picked.map((run) => run.seconds)),
         gain: pairedGain(runsBySeed, byMethod.get('none')),
         vsKd: method === 'none' ? null : pairedGain(runsBySeed, byMethod.get('kd')),
       };

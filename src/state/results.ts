@@ -4,7 +4,7 @@
 // across seeds. Pure: no DOM.
 import { usesTeacher, type ExperimentConfig } from '../train/config';
 import { hasMethod, methodSpec } from '../kd/methods';
-import { sampleStd } from '../core/stats';
+import { mean, sampleStd } from '../core/stats';
 import type { RunResult } from '../train/runTypes';
 import type { TeacherEvaluation } from '../train/evaluate';
 
@@ -177,9 +177,6 @@ export function teacherRow(input: {
     testCount: evaluation.confusion.length > 0 ? confusionTotal(evaluation.confusion) : null,
   };
 }
-
-
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
  * One row per group, in the order the groups first appear: a group of one run is that run's row; a
