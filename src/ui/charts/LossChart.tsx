@@ -8,7 +8,7 @@ import { knobMarks, labelRows, type KnobMark } from '../../state/knobMarks';
 import { ChartLegend } from './Legend';
 import { PictureButtons } from './PictureButtons';
 import { CHART, SERIES_COLOURS, TERM_COLOURS, TOOLTIP_STYLE } from './theme';
-import { decadeTicks, niceTicks, stepAxis } from './ticks';
+import { decadeTicks, formatLoss, niceTicks, stepAxis } from './ticks';
 
 /** The peer student's lines (DML) are dashed. */
 const PEER_DASH = '5 4';
@@ -62,8 +62,6 @@ const FIXED_LEGEND = [
   { label: 'kd (distillation)', colour: SERIES_COLOURS.kd },
   { label: 'total', colour: SERIES_COLOURS.total },
 ];
-
-const formatLoss = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
 
 const formatDecade = (v: number) => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(1))) : v.toExponential(0));
 

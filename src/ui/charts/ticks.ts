@@ -29,3 +29,16 @@ export function decadeTicks(lowPositive: number, high: number): number[] {
   for (let exponent = from; exponent <= to; exponent++) ticks.push(10 ** exponent);
   return ticks;
 }
+
+/**
+ * A loss as the chart's readouts and tooltip print it: 0 decimals from 100, 2 from 1, 3 below; a
+ * value under 0.001 in two significant digits (AT's raw term is about 0.0004 at weight 1000, which
+ * three decimals printed as 0.000 beside a total it clearly moved).
+ */
+export function formatLoss(v: number): string {
+  const size = Math.abs(v);
+  if (size >= 100) return v.toFixed(0);
+  if (size >= 1) return v.toFixed(2);
+  if (size >= 0.001 || v === 0 || !Number.isFinite(v)) return v.toFixed(3);
+  return v.toExponential(1);
+}

@@ -146,8 +146,9 @@ export function PresetsBar({ onOpen }: { onOpen(view: ViewId): void }) {
             {outcome.queued > 0 ? (
               <span className="preset-outcome" data-testid="preset-queued">
                 {' '}
-                {outcome.queued} runs (kd_ratio {preset.kdRatioSweep?.map((run) => run.kdRatio).join(' / ')}) now wait on the Compare page, replacing what was
-                queued there; the Lab itself is set to kd_ratio {preset.settings.kdRatio}.
+                {outcome.queued === 1 ? '1 run' : `${outcome.queued} runs`} (kd_ratio {preset.kdRatioSweep?.map((run) => run.kdRatio).join(' / ')}){' '}
+                {outcome.queued === 1 ? 'now waits' : 'now wait'} on the Compare page, replacing what was queued there; the Lab itself is set to kd_ratio{' '}
+                {preset.settings.kdRatio}.
               </span>
             ) : outcome.queueBusy ? (
               <span className="preset-outcome"> A comparison is running, so its {preset.kdRatioSweep?.length} runs were not queued: click again when it ends.</span>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decadeTicks, niceTicks, stepAxis } from '../../../src/ui/charts/ticks';
+import { decadeTicks, formatLoss, niceTicks, stepAxis } from '../../../src/ui/charts/ticks';
 
 describe('decadeTicks (the log-scale loss axis)', () => {
   it('spans the decades from the smallest positive value to the largest', () => {
@@ -24,5 +24,17 @@ describe('niceTicks and stepAxis', () => {
     const axis = stepAxis(1, 120);
     expect(axis.domain[0]).toBeLessThanOrEqual(1);
     expect(axis.domain[1]).toBeGreaterThanOrEqual(120);
+  });
+});
+
+describe('formatLoss (the loss readouts and tooltip)', () => {
+  it('keeps a small term visible instead of printing 0.000', () => {
+    expect(formatLoss(0.00044)).toBe('4.4e-4');
+    expect(formatLoss(-0.00044)).toBe('-4.4e-4');
+    expect(formatLoss(0)).toBe('0.000');
+    expect(formatLoss(0.0123)).toBe('0.012');
+    expect(formatLoss(2.345)).toBe('2.35');
+    expect(formatLoss(123.4)).toBe('123');
+    expect(formatLoss(Number.NaN)).toBe('NaN');
   });
 });
